@@ -1,0 +1,236 @@
+//! Our JSON-lines history format: one operation per line.
+//!
+//! ```text
+//! {"time_unit":"ticks"}
+//! {"client":1,"f":"write","value":5,"invoke":20,"complete":31,"outcome":"ok"}
+//! {"client":2,"f":"read","value":3,"invoke":40,"complete":44,"outcome":"ok"}
+//! {"client":2,"f":"read","value":null,"invoke":45,"complete":47,"outcome":"ok"}
+//! {"client":3,"f":"cas","value":[5,6],"invoke":50,"outcome":"unknown","key":7}
+//! ```
+//!
+//! - An optional first line `{"time_unit": "ticks" | "nanoseconds" | "events"}` (default
+//!   ticks).
+//! - `client` (integer), `f` (`"read"`, `"write"`, `"cas"`), `invoke` (integer), `outcome`
+//!   (`"ok"`, `"fail"`, `"unknown"`) are required.
+//! - `value`: for a read, the value it returned (`null`: the empty register; ignored unless
+//!   the outcome is ok); for a write, the value written; for a compare-and-set,
+//!   `[expected, new]`.
+//! - `complete` (integer) is required for ok and failed operations, optional otherwise.
+//! - `key` (integer) is optional; operations with different keys are separate registers.
+//! - Blank lines are skipped; other keys are ignored. Values, keys and times are
+//!   non-negative integers below 2^64.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value as Json};
+
+use crate::history::{History, OpKind, Operation, Outcome, TimeUnit};
+
+/// Why a JSON-lines history could not be read. Lines count from 1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonlError {
+    /// A line is not a JSON object.
+    #[error("line {line}: expected a JSON object, {message}")]
+    Syntax {
+        /// Where.
+        line: usize,
+        /// What the JSON parser said.
+        message: String,
+    },
+    /// A field is missing or has the wrong type.
+    #[error("line {line}: \"{field}\" should be {expected}, found {found}")]
+    Field {
+        /// Where.
+        line: usize,
+        /// The field's name.
+        field: &'static str,
+        /// What it should be.
+        expected: &'static str,
+        /// What it was.
+        found: String,
+    },
+}
+
+fn found(v: Option<&Json>) -> String {
+    match v {
+        None => "nothing".into(),
+        Some(v) => {
+            let s = v.to_string();
+            if s.len() > 40 { format!("{}...", &s[..s.floor_char_boundary(40)]) } else { s }
+        }
+    }
+}
+
+fn u64_field(obj: &Map<String, Json>, line: usize, field: &'static str) -> Result<Option<u64>, JsonlError> {
+    match obj.get(field) {
+        None | Some(Json::Null) => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| JsonlError::Field {
+            line,
+            field,
+            expected: "a non-negative integer",
+            found: found(Some(v)),
+        }),
+    }
+}
+
+fn required_u64(obj: &Map<String, Json>, line: usize, field: &'static str) -> Result<u64, JsonlError> {
+    u64_field(obj, line, field)?.ok_or_else(|| JsonlError::Field {
+        line,
+        field,
+        expected: "a non-negative integer",
+        found: found(obj.get(field)),
+    })
+}
+
+fn operation(obj: &Map<String, Json>, line: usize) -> Result<Operation, JsonlError> {
+    let client = required_u64(obj, line, "client")?;
+    let invoke = required_u64(obj, line, "invoke")?;
+    let complete = u64_field(obj, line, "complete")?;
+    let key = u64_field(obj, line, "key")?;
+    let outcome_name = obj.get("outcome").and_then(Json::as_str);
+    let f = obj.get("f").and_then(Json::as_str);
+    let value = obj.get("value");
+    let bad_value = |expected| JsonlError::Field {
+        line,
+        field: "value",
+        expected,
+        found: found(value),
+    };
+    let kind = match f {
+        Some("read") => OpKind::Read,
+        Some("write") => OpKind::Write(value.and_then(Json::as_u64).ok_or_else(|| bad_value("the value written"))?),
+        Some("cas") => match value.and_then(Json::as_array).map(Vec::as_slice) {
+            Some([a, b]) => match (a.as_u64(), b.as_u64()) {
+                (Some(expected), Some(new)) => OpKind::Cas { expected, new },
+                _ => return Err(bad_value("[expected, new] of non-negative integers")),
+            },
+            _ => return Err(bad_value("[expected, new] of non-negative integers")),
+        },
+        _ => {
+            return Err(JsonlError::Field {
+                line,
+                field: "f",
+                expected: "\"read\", \"write\" or \"cas\"",
+                found: found(obj.get("f")),
+            });
+        }
+    };
+    let outcome = match outcome_name {
+        Some("ok") => Outcome::Ok {
+            read: match (kind, value) {
+                (OpKind::Read, None | Some(Json::Null)) => None,
+                (OpKind::Read, Some(v)) => Some(v.as_u64().ok_or_else(|| bad_value("the value read: an integer or null"))?),
+                _ => None,
+            },
+        },
+        Some("fail") => Outcome::Failed,
+        Some("unknown") => Outcome::Unknown,
+        _ => {
+            return Err(JsonlError::Field {
+                line,
+                field: "outcome",
+                expected: "\"ok\", \"fail\" or \"unknown\"",
+                found: found(obj.get("outcome")),
+            });
+        }
+    };
+    if complete.is_none() && !matches!(outcome, Outcome::Unknown) {
+        return Err(JsonlError::Field {
+            line,
+            field: "complete",
+            expected: "the completion time (required unless the outcome is \"unknown\")",
+            found: "nothing".into(),
+        });
+    }
+    if let Some(c) = complete
+        && c < invoke
+    {
+        return Err(JsonlError::Field {
+            line,
+            field: "complete",
+            expected: "a time no earlier than \"invoke\"",
+            found: c.to_string(),
+        });
+    }
+    Ok(Operation {
+        client,
+        key,
+        kind,
+        invoke,
+        complete,
+        outcome,
+    })
+}
+
+/// Reads a JSON-lines history.
+pub fn parse(text: &str) -> Result<History, JsonlError> {
+    let mut history = History::new();
+    let mut first = true;
+    for (n, raw) in text.lines().enumerate() {
+        let line = n + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let obj = match serde_json::from_str::<Json>(raw) {
+            Ok(Json::Object(obj)) => obj,
+            Ok(other) => {
+                return Err(JsonlError::Syntax {
+                    line,
+                    message: format!("found {}", found(Some(&other))),
+                });
+            }
+            Err(e) => {
+                return Err(JsonlError::Syntax {
+                    line,
+                    message: format!("but it does not parse: {e}"),
+                });
+            }
+        };
+        let was_first = std::mem::replace(&mut first, false);
+        if was_first && obj.contains_key("time_unit") && !obj.contains_key("f") {
+            history.time_unit = match obj.get("time_unit").and_then(Json::as_str).and_then(TimeUnit::from_name) {
+                Some(u) => u,
+                None => {
+                    return Err(JsonlError::Field {
+                        line,
+                        field: "time_unit",
+                        expected: "\"ticks\", \"nanoseconds\" or \"events\"",
+                        found: found(obj.get("time_unit")),
+                    });
+                }
+            };
+            continue;
+        }
+        history.ops.push(operation(&obj, line)?);
+    }
+    Ok(history)
+}
+
+/// Writes a history in the JSON-lines format, with a `time_unit` header line.
+#[must_use]
+pub fn write(history: &History) -> String {
+    let mut out = format!("{{\"time_unit\":\"{}\"}}\n", history.time_unit.name());
+    for op in &history.ops {
+        let (f, value) = match (op.kind, op.outcome) {
+            (OpKind::Read, Outcome::Ok { read }) => ("read", read.map_or("null".to_string(), |v| v.to_string())),
+            (OpKind::Read, _) => ("read", "null".to_string()),
+            (OpKind::Write(v), _) => ("write", v.to_string()),
+            (OpKind::Cas { expected, new }, _) => ("cas", format!("[{expected},{new}]")),
+        };
+        let outcome = match op.outcome {
+            Outcome::Ok { .. } => "ok",
+            Outcome::Failed => "fail",
+            Outcome::Unknown => "unknown",
+        };
+        let _ = write!(out, "{{\"client\":{},\"f\":\"{f}\",\"value\":{value},\"invoke\":{}", op.client, op.invoke);
+        if let Some(c) = op.complete {
+            let _ = write!(out, ",\"complete\":{c}");
+        }
+        let _ = write!(out, ",\"outcome\":\"{outcome}\"");
+        if let Some(k) = op.key {
+            let _ = write!(out, ",\"key\":{k}");
+        }
+        out.push_str("}\n");
+    }
+    out
+}

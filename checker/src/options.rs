@@ -1,0 +1,92 @@
+//! How the checker reads failed compare-and-sets and how long it may search.
+
+use std::time::Duration;
+
+use crate::history::TimeUnit;
+
+/// Checker settings. `Options::default()` is Jepsen's semantics with a budget that stops
+/// any search within seconds and a few hundred megabytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Options {
+    /// Read a failed compare-and-set as "it executed and the compare did not match" (the
+    /// register did not hold `expected` at some moment inside the operation) instead of
+    /// "it did not take effect". Off by default, as in Jepsen.
+    pub strict_failed_cas: bool,
+    /// Search steps allowed per key (one step tries one operation); `None`: unlimited.
+    pub max_steps: Option<u64>,
+    /// Wall-clock time allowed for the whole check; `None`: unlimited. A time budget makes
+    /// "unknown" verdicts depend on the machine; use `max_steps` where that matters.
+    pub max_time: Option<Duration>,
+    /// Bytes the memo of visited search states may use per key before the check gives up.
+    pub max_memory_bytes: usize,
+    /// Shrink a violation to a minimal set of operations before explaining it.
+    pub minimize: bool,
+    /// Overrides the history's time unit in explanations.
+    pub time_unit: Option<TimeUnit>,
+    /// Check keys of a multi-key history in parallel (rayon).
+    pub parallel: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strict_failed_cas: false,
+            max_steps: Some(50_000_000),
+            max_time: Some(Duration::from_secs(60)),
+            max_memory_bytes: 512 * 1024 * 1024,
+            minimize: true,
+            time_unit: None,
+            parallel: true,
+        }
+    }
+}
+
+impl Options {
+    /// The default options.
+    pub fn new() -> Self {
+        Options::default()
+    }
+
+    /// Sets [`Options::strict_failed_cas`].
+    pub fn strict_failed_cas(mut self, on: bool) -> Self {
+        self.strict_failed_cas = on;
+        self
+    }
+
+    /// Sets [`Options::max_steps`].
+    pub fn max_steps(mut self, steps: Option<u64>) -> Self {
+        self.max_steps = steps;
+        self
+    }
+
+    /// Sets [`Options::max_time`].
+    pub fn max_time(mut self, time: Option<Duration>) -> Self {
+        self.max_time = time;
+        self
+    }
+
+    /// Sets [`Options::max_memory_bytes`].
+    pub fn max_memory_bytes(mut self, bytes: usize) -> Self {
+        self.max_memory_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Options::minimize`].
+    pub fn minimize(mut self, on: bool) -> Self {
+        self.minimize = on;
+        self
+    }
+
+    /// Sets [`Options::time_unit`].
+    pub fn time_unit(mut self, unit: TimeUnit) -> Self {
+        self.time_unit = Some(unit);
+        self
+    }
+
+    /// Sets [`Options::parallel`].
+    pub fn parallel(mut self, on: bool) -> Self {
+        self.parallel = on;
+        self
+    }
+}

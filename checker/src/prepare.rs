@@ -1,0 +1,182 @@
+//! Turns one register's operations into the search's compact form, reducing on the way.
+//!
+//! Reduction is what makes most real histories cheap: failed operations and unknown reads
+//! constrain nothing, an unknown write whose value nobody observes can always be left out,
+//! and a read of a value nobody wrote is a violation before any search.
+
+use std::collections::HashMap;
+
+use crate::history::{History, OpKind, Outcome};
+use crate::options::Options;
+
+/// A register value interned to a small integer; `EMPTY` is the initial, empty register.
+pub(crate) type State = u32;
+pub(crate) const EMPTY: State = 0;
+
+/// What an operation does to the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Act {
+    /// Requires the register to hold the value.
+    Read(State),
+    /// Stores the value.
+    Write(State),
+    /// Requires `.0`, stores `.1`.
+    Cas(State, State),
+    /// Requires the register not to hold the value (a failed compare-and-set, strictly read).
+    NotEq(State),
+}
+
+impl Act {
+    /// The state after this act, or `None` if it cannot happen in `state`.
+    #[inline]
+    pub(crate) fn apply(self, state: State) -> Option<State> {
+        match self {
+            Act::Read(v) => (v == state).then_some(state),
+            Act::Write(v) => Some(v),
+            Act::Cas(from, to) => (from == state).then_some(to),
+            Act::NotEq(v) => (v != state).then_some(state),
+        }
+    }
+}
+
+/// One operation in search form. Times are shifted by one so that 0 means "before
+/// everything"; `ret == u64::MAX` means "never returned".
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Op {
+    /// Index in the history.
+    pub(crate) index: usize,
+    pub(crate) call: u64,
+    pub(crate) ret: u64,
+    /// Must take effect (it completed); otherwise it may or may not.
+    pub(crate) required: bool,
+    pub(crate) act: Act,
+}
+
+/// The outcome of preparing one register's operations.
+pub(crate) enum Prepared {
+    /// Operations to search, sorted by call time.
+    Ops(Vec<Op>),
+    /// A violation found without searching: these history indices cannot be ordered.
+    Violation(Vec<usize>),
+}
+
+/// Prepares the operations `indices` of `history` (all on one register).
+pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options) -> Prepared {
+    let mut values: HashMap<u64, State> = HashMap::new();
+    let mut intern = |v: u64| -> State {
+        let next = values.len() as State + 1;
+        *values.entry(v).or_insert(next)
+    };
+    let intern_opt = |v: Option<u64>, intern: &mut dyn FnMut(u64) -> State| match v {
+        Some(v) => intern(v),
+        None => EMPTY,
+    };
+
+    let mut ops = Vec::with_capacity(indices.len());
+    for &index in indices {
+        let Some(op) = history.ops.get(index) else {
+            continue;
+        };
+        let call = op.invoke.saturating_add(1);
+        let ret = match (op.outcome, op.complete) {
+            (Outcome::Unknown, _) | (_, None) => u64::MAX,
+            (_, Some(c)) => c.max(op.invoke).saturating_add(1),
+        };
+        let (act, required) = match (op.kind, op.outcome) {
+            (OpKind::Read, Outcome::Ok { read }) => (Act::Read(intern_opt(read, &mut intern)), true),
+            (OpKind::Read, _) => continue,
+            (OpKind::Write(v), Outcome::Ok { .. }) => (Act::Write(intern(v)), true),
+            (OpKind::Write(v), Outcome::Unknown) => (Act::Write(intern(v)), false),
+            (OpKind::Write(_), Outcome::Failed) => continue,
+            (OpKind::Cas { expected, new }, Outcome::Ok { .. }) => {
+                (Act::Cas(intern(expected), intern(new)), true)
+            }
+            (OpKind::Cas { expected, new }, Outcome::Unknown) => {
+                (Act::Cas(intern(expected), intern(new)), false)
+            }
+            (OpKind::Cas { expected, .. }, Outcome::Failed) => {
+                if options.strict_failed_cas {
+                    (Act::NotEq(intern(expected)), true)
+                } else {
+                    continue;
+                }
+            }
+        };
+        ops.push(Op {
+            index,
+            call,
+            ret,
+            required,
+            act,
+        });
+    }
+    let n_states = values.len() + 1;
+
+    // A required read (or compare) of a value nobody ever wrote cannot be ordered.
+    let mut written = vec![false; n_states];
+    written[EMPTY as usize] = true;
+    for op in &ops {
+        match op.act {
+            Act::Write(v) | Act::Cas(_, v) => written[v as usize] = true,
+            _ => {}
+        }
+    }
+    for op in &ops {
+        let needs = match op.act {
+            Act::Read(v) if op.required => Some(v),
+            Act::Cas(v, _) if op.required => Some(v),
+            _ => None,
+        };
+        if let Some(v) = needs
+            && !written[v as usize]
+        {
+            return Prepared::Violation(vec![op.index]);
+        }
+    }
+
+    // Leave out optional writes whose value nobody needs: any order using one stays valid
+    // without it. A "not equal" constraint could notice the difference, so not then.
+    let has_not_eq = ops.iter().any(|op| matches!(op.act, Act::NotEq(_)));
+    if !has_not_eq {
+        let mut observers = vec![0u32; n_states];
+        for op in &ops {
+            match op.act {
+                Act::Read(v) => observers[v as usize] += 1,
+                Act::Cas(v, _) => observers[v as usize] += 1,
+                _ => {}
+            }
+        }
+        let mut keep = vec![true; ops.len()];
+        loop {
+            let mut changed = false;
+            for (i, op) in ops.iter().enumerate() {
+                if !keep[i] || op.required {
+                    continue;
+                }
+                match op.act {
+                    Act::Write(v) if observers[v as usize] == 0 => {
+                        keep[i] = false;
+                        changed = true;
+                    }
+                    Act::Cas(from, to) if observers[to as usize] == 0 => {
+                        keep[i] = false;
+                        observers[from as usize] -= 1;
+                        changed = true;
+                    }
+                    _ => {}
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut i = 0;
+        ops.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+
+    ops.sort_by_key(|op| (op.call, op.ret, op.index));
+    Prepared::Ops(ops)
+}

@@ -1,0 +1,71 @@
+//! What the checker concludes about a history.
+
+use crate::history::Key;
+
+/// The linearization order of one register's operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOrder {
+    /// The register (`None` in single-register histories).
+    pub key: Option<Key>,
+    /// Indices into [`History::ops`](crate::History::ops), in the order they took effect.
+    /// Operations that took no effect (failed ones, unknown ones left out) are absent;
+    /// reads the checker dropped as unconstrained are absent too.
+    pub ops: Vec<usize>,
+}
+
+/// Why a history is not linearizable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// The register on which the violation was found.
+    pub key: Option<Key>,
+    /// A small set of operations (indices into the history) that cannot be ordered; with
+    /// [`Options::minimize`](crate::Options::minimize) no operation can be removed from it
+    /// without the rest becoming orderable.
+    pub ops: Vec<usize>,
+    /// Each of `ops` in words, e.g. "client 2 read 3 at ticks 40-44".
+    pub op_descriptions: Vec<String>,
+    /// What went wrong, in one or two plain sentences.
+    pub sentence: String,
+}
+
+/// The checker's conclusion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Some order of the operations respects real time and the register's semantics.
+    Linearizable {
+        /// One such order per register.
+        witness: Vec<KeyOrder>,
+    },
+    /// No order does.
+    NotLinearizable {
+        /// The smallest conflicting operations and a sentence about them.
+        explanation: Explanation,
+    },
+    /// The budget ran out before a verdict.
+    Unknown {
+        /// Which budget ran out, and on which key.
+        reason: String,
+        /// The longest order found (of the key that ran out) before the budget ran out.
+        partial: KeyOrder,
+    },
+}
+
+impl Verdict {
+    /// Whether the verdict is [`Verdict::Linearizable`].
+    #[must_use]
+    pub fn is_linearizable(&self) -> bool {
+        matches!(self, Verdict::Linearizable { .. })
+    }
+
+    /// Whether the verdict is [`Verdict::NotLinearizable`].
+    #[must_use]
+    pub fn is_violation(&self) -> bool {
+        matches!(self, Verdict::NotLinearizable { .. })
+    }
+
+    /// Whether the verdict is [`Verdict::Unknown`].
+    #[must_use]
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Verdict::Unknown { .. })
+    }
+}

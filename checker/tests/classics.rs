@@ -1,0 +1,229 @@
+//! Hand-written classic histories with known verdicts and explanations.
+
+use dgame_checker::{History, Operation, Options, TimeUnit, Verdict, check};
+
+fn verdict(ops: Vec<Operation>) -> Verdict {
+    check(&History::from_ops(ops), &Options::default())
+}
+
+fn violation(ops: Vec<Operation>) -> (Vec<usize>, String) {
+    match verdict(ops) {
+        Verdict::NotLinearizable { explanation } => (explanation.ops, explanation.sentence),
+        other => panic!("expected a violation, got {other:?}"),
+    }
+}
+
+#[test]
+fn stale_read_is_explained_in_ticks() {
+    let (ops, sentence) = violation(vec![
+        Operation::write(1, 0, 10, 3),
+        Operation::write(1, 20, 31, 5),
+        Operation::read(2, 40, 44, Some(3)),
+    ]);
+    assert_eq!(ops, vec![0, 1, 2]);
+    assert_eq!(
+        sentence,
+        "client 2 read 3 at ticks 40-44, but the write of 5 by client 1 finished at tick 31 and no write of 3 can come after it."
+    );
+}
+
+#[test]
+fn stale_read_among_noise_is_shrunk_to_its_three_operations() {
+    let mut ops = vec![
+        Operation::write(1, 0, 10, 3),
+        Operation::write(1, 20, 31, 5),
+        Operation::read(2, 40, 44, Some(3)),
+    ];
+    for i in 0..20 {
+        ops.push(Operation::read(3, 50 + 10 * i, 55 + 10 * i, Some(5)));
+    }
+    let (set, _) = violation(ops);
+    assert_eq!(set, vec![0, 1, 2]);
+}
+
+#[test]
+fn lost_write_is_not_linearizable() {
+    // Client 1's write of 2 completed, but a later read still sees 1.
+    let (set, sentence) = violation(vec![
+        Operation::write(1, 0, 5, 1),
+        Operation::write(2, 10, 15, 2),
+        Operation::read(3, 20, 25, Some(1)),
+        Operation::read(3, 30, 35, Some(1)),
+    ]);
+    assert_eq!(set, vec![0, 1, 2]);
+    assert!(sentence.contains("the write of 2 by client 2 finished at tick 15"), "{sentence}");
+}
+
+#[test]
+fn concurrent_writes_linearize_in_either_order() {
+    for (first, second) in [(1, 2), (2, 1)] {
+        let v = verdict(vec![
+            Operation::write(1, 0, 10, 1),
+            Operation::write(2, 0, 10, 2),
+            Operation::read(3, 11, 12, Some(first)),
+            Operation::read(3, 13, 14, Some(first)),
+        ]);
+        assert!(v.is_linearizable(), "reading {first}: {v:?}");
+        let v = verdict(vec![
+            Operation::write(1, 0, 10, 1),
+            Operation::write(2, 0, 10, 2),
+            Operation::read(3, 11, 12, Some(first)),
+            Operation::read(3, 13, 14, Some(second)),
+        ]);
+        assert!(v.is_violation(), "reading {first} then {second}: {v:?}");
+    }
+}
+
+#[test]
+fn unknown_write_observed_later_took_effect() {
+    let v = verdict(vec![
+        Operation::write(1, 0, 5, 1),
+        Operation::write(2, 10, 0, 7).unknown(),
+        Operation::read(3, 100, 105, Some(7)),
+    ]);
+    match v {
+        Verdict::Linearizable { witness } => assert_eq!(witness[0].ops, vec![0, 1, 2]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn unknown_write_may_not_take_effect() {
+    let v = verdict(vec![
+        Operation::write(1, 0, 5, 1),
+        Operation::write(2, 10, 0, 7).unknown(),
+        Operation::read(3, 100, 105, Some(1)),
+    ]);
+    assert!(v.is_linearizable(), "{v:?}");
+}
+
+#[test]
+fn unknown_write_cannot_take_effect_before_its_invocation() {
+    let (set, _) = violation(vec![
+        Operation::read(3, 0, 5, Some(7)),
+        Operation::write(2, 10, 0, 7).unknown(),
+    ]);
+    assert_eq!(set, vec![0, 1]);
+}
+
+#[test]
+fn read_of_never_written_value_fails_at_once() {
+    let (set, sentence) = violation(vec![
+        Operation::write(1, 0, 5, 1),
+        Operation::write(2, 6, 8, 2).failed(),
+        Operation::read(3, 10, 12, Some(9)),
+    ]);
+    assert_eq!(set, vec![2]);
+    assert_eq!(sentence, "client 3 read 9 at ticks 10-12, but no operation ever wrote 9.");
+}
+
+#[test]
+fn read_of_a_failed_write_is_a_violation() {
+    let (set, sentence) = violation(vec![
+        Operation::write(2, 0, 8, 4).failed(),
+        Operation::read(3, 1, 12, Some(4)),
+    ]);
+    assert_eq!(set, vec![1]);
+    assert!(sentence.contains("failed"), "{sentence}");
+}
+
+#[test]
+fn cas_needing_a_pending_write() {
+    // The compare-and-set from 5 succeeds only if the timed-out write of 5 took effect.
+    let v = verdict(vec![
+        Operation::write(1, 0, 5, 1),
+        Operation::write(2, 10, 0, 5).unknown(),
+        Operation::cas(3, 20, 30, 5, 6),
+        Operation::read(4, 40, 45, Some(6)),
+    ]);
+    match v {
+        Verdict::Linearizable { witness } => assert_eq!(witness[0].ops, vec![0, 1, 2, 3]),
+        other => panic!("{other:?}"),
+    }
+    // Without the pending write there is nothing to swap.
+    let (set, _) = violation(vec![Operation::write(1, 0, 5, 1), Operation::cas(3, 20, 30, 5, 6)]);
+    assert_eq!(set, vec![1]);
+}
+
+#[test]
+fn empty_register_read_after_a_write_finished() {
+    let (_, sentence) = violation(vec![Operation::write(1, 0, 5, 1), Operation::read(2, 10, 12, None)]);
+    assert_eq!(
+        sentence,
+        "client 2 read the empty register at ticks 10-12, but the write of 1 by client 1 had already finished at tick 5."
+    );
+}
+
+#[test]
+fn read_that_ends_before_its_write_starts() {
+    let (set, sentence) = violation(vec![Operation::read(2, 0, 4, Some(1)), Operation::write(1, 10, 12, 1)]);
+    assert_eq!(set, vec![0, 1]);
+    assert_eq!(sentence, "client 2 read 1 at ticks 0-4, but the write of 1 by client 1 only started at tick 10.");
+}
+
+#[test]
+fn strict_failed_cas_is_a_read_that_saw_something_else() {
+    // The register holds 1 throughout; a failed cas from 1 is fine by default, but under the
+    // strict reading it claims the register did not hold 1.
+    let h = History::from_ops(vec![Operation::write(1, 0, 5, 1), Operation::cas(2, 10, 20, 1, 2).failed()]);
+    assert!(check(&h, &Options::default()).is_linearizable());
+    assert!(check(&h, &Options::default().strict_failed_cas(true)).is_violation());
+}
+
+#[test]
+fn keys_are_independent_and_a_violation_on_any_key_counts() {
+    let ok = History::from_ops(vec![
+        Operation::write(1, 0, 5, 1).with_key(1),
+        Operation::write(1, 6, 8, 2).with_key(2),
+        Operation::read(2, 10, 12, Some(1)).with_key(1),
+        Operation::read(2, 13, 14, Some(2)).with_key(2),
+    ]);
+    match check(&ok, &Options::default()) {
+        Verdict::Linearizable { witness } => {
+            assert_eq!(witness.len(), 2);
+            assert_eq!(witness[0].key, Some(1));
+            assert_eq!(witness[0].ops, vec![0, 2]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut bad = ok.clone();
+    bad.ops.push(Operation::read(3, 20, 22, None).with_key(2));
+    match check(&bad, &Options::default()) {
+        Verdict::NotLinearizable { explanation } => {
+            assert_eq!(explanation.key, Some(2));
+            assert_eq!(explanation.ops, vec![1, 4]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn time_unit_changes_the_wording() {
+    let mut h = History::from_ops(vec![Operation::read(3, 10, 12, Some(9))]);
+    h.time_unit = TimeUnit::Nanoseconds;
+    let Verdict::NotLinearizable { explanation } = check(&h, &Options::default()) else { panic!() };
+    assert_eq!(explanation.sentence, "client 3 read 9 at 10-12 ns, but no operation ever wrote 9.");
+    let Verdict::NotLinearizable { explanation } = check(&h, &Options::default().time_unit(TimeUnit::Ticks)) else {
+        panic!()
+    };
+    assert!(explanation.sentence.contains("at ticks 10-12"));
+}
+
+#[test]
+fn a_tiny_step_budget_gives_unknown_not_a_hang() {
+    use dgame_checker::generator::{GenConfig, generate};
+    let h = generate(&GenConfig { clients: 8, ops: 3000, value_reuse: Some(2), timed_out_writes: 40, seed: 3, ..GenConfig::default() });
+    let v = check(&h, &Options::default().max_steps(Some(5000)));
+    match v {
+        Verdict::Unknown { reason, partial } => {
+            assert!(reason.contains("step budget"), "{reason}");
+            assert!(!partial.ops.is_empty());
+        }
+        other => panic!("expected unknown, got {}", if other.is_linearizable() { "linearizable" } else { "violation" }),
+    }
+}
+
+#[test]
+fn empty_history_is_linearizable() {
+    assert!(check(&History::new(), &Options::default()).is_linearizable());
+}

@@ -1,0 +1,74 @@
+//! Errors that stop a run.
+
+use crate::ids::{NodeId, ServerId, Tick};
+
+/// Why a run stopped early. The world keeps the error: every later tick returns it again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// A message reached a server that has no endpoint for its type.
+    #[error(
+        "tick {tick} (seed {seed}): {server} ({server_type}) has no endpoint for `{message_type}` (sent by {from}: {message}); \
+         add a method with `#[endpoint({message_type})]` to {server_type}'s `#[node]` impl, or stop sending it there"
+    )]
+    NoEndpoint {
+        /// When.
+        tick: Tick,
+        /// The run's seed.
+        seed: u64,
+        /// Where the message arrived.
+        server: ServerId,
+        /// What that server is (the node type, `Gateway` or `Client`).
+        server_type: String,
+        /// The message's type.
+        message_type: String,
+        /// The message, formatted with `Debug`.
+        message: String,
+        /// Who sent it.
+        from: ServerId,
+    },
+    /// A handler panicked.
+    #[error("tick {tick} (seed {seed}): handler `{endpoint}` of {node} ({node_type}) panicked: {message}")]
+    HandlerPanicked {
+        /// When.
+        tick: Tick,
+        /// The run's seed.
+        seed: u64,
+        /// Which node.
+        node: NodeId,
+        /// The node type.
+        node_type: String,
+        /// The endpoint or timer method.
+        endpoint: String,
+        /// The panic's message.
+        message: String,
+    },
+    /// A message was sent to a server that does not exist.
+    #[error("tick {tick} (seed {seed}): {from} sent `{message_type}` to {to}, which does not exist (there are {nodes} nodes and {clients} clients)")]
+    NoSuchServer {
+        /// When.
+        tick: Tick,
+        /// The run's seed.
+        seed: u64,
+        /// The sender.
+        from: ServerId,
+        /// The missing recipient.
+        to: ServerId,
+        /// The message's type.
+        message_type: String,
+        /// How many nodes there are.
+        nodes: usize,
+        /// How many clients there are.
+        clients: usize,
+    },
+}
+
+/// A request to the world that cannot be carried out (the run goes on).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorldError {
+    /// No signal with this id is in flight.
+    #[error("{0} is not in flight (it was delivered or dropped, or never existed)")]
+    NoSuchSignal(crate::SignalId),
+    /// No such server.
+    #[error("{0} does not exist")]
+    NoSuchServer(ServerId),
+}

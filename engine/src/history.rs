@@ -1,0 +1,90 @@
+//! The clients' history: every operation with the ticks it started and ended and how it ended.
+//! It is the input of the linearizability checker.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ClientId, Tick, Value};
+
+/// What a client asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "f", content = "value")]
+pub enum OpKind {
+    /// Read the register.
+    Read,
+    /// Write this value.
+    Write(Value),
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum Outcome {
+    /// Still waiting for an answer.
+    Pending,
+    /// It took effect. For a read, the value read (`None`: the empty register).
+    Ok(Option<Value>),
+    /// It certainly did not take effect (a node answered [`Status::Fail`](crate::Status::Fail)).
+    Failed,
+    /// Nobody knows: the gateway or the client timed out. It may have taken effect or not.
+    Unknown,
+}
+
+/// One client operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operation {
+    /// Its index in the history.
+    pub index: usize,
+    /// Who.
+    pub client: ClientId,
+    /// What.
+    pub kind: OpKind,
+    /// The tick the client sent the request.
+    pub invoke: Tick,
+    /// The tick the client got the answer or gave up (`None` while pending).
+    pub complete: Option<Tick>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+impl Operation {
+    /// A short label as the viewer shows it: `R5`, `R∅`, `W7`, with `?` for unknown and `!`
+    /// for failed, `…` while pending.
+    pub fn label(&self) -> String {
+        let base = match self.kind {
+            OpKind::Read => "R".to_owned(),
+            OpKind::Write(v) => format!("W{v}"),
+        };
+        match (self.kind, self.outcome) {
+            (OpKind::Read, Outcome::Ok(Some(v))) => format!("R{v}"),
+            (OpKind::Read, Outcome::Ok(None)) => "R∅".to_owned(),
+            (_, Outcome::Ok(_)) => base,
+            (_, Outcome::Failed) => format!("{base}!"),
+            (_, Outcome::Unknown) => format!("{base}?"),
+            (_, Outcome::Pending) => format!("{base}…"),
+        }
+    }
+}
+
+/// Every client operation of a run, in the order they were invoked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// The operations.
+    pub operations: Vec<Operation>,
+}
+
+impl History {
+    /// How many operations ended with each outcome: (ok, failed, unknown, pending).
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        let mut c = (0, 0, 0, 0);
+        for op in &self.operations {
+            match op.outcome {
+                Outcome::Ok(_) => c.0 += 1,
+                Outcome::Failed => c.1 += 1,
+                Outcome::Unknown => c.2 += 1,
+                Outcome::Pending => c.3 += 1,
+            }
+        }
+        c
+    }
+
+}

@@ -1,0 +1,186 @@
+//! Names for the things in a world: ticks, servers, signals.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A moment of the global clock. Tick 0 is before the first tick runs; the first tick is 1.
+pub type Tick = u64;
+
+/// The value a client writes to (and reads from) the replicated register.
+pub type Value = u64;
+
+/// A node of the algorithm under test, numbered from 1 as in the original.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(pub u32);
+
+/// A client, numbered from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientId(pub u32);
+
+/// A signal (one message in flight), numbered from 1 in the order the signals were sent.
+///
+/// A request's signal id is also the id its reply refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SignalId(pub u64);
+
+/// Any participant of a world: the gateway, a node or a client.
+///
+/// The order (gateway, then nodes, then clients) is the order servers are processed in a tick.
+/// Written as `gateway`, `n3` and `c2` in configuration files and on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServerId {
+    /// The proxy between clients and nodes.
+    Gateway,
+    /// A node of the algorithm.
+    Node(NodeId),
+    /// A client.
+    Client(ClientId),
+}
+
+impl From<NodeId> for ServerId {
+    fn from(id: NodeId) -> Self {
+        ServerId::Node(id)
+    }
+}
+
+impl From<ClientId> for ServerId {
+    fn from(id: ClientId) -> Self {
+        ServerId::Client(id)
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "node {}", self.0)
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "client {}", self.0)
+    }
+}
+
+impl fmt::Display for SignalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "signal {}", self.0)
+    }
+}
+
+impl fmt::Display for ServerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerId::Gateway => f.write_str("gateway"),
+            ServerId::Node(n) => n.fmt(f),
+            ServerId::Client(c) => c.fmt(f),
+        }
+    }
+}
+
+impl ServerId {
+    /// The short form used in files and flags: `gateway`, `n3`, `c2`.
+    pub fn short(&self) -> String {
+        match self {
+            ServerId::Gateway => "gateway".to_owned(),
+            ServerId::Node(n) => format!("n{}", n.0),
+            ServerId::Client(c) => format!("c{}", c.0),
+        }
+    }
+}
+
+/// Why a server name could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a server: write `gateway`, a node as `n1` (nodes count from 1) or a client as `c1`")]
+pub struct ParseServerIdError(pub String);
+
+impl FromStr for ServerId {
+    type Err = ParseServerIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        if t == "gateway" || t == "g" {
+            return Ok(ServerId::Gateway);
+        }
+        let err = || ParseServerIdError(s.to_owned());
+        let (kind, digits) = if let Some(rest) = t.strip_prefix("node") {
+            ('n', rest)
+        } else if let Some(rest) = t.strip_prefix("client") {
+            ('c', rest)
+        } else if let Some(rest) = t.strip_prefix('n') {
+            ('n', rest)
+        } else if let Some(rest) = t.strip_prefix('c') {
+            ('c', rest)
+        } else {
+            return Err(err());
+        };
+        let n: u32 = digits.trim().parse().map_err(|_| err())?;
+        if n == 0 {
+            return Err(err());
+        }
+        Ok(if kind == 'n' {
+            ServerId::Node(NodeId(n))
+        } else {
+            ServerId::Client(ClientId(n))
+        })
+    }
+}
+
+impl Serialize for ServerId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.short())
+    }
+}
+
+impl<'de> Deserialize<'de> for ServerId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_ids_parse_in_every_spelling_and_round_trip() {
+        for (text, id) in [
+            ("gateway", ServerId::Gateway),
+            ("n3", ServerId::Node(NodeId(3))),
+            ("node 3", ServerId::Node(NodeId(3))),
+            ("C12", ServerId::Client(ClientId(12))),
+            ("client2", ServerId::Client(ClientId(2))),
+        ] {
+            assert_eq!(text.parse::<ServerId>(), Ok(id));
+            assert_eq!(id.short().parse::<ServerId>(), Ok(id));
+        }
+        for bad in ["n0", "x1", "n", "node -1", ""] {
+            assert!(bad.parse::<ServerId>().is_err(), "{bad} should not parse");
+        }
+    }
+
+    #[test]
+    fn servers_order_gateway_then_nodes_then_clients() {
+        let mut v = vec![
+            ServerId::Client(ClientId(1)),
+            ServerId::Node(NodeId(2)),
+            ServerId::Gateway,
+            ServerId::Node(NodeId(1)),
+        ];
+        v.sort();
+        assert_eq!(
+            v,
+            [
+                ServerId::Gateway,
+                ServerId::Node(NodeId(1)),
+                ServerId::Node(NodeId(2)),
+                ServerId::Client(ClientId(1))
+            ]
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! The engine of **distributed-game**: a deterministic tick simulator in which a replication
+//! algorithm, written as a [`Node`], runs among a gateway and clients over a network where
+//! every message takes time and may be lost.
+//!
+//! ```
+//! use dgame_engine::prelude::*;
+//!
+//! /// A single node that keeps the register: trivially linearizable.
+//! #[derive(Debug, Default)]
+//! struct Register {
+//!     value: Option<Value>,
+//! }
+//!
+//! #[node]
+//! impl Register {
+//!     #[endpoint(ClientReadRequest)]
+//!     fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+//!         ClientReadResponse::ok(self.value)
+//!     }
+//!
+//!     #[endpoint(ClientWriteRequest)]
+//!     fn write(&mut self, req: ClientWriteRequest) -> ClientWriteResponse {
+//!         self.value = Some(req.value);
+//!         ClientWriteResponse::ok()
+//!     }
+//! }
+//!
+//! let config = Config::builder().nodes(1).clients(3).ticks(200).seed(42).build()?;
+//! let mut world = World::<Register>::new(config)?;
+//! let history = world.run()?;
+//! assert!(history.operations.iter().all(|op| op.outcome != Outcome::Failed));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The map of the crate:
+//! - [`World`]: builds a world from a [`Config`] and runs it tick by tick.
+//! - [`Node`], [`Ctx`], [`Cx`]: what a node is and what its handlers can do; the futures of
+//!   [`wait`] for waiting on replies.
+//! - [`message`]: the [`Message`] trait and the client protocol.
+//! - [`event`]: the event stream for viewers and traces.
+//! - [`history`]: the clients' operations, the checker's input.
+#![deny(clippy::await_holding_refcell_ref)]
+#![warn(missing_docs)]
+
+extern crate self as dgame_engine;
+
+mod client;
+pub mod config;
+mod error;
+pub mod event;
+mod gateway;
+pub mod history;
+pub mod ids;
+pub mod message;
+mod network;
+mod node;
+mod rng;
+pub mod wait;
+mod world;
+
+pub use config::{ClientKind, Config, ConfigBuilder, ConfigError, Cut, Delay, ValueMode};
+pub use dgame_macros::{Message, endpoint, node, timer};
+pub use error::{RunError, WorldError};
+pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SignalKind};
+pub use history::{History, OpKind, Operation, Outcome};
+pub use ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
+pub use message::{
+    Ack, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, LeaderNotification, Message,
+    Payload, Status,
+};
+pub use network::InFlight;
+pub use node::{Ctx, Cx, Node};
+pub use wait::{Partial, Replies, Timeout};
+pub use world::{Stats, World};
+
+#[doc(hidden)]
+pub use node::{Action, Handled, TimerSpec, __private};
+
+/// Everything a node's author needs: `use dgame_engine::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Ack, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Config,
+        Ctx, Cx, Delay, History, LeaderNotification, Message, Node, NodeId, OpKind, Outcome, Partial, Replies, RunError,
+        ServerId, Status, Tick, Timeout, Value, World, endpoint, node, timer,
+    };
+}

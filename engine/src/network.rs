@@ -1,0 +1,178 @@
+//! The network: signals in flight on a timing wheel, loss, and cut links.
+//!
+//! A signal sent in tick `t` with a delay of `d` ticks is due at the end of tick `t + d`: the
+//! wheel has one slot per tick (modulo its size, which exceeds the longest delay), so sending
+//! and delivering cost O(1) whatever the size of the world.
+
+use std::collections::BTreeSet;
+
+use rand::RngExt;
+
+use crate::config::Delay;
+use crate::event::SignalKind;
+use crate::ids::{ServerId, SignalId, Tick};
+use crate::message::Payload;
+use crate::rng::{SimRng, Stream, stream};
+
+/// A message on its way.
+#[derive(Debug)]
+pub(crate) struct Signal {
+    pub id: SignalId,
+    pub from: ServerId,
+    pub to: ServerId,
+    pub kind: SignalKind,
+    pub sent: Tick,
+    pub arrival: Tick,
+    /// Decided when sent; the signal travels and vanishes at its arrival tick.
+    pub lost: bool,
+    pub payload: Box<dyn Payload>,
+}
+
+/// A signal in flight, as a viewer sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct InFlight<'a> {
+    /// Its id.
+    pub id: SignalId,
+    /// Sender.
+    pub from: ServerId,
+    /// Recipient.
+    pub to: ServerId,
+    /// Request, reply or one-way.
+    pub kind: SignalKind,
+    /// The tick it was sent.
+    pub sent: Tick,
+    /// The tick at whose end it arrives.
+    pub arrival: Tick,
+    /// What it carries.
+    pub message: &'a dyn Payload,
+}
+
+pub(crate) struct Network {
+    wheel: Vec<Vec<Signal>>,
+    mask: u64,
+    in_flight: usize,
+    cuts: BTreeSet<(ServerId, ServerId)>,
+    delay: Delay,
+    loss: f64,
+    delay_rng: SimRng,
+    loss_rng: SimRng,
+}
+
+impl Network {
+    pub fn new(seed: u64, delay: Delay, loss: f64) -> Self {
+        let slots = (delay.max() + 1).next_power_of_two();
+        Network {
+            wheel: (0..slots).map(|_| Vec::new()).collect(),
+            mask: slots - 1,
+            in_flight: 0,
+            cuts: BTreeSet::new(),
+            delay,
+            loss,
+            delay_rng: stream(seed, Stream::Delay),
+            loss_rng: stream(seed, Stream::Loss),
+        }
+    }
+
+    /// Makes a signal sent at tick `now`: draws its delay and whether it will be lost.
+    pub fn make(
+        &mut self,
+        now: Tick,
+        id: SignalId,
+        from: ServerId,
+        to: ServerId,
+        kind: SignalKind,
+        payload: Box<dyn Payload>,
+    ) -> Signal {
+        let delay = match self.delay {
+            Delay::Constant(d) => d,
+            Delay::Uniform { min, max } => self.delay_rng.random_range(min..=max),
+        };
+        // Drawn for every signal, cut or not, so that cutting a link does not change the fate
+        // of the signals on other links.
+        let lost = self.loss > 0.0 && self.loss_rng.random_bool(self.loss);
+        Signal { id, from, to, kind, sent: now, arrival: now + delay, lost, payload }
+    }
+
+    /// Puts a signal on the wire, or gives it back if its link is cut.
+    pub fn insert(&mut self, signal: Signal) -> Result<(), Signal> {
+        if self.is_cut(signal.from, signal.to) {
+            return Err(signal);
+        }
+        self.wheel[(signal.arrival & self.mask) as usize].push(signal);
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    /// Takes the signals due at the end of tick `now`, in the order they were sent.
+    pub fn take_due(&mut self, now: Tick, into: &mut Vec<Signal>) {
+        let slot = &mut self.wheel[(now & self.mask) as usize];
+        debug_assert!(slot.iter().all(|s| s.arrival == now));
+        self.in_flight -= slot.len();
+        into.append(slot);
+    }
+
+    /// How many signals are in flight.
+    pub fn in_flight_count(&self) -> usize {
+        self.in_flight
+    }
+
+    /// Every signal in flight, in no particular order.
+    pub fn in_flight(&self) -> impl Iterator<Item = InFlight<'_>> {
+        self.wheel.iter().flatten().map(|s| InFlight {
+            id: s.id,
+            from: s.from,
+            to: s.to,
+            kind: s.kind,
+            sent: s.sent,
+            arrival: s.arrival,
+            message: &*s.payload,
+        })
+    }
+
+    /// Removes the signal `id` if it is in flight.
+    pub fn remove(&mut self, id: SignalId) -> Option<Signal> {
+        for slot in &mut self.wheel {
+            if let Some(i) = slot.iter().position(|s| s.id == id) {
+                self.in_flight -= 1;
+                // `remove`, not `swap_remove`: the rest of the slot stays in sending order.
+                return Some(slot.remove(i));
+            }
+        }
+        None
+    }
+
+    pub fn is_cut(&self, from: ServerId, to: ServerId) -> bool {
+        !self.cuts.is_empty() && self.cuts.contains(&(from, to))
+    }
+
+    /// Cuts the link `from -> to`; returns false if it was already cut. The signals in flight on
+    /// it are removed and appended to `dropped`.
+    pub fn cut(&mut self, from: ServerId, to: ServerId, dropped: &mut Vec<Signal>) -> bool {
+        if !self.cuts.insert((from, to)) {
+            return false;
+        }
+        for slot in &mut self.wheel {
+            let mut i = 0;
+            while i < slot.len() {
+                if slot[i].from == from && slot[i].to == to {
+                    dropped.push(slot.remove(i));
+                    self.in_flight -= 1;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        true
+    }
+
+    /// Heals the link `from -> to`; returns false if it was not cut.
+    pub fn heal(&mut self, from: ServerId, to: ServerId) -> bool {
+        self.cuts.remove(&(from, to))
+    }
+
+    /// The cut links, in order.
+    pub fn cuts(&self) -> impl Iterator<Item = (ServerId, ServerId)> + '_ {
+        self.cuts.iter().copied()
+    }
+}
+

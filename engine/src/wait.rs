@@ -1,0 +1,327 @@
+//! Waiting for replies: the futures that [`Cx::call`](crate::Cx::call),
+//! [`Cx::broadcast`](crate::Cx::broadcast) and [`Cx::sleep`](crate::Cx::sleep) return.
+//!
+//! They are the original's waiting requests, `wait_any`, `wait_all` and `wait_for_responses`.
+//! A timeout is a value (`Err(Timeout)`, `Err(Partial)`), never a panic; once a future
+//! resolves or is dropped, the replies it did not take are discarded when they arrive.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::ids::{NodeId, SignalId, Tick};
+use crate::message::Payload;
+use crate::node::NodeCore;
+
+/// The wait for a reply ran out of ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout;
+
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no reply before the timeout")
+    }
+}
+
+impl std::error::Error for Timeout {}
+
+fn take_reply<R: 'static>(core: &NodeCore, id: SignalId) -> Option<R> {
+    let mut io = core.io.borrow_mut();
+    let waiter = io.waiters.get_mut(&id)?;
+    let reply = waiter.reply.take()?;
+    io.waiters.remove(&id);
+    let reply: Box<dyn Payload> = reply;
+    Some(*reply.into_any().downcast::<R>().expect("a reply has its request's reply type"))
+}
+
+fn forget(core: &NodeCore, id: SignalId) {
+    core.io.borrow_mut().waiters.remove(&id);
+}
+
+/// A reply to come. Await it for the reply; `.timeout(ticks)` to give up.
+#[must_use = "a call does nothing unless awaited"]
+pub struct Call<R> {
+    core: Rc<NodeCore>,
+    to: NodeId,
+    id: SignalId,
+    done: bool,
+    _reply: PhantomData<fn() -> R>,
+}
+
+impl<R: 'static> Call<R> {
+    pub(crate) fn new(core: Rc<NodeCore>, to: NodeId, id: SignalId) -> Self {
+        Call { core, to, id, done: false, _reply: PhantomData }
+    }
+
+    /// The node called.
+    pub fn to(&self) -> NodeId {
+        self.to
+    }
+
+    /// Waits at most `ticks` ticks: resolves to `Err(Timeout)` in tick `now + ticks` if no reply
+    /// came by then.
+    pub fn timeout(self, ticks: Tick) -> TimedCall<R> {
+        let deadline = self.core.now() + ticks;
+        self.core.wake_at(deadline);
+        TimedCall { call: self, deadline }
+    }
+}
+
+impl<R: 'static> Future for Call<R> {
+    type Output = R;
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<R> {
+        match take_reply(&self.core, self.id) {
+            Some(r) => {
+                self.done = true;
+                Poll::Ready(r)
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<R> Drop for Call<R> {
+    fn drop(&mut self) {
+        if !self.done {
+            forget(&self.core, self.id);
+        }
+    }
+}
+
+/// A [`Call`] with a deadline.
+#[must_use = "a call does nothing unless awaited"]
+pub struct TimedCall<R> {
+    call: Call<R>,
+    deadline: Tick,
+}
+
+impl<R: 'static> Future for TimedCall<R> {
+    type Output = Result<R, Timeout>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match Pin::new(&mut self.call).poll(cx) {
+            Poll::Ready(r) => Poll::Ready(Ok(r)),
+            Poll::Pending if self.call.core.now() >= self.deadline => Poll::Ready(Err(Timeout)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// The replies a [`Quorum`] collected, with who sent each, in the order they arrived (replies
+/// of one tick in the order of the calls).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replies<R> {
+    items: Vec<(NodeId, R)>,
+}
+
+impl<R> Replies<R> {
+    /// How many replies.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+    /// No replies at all.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    /// The replies.
+    pub fn iter(&self) -> impl Iterator<Item = &R> + Clone {
+        self.items.iter().map(|(_, r)| r)
+    }
+    /// The replies with their senders.
+    pub fn with_senders(&self) -> impl Iterator<Item = (NodeId, &R)> + Clone {
+        self.items.iter().map(|(n, r)| (*n, r))
+    }
+    /// The nodes that replied.
+    pub fn senders(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.items.iter().map(|(n, _)| *n)
+    }
+    /// The replies, as `(sender, reply)`.
+    pub fn into_vec(self) -> Vec<(NodeId, R)> {
+        self.items
+    }
+}
+
+impl<R> IntoIterator for Replies<R> {
+    type Item = R;
+    type IntoIter = std::iter::Map<std::vec::IntoIter<(NodeId, R)>, fn((NodeId, R)) -> R>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter().map(|(_, r)| r)
+    }
+}
+
+impl<'a, R> IntoIterator for &'a Replies<R> {
+    type Item = &'a R;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (NodeId, R)>, fn(&'a (NodeId, R)) -> &'a R>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter().map(|(_, r)| r)
+    }
+}
+
+/// A [`TimedQuorum`] ran out of ticks before enough replies came: here are those that did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial<R> {
+    /// The replies that arrived in time.
+    pub replies: Replies<R>,
+}
+
+#[derive(Clone, Copy)]
+enum Need {
+    All,
+    AtLeast(usize),
+}
+
+/// Replies to several requests, awaited together. By default it waits for all of them;
+/// `.any()`, `.at_least(k)` and `.matching(pred)` say what is enough, `.timeout(ticks)` how
+/// long to wait. It resolves to every reply that arrived (matching or not).
+#[must_use = "a quorum does nothing unless awaited"]
+pub struct Quorum<R> {
+    core: Rc<NodeCore>,
+    pending: Vec<(NodeId, SignalId)>,
+    got: Vec<(NodeId, R)>,
+    matched: usize,
+    need: Need,
+    filter: Option<Box<dyn Fn(&R) -> bool>>,
+}
+
+impl<R: 'static> Quorum<R> {
+    pub(crate) fn new(core: Rc<NodeCore>, pending: Vec<(NodeId, SignalId)>) -> Self {
+        Quorum { core, pending, got: Vec::new(), matched: 0, need: Need::All, filter: None }
+    }
+
+    /// Wait for every reply (the default).
+    pub fn all(mut self) -> Self {
+        self.need = Need::All;
+        self
+    }
+
+    /// Wait for one reply.
+    pub fn any(self) -> Self {
+        self.at_least(1)
+    }
+
+    /// Wait for `k` replies (0: resolve at once). More than were asked for never come: add a
+    /// timeout.
+    pub fn at_least(mut self, k: usize) -> Self {
+        self.need = Need::AtLeast(k);
+        self
+    }
+
+    /// Count only the replies for which `pred` holds towards what is enough.
+    pub fn matching(mut self, pred: impl Fn(&R) -> bool + 'static) -> Self {
+        self.filter = Some(Box::new(pred));
+        self
+    }
+
+    /// Waits at most `ticks` ticks: resolves to `Err(Partial)` in tick `now + ticks` if not
+    /// enough replies came by then.
+    pub fn timeout(self, ticks: Tick) -> TimedQuorum<R> {
+        let deadline = self.core.now() + ticks;
+        self.core.wake_at(deadline);
+        TimedQuorum { quorum: self, deadline }
+    }
+
+    fn collect(&mut self) {
+        let core = self.core.clone();
+        let mut i = 0;
+        while i < self.pending.len() {
+            let (from, id) = self.pending[i];
+            match take_reply::<R>(&core, id) {
+                Some(r) => {
+                    if self.filter.as_ref().is_none_or(|f| f(&r)) {
+                        self.matched += 1;
+                    }
+                    self.got.push((from, r));
+                    self.pending.remove(i);
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    fn enough(&self) -> bool {
+        match self.need {
+            Need::All => self.pending.is_empty(),
+            Need::AtLeast(k) => self.matched >= k,
+        }
+    }
+
+    fn finish(&mut self) -> Replies<R> {
+        for (_, id) in self.pending.drain(..) {
+            forget(&self.core, id);
+        }
+        Replies { items: std::mem::take(&mut self.got) }
+    }
+}
+
+// Nothing in a quorum is ever pinned in place (replies live in a `Vec`).
+impl<R> Unpin for Quorum<R> {}
+
+impl<R: 'static> Future for Quorum<R> {
+    type Output = Replies<R>;
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Replies<R>> {
+        self.collect();
+        if self.enough() { Poll::Ready(self.finish()) } else { Poll::Pending }
+    }
+}
+
+impl<R> Drop for Quorum<R> {
+    fn drop(&mut self) {
+        for (_, id) in self.pending.drain(..) {
+            forget(&self.core, id);
+        }
+    }
+}
+
+/// A [`Quorum`] with a deadline.
+#[must_use = "a quorum does nothing unless awaited"]
+pub struct TimedQuorum<R> {
+    quorum: Quorum<R>,
+    deadline: Tick,
+}
+
+impl<R> Unpin for TimedQuorum<R> {}
+
+impl<R: 'static> Future for TimedQuorum<R> {
+    type Output = Result<Replies<R>, Partial<R>>;
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+        let q = &mut self.quorum;
+        q.collect();
+        if q.enough() {
+            Poll::Ready(Ok(q.finish()))
+        } else if q.core.now() >= self.deadline {
+            Poll::Ready(Err(Partial { replies: self.quorum.finish() }))
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// A pause of a number of ticks, from [`Cx::sleep`](crate::Cx::sleep).
+#[must_use = "a sleep does nothing unless awaited"]
+pub struct Sleep {
+    core: Rc<NodeCore>,
+    until: Tick,
+    registered: bool,
+}
+
+impl Sleep {
+    pub(crate) fn new(core: Rc<NodeCore>, until: Tick) -> Self {
+        Sleep { core, until, registered: false }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.core.now() >= self.until {
+            return Poll::Ready(());
+        }
+        if !self.registered {
+            self.registered = true;
+            self.core.wake_at(self.until);
+        }
+        Poll::Pending
+    }
+}

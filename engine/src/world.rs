@@ -1,0 +1,653 @@
+//! The world: the gateway, the nodes and the clients, the network between them, and the tick
+//! loop that drives them. See `docs/ARCHITECTURE.md` for the exact tick semantics.
+
+use std::cell::{Cell, Ref, RefCell};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use rustc_hash::FxHashMap;
+use slab::Slab;
+
+use crate::client::Client;
+use crate::config::{Config, ConfigError};
+use crate::error::{RunError, WorldError};
+use crate::event::{DropReason, Event, Observer, SignalKind};
+use crate::gateway::Gateway;
+use crate::history::History;
+use crate::ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
+use crate::message::{Message, Payload, short_type_name};
+use crate::network::{InFlight, Network, Signal};
+use crate::node::{Action, Ctx, Node, NodeCore, NodeIo, Outgoing, Shared, TaskRef};
+use crate::rng::{Stream, stream};
+
+/// Sends an event to every observer; builds nothing when there are none.
+macro_rules! emit {
+    ($world:expr, $event:expr) => {
+        if !$world.observers.is_empty() {
+            let event = $event;
+            for observer in $world.observers.iter_mut() {
+                observer.on_event(&event);
+            }
+        }
+    };
+}
+pub(crate) use emit;
+
+/// Counters kept for every run (cheap enough to keep always).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Signals sent.
+    pub sent: u64,
+    /// Signals delivered to an inbox.
+    pub delivered: u64,
+    /// Signals lost to the `loss` probability.
+    pub dropped_loss: u64,
+    /// Signals lost to a cut link.
+    pub dropped_partition: u64,
+    /// Signals dropped by id.
+    pub dropped_by_id: u64,
+    /// Replies that arrived after their waiter gave up.
+    pub stale_replies: u64,
+    /// Handlers started on nodes (endpoints and timers).
+    pub handlers: u64,
+}
+
+struct Task {
+    seq: u64,
+    endpoint: &'static str,
+    /// Where the handler's result goes: (requester, request id), for requests only.
+    reply_to: Option<(ServerId, SignalId)>,
+    future: Pin<Box<dyn Future<Output = Box<dyn Payload>>>>,
+}
+
+pub(crate) struct NodeSlot<N> {
+    ctx: Ctx<N>,
+    tasks: Slab<Task>,
+    pub(crate) inbox: Vec<Signal>,
+    next_handler: u64,
+}
+
+/// A simulated system: N nodes of type `N` running an algorithm, the gateway, the clients, and
+/// the network. One seed and one configuration decide everything it does.
+///
+/// ```
+/// use dgame_engine::prelude::*;
+///
+/// # #[derive(Debug, Default)] struct Register { value: Option<Value> }
+/// # #[node] impl Register {
+/// #     #[endpoint(ClientReadRequest)]
+/// #     fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse { ClientReadResponse::ok(self.value) }
+/// #     #[endpoint(ClientWriteRequest)]
+/// #     fn write(&mut self, w: ClientWriteRequest) -> ClientWriteResponse { self.value = Some(w.value); ClientWriteResponse::ok() }
+/// # }
+/// let config = Config::builder().nodes(1).clients(2).ticks(100).seed(7).build()?;
+/// let mut world = World::<Register>::new(config)?;
+/// world.run()?;
+/// assert!(world.history().operations.len() > 10);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct World<N: Node> {
+    pub(crate) config: Config,
+    pub(crate) shared: Rc<Shared>,
+    pub(crate) nodes: Vec<NodeSlot<N>>,
+    pub(crate) gateway: Gateway,
+    pub(crate) clients: Vec<Client>,
+    pub(crate) network: Network,
+    pub(crate) history: History,
+    pub(crate) observers: Vec<Box<dyn Observer>>,
+    pub(crate) stats: Stats,
+    pub(crate) next_value: Value,
+    failed: Option<RunError>,
+    due: Vec<Signal>,
+    outbox: Vec<Outgoing>,
+}
+
+impl<N: Node + Default> World<N> {
+    /// A world whose nodes start from `N::default()`.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        Self::with_nodes(config, |_| N::default())
+    }
+}
+
+impl<N: Node> World<N> {
+    /// A world whose nodes are made by `make(id)`.
+    pub fn with_nodes(config: Config, mut make: impl FnMut(NodeId) -> N) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let mut world = World {
+            shared: Rc::new(Shared::new()),
+            nodes: Vec::new(),
+            gateway: Gateway::default(),
+            clients: (1..=config.clients)
+                .map(|c| Client::new(ClientId(c), config.client_kind, stream(config.seed, Stream::Client(c))))
+                .collect(),
+            network: Network::new(config.seed, config.delay, config.loss),
+            history: History::default(),
+            observers: Vec::new(),
+            stats: Stats::default(),
+            next_value: 0,
+            failed: None,
+            due: Vec::new(),
+            outbox: Vec::new(),
+            config,
+        };
+        for n in 1..=world.config.nodes {
+            world.add_node(make(NodeId(n)));
+        }
+        Ok(world)
+    }
+
+    /// Adds a node with the next id. It is processed from the next tick on, with its local
+    /// clock starting at 1 there; every node (and the gateway) knows it from now on.
+    pub fn add_node(&mut self, node: N) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32 + 1);
+        let core = NodeCore {
+            id,
+            shared: self.shared.clone(),
+            peers: RefCell::new(Rc::from(Vec::new())),
+            local_time: Cell::new(1),
+            io: RefCell::new(NodeIo {
+                current: None,
+                endpoint: "",
+                waiters: FxHashMap::default(),
+                deadlines: BinaryHeap::new(),
+                woken: Vec::new(),
+                rng: stream(self.config.seed, Stream::Node(id.0)),
+            }),
+        };
+        let ctx = Ctx { core: Rc::new(core), state: Rc::new(RefCell::new(node)) };
+        self.nodes.push(NodeSlot { ctx, tasks: Slab::new(), inbox: Vec::new(), next_handler: 1 });
+        let all: Vec<NodeId> = (1..=self.nodes.len() as u32).map(NodeId).collect();
+        for slot in &self.nodes {
+            let me = slot.ctx.core.id;
+            *slot.ctx.core.peers.borrow_mut() = all.iter().copied().filter(|&n| n != me).collect();
+        }
+        id
+    }
+
+    /// Sends every event from now on to `observer`.
+    pub fn subscribe(&mut self, observer: impl Observer + 'static) {
+        self.observers.push(Box::new(observer));
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The last tick that ran (0 before the first).
+    pub fn now(&self) -> Tick {
+        self.shared.now.get()
+    }
+
+    /// The clients' history so far.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The counters of the run so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The error that stopped the run, if one did.
+    pub fn error(&self) -> Option<&RunError> {
+        self.failed.as_ref()
+    }
+
+    /// Runs ticks until [`Config::ticks`] have run.
+    pub fn run(&mut self) -> Result<&History, RunError> {
+        self.run_until(self.config.ticks)?;
+        Ok(&self.history)
+    }
+
+    /// Runs ticks until `tick` has run.
+    pub fn run_until(&mut self, tick: Tick) -> Result<(), RunError> {
+        while self.now() < tick {
+            self.tick()?;
+        }
+        Ok(())
+    }
+
+    /// Runs one tick: the gateway, each node in id order, each client in id order, then the
+    /// network delivers the signals due at the end of this tick.
+    pub fn tick(&mut self) -> Result<(), RunError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let result = self.run_tick();
+        if let Err(e) = &result {
+            self.failed = Some(e.clone());
+        }
+        result
+    }
+
+    fn run_tick(&mut self) -> Result<(), RunError> {
+        let now = self.now() + 1;
+        self.shared.now.set(now);
+        self.apply_scheduled_cuts(now);
+        self.process_gateway()?;
+        for i in 0..self.nodes.len() {
+            self.process_node(i)?;
+        }
+        for j in 0..self.clients.len() {
+            self.process_client(j)?;
+        }
+        self.deliver(now)
+    }
+
+    fn process_node(&mut self, i: usize) -> Result<(), RunError> {
+        let now = self.now();
+        let inbox = std::mem::take(&mut self.nodes[i].inbox);
+        let mut active = !inbox.is_empty();
+        // (1) Every message in the inbox: requests start a handler, replies wake their waiter.
+        for sig in inbox {
+            if let SignalKind::Reply { to } = sig.kind {
+                let core = &self.nodes[i].ctx.core;
+                let mut io = core.io.borrow_mut();
+                if let Some(waiter) = io.waiters.get_mut(&to) {
+                    waiter.reply = Some(sig.payload);
+                    let task = waiter.task;
+                    io.woken.push(task);
+                } else {
+                    drop(io);
+                    emit!(self, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Node(core.id) });
+                    self.stats.stale_replies += 1;
+                }
+            } else {
+                self.dispatch(i, sig)?;
+            }
+        }
+        // (2) The timers due on the node's local clock.
+        let local = self.nodes[i].ctx.core.local_time.get();
+        for (k, timer) in N::__TIMERS.iter().enumerate() {
+            if local.is_multiple_of(timer.interval) {
+                active = true;
+                let node = self.nodes[i].ctx.core.id;
+                emit!(self, Event::TimerFired { tick: now, node, timer: timer.name });
+                self.run_handler(i, None, |ctx| N::__timer(ctx, k))?;
+            }
+        }
+        // (3) Every waiting handler whose reply came or whose deadline is now, oldest first.
+        let mut woken = {
+            let mut io = self.nodes[i].ctx.core.io.borrow_mut();
+            while let Some(&Reverse((at, task))) = io.deadlines.peek()
+                && at <= now
+            {
+                io.deadlines.pop();
+                io.woken.push(task);
+            }
+            std::mem::take(&mut io.woken)
+        };
+        if !woken.is_empty() {
+            active = true;
+            woken.sort_unstable();
+            woken.dedup();
+            for task in woken {
+                if self.nodes[i].tasks.get(task.key).is_some_and(|t| t.seq == task.seq) {
+                    self.poll_task(i, task)?;
+                }
+            }
+        }
+        // (4) The local clock moves on.
+        let core = &self.nodes[i].ctx.core;
+        core.local_time.set(local + 1);
+        if active {
+            let slot = &self.nodes[i];
+            emit!(self, Event::State { tick: now, server: ServerId::Node(slot.ctx.core.id), state: &*slot.ctx.state.borrow() });
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, i: usize, sig: Signal) -> Result<(), RunError> {
+        let Signal { id, from, kind, payload, .. } = sig;
+        let reply_to = (kind == SignalKind::Request).then_some((from, id));
+        let mut unhandled = None;
+        self.run_handler(i, Some((id, reply_to)), |ctx| match N::__dispatch(ctx, payload) {
+            Ok(handled) => Some(handled),
+            Err(payload) => {
+                unhandled = Some(payload);
+                None
+            }
+        })?;
+        match unhandled {
+            Some(payload) => {
+                let sig = Signal { id, from, to: ServerId::Node(NodeId(i as u32 + 1)), kind, sent: 0, arrival: 0, lost: false, payload };
+                Err(self.no_endpoint(sig.to, N::__NAME, &sig))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Runs a handler (sync, or the first poll of an async one). `signal` is the signal it
+    /// handles and where its reply goes; `None` for a timer.
+    fn run_handler<H: Into<Option<crate::node::Handled>>>(
+        &mut self,
+        i: usize,
+        signal: Option<(SignalId, Option<(ServerId, SignalId)>)>,
+        f: impl FnOnce(&mut Ctx<N>) -> H,
+    ) -> Result<(), RunError> {
+        let now = self.now();
+        let slot = &mut self.nodes[i];
+        slot.ctx.core.io.borrow_mut().endpoint = "";
+        let handled = match catch_unwind(AssertUnwindSafe(|| f(&mut slot.ctx).into())) {
+            Ok(Some(h)) => h,
+            Ok(None) => return Ok(()),
+            Err(panic) => {
+                let endpoint = match slot.ctx.core.io.borrow().endpoint {
+                    "" => "(dispatch)",
+                    e => e,
+                };
+                return Err(self.panicked(i, endpoint, &panic_message(&*panic)));
+            }
+        };
+        let node = slot.ctx.core.id;
+        let seq = slot.next_handler;
+        slot.next_handler += 1;
+        self.stats.handlers += 1;
+        let endpoint = handled.endpoint;
+        emit!(self, Event::HandlerStarted { tick: now, node, handler: seq, endpoint, signal: signal.map(|s| s.0) });
+        let reply_to = signal.and_then(|s| s.1);
+        match handled.action {
+            Action::Replied(reply) => {
+                self.flush()?;
+                emit!(self, Event::HandlerFinished { tick: now, node, handler: seq, endpoint });
+                if let Some((to, request)) = reply_to {
+                    let id = self.shared.next_signal_id();
+                    self.transmit(id, ServerId::Node(node), to, SignalKind::Reply { to: request }, reply)?;
+                }
+                Ok(())
+            }
+            Action::Spawned(future) => {
+                let key = self.nodes[i].tasks.insert(Task { seq, endpoint, reply_to, future });
+                self.poll_task(i, TaskRef { seq, key })
+            }
+        }
+    }
+
+    fn poll_task(&mut self, i: usize, task: TaskRef) -> Result<(), RunError> {
+        let now = self.now();
+        let slot = &mut self.nodes[i];
+        let core = slot.ctx.core.clone();
+        let t = &mut slot.tasks[task.key];
+        core.io.borrow_mut().current = Some(task);
+        let polled = catch_unwind(AssertUnwindSafe(|| t.future.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
+        core.io.borrow_mut().current = None;
+        match polled {
+            Err(panic) => {
+                let endpoint = t.endpoint;
+                Err(self.panicked(i, endpoint, &panic_message(&*panic)))
+            }
+            Ok(Poll::Pending) => self.flush(),
+            Ok(Poll::Ready(reply)) => {
+                let t = self.nodes[i].tasks.remove(task.key);
+                self.flush()?;
+                emit!(self, Event::HandlerFinished { tick: now, node: core.id, handler: t.seq, endpoint: t.endpoint });
+                if let Some((to, request)) = t.reply_to {
+                    let id = self.shared.next_signal_id();
+                    self.transmit(id, ServerId::Node(core.id), to, SignalKind::Reply { to: request }, reply)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Puts what handlers sent on the wire, in the order they sent it.
+    fn flush(&mut self) -> Result<(), RunError> {
+        let mut out = std::mem::take(&mut self.outbox);
+        std::mem::swap(&mut *self.shared.outbox.borrow_mut(), &mut out);
+        for o in out.drain(..) {
+            self.transmit(o.id, o.from, o.to, o.kind, o.payload)?;
+        }
+        self.outbox = out;
+        Ok(())
+    }
+
+    fn exists(&self, s: ServerId) -> bool {
+        match s {
+            ServerId::Gateway => true,
+            ServerId::Node(n) => n.0 >= 1 && (n.0 as usize) <= self.nodes.len(),
+            ServerId::Client(c) => c.0 >= 1 && (c.0 as usize) <= self.clients.len(),
+        }
+    }
+
+    /// Sends one signal: draws its delay and fate, reports it, and puts it on the wire.
+    pub(crate) fn transmit(
+        &mut self,
+        id: SignalId,
+        from: ServerId,
+        to: ServerId,
+        kind: SignalKind,
+        payload: Box<dyn Payload>,
+    ) -> Result<(), RunError> {
+        let now = self.now();
+        if !self.exists(to) {
+            return Err(RunError::NoSuchServer {
+                tick: now,
+                seed: self.config.seed,
+                from,
+                to,
+                message_type: short_type_name(payload.type_name()).into_owned(),
+                nodes: self.nodes.len(),
+                clients: self.clients.len(),
+            });
+        }
+        let signal = self.network.make(now, id, from, to, kind, payload);
+        emit!(self, Event::SignalSent { tick: now, signal: id, from, to, kind, arrival: signal.arrival, message: &*signal.payload });
+        self.stats.sent += 1;
+        if self.network.insert(signal).is_err() {
+            emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::Partition });
+            self.stats.dropped_partition += 1;
+        }
+        Ok(())
+    }
+
+    /// The end of tick `now`: the signals due reach their recipients' inboxes (or are lost).
+    fn deliver(&mut self, now: Tick) -> Result<(), RunError> {
+        let mut due = std::mem::take(&mut self.due);
+        self.network.take_due(now, &mut due);
+        for sig in due.drain(..) {
+            if sig.lost {
+                emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Loss });
+                self.stats.dropped_loss += 1;
+                continue;
+            }
+            emit!(self, Event::SignalDelivered { tick: now, signal: sig.id, to: sig.to });
+            self.stats.delivered += 1;
+            match sig.to {
+                ServerId::Gateway => self.gateway.inbox.push(sig),
+                ServerId::Node(n) => self.nodes[n.0 as usize - 1].inbox.push(sig),
+                ServerId::Client(c) => self.clients[c.0 as usize - 1].inbox.push(sig),
+            }
+        }
+        self.due = due;
+        Ok(())
+    }
+
+    fn apply_scheduled_cuts(&mut self, now: Tick) {
+        if self.config.cuts.is_empty() {
+            return;
+        }
+        let cuts = self.config.cuts.clone();
+        for cut in cuts {
+            if cut.at == now {
+                self.cut(&cut.from, &cut.to, cut.one_way);
+            }
+            if cut.heal == Some(now) {
+                self.heal(&cut.from, &cut.to, cut.one_way);
+            }
+        }
+    }
+
+    fn links<'a>(from: &'a [ServerId], to: &'a [ServerId], one_way: bool) -> impl Iterator<Item = (ServerId, ServerId)> + 'a {
+        let forth = from.iter().flat_map(move |&a| to.iter().map(move |&b| (a, b)));
+        let back = to.iter().flat_map(move |&b| from.iter().map(move |&a| (b, a))).filter(move |_| !one_way);
+        forth.chain(back).filter(|(a, b)| a != b)
+    }
+
+    /// Cuts every link from a server of `from` to one of `to` (and back, unless `one_way`).
+    /// Signals in flight on those links are lost now; signals sent on them later are lost when
+    /// sent. Takes effect for the rest of the current tick, or from the next tick if called
+    /// between ticks.
+    pub fn cut(&mut self, from: &[ServerId], to: &[ServerId], one_way: bool) {
+        let now = self.now();
+        let mut dropped = Vec::new();
+        for (a, b) in Self::links(from, to, one_way) {
+            if self.network.cut(a, b, &mut dropped) {
+                emit!(self, Event::LinkCut { tick: now, from: a, to: b });
+            }
+        }
+        dropped.sort_by_key(|s| s.id);
+        for s in dropped {
+            emit!(self, Event::SignalDropped { tick: now, signal: s.id, reason: DropReason::Partition });
+            self.stats.dropped_partition += 1;
+        }
+    }
+
+    /// Heals what [`cut`](World::cut) cut.
+    pub fn heal(&mut self, from: &[ServerId], to: &[ServerId], one_way: bool) {
+        let now = self.now();
+        for (a, b) in Self::links(from, to, one_way) {
+            if self.network.heal(a, b) {
+                emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
+            }
+        }
+    }
+
+    /// Cuts `node` off from every other server, both ways.
+    pub fn isolate(&mut self, node: NodeId) {
+        let others: Vec<ServerId> = self.servers().filter(|&s| s != ServerId::Node(node)).collect();
+        self.cut(&[ServerId::Node(node)], &others, false);
+    }
+
+    /// Heals every cut link.
+    pub fn heal_all(&mut self) {
+        let now = self.now();
+        let cuts: Vec<_> = self.network.cuts().collect();
+        for (a, b) in cuts {
+            self.network.heal(a, b);
+            emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
+        }
+    }
+
+    /// The cut links (`from`, `to`), in order.
+    pub fn cut_links(&self) -> impl Iterator<Item = (ServerId, ServerId)> + '_ {
+        self.network.cuts()
+    }
+
+    /// Drops the signal `id` while it is in flight (what a click in the viewer does).
+    pub fn drop_signal(&mut self, id: SignalId) -> Result<(), WorldError> {
+        let now = self.now();
+        self.network.remove(id).ok_or(WorldError::NoSuchSignal(id))?;
+        emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::ById });
+        self.stats.dropped_by_id += 1;
+        Ok(())
+    }
+
+    /// Sends `msg` from `from` to `to` as a one-way signal, as if `from` had sent it this tick.
+    /// For tests and experiments.
+    pub fn inject<M: Message>(&mut self, from: ServerId, to: ServerId, msg: M) -> Result<SignalId, RunError> {
+        let id = self.shared.next_signal_id();
+        self.transmit(id, from, to, SignalKind::OneWay, Box::new(msg))?;
+        Ok(id)
+    }
+
+    /// Every server: the gateway, the nodes, the clients.
+    pub fn servers(&self) -> impl Iterator<Item = ServerId> + '_ {
+        std::iter::once(ServerId::Gateway)
+            .chain((1..=self.nodes.len() as u32).map(|n| ServerId::Node(NodeId(n))))
+            .chain((1..=self.clients.len() as u32).map(|c| ServerId::Client(ClientId(c))))
+    }
+
+    /// How many nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// A node's state, to look at (do not hold it across a tick).
+    pub fn node(&self, id: NodeId) -> Option<Ref<'_, N>> {
+        let slot = self.nodes.get((id.0 as usize).checked_sub(1)?)?;
+        Some(slot.ctx.state.borrow())
+    }
+
+    /// A node's local clock: the value its next turn will see (1 before its first turn).
+    pub fn local_time(&self, id: NodeId) -> Option<u64> {
+        let slot = self.nodes.get((id.0 as usize).checked_sub(1)?)?;
+        Some(slot.ctx.core.local_time.get())
+    }
+
+    /// How many handlers are waiting on a node (async handlers between awaits).
+    pub fn waiting_handlers(&self, id: NodeId) -> Option<usize> {
+        let slot = self.nodes.get((id.0 as usize).checked_sub(1)?)?;
+        Some(slot.tasks.len())
+    }
+
+    /// How many delivered signals wait in a server's inbox for its next turn.
+    pub fn inbox_len(&self, server: ServerId) -> Option<usize> {
+        Some(match server {
+            ServerId::Gateway => self.gateway.inbox.len(),
+            ServerId::Node(n) => self.nodes.get((n.0 as usize).checked_sub(1)?)?.inbox.len(),
+            ServerId::Client(c) => self.clients.get((c.0 as usize).checked_sub(1)?)?.inbox.len(),
+        })
+    }
+
+    /// What a client shows: its last operation's label (`R5`, `W3`, `W4…`, `R?`), empty before
+    /// its first.
+    pub fn client_display(&self, id: ClientId) -> Option<&str> {
+        Some(&self.clients.get((id.0 as usize).checked_sub(1)?)?.display)
+    }
+
+    /// The node the gateway routes to, once one announced itself.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.gateway.leader
+    }
+
+    /// The signals in flight, in sending order.
+    pub fn in_flight(&self) -> Vec<InFlight<'_>> {
+        let mut v: Vec<_> = self.network.in_flight().collect();
+        v.sort_by_key(|s| s.id);
+        v
+    }
+
+    /// How many signals are in flight.
+    pub fn in_flight_count(&self) -> usize {
+        self.network.in_flight_count()
+    }
+
+    pub(crate) fn no_endpoint(&self, server: ServerId, server_type: &str, sig: &Signal) -> RunError {
+        RunError::NoEndpoint {
+            tick: self.now(),
+            seed: self.config.seed,
+            server,
+            server_type: server_type.to_owned(),
+            message_type: short_type_name(sig.payload.type_name()).into_owned(),
+            message: format!("{:?}", sig.payload),
+            from: sig.from,
+        }
+    }
+
+    fn panicked(&self, i: usize, endpoint: &str, message: &str) -> RunError {
+        RunError::HandlerPanicked {
+            tick: self.now(),
+            seed: self.config.seed,
+            node: NodeId(i as u32 + 1),
+            node_type: N::__NAME.to_owned(),
+            endpoint: endpoint.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic without a message)".to_owned()
+    }
+}

@@ -1,0 +1,45 @@
+//! **distributed-game**: write a replication algorithm as a [`Node`](prelude::Node), run it
+//! among a gateway and clients over a network where every message takes time and may be lost,
+//! and get the clients' history, every event, and (with the checker) a verdict.
+//!
+//! ```
+//! use distributed_game::prelude::*;
+//!
+//! #[derive(Debug, Default)]
+//! struct Register { value: Option<Value> }
+//!
+//! #[node]
+//! impl Register {
+//!     #[endpoint(ClientReadRequest)]
+//!     fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+//!         ClientReadResponse::ok(self.value)
+//!     }
+//!     #[endpoint(ClientWriteRequest)]
+//!     fn write(&mut self, req: ClientWriteRequest) -> ClientWriteResponse {
+//!         self.value = Some(req.value);
+//!         ClientWriteResponse::ok()
+//!     }
+//! }
+//!
+//! let mut world = World::<Register>::new(Config::builder().nodes(1).seed(3).build()?)?;
+//! world.run()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! This crate is the facade: [`engine`] is the simulator, [`checker`] the linearizability
+//! checker, [`algorithms`] the sample algorithms.
+
+extern crate self as distributed_game;
+
+pub use dgame_algorithms as algorithms;
+pub use dgame_checker as checker;
+pub use dgame_engine as engine;
+
+/// The path the macros' generated code uses when a crate depends on `distributed-game` alone.
+#[doc(hidden)]
+pub use dgame_engine as __engine;
+
+/// Everything a node's author needs: `use distributed_game::prelude::*;`.
+pub mod prelude {
+    pub use dgame_engine::prelude::*;
+}
