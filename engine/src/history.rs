@@ -87,4 +87,35 @@ impl History {
         c
     }
 
+    /// The history in the checker's terms: the same operations at the same indices; pending
+    /// operations count as unknown (they may have taken effect); times are ticks.
+    pub fn to_checker(&self) -> dgame_checker::History {
+        use dgame_checker as c;
+        let ops = self
+            .operations
+            .iter()
+            .map(|op| c::Operation {
+                client: u64::from(op.client.0),
+                key: None,
+                kind: match op.kind {
+                    OpKind::Read => c::OpKind::Read,
+                    OpKind::Write(v) => c::OpKind::Write(v),
+                },
+                invoke: op.invoke,
+                complete: op.complete,
+                outcome: match (op.kind, op.outcome) {
+                    (OpKind::Read, Outcome::Ok(v)) => c::Outcome::Ok { read: v },
+                    (OpKind::Write(_), Outcome::Ok(_)) => c::Outcome::Ok { read: None },
+                    (_, Outcome::Failed) => c::Outcome::Failed,
+                    (_, Outcome::Unknown | Outcome::Pending) => c::Outcome::Unknown,
+                },
+            })
+            .collect();
+        c::History::from_ops(ops)
+    }
+
+    /// Checks the history for linearizability with the checker's default options.
+    pub fn check(&self) -> dgame_checker::Verdict {
+        dgame_checker::check(&self.to_checker(), &dgame_checker::Options::default())
+    }
 }
