@@ -27,7 +27,9 @@ pub enum RunError {
         from: ServerId,
     },
     /// A handler panicked.
-    #[error("tick {tick} (seed {seed}): handler `{endpoint}` of {node} ({node_type}) panicked: {message}")]
+    #[error(
+        "tick {tick} (seed {seed}): handler `{endpoint}` of {node} ({node_type}) panicked: {message}"
+    )]
     HandlerPanicked {
         /// When.
         tick: Tick,
@@ -43,7 +45,9 @@ pub enum RunError {
         message: String,
     },
     /// A message was sent to a server that does not exist.
-    #[error("tick {tick} (seed {seed}): {from} sent `{message_type}` to {to}, which does not exist (there are {nodes} nodes and {clients} clients)")]
+    #[error(
+        "tick {tick} (seed {seed}): {from} sent `{message_type}` to {to}, which does not exist (there are {nodes} nodes and {clients} clients)"
+    )]
     NoSuchServer {
         /// When.
         tick: Tick,

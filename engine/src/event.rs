@@ -191,19 +191,76 @@ impl<F: FnMut(&Event<'_>)> Observer for F {
 #[serde(rename_all = "snake_case", tag = "event")]
 #[allow(missing_docs)] // the fields mirror `Event`'s
 pub enum OwnedEvent {
-    SignalSent { tick: Tick, signal: SignalId, from: ServerId, to: ServerId, kind: SignalKind, arrival: Tick, message_type: String, message: String },
-    SignalDelivered { tick: Tick, signal: SignalId, to: ServerId },
-    SignalDropped { tick: Tick, signal: SignalId, reason: DropReason },
-    StaleReply { tick: Tick, signal: SignalId, at: ServerId },
-    HandlerStarted { tick: Tick, node: NodeId, handler: u64, endpoint: String, signal: Option<SignalId> },
-    HandlerFinished { tick: Tick, node: NodeId, handler: u64, endpoint: String },
-    TimerFired { tick: Tick, node: NodeId, timer: String },
-    State { tick: Tick, server: ServerId, state: String },
-    OperationInvoked { tick: Tick, operation: Operation },
-    OperationCompleted { tick: Tick, operation: Operation },
-    LeaderChanged { tick: Tick, leader: NodeId },
-    LinkCut { tick: Tick, from: ServerId, to: ServerId },
-    LinkHealed { tick: Tick, from: ServerId, to: ServerId },
+    SignalSent {
+        tick: Tick,
+        signal: SignalId,
+        from: ServerId,
+        to: ServerId,
+        kind: SignalKind,
+        arrival: Tick,
+        message_type: String,
+        message: String,
+    },
+    SignalDelivered {
+        tick: Tick,
+        signal: SignalId,
+        to: ServerId,
+    },
+    SignalDropped {
+        tick: Tick,
+        signal: SignalId,
+        reason: DropReason,
+    },
+    StaleReply {
+        tick: Tick,
+        signal: SignalId,
+        at: ServerId,
+    },
+    HandlerStarted {
+        tick: Tick,
+        node: NodeId,
+        handler: u64,
+        endpoint: String,
+        signal: Option<SignalId>,
+    },
+    HandlerFinished {
+        tick: Tick,
+        node: NodeId,
+        handler: u64,
+        endpoint: String,
+    },
+    TimerFired {
+        tick: Tick,
+        node: NodeId,
+        timer: String,
+    },
+    State {
+        tick: Tick,
+        server: ServerId,
+        state: String,
+    },
+    OperationInvoked {
+        tick: Tick,
+        operation: Operation,
+    },
+    OperationCompleted {
+        tick: Tick,
+        operation: Operation,
+    },
+    LeaderChanged {
+        tick: Tick,
+        leader: NodeId,
+    },
+    LinkCut {
+        tick: Tick,
+        from: ServerId,
+        to: ServerId,
+    },
+    LinkHealed {
+        tick: Tick,
+        from: ServerId,
+        to: ServerId,
+    },
 }
 
 impl Event<'_> {
@@ -229,7 +286,15 @@ impl Event<'_> {
     /// The event with its message and state formatted.
     pub fn to_owned_event(&self) -> OwnedEvent {
         match *self {
-            Event::SignalSent { tick, signal, from, to, kind, arrival, message } => OwnedEvent::SignalSent {
+            Event::SignalSent {
+                tick,
+                signal,
+                from,
+                to,
+                kind,
+                arrival,
+                message,
+            } => OwnedEvent::SignalSent {
                 tick,
                 signal,
                 from,
@@ -239,21 +304,65 @@ impl Event<'_> {
                 message_type: short_type_name(message.type_name()).into_owned(),
                 message: format!("{message:?}"),
             },
-            Event::SignalDelivered { tick, signal, to } => OwnedEvent::SignalDelivered { tick, signal, to },
-            Event::SignalDropped { tick, signal, reason } => OwnedEvent::SignalDropped { tick, signal, reason },
+            Event::SignalDelivered { tick, signal, to } => {
+                OwnedEvent::SignalDelivered { tick, signal, to }
+            }
+            Event::SignalDropped {
+                tick,
+                signal,
+                reason,
+            } => OwnedEvent::SignalDropped {
+                tick,
+                signal,
+                reason,
+            },
             Event::StaleReply { tick, signal, at } => OwnedEvent::StaleReply { tick, signal, at },
-            Event::HandlerStarted { tick, node, handler, endpoint, signal } => {
-                OwnedEvent::HandlerStarted { tick, node, handler, endpoint: endpoint.to_owned(), signal }
-            }
-            Event::HandlerFinished { tick, node, handler, endpoint } => {
-                OwnedEvent::HandlerFinished { tick, node, handler, endpoint: endpoint.to_owned() }
-            }
-            Event::TimerFired { tick, node, timer } => OwnedEvent::TimerFired { tick, node, timer: timer.to_owned() },
-            Event::State { tick, server, state } => OwnedEvent::State { tick, server, state: format!("{state:?}") },
-            Event::OperationInvoked { tick, operation } => OwnedEvent::OperationInvoked { tick, operation: operation.clone() },
-            Event::OperationCompleted { tick, operation } => {
-                OwnedEvent::OperationCompleted { tick, operation: operation.clone() }
-            }
+            Event::HandlerStarted {
+                tick,
+                node,
+                handler,
+                endpoint,
+                signal,
+            } => OwnedEvent::HandlerStarted {
+                tick,
+                node,
+                handler,
+                endpoint: endpoint.to_owned(),
+                signal,
+            },
+            Event::HandlerFinished {
+                tick,
+                node,
+                handler,
+                endpoint,
+            } => OwnedEvent::HandlerFinished {
+                tick,
+                node,
+                handler,
+                endpoint: endpoint.to_owned(),
+            },
+            Event::TimerFired { tick, node, timer } => OwnedEvent::TimerFired {
+                tick,
+                node,
+                timer: timer.to_owned(),
+            },
+            Event::State {
+                tick,
+                server,
+                state,
+            } => OwnedEvent::State {
+                tick,
+                server,
+                state: format!("{state:?}"),
+            },
+            Event::OperationInvoked { tick, operation } => OwnedEvent::OperationInvoked {
+                tick,
+                operation: operation.clone(),
+            },
+            Event::OperationCompleted { tick, operation } => OwnedEvent::OperationCompleted {
+                tick,
+                operation: operation.clone(),
+            },
             Event::LeaderChanged { tick, leader } => OwnedEvent::LeaderChanged { tick, leader },
             Event::LinkCut { tick, from, to } => OwnedEvent::LinkCut { tick, from, to },
             Event::LinkHealed { tick, from, to } => OwnedEvent::LinkHealed { tick, from, to },

@@ -95,7 +95,9 @@ impl ServerId {
 
 /// Why a server name could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a server: write `gateway`, a node as `n1` (nodes count from 1) or a client as `c1`")]
+#[error(
+    "`{0}` is not a server: write `gateway`, a node as `n1` (nodes count from 1) or a client as `c1`"
+)]
 pub struct ParseServerIdError(pub String);
 
 impl FromStr for ServerId {

@@ -65,8 +65,8 @@ pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SignalKind};
 pub use history::{History, OpKind, Operation, Outcome};
 pub use ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
 pub use message::{
-    Ack, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, LeaderNotification, Message,
-    Payload, Status,
+    Ack, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse,
+    LeaderNotification, Message, Payload, Status,
 };
 pub use network::InFlight;
 pub use node::{Ctx, Cx, Node};
@@ -74,13 +74,14 @@ pub use wait::{Partial, Replies, Timeout};
 pub use world::{Stats, World};
 
 #[doc(hidden)]
-pub use node::{Action, Handled, TimerSpec, __private};
+pub use node::{__private, Action, Handled, TimerSpec};
 
 /// Everything a node's author needs: `use dgame_engine::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Ack, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Config,
-        Ctx, Cx, Delay, History, LeaderNotification, Message, Node, NodeId, OpKind, Outcome, Partial, Replies, RunError,
-        ServerId, Status, Tick, Timeout, Value, World, endpoint, node, timer,
+        Ack, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
+        ClientWriteResponse, Config, Ctx, Cx, Delay, History, LeaderNotification, Message, Node,
+        NodeId, OpKind, Outcome, Partial, Replies, RunError, ServerId, Status, Tick, Timeout,
+        Value, World, endpoint, node, timer,
     };
 }

@@ -71,7 +71,11 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new() -> Self {
-        Shared { now: Cell::new(0), next_signal: Cell::new(1), outbox: RefCell::new(Vec::new()) }
+        Shared {
+            now: Cell::new(0),
+            next_signal: Cell::new(1),
+            outbox: RefCell::new(Vec::new()),
+        }
     }
 
     pub fn next_signal_id(&self) -> SignalId {
@@ -142,7 +146,13 @@ impl NodeCore {
     /// Sends a signal; returns its id.
     pub fn push(&self, to: ServerId, kind: SignalKind, payload: Box<dyn Payload>) -> SignalId {
         let id = self.shared.next_signal_id();
-        self.shared.outbox.borrow_mut().push(Outgoing { id, from: ServerId::Node(self.id), to, kind, payload });
+        self.shared.outbox.borrow_mut().push(Outgoing {
+            id,
+            from: ServerId::Node(self.id),
+            to,
+            kind,
+            payload,
+        });
         id
     }
 
@@ -150,7 +160,10 @@ impl NodeCore {
     pub fn request(&self, to: NodeId, payload: Box<dyn Payload>) -> SignalId {
         let task = self.current_task();
         let id = self.push(ServerId::Node(to), SignalKind::Request, payload);
-        self.io.borrow_mut().waiters.insert(id, Waiter { task, reply: None });
+        self.io
+            .borrow_mut()
+            .waiters
+            .insert(id, Waiter { task, reply: None });
         id
     }
 
@@ -212,14 +225,23 @@ impl<N> Ctx<N> {
     /// Sends `msg` to every peer, without waiting.
     pub fn send_to_peers<M: Message>(&self, msg: M) {
         for &peer in self.core.peers.borrow().iter() {
-            self.core.push(ServerId::Node(peer), SignalKind::OneWay, Box::new(msg.clone()));
+            self.core.push(
+                ServerId::Node(peer),
+                SignalKind::OneWay,
+                Box::new(msg.clone()),
+            );
         }
     }
 
     /// Tells the gateway this node is the leader: from then on it routes every client request
     /// here.
     pub fn notify_leadership(&self) {
-        self.send(ServerId::Gateway, LeaderNotification { leader: self.core.id });
+        self.send(
+            ServerId::Gateway,
+            LeaderNotification {
+                leader: self.core.id,
+            },
+        );
     }
 
     /// A random number in `range`, from this node's own stream of the run's seed.
@@ -234,7 +256,12 @@ impl<N> Ctx<N> {
 
     /// An async handle on the same node (what async handlers receive).
     pub fn cx(&self) -> Cx<N> {
-        Cx { ctx: Ctx { core: self.core.clone(), state: self.state.clone() } }
+        Cx {
+            ctx: Ctx {
+                core: self.core.clone(),
+                state: self.state.clone(),
+            },
+        }
     }
 }
 
@@ -296,8 +323,14 @@ impl<N> Cx<N> {
 
     /// Sends each `(node, message)` pair and waits on their replies together, like
     /// [`broadcast`](Cx::broadcast) but with a message of its own per node.
-    pub fn call_each<M: Message>(&self, calls: impl IntoIterator<Item = (NodeId, M)>) -> Quorum<M::Reply> {
-        let pending = calls.into_iter().map(|(to, msg)| (to, self.ctx.core.request(to, Box::new(msg)))).collect();
+    pub fn call_each<M: Message>(
+        &self,
+        calls: impl IntoIterator<Item = (NodeId, M)>,
+    ) -> Quorum<M::Reply> {
+        let pending = calls
+            .into_iter()
+            .map(|(to, msg)| (to, self.ctx.core.request(to, Box::new(msg))))
+            .collect();
         Quorum::new(self.ctx.core.clone(), pending)
     }
 
@@ -319,7 +352,9 @@ pub mod __private {
     }
 
     pub fn downcast<M: 'static>(msg: Box<dyn Payload>) -> M {
-        *msg.into_any().downcast::<M>().expect("dispatch checked the type")
+        *msg.into_any()
+            .downcast::<M>()
+            .expect("dispatch checked the type")
     }
 
     /// Checks at compile time that `M` is a message (the error names the type).
@@ -334,14 +369,22 @@ pub mod __private {
         ctx.core.io.borrow_mut().endpoint = endpoint;
         let state = ctx.state.clone();
         let reply = f(&mut state.borrow_mut(), ctx);
-        Handled { endpoint, action: Action::Replied(Box::new(reply)) }
+        Handled {
+            endpoint,
+            action: Action::Replied(Box::new(reply)),
+        }
     }
 
     /// Starts an async handler.
-    pub fn spawn<R: Debug + Clone + 'static>(endpoint: &'static str, fut: impl Future<Output = R> + 'static) -> Handled {
+    pub fn spawn<R: Debug + Clone + 'static>(
+        endpoint: &'static str,
+        fut: impl Future<Output = R> + 'static,
+    ) -> Handled {
         Handled {
             endpoint,
-            action: Action::Spawned(Box::pin(async move { Box::new(fut.await) as Box<dyn Payload> })),
+            action: Action::Spawned(Box::pin(
+                async move { Box::new(fut.await) as Box<dyn Payload> },
+            )),
         }
     }
 }

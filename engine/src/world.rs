@@ -116,14 +116,23 @@ impl<N: Node + Default> World<N> {
 
 impl<N: Node> World<N> {
     /// A world whose nodes are made by `make(id)`.
-    pub fn with_nodes(config: Config, mut make: impl FnMut(NodeId) -> N) -> Result<Self, ConfigError> {
+    pub fn with_nodes(
+        config: Config,
+        mut make: impl FnMut(NodeId) -> N,
+    ) -> Result<Self, ConfigError> {
         config.validate()?;
         let mut world = World {
             shared: Rc::new(Shared::new()),
             nodes: Vec::new(),
             gateway: Gateway::default(),
             clients: (1..=config.clients)
-                .map(|c| Client::new(ClientId(c), config.client_kind, stream(config.seed, Stream::Client(c))))
+                .map(|c| {
+                    Client::new(
+                        ClientId(c),
+                        config.client_kind,
+                        stream(config.seed, Stream::Client(c)),
+                    )
+                })
                 .collect(),
             network: Network::new(config.seed, config.delay, config.loss),
             history: History::default(),
@@ -136,14 +145,21 @@ impl<N: Node> World<N> {
             config,
         };
         for n in 1..=world.config.nodes {
-            world.add_node(make(NodeId(n)));
+            world.push_node(make(NodeId(n)));
         }
+        world.refresh_peers();
         Ok(world)
     }
 
     /// Adds a node with the next id. It is processed from the next tick on, with its local
     /// clock starting at 1 there; every node (and the gateway) knows it from now on.
     pub fn add_node(&mut self, node: N) -> NodeId {
+        let id = self.push_node(node);
+        self.refresh_peers();
+        id
+    }
+
+    fn push_node(&mut self, node: N) -> NodeId {
         let id = NodeId(self.nodes.len() as u32 + 1);
         let core = NodeCore {
             id,
@@ -159,14 +175,26 @@ impl<N: Node> World<N> {
                 rng: stream(self.config.seed, Stream::Node(id.0)),
             }),
         };
-        let ctx = Ctx { core: Rc::new(core), state: Rc::new(RefCell::new(node)) };
-        self.nodes.push(NodeSlot { ctx, tasks: Slab::new(), inbox: Vec::new(), next_handler: 1 });
+        let ctx = Ctx {
+            core: Rc::new(core),
+            state: Rc::new(RefCell::new(node)),
+        };
+        self.nodes.push(NodeSlot {
+            ctx,
+            tasks: Slab::new(),
+            inbox: Vec::new(),
+            next_handler: 1,
+        });
+        id
+    }
+
+    /// Tells every node who its peers are (everyone else, in id order).
+    fn refresh_peers(&mut self) {
         let all: Vec<NodeId> = (1..=self.nodes.len() as u32).map(NodeId).collect();
         for slot in &self.nodes {
             let me = slot.ctx.core.id;
             *slot.ctx.core.peers.borrow_mut() = all.iter().copied().filter(|&n| n != me).collect();
         }
-        id
     }
 
     /// Sends every event from now on to `observer`.
@@ -255,7 +283,14 @@ impl<N: Node> World<N> {
                     io.woken.push(task);
                 } else {
                     drop(io);
-                    emit!(self, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Node(core.id) });
+                    emit!(
+                        self,
+                        Event::StaleReply {
+                            tick: now,
+                            signal: sig.id,
+                            at: ServerId::Node(core.id)
+                        }
+                    );
                     self.stats.stale_replies += 1;
                 }
             } else {
@@ -268,7 +303,14 @@ impl<N: Node> World<N> {
             if local.is_multiple_of(timer.interval) {
                 active = true;
                 let node = self.nodes[i].ctx.core.id;
-                emit!(self, Event::TimerFired { tick: now, node, timer: timer.name });
+                emit!(
+                    self,
+                    Event::TimerFired {
+                        tick: now,
+                        node,
+                        timer: timer.name
+                    }
+                );
                 self.run_handler(i, None, |ctx| N::__timer(ctx, k))?;
             }
         }
@@ -288,7 +330,11 @@ impl<N: Node> World<N> {
             woken.sort_unstable();
             woken.dedup();
             for task in woken {
-                if self.nodes[i].tasks.get(task.key).is_some_and(|t| t.seq == task.seq) {
+                if self.nodes[i]
+                    .tasks
+                    .get(task.key)
+                    .is_some_and(|t| t.seq == task.seq)
+                {
                     self.poll_task(i, task)?;
                 }
             }
@@ -298,25 +344,49 @@ impl<N: Node> World<N> {
         core.local_time.set(local + 1);
         if active {
             let slot = &self.nodes[i];
-            emit!(self, Event::State { tick: now, server: ServerId::Node(slot.ctx.core.id), state: &*slot.ctx.state.borrow() });
+            emit!(
+                self,
+                Event::State {
+                    tick: now,
+                    server: ServerId::Node(slot.ctx.core.id),
+                    state: &*slot.ctx.state.borrow()
+                }
+            );
         }
         Ok(())
     }
 
     fn dispatch(&mut self, i: usize, sig: Signal) -> Result<(), RunError> {
-        let Signal { id, from, kind, payload, .. } = sig;
+        let Signal {
+            id,
+            from,
+            kind,
+            payload,
+            ..
+        } = sig;
         let reply_to = (kind == SignalKind::Request).then_some((from, id));
         let mut unhandled = None;
-        self.run_handler(i, Some((id, reply_to)), |ctx| match N::__dispatch(ctx, payload) {
-            Ok(handled) => Some(handled),
-            Err(payload) => {
-                unhandled = Some(payload);
-                None
+        self.run_handler(i, Some((id, reply_to)), |ctx| {
+            match N::__dispatch(ctx, payload) {
+                Ok(handled) => Some(handled),
+                Err(payload) => {
+                    unhandled = Some(payload);
+                    None
+                }
             }
         })?;
         match unhandled {
             Some(payload) => {
-                let sig = Signal { id, from, to: ServerId::Node(NodeId(i as u32 + 1)), kind, sent: 0, arrival: 0, lost: false, payload };
+                let sig = Signal {
+                    id,
+                    from,
+                    to: ServerId::Node(NodeId(i as u32 + 1)),
+                    kind,
+                    sent: 0,
+                    arrival: 0,
+                    lost: false,
+                    payload,
+                };
                 Err(self.no_endpoint(sig.to, N::__NAME, &sig))
             }
             None => Ok(()),
@@ -350,20 +420,48 @@ impl<N: Node> World<N> {
         slot.next_handler += 1;
         self.stats.handlers += 1;
         let endpoint = handled.endpoint;
-        emit!(self, Event::HandlerStarted { tick: now, node, handler: seq, endpoint, signal: signal.map(|s| s.0) });
+        emit!(
+            self,
+            Event::HandlerStarted {
+                tick: now,
+                node,
+                handler: seq,
+                endpoint,
+                signal: signal.map(|s| s.0)
+            }
+        );
         let reply_to = signal.and_then(|s| s.1);
         match handled.action {
             Action::Replied(reply) => {
                 self.flush()?;
-                emit!(self, Event::HandlerFinished { tick: now, node, handler: seq, endpoint });
+                emit!(
+                    self,
+                    Event::HandlerFinished {
+                        tick: now,
+                        node,
+                        handler: seq,
+                        endpoint
+                    }
+                );
                 if let Some((to, request)) = reply_to {
                     let id = self.shared.next_signal_id();
-                    self.transmit(id, ServerId::Node(node), to, SignalKind::Reply { to: request }, reply)?;
+                    self.transmit(
+                        id,
+                        ServerId::Node(node),
+                        to,
+                        SignalKind::Reply { to: request },
+                        reply,
+                    )?;
                 }
                 Ok(())
             }
             Action::Spawned(future) => {
-                let key = self.nodes[i].tasks.insert(Task { seq, endpoint, reply_to, future });
+                let key = self.nodes[i].tasks.insert(Task {
+                    seq,
+                    endpoint,
+                    reply_to,
+                    future,
+                });
                 self.poll_task(i, TaskRef { seq, key })
             }
         }
@@ -375,7 +473,11 @@ impl<N: Node> World<N> {
         let core = slot.ctx.core.clone();
         let t = &mut slot.tasks[task.key];
         core.io.borrow_mut().current = Some(task);
-        let polled = catch_unwind(AssertUnwindSafe(|| t.future.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            t.future
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+        }));
         core.io.borrow_mut().current = None;
         match polled {
             Err(panic) => {
@@ -386,10 +488,24 @@ impl<N: Node> World<N> {
             Ok(Poll::Ready(reply)) => {
                 let t = self.nodes[i].tasks.remove(task.key);
                 self.flush()?;
-                emit!(self, Event::HandlerFinished { tick: now, node: core.id, handler: t.seq, endpoint: t.endpoint });
+                emit!(
+                    self,
+                    Event::HandlerFinished {
+                        tick: now,
+                        node: core.id,
+                        handler: t.seq,
+                        endpoint: t.endpoint
+                    }
+                );
                 if let Some((to, request)) = t.reply_to {
                     let id = self.shared.next_signal_id();
-                    self.transmit(id, ServerId::Node(core.id), to, SignalKind::Reply { to: request }, reply)?;
+                    self.transmit(
+                        id,
+                        ServerId::Node(core.id),
+                        to,
+                        SignalKind::Reply { to: request },
+                        reply,
+                    )?;
                 }
                 Ok(())
             }
@@ -437,10 +553,28 @@ impl<N: Node> World<N> {
             });
         }
         let signal = self.network.make(now, id, from, to, kind, payload);
-        emit!(self, Event::SignalSent { tick: now, signal: id, from, to, kind, arrival: signal.arrival, message: &*signal.payload });
+        emit!(
+            self,
+            Event::SignalSent {
+                tick: now,
+                signal: id,
+                from,
+                to,
+                kind,
+                arrival: signal.arrival,
+                message: &*signal.payload
+            }
+        );
         self.stats.sent += 1;
         if self.network.insert(signal).is_err() {
-            emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::Partition });
+            emit!(
+                self,
+                Event::SignalDropped {
+                    tick: now,
+                    signal: id,
+                    reason: DropReason::Partition
+                }
+            );
             self.stats.dropped_partition += 1;
         }
         Ok(())
@@ -452,11 +586,25 @@ impl<N: Node> World<N> {
         self.network.take_due(now, &mut due);
         for sig in due.drain(..) {
             if sig.lost {
-                emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Loss });
+                emit!(
+                    self,
+                    Event::SignalDropped {
+                        tick: now,
+                        signal: sig.id,
+                        reason: DropReason::Loss
+                    }
+                );
                 self.stats.dropped_loss += 1;
                 continue;
             }
-            emit!(self, Event::SignalDelivered { tick: now, signal: sig.id, to: sig.to });
+            emit!(
+                self,
+                Event::SignalDelivered {
+                    tick: now,
+                    signal: sig.id,
+                    to: sig.to
+                }
+            );
             self.stats.delivered += 1;
             match sig.to {
                 ServerId::Gateway => self.gateway.inbox.push(sig),
@@ -483,9 +631,18 @@ impl<N: Node> World<N> {
         }
     }
 
-    fn links<'a>(from: &'a [ServerId], to: &'a [ServerId], one_way: bool) -> impl Iterator<Item = (ServerId, ServerId)> + 'a {
-        let forth = from.iter().flat_map(move |&a| to.iter().map(move |&b| (a, b)));
-        let back = to.iter().flat_map(move |&b| from.iter().map(move |&a| (b, a))).filter(move |_| !one_way);
+    fn links<'a>(
+        from: &'a [ServerId],
+        to: &'a [ServerId],
+        one_way: bool,
+    ) -> impl Iterator<Item = (ServerId, ServerId)> + 'a {
+        let forth = from
+            .iter()
+            .flat_map(move |&a| to.iter().map(move |&b| (a, b)));
+        let back = to
+            .iter()
+            .flat_map(move |&b| from.iter().map(move |&a| (b, a)))
+            .filter(move |_| !one_way);
         forth.chain(back).filter(|(a, b)| a != b)
     }
 
@@ -498,12 +655,26 @@ impl<N: Node> World<N> {
         let mut dropped = Vec::new();
         for (a, b) in Self::links(from, to, one_way) {
             if self.network.cut(a, b, &mut dropped) {
-                emit!(self, Event::LinkCut { tick: now, from: a, to: b });
+                emit!(
+                    self,
+                    Event::LinkCut {
+                        tick: now,
+                        from: a,
+                        to: b
+                    }
+                );
             }
         }
         dropped.sort_by_key(|s| s.id);
         for s in dropped {
-            emit!(self, Event::SignalDropped { tick: now, signal: s.id, reason: DropReason::Partition });
+            emit!(
+                self,
+                Event::SignalDropped {
+                    tick: now,
+                    signal: s.id,
+                    reason: DropReason::Partition
+                }
+            );
             self.stats.dropped_partition += 1;
         }
     }
@@ -513,14 +684,24 @@ impl<N: Node> World<N> {
         let now = self.now();
         for (a, b) in Self::links(from, to, one_way) {
             if self.network.heal(a, b) {
-                emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
+                emit!(
+                    self,
+                    Event::LinkHealed {
+                        tick: now,
+                        from: a,
+                        to: b
+                    }
+                );
             }
         }
     }
 
     /// Cuts `node` off from every other server, both ways.
     pub fn isolate(&mut self, node: NodeId) {
-        let others: Vec<ServerId> = self.servers().filter(|&s| s != ServerId::Node(node)).collect();
+        let others: Vec<ServerId> = self
+            .servers()
+            .filter(|&s| s != ServerId::Node(node))
+            .collect();
         self.cut(&[ServerId::Node(node)], &others, false);
     }
 
@@ -530,7 +711,14 @@ impl<N: Node> World<N> {
         let cuts: Vec<_> = self.network.cuts().collect();
         for (a, b) in cuts {
             self.network.heal(a, b);
-            emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
+            emit!(
+                self,
+                Event::LinkHealed {
+                    tick: now,
+                    from: a,
+                    to: b
+                }
+            );
         }
     }
 
@@ -542,15 +730,29 @@ impl<N: Node> World<N> {
     /// Drops the signal `id` while it is in flight (what a click in the viewer does).
     pub fn drop_signal(&mut self, id: SignalId) -> Result<(), WorldError> {
         let now = self.now();
-        self.network.remove(id).ok_or(WorldError::NoSuchSignal(id))?;
-        emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::ById });
+        self.network
+            .remove(id)
+            .ok_or(WorldError::NoSuchSignal(id))?;
+        emit!(
+            self,
+            Event::SignalDropped {
+                tick: now,
+                signal: id,
+                reason: DropReason::ById
+            }
+        );
         self.stats.dropped_by_id += 1;
         Ok(())
     }
 
     /// Sends `msg` from `from` to `to` as a one-way signal, as if `from` had sent it this tick.
     /// For tests and experiments.
-    pub fn inject<M: Message>(&mut self, from: ServerId, to: ServerId, msg: M) -> Result<SignalId, RunError> {
+    pub fn inject<M: Message>(
+        &mut self,
+        from: ServerId,
+        to: ServerId,
+        msg: M,
+    ) -> Result<SignalId, RunError> {
         let id = self.shared.next_signal_id();
         self.transmit(id, from, to, SignalKind::OneWay, Box::new(msg))?;
         Ok(id)
@@ -591,7 +793,11 @@ impl<N: Node> World<N> {
         Some(match server {
             ServerId::Gateway => self.gateway.inbox.len(),
             ServerId::Node(n) => self.nodes.get((n.0 as usize).checked_sub(1)?)?.inbox.len(),
-            ServerId::Client(c) => self.clients.get((c.0 as usize).checked_sub(1)?)?.inbox.len(),
+            ServerId::Client(c) => self
+                .clients
+                .get((c.0 as usize).checked_sub(1)?)?
+                .inbox
+                .len(),
         })
     }
 
@@ -618,7 +824,12 @@ impl<N: Node> World<N> {
         self.network.in_flight_count()
     }
 
-    pub(crate) fn no_endpoint(&self, server: ServerId, server_type: &str, sig: &Signal) -> RunError {
+    pub(crate) fn no_endpoint(
+        &self,
+        server: ServerId,
+        server_type: &str,
+        sig: &Signal,
+    ) -> RunError {
         RunError::NoEndpoint {
             tick: self.now(),
             seed: self.config.seed,
