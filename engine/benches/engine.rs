@@ -31,36 +31,17 @@ struct VersionedMajority {
 impl VersionedMajority {
     #[endpoint(ClientReadRequest)]
     async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
-        let replies = cx
-            .broadcast(GetVersioned)
-            .at_least(cx.peers().len() / 2)
-            .await;
-        let newest = cx.with(|me| {
-            replies
-                .iter()
-                .chain([&me.current])
-                .max_by_key(|v| v.version)
-                .copied()
-        });
+        let replies = cx.broadcast(GetVersioned).at_least(cx.peers().len() / 2).await;
+        let newest = cx.with(|me| replies.iter().chain([&me.current]).max_by_key(|v| v.version).copied());
         ClientReadResponse::ok(newest.and_then(|v| v.value))
     }
 
     #[endpoint(ClientWriteRequest)]
     async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
-        let versions = cx
-            .broadcast(GetVersioned)
-            .at_least(cx.peers().len() / 2)
-            .await;
+        let versions = cx.broadcast(GetVersioned).at_least(cx.peers().len() / 2).await;
         let next = cx.with(|me| {
-            let top = versions
-                .iter()
-                .map(|v| v.version)
-                .chain([me.current.version])
-                .max();
-            me.current = Versioned {
-                value: Some(req.value),
-                version: top.unwrap_or(0) + 1,
-            };
+            let top = versions.iter().map(|v| v.version).chain([me.current.version]).max();
+            me.current = Versioned { value: Some(req.value), version: top.unwrap_or(0) + 1 };
             me.current
         });
         cx.broadcast(Store(next)).at_least(versions.len()).await;
@@ -82,13 +63,7 @@ impl VersionedMajority {
 }
 
 fn run(nodes: u32, ticks: u64) -> u64 {
-    let config = Config::builder()
-        .nodes(nodes)
-        .clients(3)
-        .ticks(ticks)
-        .seed(1)
-        .build()
-        .unwrap();
+    let config = Config::builder().nodes(nodes).clients(3).ticks(ticks).seed(1).build().unwrap();
     let mut world = World::<VersionedMajority>::new(config).unwrap();
     world.run().unwrap();
     world.stats().delivered
@@ -100,11 +75,7 @@ fn engine(c: &mut Criterion) {
     for (nodes, ticks) in [(5, 20_000), (1_000, 400)] {
         let delivered = run(nodes, ticks);
         group.throughput(Throughput::Elements(delivered));
-        group.bench_with_input(
-            BenchmarkId::new("nodes", nodes),
-            &(nodes, ticks),
-            |b, &(n, t)| b.iter(|| run(n, t)),
-        );
+        group.bench_with_input(BenchmarkId::new("nodes", nodes), &(nodes, ticks), |b, &(n, t)| b.iter(|| run(n, t)));
     }
     group.finish();
 }

@@ -8,9 +8,7 @@ use crate::error::RunError;
 use crate::event::{Event, SignalKind};
 use crate::history::{OpKind, Operation, Outcome};
 use crate::ids::{ClientId, ServerId, SignalId, Tick};
-use crate::message::{
-    ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Payload, Status,
-};
+use crate::message::{ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Payload, Status};
 use crate::network::Signal;
 use crate::node::Node;
 use crate::rng::SimRng;
@@ -20,11 +18,7 @@ pub(crate) enum ClientState {
     /// Pausing until this tick, then it starts an operation.
     Idle { until: Tick },
     /// Waiting for the answer to `request` (operation `op` of the history).
-    Waiting {
-        request: SignalId,
-        op: usize,
-        deadline: Option<Tick>,
-    },
+    Waiting { request: SignalId, op: usize, deadline: Option<Tick> },
 }
 
 pub(crate) struct Client {
@@ -39,14 +33,7 @@ pub(crate) struct Client {
 
 impl Client {
     pub fn new(id: ClientId, kind: ClientKind, rng: SimRng) -> Self {
-        Client {
-            id,
-            kind,
-            inbox: Vec::new(),
-            rng,
-            state: ClientState::Idle { until: 0 },
-            display: String::new(),
-        }
+        Client { id, kind, inbox: Vec::new(), rng, state: ClientState::Idle { until: 0 }, display: String::new() }
     }
 }
 
@@ -84,14 +71,7 @@ impl<N: Node> World<N> {
                     changed = true;
                 }
                 (SignalKind::Reply { .. }, _) => {
-                    emit!(
-                        self,
-                        Event::StaleReply {
-                            tick: now,
-                            signal: sig.id,
-                            at: ServerId::Client(client.id)
-                        }
-                    );
+                    emit!(self, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Client(client.id) });
                     self.stats.stale_replies += 1;
                 }
                 _ => {
@@ -101,11 +81,7 @@ impl<N: Node> World<N> {
             }
         }
         // The client's timer runs every tick: give up on a late answer, or start an operation.
-        if let ClientState::Waiting {
-            op,
-            deadline: Some(d),
-            ..
-        } = self.clients[j].state
+        if let ClientState::Waiting { op, deadline: Some(d), .. } = self.clients[j].state
             && now >= d
         {
             self.complete(j, op, Outcome::Unknown);
@@ -119,14 +95,7 @@ impl<N: Node> World<N> {
         }
         if changed {
             let c = &self.clients[j];
-            emit!(
-                self,
-                Event::State {
-                    tick: now,
-                    server: ServerId::Client(c.id),
-                    state: &c.display
-                }
-            );
+            emit!(self, Event::State { tick: now, server: ServerId::Client(c.id), state: &c.display });
         }
         Ok(())
     }
@@ -152,22 +121,9 @@ impl<N: Node> World<N> {
         };
         let client = self.clients[j].id;
         let index = self.history.operations.len();
-        let op = Operation {
-            index,
-            client,
-            kind,
-            invoke: now,
-            complete: None,
-            outcome: Outcome::Pending,
-        };
+        let op = Operation { index, client, kind, invoke: now, complete: None, outcome: Outcome::Pending };
         self.clients[j].display = op.label();
-        emit!(
-            self,
-            Event::OperationInvoked {
-                tick: now,
-                operation: &op
-            }
-        );
+        emit!(self, Event::OperationInvoked { tick: now, operation: &op });
         self.history.operations.push(op);
         let payload: Box<dyn Payload> = match kind {
             OpKind::Read => Box::new(ClientReadRequest),
@@ -175,18 +131,8 @@ impl<N: Node> World<N> {
         };
         let request = self.shared.next_signal_id();
         let deadline = self.config.client_timeout.map(|t| now + t);
-        self.clients[j].state = ClientState::Waiting {
-            request,
-            op: index,
-            deadline,
-        };
-        self.transmit(
-            request,
-            ServerId::Client(client),
-            ServerId::Gateway,
-            SignalKind::Request,
-            payload,
-        )
+        self.clients[j].state = ClientState::Waiting { request, op: index, deadline };
+        self.transmit(request, ServerId::Client(client), ServerId::Gateway, SignalKind::Request, payload)
     }
 
     fn complete(&mut self, j: usize, op: usize, outcome: Outcome) {
@@ -198,12 +144,6 @@ impl<N: Node> World<N> {
         operation.outcome = outcome;
         self.clients[j].display = operation.label();
         let operation = &self.history.operations[op];
-        emit!(
-            self,
-            Event::OperationCompleted {
-                tick: now,
-                operation
-            }
-        );
+        emit!(self, Event::OperationCompleted { tick: now, operation });
     }
 }

@@ -127,9 +127,7 @@ impl fmt::Display for Delay {
 
 /// Why a delay could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not a delay: write a whole number of ticks like `3`, or a range like `1..3` (both ends included)"
-)]
+#[error("`{0}` is not a delay: write a whole number of ticks like `3`, or a range like `1..3` (both ends included)")]
 pub struct ParseDelayError(pub String);
 
 impl FromStr for Delay {
@@ -141,11 +139,7 @@ impl FromStr for Delay {
             let b = b.strip_prefix('=').unwrap_or(b);
             let min = a.trim().parse().map_err(|_| err())?;
             let max = b.trim().parse().map_err(|_| err())?;
-            Ok(if min == max {
-                Delay::Constant(min)
-            } else {
-                Delay::Uniform { min, max }
-            })
+            Ok(if min == max { Delay::Constant(min) } else { Delay::Uniform { min, max } })
         } else {
             t.parse().map(Delay::Constant).map_err(|_| err())
         }
@@ -170,9 +164,7 @@ impl<'de> Deserialize<'de> for Delay {
             Text(String),
         }
         match Raw::deserialize(d).map_err(|_| {
-            serde::de::Error::custom(
-                "expected a whole number of ticks like 3, or a range like \"1..3\"",
-            )
+            serde::de::Error::custom("expected a whole number of ticks like 3, or a range like \"1..3\"")
         })? {
             Raw::Ticks(t) => Ok(Delay::Constant(t)),
             Raw::Text(s) => s.parse().map_err(serde::de::Error::custom),
@@ -229,8 +221,7 @@ impl Config {
 
     /// Reads a TOML configuration; missing fields take their defaults, unknown ones are errors.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-        let c: Config = toml::from_str(text)
-            .map_err(|e| ConfigError::Toml(e.to_string().trim_end().to_owned()))?;
+        let c: Config = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string().trim_end().to_owned()))?;
         c.validate()?;
         Ok(c)
     }
@@ -254,10 +245,7 @@ impl Config {
             return bad("nodes", "there must be at least 1 node".into());
         }
         if self.delay.min() == 0 {
-            return bad(
-                "delay",
-                "a signal takes at least 1 tick; use a delay of 1 or more".into(),
-            );
+            return bad("delay", "a signal takes at least 1 tick; use a delay of 1 or more".into());
         }
         if self.delay.min() > self.delay.max() {
             return bad(
@@ -272,49 +260,24 @@ impl Config {
             );
         }
         if self.delay.max() > MAX_DELAY {
-            return bad(
-                "delay",
-                format!("at most {MAX_DELAY} ticks, got {}", self.delay.max()),
-            );
+            return bad("delay", format!("at most {MAX_DELAY} ticks, got {}", self.delay.max()));
         }
         if !(0.0..=1.0).contains(&self.loss) || self.loss.is_nan() {
-            return bad(
-                "loss",
-                format!("a probability between 0 and 1, got {}", self.loss),
-            );
+            return bad("loss", format!("a probability between 0 and 1, got {}", self.loss));
         }
         if self.max_pause == 0 {
-            return bad(
-                "max_pause",
-                "clients pause at least 1 tick between operations; use 1 or more".into(),
-            );
+            return bad("max_pause", "clients pause at least 1 tick between operations; use 1 or more".into());
         }
         if self.gateway_timeout == Some(0) || self.client_timeout == Some(0) {
-            let field = if self.gateway_timeout == Some(0) {
-                "gateway_timeout"
-            } else {
-                "client_timeout"
-            };
-            return bad(
-                field,
-                "a timeout is at least 1 tick; write \"never\" to wait forever".into(),
-            );
+            let field = if self.gateway_timeout == Some(0) { "gateway_timeout" } else { "client_timeout" };
+            return bad(field, "a timeout is at least 1 tick; write \"never\" to wait forever".into());
         }
         for cut in &self.cuts {
             if cut.from.is_empty() || cut.to.is_empty() {
-                return bad(
-                    "cuts",
-                    "each cut needs servers on both sides (`from` and `to`)".into(),
-                );
+                return bad("cuts", "each cut needs servers on both sides (`from` and `to`)".into());
             }
             if cut.heal.is_some_and(|h| h <= cut.at) {
-                return bad(
-                    "cuts",
-                    format!(
-                        "a cut at tick {} must heal after it, not at {:?}",
-                        cut.at, cut.heal
-                    ),
-                );
+                return bad("cuts", format!("a cut at tick {} must heal after it, not at {:?}", cut.at, cut.heal));
             }
             for s in cut.from.iter().chain(&cut.to) {
                 let exists = match *s {
@@ -325,10 +288,7 @@ impl Config {
                 if !exists {
                     return bad(
                         "cuts",
-                        format!(
-                            "{s} does not exist (there are {} nodes and {} clients)",
-                            self.nodes, self.clients
-                        ),
+                        format!("{s} does not exist (there are {} nodes and {} clients)", self.nodes, self.clients),
                     );
                 }
             }
@@ -408,9 +368,7 @@ mod ticks_or_never {
         match Raw::deserialize(d) {
             Ok(Raw::Ticks(t)) => Ok(Some(t)),
             Ok(Raw::Text(s)) if s == "never" => Ok(None),
-            _ => Err(serde::de::Error::custom(
-                "expected a whole number of ticks, or \"never\"",
-            )),
+            _ => Err(serde::de::Error::custom("expected a whole number of ticks, or \"never\"")),
         }
     }
 }
@@ -430,12 +388,8 @@ mod tests {
 
     #[test]
     fn toml_round_trips_and_defaults_fill_the_rest() {
-        let c = Config::builder()
-            .nodes(5)
-            .delay(Delay::Uniform { min: 2, max: 4 })
-            .gateway_timeout(None)
-            .build()
-            .unwrap();
+        let c =
+            Config::builder().nodes(5).delay(Delay::Uniform { min: 2, max: 4 }).gateway_timeout(None).build().unwrap();
         let back = Config::from_toml(&c.to_toml()).unwrap();
         assert_eq!(back, c);
         let partial = Config::from_toml("nodes = 7\ndelay = \"2..5\"\n").unwrap();
@@ -451,31 +405,20 @@ mod tests {
         let cases: Vec<(Result<Config, ConfigError>, &str)> = vec![
             (Config::builder().nodes(0).build(), "`nodes`"),
             (
-                Config::builder()
-                    .delay(Delay::Uniform { min: 5, max: 3 })
-                    .build(),
+                Config::builder().delay(Delay::Uniform { min: 5, max: 3 }).build(),
                 "`delay`: the minimum 5 is above the maximum 3",
             ),
-            (
-                Config::builder().delay(Delay::Constant(0)).build(),
-                "`delay`",
-            ),
+            (Config::builder().delay(Delay::Constant(0)).build(), "`delay`"),
             (Config::builder().loss(1.5).build(), "`loss`"),
             (Config::builder().max_pause(0).build(), "`max_pause`"),
-            (
-                Config::builder().client_timeout(Some(0)).build(),
-                "`client_timeout`",
-            ),
+            (Config::builder().client_timeout(Some(0)).build(), "`client_timeout`"),
             (Config::from_toml("nodez = 3"), "unknown field `nodez`"),
             (Config::from_toml("delay = \"fast\""), "delay"),
             (Config::from_toml("loss = 2.0"), "`loss`"),
         ];
         for (result, expected) in cases {
             let err = result.expect_err(expected).to_string();
-            assert!(
-                err.contains(expected),
-                "{err:?} should mention {expected:?}"
-            );
+            assert!(err.contains(expected), "{err:?} should mention {expected:?}");
         }
     }
 

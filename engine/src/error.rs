@@ -27,9 +27,7 @@ pub enum RunError {
         from: ServerId,
     },
     /// A handler panicked.
-    #[error(
-        "tick {tick} (seed {seed}): handler `{endpoint}` of {node} ({node_type}) panicked: {message}"
-    )]
+    #[error("tick {tick} (seed {seed}): handler `{endpoint}` of {node} ({node_type}) panicked: {message}")]
     HandlerPanicked {
         /// When.
         tick: Tick,

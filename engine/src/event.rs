@@ -286,15 +286,7 @@ impl Event<'_> {
     /// The event with its message and state formatted.
     pub fn to_owned_event(&self) -> OwnedEvent {
         match *self {
-            Event::SignalSent {
-                tick,
-                signal,
-                from,
-                to,
-                kind,
-                arrival,
-                message,
-            } => OwnedEvent::SignalSent {
+            Event::SignalSent { tick, signal, from, to, kind, arrival, message } => OwnedEvent::SignalSent {
                 tick,
                 signal,
                 from,
@@ -304,65 +296,23 @@ impl Event<'_> {
                 message_type: short_type_name(message.type_name()).into_owned(),
                 message: format!("{message:?}"),
             },
-            Event::SignalDelivered { tick, signal, to } => {
-                OwnedEvent::SignalDelivered { tick, signal, to }
-            }
-            Event::SignalDropped {
-                tick,
-                signal,
-                reason,
-            } => OwnedEvent::SignalDropped {
-                tick,
-                signal,
-                reason,
-            },
+            Event::SignalDelivered { tick, signal, to } => OwnedEvent::SignalDelivered { tick, signal, to },
+            Event::SignalDropped { tick, signal, reason } => OwnedEvent::SignalDropped { tick, signal, reason },
             Event::StaleReply { tick, signal, at } => OwnedEvent::StaleReply { tick, signal, at },
-            Event::HandlerStarted {
-                tick,
-                node,
-                handler,
-                endpoint,
-                signal,
-            } => OwnedEvent::HandlerStarted {
-                tick,
-                node,
-                handler,
-                endpoint: endpoint.to_owned(),
-                signal,
-            },
-            Event::HandlerFinished {
-                tick,
-                node,
-                handler,
-                endpoint,
-            } => OwnedEvent::HandlerFinished {
-                tick,
-                node,
-                handler,
-                endpoint: endpoint.to_owned(),
-            },
-            Event::TimerFired { tick, node, timer } => OwnedEvent::TimerFired {
-                tick,
-                node,
-                timer: timer.to_owned(),
-            },
-            Event::State {
-                tick,
-                server,
-                state,
-            } => OwnedEvent::State {
-                tick,
-                server,
-                state: format!("{state:?}"),
-            },
-            Event::OperationInvoked { tick, operation } => OwnedEvent::OperationInvoked {
-                tick,
-                operation: operation.clone(),
-            },
-            Event::OperationCompleted { tick, operation } => OwnedEvent::OperationCompleted {
-                tick,
-                operation: operation.clone(),
-            },
+            Event::HandlerStarted { tick, node, handler, endpoint, signal } => {
+                OwnedEvent::HandlerStarted { tick, node, handler, endpoint: endpoint.to_owned(), signal }
+            }
+            Event::HandlerFinished { tick, node, handler, endpoint } => {
+                OwnedEvent::HandlerFinished { tick, node, handler, endpoint: endpoint.to_owned() }
+            }
+            Event::TimerFired { tick, node, timer } => OwnedEvent::TimerFired { tick, node, timer: timer.to_owned() },
+            Event::State { tick, server, state } => OwnedEvent::State { tick, server, state: format!("{state:?}") },
+            Event::OperationInvoked { tick, operation } => {
+                OwnedEvent::OperationInvoked { tick, operation: operation.clone() }
+            }
+            Event::OperationCompleted { tick, operation } => {
+                OwnedEvent::OperationCompleted { tick, operation: operation.clone() }
+            }
             Event::LeaderChanged { tick, leader } => OwnedEvent::LeaderChanged { tick, leader },
             Event::LinkCut { tick, from, to } => OwnedEvent::LinkCut { tick, from, to },
             Event::LinkHealed { tick, from, to } => OwnedEvent::LinkHealed { tick, from, to },

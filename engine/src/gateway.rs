@@ -11,8 +11,7 @@ use crate::error::RunError;
 use crate::event::{Event, SignalKind};
 use crate::ids::{ClientId, NodeId, ServerId, SignalId, Tick};
 use crate::message::{
-    ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse,
-    LeaderNotification, Payload, Status,
+    ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, LeaderNotification, Payload, Status,
 };
 use crate::network::Signal;
 use crate::node::Node;
@@ -45,26 +44,11 @@ impl<N: Node> World<N> {
                 match self.gateway.pending.remove(&to) {
                     Some(f) => {
                         let id = self.shared.next_signal_id();
-                        let kind = SignalKind::Reply {
-                            to: f.client_request,
-                        };
-                        self.transmit(
-                            id,
-                            ServerId::Gateway,
-                            ServerId::Client(f.client),
-                            kind,
-                            sig.payload,
-                        )?;
+                        let kind = SignalKind::Reply { to: f.client_request };
+                        self.transmit(id, ServerId::Gateway, ServerId::Client(f.client), kind, sig.payload)?;
                     }
                     None => {
-                        emit!(
-                            self,
-                            Event::StaleReply {
-                                tick: now,
-                                signal: sig.id,
-                                at: ServerId::Gateway
-                            }
-                        );
+                        emit!(self, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Gateway });
                         self.stats.stale_replies += 1;
                     }
                 }
@@ -85,40 +69,19 @@ impl<N: Node> World<N> {
                     }
                 };
                 let id = self.shared.next_signal_id();
-                self.gateway.pending.insert(
-                    id,
-                    Forwarded {
-                        client,
-                        client_request: sig.id,
-                        read,
-                    },
-                );
+                self.gateway.pending.insert(id, Forwarded { client, client_request: sig.id, read });
                 if let Some(t) = self.config.gateway_timeout {
                     self.gateway.deadlines.push_back((now + t, id));
                 }
-                self.transmit(
-                    id,
-                    ServerId::Gateway,
-                    ServerId::Node(node),
-                    SignalKind::Request,
-                    sig.payload,
-                )?;
-            } else if let Some(&LeaderNotification { leader }) =
-                any.downcast_ref::<LeaderNotification>()
-            {
+                self.transmit(id, ServerId::Gateway, ServerId::Node(node), SignalKind::Request, sig.payload)?;
+            } else if let Some(&LeaderNotification { leader }) = any.downcast_ref::<LeaderNotification>() {
                 if self.gateway.leader != Some(leader) {
                     self.gateway.leader = Some(leader);
                     emit!(self, Event::LeaderChanged { tick: now, leader });
                 }
                 if sig.kind == SignalKind::Request {
                     let id = self.shared.next_signal_id();
-                    self.transmit(
-                        id,
-                        ServerId::Gateway,
-                        sig.from,
-                        SignalKind::Reply { to: sig.id },
-                        Box::new(()),
-                    )?;
+                    self.transmit(id, ServerId::Gateway, sig.from, SignalKind::Reply { to: sig.id }, Box::new(()))?;
                 }
             } else {
                 return Err(self.no_endpoint(ServerId::Gateway, "Gateway", &sig));
@@ -131,26 +94,13 @@ impl<N: Node> World<N> {
             // Already answered requests are no longer pending: nothing to do for them.
             if let Some(f) = self.gateway.pending.remove(&id) {
                 let answer: Box<dyn Payload> = if f.read {
-                    Box::new(ClientReadResponse {
-                        status: Status::Timeout,
-                        value: None,
-                    })
+                    Box::new(ClientReadResponse { status: Status::Timeout, value: None })
                 } else {
-                    Box::new(ClientWriteResponse {
-                        status: Status::Timeout,
-                    })
+                    Box::new(ClientWriteResponse { status: Status::Timeout })
                 };
                 let reply = self.shared.next_signal_id();
-                let kind = SignalKind::Reply {
-                    to: f.client_request,
-                };
-                self.transmit(
-                    reply,
-                    ServerId::Gateway,
-                    ServerId::Client(f.client),
-                    kind,
-                    answer,
-                )?;
+                let kind = SignalKind::Reply { to: f.client_request };
+                self.transmit(reply, ServerId::Gateway, ServerId::Client(f.client), kind, answer)?;
             }
         }
         Ok(())

@@ -95,9 +95,7 @@ impl ServerId {
 
 /// Why a server name could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not a server: write `gateway`, a node as `n1` (nodes count from 1) or a client as `c1`"
-)]
+#[error("`{0}` is not a server: write `gateway`, a node as `n1` (nodes count from 1) or a client as `c1`")]
 pub struct ParseServerIdError(pub String);
 
 impl FromStr for ServerId {
@@ -124,11 +122,7 @@ impl FromStr for ServerId {
         if n == 0 {
             return Err(err());
         }
-        Ok(if kind == 'n' {
-            ServerId::Node(NodeId(n))
-        } else {
-            ServerId::Client(ClientId(n))
-        })
+        Ok(if kind == 'n' { ServerId::Node(NodeId(n)) } else { ServerId::Client(ClientId(n)) })
     }
 }
 
@@ -177,12 +171,7 @@ mod tests {
         v.sort();
         assert_eq!(
             v,
-            [
-                ServerId::Gateway,
-                ServerId::Node(NodeId(1)),
-                ServerId::Node(NodeId(2)),
-                ServerId::Client(ClientId(1))
-            ]
+            [ServerId::Gateway, ServerId::Node(NodeId(1)), ServerId::Node(NodeId(2)), ServerId::Client(ClientId(1))]
         );
     }
 }

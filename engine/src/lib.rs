@@ -65,8 +65,8 @@ pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SignalKind};
 pub use history::{History, OpKind, Operation, Outcome};
 pub use ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
 pub use message::{
-    Ack, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse,
-    LeaderNotification, Message, Payload, Status,
+    Ack, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, LeaderNotification, Message,
+    Payload, Status,
 };
 pub use network::InFlight;
 pub use node::{Ctx, Cx, Node};
@@ -79,9 +79,8 @@ pub use node::{__private, Action, Handled, TimerSpec};
 /// Everything a node's author needs: `use dgame_engine::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Ack, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
-        ClientWriteResponse, Config, Ctx, Cx, Delay, History, LeaderNotification, Message, Node,
-        NodeId, OpKind, Outcome, Partial, Replies, RunError, ServerId, Status, Tick, Timeout,
-        Value, World, endpoint, node, timer,
+        Ack, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse,
+        Config, Ctx, Cx, Delay, History, LeaderNotification, Message, Node, NodeId, OpKind, Outcome, Partial, Replies,
+        RunError, ServerId, Status, Tick, Timeout, Value, World, endpoint, node, timer,
     };
 }

@@ -108,17 +108,11 @@ pub struct ClientReadResponse {
 impl ClientReadResponse {
     /// A successful read of `value` (`None`: the register is empty).
     pub fn ok(value: Option<Value>) -> Self {
-        ClientReadResponse {
-            status: Status::Success,
-            value,
-        }
+        ClientReadResponse { status: Status::Success, value }
     }
     /// A read that was refused (it had no effect, and returns nothing).
     pub fn fail() -> Self {
-        ClientReadResponse {
-            status: Status::Fail,
-            value: None,
-        }
+        ClientReadResponse { status: Status::Fail, value: None }
     }
 }
 
@@ -140,15 +134,11 @@ pub struct ClientWriteResponse {
 impl ClientWriteResponse {
     /// The write took effect.
     pub fn ok() -> Self {
-        ClientWriteResponse {
-            status: Status::Success,
-        }
+        ClientWriteResponse { status: Status::Success }
     }
     /// The write certainly did not take effect.
     pub fn fail() -> Self {
-        ClientWriteResponse {
-            status: Status::Fail,
-        }
+        ClientWriteResponse { status: Status::Fail }
     }
 }
 
@@ -166,14 +156,8 @@ mod tests {
     #[test]
     fn short_type_names_drop_module_paths_everywhere() {
         assert_eq!(short_type_name("a::b::Foo"), "Foo");
-        assert_eq!(
-            short_type_name("core::option::Option<my_crate::Versioned>"),
-            "Option<Versioned>"
-        );
-        assert_eq!(
-            short_type_name("(u64, alloc::string::String)"),
-            "(u64, String)"
-        );
+        assert_eq!(short_type_name("core::option::Option<my_crate::Versioned>"), "Option<Versioned>");
+        assert_eq!(short_type_name("(u64, alloc::string::String)"), "(u64, String)");
         assert_eq!(short_type_name("Ack"), "Ack");
     }
 

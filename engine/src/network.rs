@@ -90,16 +90,7 @@ impl Network {
         // Drawn for every signal, cut or not, so that cutting a link does not change the fate
         // of the signals on other links.
         let lost = self.loss > 0.0 && self.loss_rng.random_bool(self.loss);
-        Signal {
-            id,
-            from,
-            to,
-            kind,
-            sent: now,
-            arrival: now + delay,
-            lost,
-            payload,
-        }
+        Signal { id, from, to, kind, sent: now, arrival: now + delay, lost, payload }
     }
 
     /// Puts a signal on the wire, or gives it back if its link is cut.

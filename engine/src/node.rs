@@ -71,11 +71,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new() -> Self {
-        Shared {
-            now: Cell::new(0),
-            next_signal: Cell::new(1),
-            outbox: RefCell::new(Vec::new()),
-        }
+        Shared { now: Cell::new(0), next_signal: Cell::new(1), outbox: RefCell::new(Vec::new()) }
     }
 
     pub fn next_signal_id(&self) -> SignalId {
@@ -146,13 +142,7 @@ impl NodeCore {
     /// Sends a signal; returns its id.
     pub fn push(&self, to: ServerId, kind: SignalKind, payload: Box<dyn Payload>) -> SignalId {
         let id = self.shared.next_signal_id();
-        self.shared.outbox.borrow_mut().push(Outgoing {
-            id,
-            from: ServerId::Node(self.id),
-            to,
-            kind,
-            payload,
-        });
+        self.shared.outbox.borrow_mut().push(Outgoing { id, from: ServerId::Node(self.id), to, kind, payload });
         id
     }
 
@@ -160,10 +150,7 @@ impl NodeCore {
     pub fn request(&self, to: NodeId, payload: Box<dyn Payload>) -> SignalId {
         let task = self.current_task();
         let id = self.push(ServerId::Node(to), SignalKind::Request, payload);
-        self.io
-            .borrow_mut()
-            .waiters
-            .insert(id, Waiter { task, reply: None });
+        self.io.borrow_mut().waiters.insert(id, Waiter { task, reply: None });
         id
     }
 
@@ -225,23 +212,14 @@ impl<N> Ctx<N> {
     /// Sends `msg` to every peer, without waiting.
     pub fn send_to_peers<M: Message>(&self, msg: M) {
         for &peer in self.core.peers.borrow().iter() {
-            self.core.push(
-                ServerId::Node(peer),
-                SignalKind::OneWay,
-                Box::new(msg.clone()),
-            );
+            self.core.push(ServerId::Node(peer), SignalKind::OneWay, Box::new(msg.clone()));
         }
     }
 
     /// Tells the gateway this node is the leader: from then on it routes every client request
     /// here.
     pub fn notify_leadership(&self) {
-        self.send(
-            ServerId::Gateway,
-            LeaderNotification {
-                leader: self.core.id,
-            },
-        );
+        self.send(ServerId::Gateway, LeaderNotification { leader: self.core.id });
     }
 
     /// A random number in `range`, from this node's own stream of the run's seed.
@@ -256,12 +234,7 @@ impl<N> Ctx<N> {
 
     /// An async handle on the same node (what async handlers receive).
     pub fn cx(&self) -> Cx<N> {
-        Cx {
-            ctx: Ctx {
-                core: self.core.clone(),
-                state: self.state.clone(),
-            },
-        }
+        Cx { ctx: Ctx { core: self.core.clone(), state: self.state.clone() } }
     }
 }
 
@@ -299,11 +272,9 @@ impl<N> Cx<N> {
     /// # Panics
     /// If called inside another `with` on the same node.
     pub fn with<R>(&self, f: impl FnOnce(&mut N) -> R) -> R {
-        let mut state = self
-            .ctx
-            .state
-            .try_borrow_mut()
-            .expect("cx.with(...) was called inside another cx.with(...) on the same node: use the `me` you already have");
+        let mut state = self.ctx.state.try_borrow_mut().expect(
+            "cx.with(...) was called inside another cx.with(...) on the same node: use the `me` you already have",
+        );
         f(&mut state)
     }
 
@@ -323,14 +294,8 @@ impl<N> Cx<N> {
 
     /// Sends each `(node, message)` pair and waits on their replies together, like
     /// [`broadcast`](Cx::broadcast) but with a message of its own per node.
-    pub fn call_each<M: Message>(
-        &self,
-        calls: impl IntoIterator<Item = (NodeId, M)>,
-    ) -> Quorum<M::Reply> {
-        let pending = calls
-            .into_iter()
-            .map(|(to, msg)| (to, self.ctx.core.request(to, Box::new(msg))))
-            .collect();
+    pub fn call_each<M: Message>(&self, calls: impl IntoIterator<Item = (NodeId, M)>) -> Quorum<M::Reply> {
+        let pending = calls.into_iter().map(|(to, msg)| (to, self.ctx.core.request(to, Box::new(msg)))).collect();
         Quorum::new(self.ctx.core.clone(), pending)
     }
 
@@ -352,9 +317,7 @@ pub mod __private {
     }
 
     pub fn downcast<M: 'static>(msg: Box<dyn Payload>) -> M {
-        *msg.into_any()
-            .downcast::<M>()
-            .expect("dispatch checked the type")
+        *msg.into_any().downcast::<M>().expect("dispatch checked the type")
     }
 
     /// Checks at compile time that `M` is a message (the error names the type).
@@ -369,10 +332,7 @@ pub mod __private {
         ctx.core.io.borrow_mut().endpoint = endpoint;
         let state = ctx.state.clone();
         let reply = f(&mut state.borrow_mut(), ctx);
-        Handled {
-            endpoint,
-            action: Action::Replied(Box::new(reply)),
-        }
+        Handled { endpoint, action: Action::Replied(Box::new(reply)) }
     }
 
     /// Starts an async handler.
@@ -380,11 +340,6 @@ pub mod __private {
         endpoint: &'static str,
         fut: impl Future<Output = R> + 'static,
     ) -> Handled {
-        Handled {
-            endpoint,
-            action: Action::Spawned(Box::pin(
-                async move { Box::new(fut.await) as Box<dyn Payload> },
-            )),
-        }
+        Handled { endpoint, action: Action::Spawned(Box::pin(async move { Box::new(fut.await) as Box<dyn Payload> })) }
     }
 }

@@ -34,12 +34,7 @@ fn take_reply<R: 'static>(core: &NodeCore, id: SignalId) -> Option<R> {
     let reply = waiter.reply.take()?;
     io.waiters.remove(&id);
     let reply: Box<dyn Payload> = reply;
-    Some(
-        *reply
-            .into_any()
-            .downcast::<R>()
-            .expect("a reply has its request's reply type"),
-    )
+    Some(*reply.into_any().downcast::<R>().expect("a reply has its request's reply type"))
 }
 
 fn forget(core: &NodeCore, id: SignalId) {
@@ -58,13 +53,7 @@ pub struct Call<R> {
 
 impl<R: 'static> Call<R> {
     pub(crate) fn new(core: Rc<NodeCore>, to: NodeId, id: SignalId) -> Self {
-        Call {
-            core,
-            to,
-            id,
-            done: false,
-            _reply: PhantomData,
-        }
+        Call { core, to, id, done: false, _reply: PhantomData }
     }
 
     /// The node called.
@@ -77,10 +66,7 @@ impl<R: 'static> Call<R> {
     pub fn timeout(self, ticks: Tick) -> TimedCall<R> {
         let deadline = self.core.now() + ticks;
         self.core.wake_at(deadline);
-        TimedCall {
-            call: self,
-            deadline,
-        }
+        TimedCall { call: self, deadline }
     }
 }
 
@@ -201,14 +187,7 @@ pub struct Quorum<R> {
 
 impl<R: 'static> Quorum<R> {
     pub(crate) fn new(core: Rc<NodeCore>, pending: Vec<(NodeId, SignalId)>) -> Self {
-        Quorum {
-            core,
-            pending,
-            got: Vec::new(),
-            matched: 0,
-            need: Need::All,
-            filter: None,
-        }
+        Quorum { core, pending, got: Vec::new(), matched: 0, need: Need::All, filter: None }
     }
 
     /// Wait for every reply (the default).
@@ -240,21 +219,11 @@ impl<R: 'static> Quorum<R> {
     pub fn timeout(self, ticks: Tick) -> TimedQuorum<R> {
         let deadline = self.core.now() + ticks;
         self.core.wake_at(deadline);
-        TimedQuorum {
-            quorum: self,
-            deadline,
-        }
+        TimedQuorum { quorum: self, deadline }
     }
 
     fn collect(&mut self) {
-        let Quorum {
-            core,
-            pending,
-            got,
-            matched,
-            filter,
-            ..
-        } = self;
+        let Quorum { core, pending, got, matched, filter, .. } = self;
         // One pass, keeping the calls still unanswered in their order: O(calls) per poll.
         pending.retain(|&(from, id)| match take_reply::<R>(core, id) {
             Some(r) => {
@@ -279,9 +248,7 @@ impl<R: 'static> Quorum<R> {
         for (_, id) in self.pending.drain(..) {
             forget(&self.core, id);
         }
-        Replies {
-            items: std::mem::take(&mut self.got),
-        }
+        Replies { items: std::mem::take(&mut self.got) }
     }
 }
 
@@ -292,11 +259,7 @@ impl<R: 'static> Future for Quorum<R> {
     type Output = Replies<R>;
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Replies<R>> {
         self.collect();
-        if self.enough() {
-            Poll::Ready(self.finish())
-        } else {
-            Poll::Pending
-        }
+        if self.enough() { Poll::Ready(self.finish()) } else { Poll::Pending }
     }
 }
 
@@ -325,9 +288,7 @@ impl<R: 'static> Future for TimedQuorum<R> {
         if q.enough() {
             Poll::Ready(Ok(q.finish()))
         } else if q.core.now() >= self.deadline {
-            Poll::Ready(Err(Partial {
-                replies: self.quorum.finish(),
-            }))
+            Poll::Ready(Err(Partial { replies: self.quorum.finish() }))
         } else {
             Poll::Pending
         }
@@ -344,11 +305,7 @@ pub struct Sleep {
 
 impl Sleep {
     pub(crate) fn new(core: Rc<NodeCore>, until: Tick) -> Self {
-        Sleep {
-            core,
-            until,
-            registered: false,
-        }
+        Sleep { core, until, registered: false }
     }
 }
 

@@ -116,23 +116,14 @@ impl<N: Node + Default> World<N> {
 
 impl<N: Node> World<N> {
     /// A world whose nodes are made by `make(id)`.
-    pub fn with_nodes(
-        config: Config,
-        mut make: impl FnMut(NodeId) -> N,
-    ) -> Result<Self, ConfigError> {
+    pub fn with_nodes(config: Config, mut make: impl FnMut(NodeId) -> N) -> Result<Self, ConfigError> {
         config.validate()?;
         let mut world = World {
             shared: Rc::new(Shared::new()),
             nodes: Vec::new(),
             gateway: Gateway::default(),
             clients: (1..=config.clients)
-                .map(|c| {
-                    Client::new(
-                        ClientId(c),
-                        config.client_kind,
-                        stream(config.seed, Stream::Client(c)),
-                    )
-                })
+                .map(|c| Client::new(ClientId(c), config.client_kind, stream(config.seed, Stream::Client(c))))
                 .collect(),
             network: Network::new(config.seed, config.delay, config.loss),
             history: History::default(),
@@ -175,16 +166,8 @@ impl<N: Node> World<N> {
                 rng: stream(self.config.seed, Stream::Node(id.0)),
             }),
         };
-        let ctx = Ctx {
-            core: Rc::new(core),
-            state: Rc::new(RefCell::new(node)),
-        };
-        self.nodes.push(NodeSlot {
-            ctx,
-            tasks: Slab::new(),
-            inbox: Vec::new(),
-            next_handler: 1,
-        });
+        let ctx = Ctx { core: Rc::new(core), state: Rc::new(RefCell::new(node)) };
+        self.nodes.push(NodeSlot { ctx, tasks: Slab::new(), inbox: Vec::new(), next_handler: 1 });
         id
     }
 
@@ -283,14 +266,7 @@ impl<N: Node> World<N> {
                     io.woken.push(task);
                 } else {
                     drop(io);
-                    emit!(
-                        self,
-                        Event::StaleReply {
-                            tick: now,
-                            signal: sig.id,
-                            at: ServerId::Node(core.id)
-                        }
-                    );
+                    emit!(self, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Node(core.id) });
                     self.stats.stale_replies += 1;
                 }
             } else {
@@ -303,14 +279,7 @@ impl<N: Node> World<N> {
             if local.is_multiple_of(timer.interval) {
                 active = true;
                 let node = self.nodes[i].ctx.core.id;
-                emit!(
-                    self,
-                    Event::TimerFired {
-                        tick: now,
-                        node,
-                        timer: timer.name
-                    }
-                );
+                emit!(self, Event::TimerFired { tick: now, node, timer: timer.name });
                 self.run_handler(i, None, |ctx| N::__timer(ctx, k))?;
             }
         }
@@ -330,11 +299,7 @@ impl<N: Node> World<N> {
             woken.sort_unstable();
             woken.dedup();
             for task in woken {
-                if self.nodes[i]
-                    .tasks
-                    .get(task.key)
-                    .is_some_and(|t| t.seq == task.seq)
-                {
+                if self.nodes[i].tasks.get(task.key).is_some_and(|t| t.seq == task.seq) {
                     self.poll_task(i, task)?;
                 }
             }
@@ -346,33 +311,21 @@ impl<N: Node> World<N> {
             let slot = &self.nodes[i];
             emit!(
                 self,
-                Event::State {
-                    tick: now,
-                    server: ServerId::Node(slot.ctx.core.id),
-                    state: &*slot.ctx.state.borrow()
-                }
+                Event::State { tick: now, server: ServerId::Node(slot.ctx.core.id), state: &*slot.ctx.state.borrow() }
             );
         }
         Ok(())
     }
 
     fn dispatch(&mut self, i: usize, sig: Signal) -> Result<(), RunError> {
-        let Signal {
-            id,
-            from,
-            kind,
-            payload,
-            ..
-        } = sig;
+        let Signal { id, from, kind, payload, .. } = sig;
         let reply_to = (kind == SignalKind::Request).then_some((from, id));
         let mut unhandled = None;
-        self.run_handler(i, Some((id, reply_to)), |ctx| {
-            match N::__dispatch(ctx, payload) {
-                Ok(handled) => Some(handled),
-                Err(payload) => {
-                    unhandled = Some(payload);
-                    None
-                }
+        self.run_handler(i, Some((id, reply_to)), |ctx| match N::__dispatch(ctx, payload) {
+            Ok(handled) => Some(handled),
+            Err(payload) => {
+                unhandled = Some(payload);
+                None
             }
         })?;
         match unhandled {
@@ -420,48 +373,20 @@ impl<N: Node> World<N> {
         slot.next_handler += 1;
         self.stats.handlers += 1;
         let endpoint = handled.endpoint;
-        emit!(
-            self,
-            Event::HandlerStarted {
-                tick: now,
-                node,
-                handler: seq,
-                endpoint,
-                signal: signal.map(|s| s.0)
-            }
-        );
+        emit!(self, Event::HandlerStarted { tick: now, node, handler: seq, endpoint, signal: signal.map(|s| s.0) });
         let reply_to = signal.and_then(|s| s.1);
         match handled.action {
             Action::Replied(reply) => {
                 self.flush()?;
-                emit!(
-                    self,
-                    Event::HandlerFinished {
-                        tick: now,
-                        node,
-                        handler: seq,
-                        endpoint
-                    }
-                );
+                emit!(self, Event::HandlerFinished { tick: now, node, handler: seq, endpoint });
                 if let Some((to, request)) = reply_to {
                     let id = self.shared.next_signal_id();
-                    self.transmit(
-                        id,
-                        ServerId::Node(node),
-                        to,
-                        SignalKind::Reply { to: request },
-                        reply,
-                    )?;
+                    self.transmit(id, ServerId::Node(node), to, SignalKind::Reply { to: request }, reply)?;
                 }
                 Ok(())
             }
             Action::Spawned(future) => {
-                let key = self.nodes[i].tasks.insert(Task {
-                    seq,
-                    endpoint,
-                    reply_to,
-                    future,
-                });
+                let key = self.nodes[i].tasks.insert(Task { seq, endpoint, reply_to, future });
                 self.poll_task(i, TaskRef { seq, key })
             }
         }
@@ -473,11 +398,7 @@ impl<N: Node> World<N> {
         let core = slot.ctx.core.clone();
         let t = &mut slot.tasks[task.key];
         core.io.borrow_mut().current = Some(task);
-        let polled = catch_unwind(AssertUnwindSafe(|| {
-            t.future
-                .as_mut()
-                .poll(&mut Context::from_waker(Waker::noop()))
-        }));
+        let polled = catch_unwind(AssertUnwindSafe(|| t.future.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
         core.io.borrow_mut().current = None;
         match polled {
             Err(panic) => {
@@ -488,24 +409,10 @@ impl<N: Node> World<N> {
             Ok(Poll::Ready(reply)) => {
                 let t = self.nodes[i].tasks.remove(task.key);
                 self.flush()?;
-                emit!(
-                    self,
-                    Event::HandlerFinished {
-                        tick: now,
-                        node: core.id,
-                        handler: t.seq,
-                        endpoint: t.endpoint
-                    }
-                );
+                emit!(self, Event::HandlerFinished { tick: now, node: core.id, handler: t.seq, endpoint: t.endpoint });
                 if let Some((to, request)) = t.reply_to {
                     let id = self.shared.next_signal_id();
-                    self.transmit(
-                        id,
-                        ServerId::Node(core.id),
-                        to,
-                        SignalKind::Reply { to: request },
-                        reply,
-                    )?;
+                    self.transmit(id, ServerId::Node(core.id), to, SignalKind::Reply { to: request }, reply)?;
                 }
                 Ok(())
             }
@@ -567,14 +474,7 @@ impl<N: Node> World<N> {
         );
         self.stats.sent += 1;
         if self.network.insert(signal).is_err() {
-            emit!(
-                self,
-                Event::SignalDropped {
-                    tick: now,
-                    signal: id,
-                    reason: DropReason::Partition
-                }
-            );
+            emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::Partition });
             self.stats.dropped_partition += 1;
         }
         Ok(())
@@ -586,25 +486,11 @@ impl<N: Node> World<N> {
         self.network.take_due(now, &mut due);
         for sig in due.drain(..) {
             if sig.lost {
-                emit!(
-                    self,
-                    Event::SignalDropped {
-                        tick: now,
-                        signal: sig.id,
-                        reason: DropReason::Loss
-                    }
-                );
+                emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Loss });
                 self.stats.dropped_loss += 1;
                 continue;
             }
-            emit!(
-                self,
-                Event::SignalDelivered {
-                    tick: now,
-                    signal: sig.id,
-                    to: sig.to
-                }
-            );
+            emit!(self, Event::SignalDelivered { tick: now, signal: sig.id, to: sig.to });
             self.stats.delivered += 1;
             match sig.to {
                 ServerId::Gateway => self.gateway.inbox.push(sig),
@@ -636,13 +522,8 @@ impl<N: Node> World<N> {
         to: &'a [ServerId],
         one_way: bool,
     ) -> impl Iterator<Item = (ServerId, ServerId)> + 'a {
-        let forth = from
-            .iter()
-            .flat_map(move |&a| to.iter().map(move |&b| (a, b)));
-        let back = to
-            .iter()
-            .flat_map(move |&b| from.iter().map(move |&a| (b, a)))
-            .filter(move |_| !one_way);
+        let forth = from.iter().flat_map(move |&a| to.iter().map(move |&b| (a, b)));
+        let back = to.iter().flat_map(move |&b| from.iter().map(move |&a| (b, a))).filter(move |_| !one_way);
         forth.chain(back).filter(|(a, b)| a != b)
     }
 
@@ -655,26 +536,12 @@ impl<N: Node> World<N> {
         let mut dropped = Vec::new();
         for (a, b) in Self::links(from, to, one_way) {
             if self.network.cut(a, b, &mut dropped) {
-                emit!(
-                    self,
-                    Event::LinkCut {
-                        tick: now,
-                        from: a,
-                        to: b
-                    }
-                );
+                emit!(self, Event::LinkCut { tick: now, from: a, to: b });
             }
         }
         dropped.sort_by_key(|s| s.id);
         for s in dropped {
-            emit!(
-                self,
-                Event::SignalDropped {
-                    tick: now,
-                    signal: s.id,
-                    reason: DropReason::Partition
-                }
-            );
+            emit!(self, Event::SignalDropped { tick: now, signal: s.id, reason: DropReason::Partition });
             self.stats.dropped_partition += 1;
         }
     }
@@ -684,24 +551,14 @@ impl<N: Node> World<N> {
         let now = self.now();
         for (a, b) in Self::links(from, to, one_way) {
             if self.network.heal(a, b) {
-                emit!(
-                    self,
-                    Event::LinkHealed {
-                        tick: now,
-                        from: a,
-                        to: b
-                    }
-                );
+                emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
             }
         }
     }
 
     /// Cuts `node` off from every other server, both ways.
     pub fn isolate(&mut self, node: NodeId) {
-        let others: Vec<ServerId> = self
-            .servers()
-            .filter(|&s| s != ServerId::Node(node))
-            .collect();
+        let others: Vec<ServerId> = self.servers().filter(|&s| s != ServerId::Node(node)).collect();
         self.cut(&[ServerId::Node(node)], &others, false);
     }
 
@@ -711,14 +568,7 @@ impl<N: Node> World<N> {
         let cuts: Vec<_> = self.network.cuts().collect();
         for (a, b) in cuts {
             self.network.heal(a, b);
-            emit!(
-                self,
-                Event::LinkHealed {
-                    tick: now,
-                    from: a,
-                    to: b
-                }
-            );
+            emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
         }
     }
 
@@ -730,29 +580,15 @@ impl<N: Node> World<N> {
     /// Drops the signal `id` while it is in flight (what a click in the viewer does).
     pub fn drop_signal(&mut self, id: SignalId) -> Result<(), WorldError> {
         let now = self.now();
-        self.network
-            .remove(id)
-            .ok_or(WorldError::NoSuchSignal(id))?;
-        emit!(
-            self,
-            Event::SignalDropped {
-                tick: now,
-                signal: id,
-                reason: DropReason::ById
-            }
-        );
+        self.network.remove(id).ok_or(WorldError::NoSuchSignal(id))?;
+        emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::ById });
         self.stats.dropped_by_id += 1;
         Ok(())
     }
 
     /// Sends `msg` from `from` to `to` as a one-way signal, as if `from` had sent it this tick.
     /// For tests and experiments.
-    pub fn inject<M: Message>(
-        &mut self,
-        from: ServerId,
-        to: ServerId,
-        msg: M,
-    ) -> Result<SignalId, RunError> {
+    pub fn inject<M: Message>(&mut self, from: ServerId, to: ServerId, msg: M) -> Result<SignalId, RunError> {
         let id = self.shared.next_signal_id();
         self.transmit(id, from, to, SignalKind::OneWay, Box::new(msg))?;
         Ok(id)
@@ -793,11 +629,7 @@ impl<N: Node> World<N> {
         Some(match server {
             ServerId::Gateway => self.gateway.inbox.len(),
             ServerId::Node(n) => self.nodes.get((n.0 as usize).checked_sub(1)?)?.inbox.len(),
-            ServerId::Client(c) => self
-                .clients
-                .get((c.0 as usize).checked_sub(1)?)?
-                .inbox
-                .len(),
+            ServerId::Client(c) => self.clients.get((c.0 as usize).checked_sub(1)?)?.inbox.len(),
         })
     }
 
@@ -824,12 +656,7 @@ impl<N: Node> World<N> {
         self.network.in_flight_count()
     }
 
-    pub(crate) fn no_endpoint(
-        &self,
-        server: ServerId,
-        server_type: &str,
-        sig: &Signal,
-    ) -> RunError {
+    pub(crate) fn no_endpoint(&self, server: ServerId, server_type: &str, sig: &Signal) -> RunError {
         RunError::NoEndpoint {
             tick: self.now(),
             seed: self.config.seed,

@@ -11,9 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use dgame_engine::prelude::*;
-use dgame_engine::{
-    Cut, Delay, DropReason, Event, EventLog, OwnedEvent, SignalId, SignalKind, Stats,
-};
+use dgame_engine::{Cut, Delay, DropReason, Event, EventLog, OwnedEvent, SignalId, SignalKind, Stats};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,19 +47,10 @@ impl Majority {
         let need = cx.peers().len() / 2;
         match cx.broadcast(GetVersioned).at_least(need).timeout(10).await {
             Ok(replies) => {
-                let newest = cx.with(|me| {
-                    replies
-                        .iter()
-                        .chain([&me.current])
-                        .max_by_key(|v| v.version)
-                        .copied()
-                });
+                let newest = cx.with(|me| replies.iter().chain([&me.current]).max_by_key(|v| v.version).copied());
                 ClientReadResponse::ok(newest.and_then(|v| v.value))
             }
-            Err(_) => ClientReadResponse {
-                status: Status::Timeout,
-                value: None,
-            },
+            Err(_) => ClientReadResponse { status: Status::Timeout, value: None },
         }
     }
 
@@ -69,27 +58,16 @@ impl Majority {
     async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         let need = cx.peers().len() / 2;
         let Ok(versions) = cx.broadcast(GetVersioned).at_least(need).timeout(10).await else {
-            return ClientWriteResponse {
-                status: Status::Timeout,
-            };
+            return ClientWriteResponse { status: Status::Timeout };
         };
         let next = cx.with(|me| {
-            let top = versions
-                .iter()
-                .map(|v| v.version)
-                .chain([me.current.version])
-                .max();
-            me.current = Versioned {
-                value: Some(req.value),
-                version: top.unwrap_or(0) + 1,
-            };
+            let top = versions.iter().map(|v| v.version).chain([me.current.version]).max();
+            me.current = Versioned { value: Some(req.value), version: top.unwrap_or(0) + 1 };
             me.current
         });
         match cx.broadcast(Store(next)).at_least(need).timeout(10).await {
             Ok(_) => ClientWriteResponse::ok(),
-            Err(_) => ClientWriteResponse {
-                status: Status::Timeout,
-            },
+            Err(_) => ClientWriteResponse { status: Status::Timeout },
         }
     }
 
@@ -168,27 +146,16 @@ impl Scenario {
         for (from, to, one_way, at, heal) in &self.cuts {
             let from: Vec<_> = from.iter().map(|&k| self.server(k)).collect();
             let to: Vec<_> = to.iter().map(|&k| self.server(k)).collect();
-            builder = builder.cut(Cut {
-                from,
-                to,
-                one_way: *one_way,
-                at: *at,
-                heal: heal.map(|h| at + h),
-            });
+            builder = builder.cut(Cut { from, to, one_way: *one_way, at: *at, heal: heal.map(|h| at + h) });
         }
-        builder
-            .build()
-            .expect("the generated configuration is valid")
+        builder.build().expect("the generated configuration is valid")
     }
 }
 
 fn delay() -> impl Strategy<Value = Delay> {
     prop_oneof![
         (1u64..=6).prop_map(Delay::Constant),
-        (1u64..=6, 1u64..=6).prop_map(|(a, b)| Delay::Uniform {
-            min: a.min(b),
-            max: a.max(b)
-        }),
+        (1u64..=6, 1u64..=6).prop_map(|(a, b)| Delay::Uniform { min: a.min(b), max: a.max(b) }),
     ]
 }
 
@@ -203,23 +170,10 @@ fn click() -> impl Strategy<Value = Click> {
 }
 
 fn scenario() -> impl Strategy<Value = Scenario> {
-    let sizes = (
-        any::<u64>(),
-        1u32..=6,
-        0u32..=4,
-        delay(),
-        prop_oneof![Just(0.0), 0.0..0.5f64],
-        50u64..=150,
-    );
+    let sizes = (any::<u64>(), 1u32..=6, 0u32..=4, delay(), prop_oneof![Just(0.0), 0.0..0.5f64], 50u64..=150);
     sizes.prop_flat_map(|(seed, nodes, clients, delay, loss, ticks)| {
         let servers = || proptest::collection::vec(any::<u8>(), 1..=3);
-        let cut = (
-            servers(),
-            servers(),
-            any::<bool>(),
-            1..ticks,
-            proptest::option::of(1..ticks),
-        );
+        let cut = (servers(), servers(), any::<bool>(), 1..ticks, proptest::option::of(1..ticks));
         let cuts = proptest::collection::vec(cut, 0..=3);
         let clicks = proptest::collection::vec((0..ticks, click()), 0..=20);
         (cuts, clicks).prop_map(move |(cuts, clicks)| Scenario {
@@ -254,9 +208,7 @@ fn run(s: &Scenario) -> RunResult {
                     let flying = world.in_flight();
                     if !flying.is_empty() {
                         let id = flying[k % flying.len()].id;
-                        world
-                            .drop_signal(id)
-                            .expect("a signal in flight can be dropped");
+                        world.drop_signal(id).expect("a signal in flight can be dropped");
                     }
                 }
                 Click::Cut(a, b, one_way) => world.cut(&[s.server(a)], &[s.server(b)], one_way),
@@ -270,15 +222,8 @@ fn run(s: &Scenario) -> RunResult {
     let in_flight = world.in_flight().iter().map(|f| f.id).collect();
     let stats = world.stats();
     drop(world);
-    let log = Rc::try_unwrap(log)
-        .ok()
-        .expect("the world is gone")
-        .into_inner();
-    RunResult {
-        log,
-        in_flight,
-        stats,
-    }
+    let log = Rc::try_unwrap(log).ok().expect("the world is gone").into_inner();
+    RunResult { log, in_flight, stats }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,39 +252,16 @@ fn check(s: &Scenario, out: &RunResult) {
     let mut counts = Stats::default();
     for e in &out.log.events {
         match *e {
-            OwnedEvent::SignalSent {
-                tick,
-                signal,
-                from,
-                to,
-                kind,
-                arrival,
-                ..
-            } => {
+            OwnedEvent::SignalSent { tick, signal, from, to, kind, arrival, .. } => {
                 assert!(!sigs.contains_key(&signal), "{signal} sent twice");
-                assert!(
-                    sigs.last_key_value().is_none_or(|(&last, _)| last < signal),
-                    "ids grow: {signal}"
-                );
+                assert!(sigs.last_key_value().is_none_or(|(&last, _)| last < signal), "ids grow: {signal}");
                 let d = arrival - tick;
-                assert!(
-                    (min..=max).contains(&d),
-                    "{signal} takes {d} ticks, outside {min}..={max}"
-                );
+                assert!((min..=max).contains(&d), "{signal} takes {d} ticks, outside {min}..={max}");
                 if let SignalKind::Reply { to: request } = kind {
-                    let req = sigs
-                        .get_mut(&request)
-                        .unwrap_or_else(|| panic!("{signal} answers {request}, never sent"));
-                    assert_eq!(
-                        req.kind,
-                        SignalKind::Request,
-                        "{signal} answers {request}, which is not a request"
-                    );
-                    assert_eq!(
-                        (req.from, req.to),
-                        (to, from),
-                        "{signal} answers {request} of another pair"
-                    );
+                    let req =
+                        sigs.get_mut(&request).unwrap_or_else(|| panic!("{signal} answers {request}, never sent"));
+                    assert_eq!(req.kind, SignalKind::Request, "{signal} answers {request}, which is not a request");
+                    assert_eq!((req.from, req.to), (to, from), "{signal} answers {request} of another pair");
                     assert!(
                         matches!(req.fate, Some(Fate::Delivered(_))),
                         "{signal} answers {request} before it arrived"
@@ -367,64 +289,37 @@ fn check(s: &Scenario, out: &RunResult) {
             OwnedEvent::SignalDelivered { tick, signal, to } => {
                 let sig = sigs.get_mut(&signal).expect("delivered signals were sent");
                 assert_eq!(sig.fate, None, "{signal} delivered after {:?}", sig.fate);
-                assert_eq!(
-                    tick, sig.arrival,
-                    "{signal} delivered at {tick}, due at {}",
-                    sig.arrival
-                );
+                assert_eq!(tick, sig.arrival, "{signal} delivered at {tick}, due at {}", sig.arrival);
                 assert_eq!(to, sig.to, "{signal} delivered to the wrong server");
                 assert!(
                     !sig.sent_while_cut,
                     "{signal} sent over the cut link {} -> {} was delivered",
                     sig.from, sig.to
                 );
-                assert!(
-                    !sig.cut_in_flight,
-                    "{signal} in flight when {} -> {} was cut was delivered",
-                    sig.from, sig.to
-                );
-                assert!(
-                    !cut.contains(&(sig.from, sig.to)),
-                    "{signal} delivered over a cut link"
-                );
+                assert!(!sig.cut_in_flight, "{signal} in flight when {} -> {} was cut was delivered", sig.from, sig.to);
+                assert!(!cut.contains(&(sig.from, sig.to)), "{signal} delivered over a cut link");
                 sig.fate = Some(Fate::Delivered(tick));
                 counts.delivered += 1;
             }
-            OwnedEvent::SignalDropped {
-                tick,
-                signal,
-                reason,
-            } => {
+            OwnedEvent::SignalDropped { tick, signal, reason } => {
                 let sig = sigs.get_mut(&signal).expect("dropped signals were sent");
                 assert_eq!(sig.fate, None, "{signal} dropped after {:?}", sig.fate);
                 match reason {
                     DropReason::Loss => {
                         assert_eq!(tick, sig.arrival, "{signal} is lost at its arrival tick");
-                        assert!(
-                            !sig.sent_while_cut && !sig.cut_in_flight,
-                            "{signal} was cut, not lost"
-                        );
+                        assert!(!sig.sent_while_cut && !sig.cut_in_flight, "{signal} was cut, not lost");
                         counts.dropped_loss += 1;
                     }
                     DropReason::Partition => {
-                        assert!(
-                            sig.sent_while_cut || sig.cut_in_flight,
-                            "{signal} dropped for a cut it never met"
-                        );
+                        assert!(sig.sent_while_cut || sig.cut_in_flight, "{signal} dropped for a cut it never met");
                         if sig.sent_while_cut {
-                            assert_eq!(
-                                tick, sig.sent,
-                                "{signal} sent over a cut link is dropped when sent"
-                            );
+                            assert_eq!(tick, sig.sent, "{signal} sent over a cut link is dropped when sent");
                         }
                         assert!(tick <= sig.arrival);
                         counts.dropped_partition += 1;
                     }
                     DropReason::ById => {
-                        assert!(
-                            sig.sent <= tick && tick < sig.arrival,
-                            "{signal} dropped by id while in flight"
-                        );
+                        assert!(sig.sent <= tick && tick < sig.arrival, "{signal} dropped by id while in flight");
                         counts.dropped_by_id += 1;
                     }
                 }
@@ -432,10 +327,7 @@ fn check(s: &Scenario, out: &RunResult) {
             }
             OwnedEvent::LinkCut { from, to, .. } => {
                 assert!(cut.insert((from, to)), "{from} -> {to} cut twice");
-                for sig in sigs
-                    .values_mut()
-                    .filter(|g| g.fate.is_none() && (g.from, g.to) == (from, to))
-                {
+                for sig in sigs.values_mut().filter(|g| g.fate.is_none() && (g.from, g.to) == (from, to)) {
                     sig.cut_in_flight = true;
                 }
             }
@@ -444,10 +336,7 @@ fn check(s: &Scenario, out: &RunResult) {
             }
             OwnedEvent::StaleReply { signal, at, .. } => {
                 let sig = &sigs[&signal];
-                assert!(
-                    matches!(sig.kind, SignalKind::Reply { .. }),
-                    "{signal} is stale but no reply"
-                );
+                assert!(matches!(sig.kind, SignalKind::Reply { .. }), "{signal} is stale but no reply");
                 assert!(
                     matches!(sig.fate, Some(Fate::Delivered(_))) && sig.to == at,
                     "{signal} stale where it never arrived"
@@ -458,14 +347,10 @@ fn check(s: &Scenario, out: &RunResult) {
                 if let Some(signal) = signal {
                     let sig = &sigs[&signal];
                     assert!(
-                        matches!(sig.fate, Some(Fate::Delivered(_)))
-                            && sig.to == ServerId::Node(node),
+                        matches!(sig.fate, Some(Fate::Delivered(_))) && sig.to == ServerId::Node(node),
                         "{signal} handled where it never arrived"
                     );
-                    assert!(
-                        !matches!(sig.kind, SignalKind::Reply { .. }),
-                        "a reply started a handler"
-                    );
+                    assert!(!matches!(sig.kind, SignalKind::Reply { .. }), "a reply started a handler");
                 }
                 counts.handlers += 1;
             }
@@ -475,10 +360,7 @@ fn check(s: &Scenario, out: &RunResult) {
     for (id, sig) in &sigs {
         if sig.cut_in_flight || sig.sent_while_cut {
             assert!(
-                matches!(
-                    sig.fate,
-                    Some(Fate::Dropped(_, DropReason::Partition | DropReason::ById))
-                ),
+                matches!(sig.fate, Some(Fate::Dropped(_, DropReason::Partition | DropReason::ById))),
                 "{id} met a cut but ended {:?}",
                 sig.fate
             );
@@ -491,10 +373,7 @@ fn check(s: &Scenario, out: &RunResult) {
             out.in_flight.contains(id)
         );
     }
-    assert!(
-        out.in_flight.iter().all(|id| sigs.contains_key(id)),
-        "everything in flight was sent"
-    );
+    assert!(out.in_flight.iter().all(|id| sigs.contains_key(id)), "everything in flight was sent");
     assert_eq!(counts, out.stats, "the counters agree with the events");
 }
 
@@ -535,27 +414,13 @@ fn the_checks_see_real_traffic_drops_and_cuts() {
     let out = run(&s);
     check(&s, &out);
     let st = out.stats;
-    assert!(
-        st.delivered > 100
-            && st.dropped_loss > 5
-            && st.dropped_partition > 0
-            && st.dropped_by_id > 10,
-        "{st:?}"
-    );
+    assert!(st.delivered > 100 && st.dropped_loss > 5 && st.dropped_partition > 0 && st.dropped_by_id > 10, "{st:?}");
     assert!(st.stale_replies > 0 && st.handlers > 50, "{st:?}");
     let replies = out
         .log
         .events
         .iter()
-        .filter(|e| {
-            matches!(
-                e,
-                OwnedEvent::SignalSent {
-                    kind: SignalKind::Reply { .. },
-                    ..
-                }
-            )
-        })
+        .filter(|e| matches!(e, OwnedEvent::SignalSent { kind: SignalKind::Reply { .. }, .. }))
         .count();
     assert!(replies > 20, "{replies} replies");
 }
@@ -594,9 +459,6 @@ fn a_run_depends_on_the_seed_alone_not_on_the_process() {
         clicks: vec![],
     };
     let first = run(&s).log.to_json_lines();
-    let _other = run(&Scenario {
-        seed: 1,
-        ..s.clone()
-    });
+    let _other = run(&Scenario { seed: 1, ..s.clone() });
     assert_eq!(run(&s).log.to_json_lines(), first);
 }
