@@ -43,3 +43,5 @@ pub use dgame_engine as __engine;
 pub mod prelude {
     pub use dgame_engine::prelude::*;
 }
+
+pub mod cli;

@@ -1,0 +1,250 @@
+//! The report of one run: what the clients saw, what the network did, and the verdict.
+
+use std::fmt::Write as _;
+
+use dgame_checker::Verdict;
+use dgame_engine::{Config, History, Outcome};
+use serde::Serialize;
+
+use super::registry::{MessageCounts, RunOutput};
+
+/// Latency figures in ticks, over the operations that succeeded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Latency {
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// Slowest.
+    pub max: u64,
+}
+
+impl Latency {
+    /// The percentiles of `samples` (nearest rank); all zero when empty.
+    pub fn of(mut samples: Vec<u64>) -> Latency {
+        if samples.is_empty() {
+            return Latency::default();
+        }
+        samples.sort_unstable();
+        let rank = |p: f64| samples[(((p * samples.len() as f64).ceil() as usize).max(1) - 1).min(samples.len() - 1)];
+        Latency { p50: rank(0.50), p90: rank(0.90), p99: rank(0.99), max: samples[samples.len() - 1] }
+    }
+}
+
+/// The checker's verdict, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum VerdictReport {
+    /// Linearizable.
+    Linearizable,
+    /// Not linearizable, with the operations at fault.
+    NotLinearizable {
+        /// The sentence.
+        explanation: String,
+        /// The operations, in words.
+        operations: Vec<String>,
+        /// Their indices in the history.
+        indices: Vec<usize>,
+    },
+    /// The checker's budget ran out.
+    Unknown {
+        /// Which budget.
+        reason: String,
+    },
+    /// The run stopped with an error before the end.
+    Error {
+        /// The error.
+        error: String,
+    },
+}
+
+impl VerdictReport {
+    /// From the checker's verdict.
+    pub fn of(v: &Verdict) -> Self {
+        match v {
+            Verdict::Linearizable { .. } => VerdictReport::Linearizable,
+            Verdict::NotLinearizable { explanation } => VerdictReport::NotLinearizable {
+                explanation: explanation.sentence.clone(),
+                operations: explanation.op_descriptions.clone(),
+                indices: explanation.ops.clone(),
+            },
+            Verdict::Unknown { reason, .. } => VerdictReport::Unknown { reason: reason.clone() },
+        }
+    }
+
+    /// The exit code: 0 linearizable, 1 not, 2 unknown or error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            VerdictReport::Linearizable => 0,
+            VerdictReport::NotLinearizable { .. } => 1,
+            VerdictReport::Unknown { .. } | VerdictReport::Error { .. } => 2,
+        }
+    }
+}
+
+/// Operation counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Operations {
+    /// All invoked.
+    pub total: usize,
+    /// Succeeded.
+    pub ok: usize,
+    /// Certainly did not take effect.
+    pub failed: usize,
+    /// Timed out: may or may not have taken effect.
+    pub unknown: usize,
+    /// Still waiting when the run ended.
+    pub pending: usize,
+}
+
+/// Dropped signals by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Dropped {
+    /// Lost by the network.
+    pub loss: u64,
+    /// On a cut link.
+    pub partition: u64,
+    /// Dropped by id.
+    pub by_id: u64,
+}
+
+/// Everything `dgame run` reports (and `--json` prints).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The algorithm.
+    pub algorithm: String,
+    /// The configuration.
+    pub config: Config,
+    /// Ticks that ran.
+    pub ticks_run: u64,
+    /// Operations by outcome.
+    pub operations: Operations,
+    /// ok / (ok + failed + unknown): the share of finished operations that succeeded.
+    pub availability: f64,
+    /// Latency of successful operations, in ticks.
+    pub latency: Latency,
+    /// Signals sent.
+    pub messages: u64,
+    /// Signals sent per operation invoked.
+    pub messages_per_operation: f64,
+    /// Signals by route and by type.
+    pub message_breakdown: MessageCounts,
+    /// Replies that came after their waiter gave up.
+    pub stale_replies: u64,
+    /// Dropped signals.
+    pub dropped: Dropped,
+    /// The checker's verdict.
+    pub verdict: VerdictReport,
+    /// The command that reproduces this run.
+    pub reproduce: String,
+}
+
+impl Report {
+    /// Builds the report of a run (and runs the checker unless the run stopped on an error).
+    pub fn new(algorithm: &str, config: &Config, out: &RunOutput, verdict: Option<&Verdict>) -> Report {
+        let h: &History = &out.history;
+        let (ok, failed, unknown, pending) = h.counts();
+        let finished = ok + failed + unknown;
+        let latency = Latency::of(
+            h.operations
+                .iter()
+                .filter(|op| matches!(op.outcome, Outcome::Ok(_)))
+                .filter_map(|op| op.complete.map(|c| c - op.invoke))
+                .collect(),
+        );
+        let verdict = match (&out.error, verdict) {
+            (Some(e), _) => VerdictReport::Error { error: e.to_string() },
+            (None, Some(v)) => VerdictReport::of(v),
+            (None, None) => VerdictReport::Unknown { reason: "not checked".into() },
+        };
+        let total = h.operations.len();
+        Report {
+            algorithm: algorithm.to_owned(),
+            config: config.clone(),
+            ticks_run: out.ticks_run,
+            operations: Operations { total, ok, failed, unknown, pending },
+            availability: if finished == 0 { 0.0 } else { ok as f64 / finished as f64 },
+            latency,
+            messages: out.stats.sent,
+            messages_per_operation: if total == 0 { 0.0 } else { out.stats.sent as f64 / total as f64 },
+            message_breakdown: out.messages.clone(),
+            stale_replies: out.stats.stale_replies,
+            dropped: Dropped {
+                loss: out.stats.dropped_loss,
+                partition: out.stats.dropped_partition,
+                by_id: out.stats.dropped_by_id,
+            },
+            verdict,
+            reproduce: super::args::command_line(algorithm, config),
+        }
+    }
+
+    /// The report for people.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let c = &self.config;
+        let o = &self.operations;
+        let _ = writeln!(
+            s,
+            "{} with {} nodes and {} clients, {} ticks, seed {}, delay {}, loss {}",
+            self.algorithm, c.nodes, c.clients, self.ticks_run, c.seed, c.delay, c.loss
+        );
+        let _ = writeln!(
+            s,
+            "operations   {} invoked: {} ok, {} failed, {} unknown, {} pending",
+            o.total, o.ok, o.failed, o.unknown, o.pending
+        );
+        let _ = writeln!(s, "availability {:.1}% of finished operations succeeded", self.availability * 100.0);
+        let l = &self.latency;
+        let _ = writeln!(s, "latency      p50 {} / p90 {} / p99 {} / max {} ticks", l.p50, l.p90, l.p99, l.max);
+        let m = &self.message_breakdown;
+        let _ = writeln!(
+            s,
+            "messages     {} sent, {:.1} per operation: {} client-gateway, {} gateway-node, {} node-node",
+            self.messages, self.messages_per_operation, m.client_gateway, m.gateway_node, m.node_node
+        );
+        let types: Vec<String> = m.by_type.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        let _ = writeln!(s, "  by type    {}", types.join(", "));
+        let d = &self.dropped;
+        let _ = writeln!(
+            s,
+            "dropped      {} lost, {} on cut links, {} by id; {} stale replies",
+            d.loss, d.partition, d.by_id, self.stale_replies
+        );
+        match &self.verdict {
+            VerdictReport::Linearizable => {
+                let _ = writeln!(s, "verdict      LINEARIZABLE");
+            }
+            VerdictReport::NotLinearizable { explanation, operations, .. } => {
+                let _ = writeln!(s, "verdict      NOT LINEARIZABLE");
+                let _ = writeln!(s, "  {explanation}");
+                for op in operations {
+                    let _ = writeln!(s, "    - {op}");
+                }
+            }
+            VerdictReport::Unknown { reason } => {
+                let _ = writeln!(s, "verdict      UNKNOWN ({reason})");
+            }
+            VerdictReport::Error { error } => {
+                let _ = writeln!(s, "verdict      none: the run stopped: {error}");
+            }
+        }
+        let _ = writeln!(s, "reproduce    {}", self.reproduce);
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let l = Latency::of((1..=100).collect());
+        assert_eq!(l, Latency { p50: 50, p90: 90, p99: 99, max: 100 });
+        assert_eq!(Latency::of(vec![7]), Latency { p50: 7, p90: 7, p99: 7, max: 7 });
+        assert_eq!(Latency::of(vec![]), Latency::default());
+    }
+}
