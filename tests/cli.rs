@@ -1,0 +1,233 @@
+//! The `dgame` binary, run as a user runs it: each command, each kind of bad input, the output
+//! and the exit code.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn dgame(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dgame")).args(args).output().expect("dgame runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+fn jepsen(kind: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("checker/tests/data/jepsen/cas-register").join(kind).join(name)
+}
+
+#[track_caller]
+fn assert_usage_error(args: &[&str], expected: &str) {
+    let o = dgame(args);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: stdout {out}\nstderr {err}");
+    assert!(err.contains(expected), "{args:?}: stderr should say {expected:?}, got:\n{err}");
+    assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
+}
+
+#[test]
+fn run_prints_a_report_with_the_verdict_and_the_command_that_reproduces_it() {
+    let o = dgame(&["run", "--algorithm", "abd", "--nodes", "3", "--ticks", "300", "--seed", "5"]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    for part in [
+        "operations",
+        "availability",
+        "latency      p50",
+        "messages",
+        "by type",
+        "dropped",
+        "verdict      LINEARIZABLE",
+    ] {
+        assert!(out.contains(part), "missing {part:?} in:\n{out}");
+    }
+    assert!(out.contains("reproduce    dgame run --algorithm abd --seed 5 --ticks 300"), "{out}");
+}
+
+#[test]
+fn dgame_alone_runs_the_default_simulation() {
+    let o = dgame(&["--ticks", "200"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("verdict      LINEARIZABLE"), "{out}");
+}
+
+#[test]
+fn run_json_is_one_document_with_the_same_figures() {
+    let o = dgame(&["run", "--json", "--algorithm", "abd", "--ticks", "200", "--seed", "1"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["verdict"]["verdict"], "linearizable");
+    assert_eq!(v["config"]["seed"], 1);
+    let ops = &v["operations"];
+    assert_eq!(
+        ops["total"].as_u64().unwrap(),
+        ["ok", "failed", "unknown", "pending"].iter().map(|k| ops[k].as_u64().unwrap()).sum::<u64>()
+    );
+    assert!(v["reproduce"].as_str().unwrap().starts_with("dgame run --algorithm abd --seed 1"));
+}
+
+#[test]
+fn the_same_flags_give_the_same_report() {
+    let args = ["run", "--json", "--algorithm", "raft", "--ticks", "300", "--seed", "11", "--loss", "0.05"];
+    assert_eq!(dgame(&args).stdout, dgame(&args).stdout);
+}
+
+#[test]
+fn list_names_every_algorithm_with_its_guarantee() {
+    let (out, _) = text(&dgame(&["list"]));
+    for name in ["single-client-sync-replication", "single-client-versioned-majority", "primary-backup", "abd", "raft"]
+    {
+        assert!(out.lines().any(|l| l.starts_with(name) && l.len() > name.len() + 5), "{name} missing in:\n{out}");
+    }
+}
+
+#[test]
+fn check_judges_jepsen_histories_with_exit_codes() {
+    let good = dgame(&["check", jepsen("good", "memstress3-0.edn").to_str().unwrap()]);
+    assert_eq!(good.status.code(), Some(0), "{:?}", text(&good));
+    let bad = dgame(&["check", jepsen("bad", "cas-failure.edn").to_str().unwrap()]);
+    let (out, _) = text(&bad);
+    assert_eq!(bad.status.code(), Some(1), "{out}");
+    assert!(out.contains("NOT LINEARIZABLE"), "{out}");
+}
+
+#[test]
+fn history_export_in_both_formats_checks_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["h.edn", "h.jsonl"] {
+        let path = dir.path().join(name);
+        let o = dgame(&["run", "--algorithm", "abd", "--ticks", "200", "--history-out", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0));
+        let c = dgame(&["check", path.to_str().unwrap()]);
+        let (out, err) = text(&c);
+        assert_eq!(c.status.code(), Some(0), "{name}: {out}{err}");
+        assert!(out.contains("LINEARIZABLE"), "{out}");
+    }
+}
+
+#[test]
+fn a_saved_run_replays_identically_and_a_tampered_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("run.json");
+    let trace = dir.path().join("trace.jsonl");
+    let o = dgame(&[
+        "run",
+        "--algorithm",
+        "raft",
+        "--ticks",
+        "200",
+        "--seed",
+        "4",
+        "--loss",
+        "0.1",
+        "--save",
+        saved.to_str().unwrap(),
+        "--trace-out",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().is_some_and(|c| c < 2), "{:?}", text(&o));
+    let lines = std::fs::read_to_string(&trace).unwrap();
+    assert!(lines.lines().count() > 100);
+    assert!(lines.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()));
+    let r = dgame(&["replay", saved.to_str().unwrap()]);
+    let (out, _) = text(&r);
+    assert_eq!(r.status.code(), Some(0), "{out}");
+    assert!(out.starts_with("IDENTICAL"), "{out}");
+
+    let tampered = std::fs::read_to_string(&saved).unwrap().replacen("\"tick\":3,", "\"tick\":4,", 1);
+    std::fs::write(&saved, tampered).unwrap();
+    let r = dgame(&["replay", saved.to_str().unwrap()]);
+    let (out, _) = text(&r);
+    assert_eq!(r.status.code(), Some(1), "{out}");
+    assert!(out.starts_with("DIFFERENT at event"), "{out}");
+}
+
+#[test]
+fn a_sweep_of_versioned_majority_with_two_clients_finds_a_violation_and_shrinks_it() {
+    let o = dgame(&["sweep", "--algorithm", "single-client-versioned-majority", "--clients", "2", "--seeds", "0..200"]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("first violation: seed"), "{out}");
+    assert!(out.contains("NOT LINEARIZABLE"), "{out}");
+    let shrunk = out.lines().find(|l| l.starts_with("shrunk: ticks")).expect("a shrunk run");
+    let ticks: Vec<u64> = shrunk["shrunk: ticks ".len()..]
+        .split(',')
+        .next()
+        .unwrap()
+        .split(" -> ")
+        .map(|t| t.trim().parse().unwrap())
+        .collect();
+    assert!(ticks[1] < ticks[0], "the shrunk run is shorter: {shrunk}");
+}
+
+#[test]
+fn a_sweep_of_abd_passes_and_shards_cover_the_seeds_once() {
+    let all = dgame(&["sweep", "--json", "--algorithm", "abd", "--ticks", "150", "--seeds", "0..12"]);
+    let v: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(all.status.code(), Some(0));
+    assert_eq!(v["seeds_run"], 12);
+    assert_eq!(v["linearizable"], 12);
+    let mut total = 0;
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let o =
+            dgame(&["sweep", "--json", "--algorithm", "abd", "--ticks", "150", "--seeds", "0..12", "--shard", &shard]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        total += v["seeds_run"].as_u64().unwrap();
+    }
+    assert_eq!(total, 12);
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_exit_code_2() {
+    assert_usage_error(&["run", "--algorithm", "paxos"], "unknown algorithm `paxos`; the algorithms are: ");
+    assert_usage_error(&["run", "--delay", "5..3"], "the minimum 5 is above the maximum 3");
+    assert_usage_error(&["run", "--delay", "fast"], "`fast` is not a delay");
+    assert_usage_error(&["run", "--loss", "1.5"], "`1.5` is not a probability");
+    assert_usage_error(&["run", "--nodes", "0"], "`nodes`: there must be at least 1 node");
+    assert_usage_error(&["run", "--gateway-timeout", "0"], "is not a timeout");
+    assert_usage_error(&["run", "--cut", "n1|n9@5"], "node 9 does not exist");
+    assert_usage_error(&["run", "--cut", "n1n2"], "is not a cut");
+    assert_usage_error(&["run", "--frobnicate"], "unexpected argument '--frobnicate'");
+    assert_usage_error(&["sweep", "--seeds", "10..5"], "is empty");
+    assert_usage_error(&["sweep", "--seeds", "ten"], "is not a seed range");
+    assert_usage_error(&["sweep", "--shard", "3/2"], "is not a shard");
+    assert_usage_error(&["replay", "/nonexistent/run.json"], "cannot read /nonexistent/run.json");
+    assert_usage_error(&["check", "/nonexistent/h.edn"], "cannot read");
+}
+
+#[test]
+fn bad_files_name_the_key_or_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let unknown_key = write("a.toml", "nodes = 3\nnodez = 4\n");
+    assert_usage_error(&["run", "--config", &unknown_key], "unknown field `nodez`");
+    let bad_value = write("b.toml", "nodes = 3\nloss = 3.0\n");
+    assert_usage_error(&["run", "--config", &bad_value], "`loss`: a probability between 0 and 1");
+    let broken_toml = write("c.toml", "nodes = 3\nticks = [\n");
+    assert_usage_error(&["run", "--config", &broken_toml], "line 2");
+    let bad_history = write(
+        "h.edn",
+        "{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :bogus, :f :read, :value 1}\n",
+    );
+    assert_usage_error(&["check", &bad_history], "line 2");
+    let not_a_run = write("r.json", "{\"hello\": 1}");
+    assert_usage_error(&["replay", &not_a_run], "not a run saved by `dgame run --save`");
+}
+
+#[test]
+fn a_config_file_sets_the_run_and_flags_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, "nodes = 5\nticks = 120\nseed = 3\ndelay = \"1..2\"\n").unwrap();
+    let o = dgame(&["run", "--json", "--config", path.to_str().unwrap(), "--seed", "8"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["config"]["nodes"], 5);
+    assert_eq!(v["config"]["ticks"], 120);
+    assert_eq!(v["config"]["seed"], 8);
+    assert_eq!(v["config"]["delay"], "1..2");
+}
