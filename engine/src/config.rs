@@ -276,6 +276,9 @@ impl Config {
             if cut.from.is_empty() || cut.to.is_empty() {
                 return bad("cuts", "each cut needs servers on both sides (`from` and `to`)".into());
             }
+            if cut.at == 0 {
+                return bad("cuts", "a cut starts at tick 1 or later (tick 0 is before the first tick): write `at = 1` to cut from the start".into());
+            }
             if cut.heal.is_some_and(|h| h <= cut.at) {
                 return bad("cuts", format!("a cut at tick {} must heal after it, not at {:?}", cut.at, cut.heal));
             }

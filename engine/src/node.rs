@@ -323,6 +323,25 @@ pub mod __private {
     /// Checks at compile time that `M` is a message (the error names the type).
     pub const fn assert_message<M: Message>() {}
 
+    /// Implemented by `Want` alone: an endpoint for `M` must return `M`'s reply type `Want`.
+    /// Generated code passes the handler's result through [`ReplyOf::into_reply`], spanned on
+    /// the handler's return type, so a wrong one is one error that names both types.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not the reply type of `{M}`",
+        label = "an endpoint for `{M}` returns `{Want}`",
+        note = "a message's reply type is the type in its `#[reply(...)]`, or `()` without one"
+    )]
+    pub trait ReplyOf<M, Want> {
+        fn into_reply(self) -> Want;
+    }
+
+    #[diagnostic::do_not_recommend]
+    impl<M, R> ReplyOf<M, R> for R {
+        fn into_reply(self) -> R {
+            self
+        }
+    }
+
     /// Runs a sync handler on the node's state.
     pub fn sync<N, R: Debug + Clone + 'static>(
         ctx: &mut Ctx<N>,

@@ -166,6 +166,9 @@ pub struct Partial<R> {
     pub replies: Replies<R>,
 }
 
+/// Which replies count towards what is enough.
+type Filter<R> = Box<dyn Fn(&R) -> bool>;
+
 #[derive(Clone, Copy)]
 enum Need {
     All,
@@ -182,7 +185,7 @@ pub struct Quorum<R> {
     got: Vec<(NodeId, R)>,
     matched: usize,
     need: Need,
-    filter: Option<Box<dyn Fn(&R) -> bool>>,
+    filter: Option<Filter<R>>,
 }
 
 impl<R: 'static> Quorum<R> {

@@ -507,13 +507,23 @@ impl<N: Node> World<N> {
             return;
         }
         let cuts = self.config.cuts.clone();
-        for cut in cuts {
-            if cut.at == now {
-                self.cut(&cut.from, &cut.to, cut.one_way);
+        // Heals first, sparing the links that another cut still covers; then the new cuts. So
+        // overlapping and back-to-back cuts hold whatever their order in the list.
+        let covered = |link| {
+            cuts.iter().any(|c| {
+                c.at <= now
+                    && c.heal.is_none_or(|h| h > now)
+                    && Self::links(&c.from, &c.to, c.one_way).any(|l| l == link)
+            })
+        };
+        for cut in cuts.iter().filter(|c| c.heal == Some(now)) {
+            let healed: Vec<_> = Self::links(&cut.from, &cut.to, cut.one_way).filter(|&l| !covered(l)).collect();
+            for (a, b) in healed {
+                self.heal(&[a], &[b], true);
             }
-            if cut.heal == Some(now) {
-                self.heal(&cut.from, &cut.to, cut.one_way);
-            }
+        }
+        for cut in cuts.iter().filter(|c| c.at == now) {
+            self.cut(&cut.from, &cut.to, cut.one_way);
         }
     }
 

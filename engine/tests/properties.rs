@@ -107,6 +107,9 @@ enum Click {
     HealAll,
 }
 
+/// A cut of the configuration: (from, to, one_way, at, heal after how many ticks).
+type ScheduledCut = (Vec<u8>, Vec<u8>, bool, Tick, Option<Tick>);
+
 #[derive(Debug, Clone)]
 struct Scenario {
     seed: u64,
@@ -115,8 +118,7 @@ struct Scenario {
     delay: Delay,
     loss: f64,
     ticks: Tick,
-    /// (from, to, one_way, at, heal after how many ticks).
-    cuts: Vec<(Vec<u8>, Vec<u8>, bool, Tick, Option<Tick>)>,
+    cuts: Vec<ScheduledCut>,
     /// (before which tick, what).
     clicks: Vec<(Tick, Click)>,
 }
@@ -222,7 +224,7 @@ fn run(s: &Scenario) -> RunResult {
     let in_flight = world.in_flight().iter().map(|f| f.id).collect();
     let stats = world.stats();
     drop(world);
-    let log = Rc::try_unwrap(log).ok().expect("the world is gone").into_inner();
+    let log = Rc::try_unwrap(log).expect("the world is gone").into_inner();
     RunResult { log, in_flight, stats }
 }
 
@@ -384,6 +386,25 @@ proptest! {
     fn signals_are_delivered_once_on_time_or_dropped_once_and_cut_links_carry_nothing(s in scenario()) {
         let out = run(&s);
         check(&s, &out);
+    }
+
+    #[test]
+    fn scheduled_cuts_hold_exactly_while_one_of_them_covers_the_link(s in scenario()) {
+        let config = s.config();
+        let mut world = World::<Majority>::new(config.clone()).unwrap();
+        for _ in 0..s.ticks {
+            world.tick().unwrap();
+            let now = world.now();
+            let mut expected = BTreeSet::new();
+            for c in config.cuts.iter().filter(|c| c.at <= now && c.heal.is_none_or(|h| h > now)) {
+                for &a in &c.from {
+                    for &b in &c.to {
+                        expected.extend([(a, b)].into_iter().chain((!c.one_way).then_some((b, a))).filter(|(x, y)| x != y));
+                    }
+                }
+            }
+            prop_assert_eq!(world.cut_links().collect::<BTreeSet<_>>(), expected, "after tick {}", now);
+        }
     }
 
     #[test]
