@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::fault::{Nemesis, Scheduled};
 use crate::ids::{ServerId, Tick};
 
 /// Everything that decides a run, together with the seed. Equal configurations give equal runs.
@@ -40,6 +41,43 @@ pub struct Config {
     pub values: ValueMode,
     /// Links cut during the run.
     pub cuts: Vec<Cut>,
+    /// Faults at given ticks (`"crash n2@100"`, `"restart n2@150"`, `"drop 57@31"`, ...).
+    pub schedule: Vec<Scheduled>,
+    /// A random nemesis, deterministic from the seed.
+    pub nemesis: Option<Nemesis>,
+    /// The probability that a signal is delivered twice (the copy with its own delay).
+    pub duplicate: f64,
+    /// Delays of particular links, instead of `delay`.
+    pub links: Vec<LinkDelay>,
+    /// Nodes whose local clock runs at another rate than 1 (timers fire faster or slower).
+    pub clock_rates: Vec<ClockRate>,
+}
+
+/// The delay of the links from every server of `from` to every server of `to` (and back,
+/// unless `one_way`): a slow or fast link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkDelay {
+    /// One side.
+    pub from: Vec<ServerId>,
+    /// The other side.
+    pub to: Vec<ServerId>,
+    /// Only `from` -> `to`.
+    #[serde(default)]
+    pub one_way: bool,
+    /// Their delay.
+    pub delay: Delay,
+}
+
+/// A node whose local clock advances `rate` ticks per global tick (1 is normal; 0.5 makes its
+/// timers fire half as often, 2 twice as often).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRate {
+    /// The node.
+    pub node: crate::NodeId,
+    /// Local ticks per global tick, in (0, 10].
+    pub rate: f64,
 }
 
 impl Default for Config {
@@ -57,6 +95,11 @@ impl Default for Config {
             max_pause: 3,
             values: ValueMode::Unique,
             cuts: Vec::new(),
+            schedule: Vec::new(),
+            nemesis: None,
+            duplicate: 0.0,
+            links: Vec::new(),
+            clock_rates: Vec::new(),
         }
     }
 }
@@ -97,6 +140,14 @@ pub enum Delay {
         /// The most ticks.
         max: Tick,
     },
+    /// A long tail: 1 tick plus an exponentially distributed number of ticks, so that the mean
+    /// is `mean`, capped at `max`. Written `exp:MEAN:MAX`, like `exp:3:30`.
+    Exponential {
+        /// The mean delay before the cap, in ticks (at least 1).
+        mean: Tick,
+        /// The most ticks.
+        max: Tick,
+    },
 }
 
 impl Delay {
@@ -104,7 +155,7 @@ impl Delay {
     pub fn max(&self) -> Tick {
         match *self {
             Delay::Constant(d) => d,
-            Delay::Uniform { max, .. } => max,
+            Delay::Uniform { max, .. } | Delay::Exponential { max, .. } => max,
         }
     }
     /// The shortest a signal can take.
@@ -112,6 +163,7 @@ impl Delay {
         match *self {
             Delay::Constant(d) => d,
             Delay::Uniform { min, .. } => min,
+            Delay::Exponential { .. } => 1,
         }
     }
 }
@@ -121,13 +173,17 @@ impl fmt::Display for Delay {
         match self {
             Delay::Constant(d) => write!(f, "{d}"),
             Delay::Uniform { min, max } => write!(f, "{min}..{max}"),
+            Delay::Exponential { mean, max } => write!(f, "exp:{mean}:{max}"),
         }
     }
 }
 
 /// Why a delay could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a delay: write a whole number of ticks like `3`, or a range like `1..3` (both ends included)")]
+#[error(
+    "`{0}` is not a delay: write a whole number of ticks like `3`, a range like `1..3` (both ends included), \
+     or a long tail `exp:MEAN:MAX` like `exp:3:30`"
+)]
 pub struct ParseDelayError(pub String);
 
 impl FromStr for Delay {
@@ -135,6 +191,15 @@ impl FromStr for Delay {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || ParseDelayError(s.to_owned());
         let t = s.trim();
+        if let Some(rest) = t.strip_prefix("exp:") {
+            let (mean, max) = rest.split_once(':').ok_or_else(err)?;
+            let mean: Tick = mean.trim().parse().map_err(|_| err())?;
+            let max: Tick = max.trim().parse().map_err(|_| err())?;
+            if mean == 0 || max < mean {
+                return Err(err());
+            }
+            return Ok(Delay::Exponential { mean, max });
+        }
         if let Some((a, b)) = t.split_once("..") {
             let b = b.strip_prefix('=').unwrap_or(b);
             let min = a.trim().parse().map_err(|_| err())?;
@@ -150,7 +215,7 @@ impl Serialize for Delay {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Delay::Constant(d) => s.serialize_u64(*d),
-            Delay::Uniform { .. } => s.serialize_str(&self.to_string()),
+            Delay::Uniform { .. } | Delay::Exponential { .. } => s.serialize_str(&self.to_string()),
         }
     }
 }
@@ -259,6 +324,11 @@ impl Config {
                 ),
             );
         }
+        if let Delay::Exponential { mean, max } = self.delay
+            && (mean == 0 || max < mean)
+        {
+            return bad("delay", format!("`exp:{mean}:{max}` needs a mean of at least 1 and a cap at least the mean"));
+        }
         if self.delay.max() > MAX_DELAY {
             return bad("delay", format!("at most {MAX_DELAY} ticks, got {}", self.delay.max()));
         }
@@ -271,6 +341,41 @@ impl Config {
         if self.gateway_timeout == Some(0) || self.client_timeout == Some(0) {
             let field = if self.gateway_timeout == Some(0) { "gateway_timeout" } else { "client_timeout" };
             return bad(field, "a timeout is at least 1 tick; write \"never\" to wait forever".into());
+        }
+        for (field, p) in [("duplicate", self.duplicate)] {
+            if !(0.0..=1.0).contains(&p) || p.is_nan() {
+                return bad(field, format!("a probability between 0 and 1, got {p}"));
+            }
+        }
+        let node_exists = |n: crate::NodeId| (1..=self.nodes).contains(&n.0);
+        for s in &self.schedule {
+            if s.at == 0 {
+                return bad("schedule", format!("`{s}`: faults happen at tick 1 or later"));
+            }
+            if let Some(n) = s.fault.nodes().into_iter().find(|&n| !node_exists(n)) {
+                return bad("schedule", format!("`{s}`: {n} does not exist (there are {} nodes)", self.nodes));
+            }
+        }
+        if let Some(n) = &self.nemesis {
+            if n.interval == 0 || n.duration == 0 {
+                return bad("nemesis", "`interval` and `duration` are at least 1 tick".into());
+            }
+            if n.kinds.is_empty() {
+                return bad("nemesis", "give at least one kind: partition, isolate, crash or pause".into());
+            }
+        }
+        for l in &self.links {
+            if l.delay.min() == 0 || l.delay.min() > l.delay.max() || l.delay.max() > MAX_DELAY {
+                return bad("links", format!("the delay `{}` is not a usable delay (1 to {MAX_DELAY} ticks, min <= max)", l.delay));
+            }
+        }
+        for c in &self.clock_rates {
+            if !node_exists(c.node) {
+                return bad("clock_rates", format!("{} does not exist (there are {} nodes)", c.node, self.nodes));
+            }
+            if !(c.rate > 0.0 && c.rate <= 10.0) {
+                return bad("clock_rates", format!("a clock rate is in (0, 10], got {}", c.rate));
+            }
         }
         for cut in &self.cuts {
             if cut.from.is_empty() || cut.to.is_empty() {
@@ -336,12 +441,31 @@ setters! {
     max_pause: Tick,
     /// Sets [`Config::values`].
     values: ValueMode,
+    /// Sets [`Config::nemesis`].
+    nemesis: Option<Nemesis>,
+    /// Sets [`Config::duplicate`].
+    duplicate: f64,
 }
 
 impl ConfigBuilder {
     /// Adds a cut (see [`Cut`]).
     pub fn cut(mut self, cut: Cut) -> Self {
         self.0.cuts.push(cut);
+        self
+    }
+    /// Adds a scheduled fault.
+    pub fn fault(mut self, at: Tick, fault: crate::Fault) -> Self {
+        self.0.schedule.push(Scheduled { at, fault });
+        self
+    }
+    /// Gives links their own delay (see [`LinkDelay`]).
+    pub fn link_delay(mut self, link: LinkDelay) -> Self {
+        self.0.links.push(link);
+        self
+    }
+    /// Makes a node's clock run at `rate` (see [`ClockRate`]).
+    pub fn clock_rate(mut self, node: crate::NodeId, rate: f64) -> Self {
+        self.0.clock_rates.push(ClockRate { node, rate });
         self
     }
     /// The configuration, if it can run.

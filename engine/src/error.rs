@@ -62,6 +62,18 @@ pub enum RunError {
         /// How many clients there are.
         clients: usize,
     },
+    /// A scheduled fault could not be applied.
+    #[error("tick {tick} (seed {seed}): the scheduled fault `{fault}` cannot be applied: {reason}")]
+    InvalidFault {
+        /// When.
+        tick: Tick,
+        /// The run's seed.
+        seed: u64,
+        /// The fault, as written in a schedule.
+        fault: String,
+        /// Why not.
+        reason: String,
+    },
 }
 
 /// A request to the world that cannot be carried out (the run goes on).
@@ -73,4 +85,7 @@ pub enum WorldError {
     /// No such server.
     #[error("{0} does not exist")]
     NoSuchServer(ServerId),
+    /// The fault does not fit the node's state (crash a crashed node, resume a running one).
+    #[error("{0}")]
+    InvalidFault(String),
 }

@@ -8,6 +8,7 @@ use std::fmt::Debug;
 
 use serde::Serialize;
 
+use crate::fault::Fault;
 use crate::history::Operation;
 use crate::ids::{NodeId, ServerId, SignalId, Tick};
 use crate::message::{Payload, short_type_name};
@@ -38,6 +39,8 @@ pub enum DropReason {
     Partition,
     /// It was dropped by id (a click in the viewer, or [`World::drop_signal`](crate::World::drop_signal)).
     ById,
+    /// Its recipient had crashed.
+    Crashed,
 }
 
 /// One thing that happened. `tick` is always the tick it happened in.
@@ -59,6 +62,23 @@ pub enum Event<'a> {
         arrival: Tick,
         /// What it carries.
         message: &'a dyn Payload,
+    },
+    /// The network made a second copy of signal `of`: `signal`, sent just before this event,
+    /// with a delay of its own. Replies to either answer `of`.
+    SignalDuplicated {
+        /// When.
+        tick: Tick,
+        /// The copy.
+        signal: SignalId,
+        /// The original.
+        of: SignalId,
+    },
+    /// A fault or intervention was applied (its effects follow as their own events).
+    Fault {
+        /// When.
+        tick: Tick,
+        /// What.
+        fault: &'a Fault,
     },
     /// A signal reached its recipient's inbox (it is handled in the recipient's next turn).
     SignalDelivered {
@@ -201,6 +221,16 @@ pub enum OwnedEvent {
         message_type: String,
         message: String,
     },
+    SignalDuplicated {
+        tick: Tick,
+        signal: SignalId,
+        of: SignalId,
+    },
+    Fault {
+        tick: Tick,
+        fault: String,
+        kind: String,
+    },
     SignalDelivered {
         tick: Tick,
         signal: SignalId,
@@ -268,6 +298,8 @@ impl Event<'_> {
     pub fn tick(&self) -> Tick {
         match *self {
             Event::SignalSent { tick, .. }
+            | Event::SignalDuplicated { tick, .. }
+            | Event::Fault { tick, .. }
             | Event::SignalDelivered { tick, .. }
             | Event::SignalDropped { tick, .. }
             | Event::StaleReply { tick, .. }
@@ -296,6 +328,10 @@ impl Event<'_> {
                 message_type: short_type_name(message.type_name()).into_owned(),
                 message: format!("{message:?}"),
             },
+            Event::SignalDuplicated { tick, signal, of } => OwnedEvent::SignalDuplicated { tick, signal, of },
+            Event::Fault { tick, fault } => {
+                OwnedEvent::Fault { tick, fault: fault.to_string(), kind: fault.kind().to_owned() }
+            }
             Event::SignalDelivered { tick, signal, to } => OwnedEvent::SignalDelivered { tick, signal, to },
             Event::SignalDropped { tick, signal, reason } => OwnedEvent::SignalDropped { tick, signal, reason },
             Event::StaleReply { tick, signal, at } => OwnedEvent::StaleReply { tick, signal, at },

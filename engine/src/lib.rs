@@ -48,6 +48,7 @@ mod client;
 pub mod config;
 mod error;
 pub mod event;
+pub mod fault;
 mod gateway;
 pub mod history;
 pub mod ids;
@@ -58,7 +59,8 @@ mod rng;
 pub mod wait;
 mod world;
 
-pub use config::{ClientKind, Config, ConfigBuilder, ConfigError, Cut, Delay, ValueMode};
+pub use config::{ClientKind, ClockRate, Config, ConfigBuilder, ConfigError, Cut, Delay, LinkDelay, ValueMode};
+pub use fault::{Fault, Nemesis, NemesisKind, Scheduled};
 pub use dgame_macros::{Message, endpoint, node, timer};
 pub use error::{RunError, WorldError};
 pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SignalKind};
@@ -69,9 +71,9 @@ pub use message::{
     Payload, Status,
 };
 pub use network::InFlight;
-pub use node::{Ctx, Cx, Node};
+pub use node::{Ctx, Cx, Durable, Node};
 pub use wait::{Partial, Replies, Timeout};
-pub use world::{Stats, World};
+pub use world::{NodeStatus, Stats, World};
 
 #[doc(hidden)]
 pub use node::{__private, Action, Handled, TimerSpec};

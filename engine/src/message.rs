@@ -28,6 +28,8 @@ pub trait Message: Debug + Clone + 'static {
 pub trait Payload: Any + Debug {
     /// The value as `Any`, to look at its type.
     fn as_any(&self) -> &dyn Any;
+    /// The value as mutable `Any`.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
     /// The boxed value as `Any`, to take it back out.
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
     /// A boxed copy (used when a signal is duplicated).
@@ -38,6 +40,9 @@ pub trait Payload: Any + Debug {
 
 impl<T: Any + Debug + Clone> Payload for T {
     fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
@@ -106,6 +111,10 @@ pub struct ClientReadResponse {
 }
 
 impl ClientReadResponse {
+    /// A read whose fate the node cannot tell: recorded as unknown, like a timeout.
+    pub fn unknown() -> Self {
+        ClientReadResponse { status: Status::Timeout, value: None }
+    }
     /// A successful read of `value` (`None`: the register is empty).
     pub fn ok(value: Option<Value>) -> Self {
         ClientReadResponse { status: Status::Success, value }
@@ -139,6 +148,11 @@ impl ClientWriteResponse {
     /// The write certainly did not take effect.
     pub fn fail() -> Self {
         ClientWriteResponse { status: Status::Fail }
+    }
+    /// The node cannot tell whether the write took effect (say, its log entry was replaced but
+    /// another leader may still commit it): recorded as unknown, like a timeout.
+    pub fn unknown() -> Self {
+        ClientWriteResponse { status: Status::Timeout }
     }
 }
 

@@ -4,11 +4,11 @@
 //! wheel has one slot per tick (modulo its size, which exceeds the longest delay), so sending
 //! and delivering cost O(1) whatever the size of the world.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rand::RngExt;
 
-use crate::config::Delay;
+use crate::config::{Config, Delay};
 use crate::event::SignalKind;
 use crate::ids::{ServerId, SignalId, Tick};
 use crate::message::Payload;
@@ -25,6 +25,8 @@ pub(crate) struct Signal {
     pub arrival: Tick,
     /// Decided when sent; the signal travels and vanishes at its arrival tick.
     pub lost: bool,
+    /// For a duplicate: the signal it copies (its replies answer that one).
+    pub copy_of: Option<SignalId>,
     pub payload: Box<dyn Payload>,
 }
 
@@ -48,6 +50,10 @@ pub struct InFlight<'a> {
 }
 
 pub(crate) struct Network {
+    /// Delays of particular directed links.
+    overrides: BTreeMap<(ServerId, ServerId), Delay>,
+    duplicate: f64,
+    duplicate_rng: SimRng,
     wheel: Vec<Vec<Signal>>,
     mask: u64,
     in_flight: usize,
@@ -59,9 +65,25 @@ pub(crate) struct Network {
 }
 
 impl Network {
-    pub fn new(seed: u64, delay: Delay, loss: f64) -> Self {
-        let slots = (delay.max() + 1).next_power_of_two();
+    pub fn new(config: &Config) -> Self {
+        let (seed, delay, loss) = (config.seed, config.delay, config.loss);
+        let mut overrides = BTreeMap::new();
+        for l in &config.links {
+            for &a in &l.from {
+                for &b in &l.to {
+                    overrides.insert((a, b), l.delay);
+                    if !l.one_way {
+                        overrides.insert((b, a), l.delay);
+                    }
+                }
+            }
+        }
+        let longest = overrides.values().map(Delay::max).chain([delay.max()]).max().unwrap_or(1);
+        let slots = (longest + 1).next_power_of_two();
         Network {
+            overrides,
+            duplicate: config.duplicate,
+            duplicate_rng: stream(seed, Stream::Duplicate),
             wheel: (0..slots).map(|_| Vec::new()).collect(),
             mask: slots - 1,
             in_flight: 0,
@@ -83,14 +105,34 @@ impl Network {
         kind: SignalKind,
         payload: Box<dyn Payload>,
     ) -> Signal {
-        let delay = match self.delay {
-            Delay::Constant(d) => d,
-            Delay::Uniform { min, max } => self.delay_rng.random_range(min..=max),
+        let delay = if self.overrides.is_empty() {
+            self.delay
+        } else {
+            self.overrides.get(&(from, to)).copied().unwrap_or(self.delay)
         };
+        let delay = self.draw(delay);
         // Drawn for every signal, cut or not, so that cutting a link does not change the fate
         // of the signals on other links.
         let lost = self.loss > 0.0 && self.loss_rng.random_bool(self.loss);
-        Signal { id, from, to, kind, sent: now, arrival: now + delay, lost, payload }
+        Signal { id, from, to, kind, sent: now, arrival: now + delay, lost, copy_of: None, payload }
+    }
+
+    fn draw(&mut self, delay: Delay) -> Tick {
+        match delay {
+            Delay::Constant(d) => d,
+            Delay::Uniform { min, max } => self.delay_rng.random_range(min..=max),
+            Delay::Exponential { mean, max } => {
+                // Inverse transform: 1 + Exp(mean - 1), floored; `1 - u` is in (0, 1].
+                let u: f64 = self.delay_rng.random();
+                let extra = -(1.0 - u).ln() * (mean as f64 - 1.0);
+                (1 + extra as Tick).min(max)
+            }
+        }
+    }
+
+    /// Whether the signal just made is also delivered a second time (a draw for every signal).
+    pub fn duplicates(&mut self) -> bool {
+        self.duplicate > 0.0 && self.duplicate_rng.random_bool(self.duplicate)
     }
 
     /// Puts a signal on the wire, or gives it back if its link is cut.
@@ -127,6 +169,11 @@ impl Network {
             arrival: s.arrival,
             message: &*s.payload,
         })
+    }
+
+    /// Whether the signal `id` is in flight.
+    pub fn contains(&self, id: SignalId) -> bool {
+        self.wheel.iter().flatten().any(|s| s.id == id)
     }
 
     /// Removes the signal `id` if it is in flight.

@@ -125,6 +125,59 @@ pub(crate) struct NodeCore {
     pub peers: RefCell<Rc<[NodeId]>>,
     pub local_time: Cell<u64>,
     pub io: RefCell<NodeIo>,
+    /// What the node persisted: it survives crashes.
+    pub durable: RefCell<Durable>,
+}
+
+/// A node's durable store: what it puts here survives a crash and is there when it restarts
+/// (its other state is rebuilt from scratch). Values are kept by name.
+///
+/// ```ignore
+/// ctx.durable(|d| d.put("term", self.term));            // persist before answering
+/// let term: u64 = ctx.durable(|d| d.get("term")).unwrap_or(0); // after a restart
+/// ```
+#[derive(Default)]
+pub struct Durable {
+    values: std::collections::BTreeMap<&'static str, Box<dyn Payload>>,
+}
+
+impl Durable {
+    /// Stores `value` under `key`, replacing what was there.
+    pub fn put<T: Debug + Clone + 'static>(&mut self, key: &'static str, value: T) {
+        self.values.insert(key, Box::new(value));
+    }
+
+    /// A copy of the value under `key`, if there is one of type `T`.
+    pub fn get<T: Clone + 'static>(&self, key: &str) -> Option<T> {
+        let value: &dyn Payload = &**self.values.get(key)?;
+        value.as_any().downcast_ref::<T>().cloned()
+    }
+
+    /// Changes the value under `key` in place (inserting `T::default()` first if missing).
+    pub fn update<T: Debug + Clone + Default + 'static, R>(&mut self, key: &'static str, f: impl FnOnce(&mut T) -> R) -> R {
+        let slot = self.values.entry(key).or_insert_with(|| Box::new(T::default()));
+        if !(**slot).as_any().is::<T>() {
+            *slot = Box::new(T::default());
+        }
+        let any: &mut dyn std::any::Any = (**slot).as_any_mut();
+        f(any.downcast_mut::<T>().expect("checked above"))
+    }
+
+    /// Removes the value under `key`.
+    pub fn remove(&mut self, key: &str) {
+        self.values.remove(key);
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.values.keys().copied()
+    }
+}
+
+impl Debug for Durable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.values.iter()).finish()
+    }
 }
 
 impl NodeCore {
@@ -230,6 +283,11 @@ impl<N> Ctx<N> {
     /// `true` with probability `p`, from this node's own stream.
     pub fn random_bool(&self, p: f64) -> bool {
         self.core.io.borrow_mut().rng.random_bool(p)
+    }
+
+    /// Runs `f` on this node's durable store, whose contents survive crashes.
+    pub fn durable<R>(&self, f: impl FnOnce(&mut Durable) -> R) -> R {
+        f(&mut self.core.durable.borrow_mut())
     }
 
     /// An async handle on the same node (what async handlers receive).

@@ -14,6 +14,10 @@ pub(crate) enum Stream {
     Delay,
     /// Whether each signal is lost.
     Loss,
+    /// Whether each signal is duplicated.
+    Duplicate,
+    /// The random nemesis.
+    Nemesis,
     /// A client's choices (read or write, values, pauses).
     Client(u32),
     /// A node's own randomness (`cx.random_range`).
@@ -25,6 +29,8 @@ impl Stream {
         match self {
             Stream::Delay => 1,
             Stream::Loss => 2,
+            Stream::Duplicate => 3,
+            Stream::Nemesis => 4,
             Stream::Client(c) => (1 << 32) | u64::from(c),
             Stream::Node(n) => (2 << 32) | u64::from(n),
         }

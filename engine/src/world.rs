@@ -22,7 +22,8 @@ use crate::history::History;
 use crate::ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
 use crate::message::{Message, Payload, short_type_name};
 use crate::network::{InFlight, Network, Signal};
-use crate::node::{Action, Ctx, Node, NodeCore, NodeIo, Outgoing, Shared, TaskRef};
+use crate::node::{Action, Ctx, Durable, Node, NodeCore, NodeIo, Outgoing, Shared, TaskRef};
+use crate::fault::{Fault, Scheduled};
 use crate::rng::{Stream, stream};
 
 /// Sends an event to every observer; builds nothing when there are none.
@@ -55,6 +56,10 @@ pub struct Stats {
     pub stale_replies: u64,
     /// Handlers started on nodes (endpoints and timers).
     pub handlers: u64,
+    /// Signals lost because their recipient had crashed.
+    pub dropped_crashed: u64,
+    /// Duplicate signals the network made.
+    pub duplicated: u64,
 }
 
 struct Task {
@@ -70,6 +75,23 @@ pub(crate) struct NodeSlot<N> {
     tasks: Slab<Task>,
     pub(crate) inbox: Vec<Signal>,
     next_handler: u64,
+    status: NodeStatus,
+    /// Local ticks per global tick, in thousandths (1000: a normal clock).
+    clock_rate: u64,
+    /// Thousandths of a local tick not yet ticked.
+    clock_debt: u64,
+}
+
+/// Whether a node is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeStatus {
+    /// Running.
+    Up,
+    /// Crashed: it does nothing, and signals that reach it are lost, until it restarts.
+    Crashed,
+    /// Paused: it does nothing, and signals wait in its inbox, until it resumes.
+    Paused,
 }
 
 /// A simulated system: N nodes of type `N` running an algorithm, the gateway, the clients, and
@@ -103,6 +125,11 @@ pub struct World<N: Node> {
     pub(crate) stats: Stats,
     pub(crate) next_value: Value,
     failed: Option<RunError>,
+    /// Makes a node (at the start, and when it restarts after a crash).
+    make: Box<dyn FnMut(NodeId) -> N>,
+    /// Faults to apply, by tick: the configuration's schedule and the nemesis's plan.
+    planned: Vec<Scheduled>,
+    next_planned: usize,
     due: Vec<Signal>,
     outbox: Vec<Outgoing>,
 }
@@ -116,7 +143,10 @@ impl<N: Node + Default> World<N> {
 
 impl<N: Node> World<N> {
     /// A world whose nodes are made by `make(id)`.
-    pub fn with_nodes(config: Config, mut make: impl FnMut(NodeId) -> N) -> Result<Self, ConfigError> {
+    ///
+    /// `make` is called again to rebuild a node that restarts after a crash; what the node
+    /// kept in its durable store ([`Ctx::durable`]) is still there.
+    pub fn with_nodes(config: Config, make: impl FnMut(NodeId) -> N + 'static) -> Result<Self, ConfigError> {
         config.validate()?;
         let mut world = World {
             shared: Rc::new(Shared::new()),
@@ -125,19 +155,31 @@ impl<N: Node> World<N> {
             clients: (1..=config.clients)
                 .map(|c| Client::new(ClientId(c), config.client_kind, stream(config.seed, Stream::Client(c))))
                 .collect(),
-            network: Network::new(config.seed, config.delay, config.loss),
+            network: Network::new(&config),
             history: History::default(),
             observers: Vec::new(),
             stats: Stats::default(),
             next_value: 0,
             failed: None,
+            make: Box::new(make),
+            planned: Vec::new(),
+            next_planned: 0,
             due: Vec::new(),
             outbox: Vec::new(),
             config,
         };
         for n in 1..=world.config.nodes {
-            world.push_node(make(NodeId(n)));
+            let node = (world.make)(NodeId(n));
+            world.push_node(node);
         }
+        let mut planned = world.config.schedule.clone();
+        if let Some(nemesis) = &world.config.nemesis {
+            let mut rng = stream(world.config.seed, Stream::Nemesis);
+            planned.extend(nemesis.plan(&mut rng, world.config.nodes, world.config.ticks));
+        }
+        // Stable: faults of one tick keep their order (the schedule's, then the nemesis's).
+        planned.sort_by_key(|s| s.at);
+        world.planned = planned;
         world.refresh_peers();
         Ok(world)
     }
@@ -157,6 +199,7 @@ impl<N: Node> World<N> {
             shared: self.shared.clone(),
             peers: RefCell::new(Rc::from(Vec::new())),
             local_time: Cell::new(1),
+            durable: RefCell::new(Durable::default()),
             io: RefCell::new(NodeIo {
                 current: None,
                 endpoint: "",
@@ -167,7 +210,16 @@ impl<N: Node> World<N> {
             }),
         };
         let ctx = Ctx { core: Rc::new(core), state: Rc::new(RefCell::new(node)) };
-        self.nodes.push(NodeSlot { ctx, tasks: Slab::new(), inbox: Vec::new(), next_handler: 1 });
+        let rate = self.config.clock_rates.iter().rev().find(|c| c.node == id).map_or(1.0, |c| c.rate);
+        self.nodes.push(NodeSlot {
+            ctx,
+            tasks: Slab::new(),
+            inbox: Vec::new(),
+            next_handler: 1,
+            status: NodeStatus::Up,
+            clock_rate: (rate * 1000.0).round() as u64,
+            clock_debt: 0,
+        });
         id
     }
 
@@ -241,6 +293,18 @@ impl<N: Node> World<N> {
         let now = self.now() + 1;
         self.shared.now.set(now);
         self.apply_scheduled_cuts(now);
+        while let Some(s) = self.planned.get(self.next_planned)
+            && s.at <= now
+        {
+            let scheduled = s.clone();
+            self.next_planned += 1;
+            self.apply(scheduled.fault.clone()).map_err(|e| RunError::InvalidFault {
+                tick: now,
+                seed: self.config.seed,
+                fault: scheduled.to_string(),
+                reason: e.to_string(),
+            })?;
+        }
         self.process_gateway()?;
         for i in 0..self.nodes.len() {
             self.process_node(i)?;
@@ -253,6 +317,9 @@ impl<N: Node> World<N> {
 
     fn process_node(&mut self, i: usize) -> Result<(), RunError> {
         let now = self.now();
+        if self.nodes[i].status != NodeStatus::Up {
+            return Ok(());
+        }
         let inbox = std::mem::take(&mut self.nodes[i].inbox);
         let mut active = !inbox.is_empty();
         // (1) Every message in the inbox: requests start a handler, replies wake their waiter.
@@ -273,14 +340,25 @@ impl<N: Node> World<N> {
                 self.dispatch(i, sig)?;
             }
         }
-        // (2) The timers due on the node's local clock.
+        // (2) The timers due on the node's local clock. A normal clock ticks once per turn; a
+        // drifting one (`clock_rates`) may tick zero, one or several times.
         let local = self.nodes[i].ctx.core.local_time.get();
-        for (k, timer) in N::__TIMERS.iter().enumerate() {
-            if local.is_multiple_of(timer.interval) {
-                active = true;
-                let node = self.nodes[i].ctx.core.id;
-                emit!(self, Event::TimerFired { tick: now, node, timer: timer.name });
-                self.run_handler(i, None, |ctx| N::__timer(ctx, k))?;
+        let steps = {
+            let slot = &mut self.nodes[i];
+            slot.clock_debt += slot.clock_rate;
+            let steps = slot.clock_debt / 1000;
+            slot.clock_debt %= 1000;
+            steps
+        };
+        for local in local..local + steps {
+            self.nodes[i].ctx.core.local_time.set(local);
+            for (k, timer) in N::__TIMERS.iter().enumerate() {
+                if local.is_multiple_of(timer.interval) {
+                    active = true;
+                    let node = self.nodes[i].ctx.core.id;
+                    emit!(self, Event::TimerFired { tick: now, node, timer: timer.name });
+                    self.run_handler(i, None, |ctx| N::__timer(ctx, k))?;
+                }
             }
         }
         // (3) Every waiting handler whose reply came or whose deadline is now, oldest first.
@@ -306,7 +384,7 @@ impl<N: Node> World<N> {
         }
         // (4) The local clock moves on.
         let core = &self.nodes[i].ctx.core;
-        core.local_time.set(local + 1);
+        core.local_time.set(local + steps);
         if active {
             let slot = &self.nodes[i];
             emit!(
@@ -318,8 +396,9 @@ impl<N: Node> World<N> {
     }
 
     fn dispatch(&mut self, i: usize, sig: Signal) -> Result<(), RunError> {
-        let Signal { id, from, kind, payload, .. } = sig;
-        let reply_to = (kind == SignalKind::Request).then_some((from, id));
+        let Signal { id, from, kind, payload, copy_of, .. } = sig;
+        // A duplicate's reply answers the request it copies.
+        let reply_to = (kind == SignalKind::Request).then_some((from, copy_of.unwrap_or(id)));
         let mut unhandled = None;
         self.run_handler(i, Some((id, reply_to)), |ctx| match N::__dispatch(ctx, payload) {
             Ok(handled) => Some(handled),
@@ -338,6 +417,7 @@ impl<N: Node> World<N> {
                     sent: 0,
                     arrival: 0,
                     lost: false,
+                    copy_of,
                     payload,
                 };
                 Err(self.no_endpoint(sig.to, N::__NAME, &sig))
@@ -460,22 +540,25 @@ impl<N: Node> World<N> {
             });
         }
         let signal = self.network.make(now, id, from, to, kind, payload);
-        emit!(
-            self,
-            Event::SignalSent {
-                tick: now,
-                signal: id,
-                from,
-                to,
-                kind,
-                arrival: signal.arrival,
-                message: &*signal.payload
+        let copy = self.network.duplicates().then(|| {
+            let copy_id = self.shared.next_signal_id();
+            let mut copy = self.network.make(now, copy_id, from, to, kind, signal.payload.clone_payload());
+            copy.copy_of = Some(id);
+            copy
+        });
+        for signal in std::iter::once(signal).chain(copy) {
+            let id = signal.id;
+            let (arrival, message) = (signal.arrival, &*signal.payload);
+            emit!(self, Event::SignalSent { tick: now, signal: id, from, to, kind, arrival, message });
+            if let Some(of) = signal.copy_of {
+                emit!(self, Event::SignalDuplicated { tick: now, signal: id, of });
+                self.stats.duplicated += 1;
             }
-        );
-        self.stats.sent += 1;
-        if self.network.insert(signal).is_err() {
-            emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::Partition });
-            self.stats.dropped_partition += 1;
+            self.stats.sent += 1;
+            if self.network.insert(signal).is_err() {
+                emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::Partition });
+                self.stats.dropped_partition += 1;
+            }
         }
         Ok(())
     }
@@ -488,6 +571,13 @@ impl<N: Node> World<N> {
             if sig.lost {
                 emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Loss });
                 self.stats.dropped_loss += 1;
+                continue;
+            }
+            if let ServerId::Node(n) = sig.to
+                && self.nodes[n.0 as usize - 1].status == NodeStatus::Crashed
+            {
+                emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Crashed });
+                self.stats.dropped_crashed += 1;
                 continue;
             }
             emit!(self, Event::SignalDelivered { tick: now, signal: sig.id, to: sig.to });
@@ -585,6 +675,81 @@ impl<N: Node> World<N> {
     /// The cut links (`from`, `to`), in order.
     pub fn cut_links(&self) -> impl Iterator<Item = (ServerId, ServerId)> + '_ {
         self.network.cuts()
+    }
+
+    /// Applies a fault now: between ticks, it acts from the next tick (exactly as a
+    /// [`Scheduled`] fault at the next tick would).
+    pub fn apply(&mut self, fault: Fault) -> Result<(), WorldError> {
+        let now = self.now();
+        let status = |w: &Self, n: NodeId| -> Result<NodeStatus, WorldError> {
+            let slot = w.nodes.get((n.0 as usize).wrapping_sub(1)).ok_or(WorldError::NoSuchServer(ServerId::Node(n)))?;
+            Ok(slot.status)
+        };
+        for n in fault.nodes() {
+            status(self, n)?;
+        }
+        let refuse = |why: String| Err(WorldError::InvalidFault(why));
+        match &fault {
+            Fault::Drop(id) if !self.network.contains(*id) => return Err(WorldError::NoSuchSignal(*id)),
+            Fault::Crash(n) if status(self, *n)? == NodeStatus::Crashed => return refuse(format!("{n} has already crashed")),
+            Fault::Restart(n) if status(self, *n)? != NodeStatus::Crashed => return refuse(format!("{n} has not crashed")),
+            Fault::Pause(n) if status(self, *n)? != NodeStatus::Up => return refuse(format!("{n} is not running")),
+            Fault::Resume(n) if status(self, *n)? != NodeStatus::Paused => return refuse(format!("{n} is not paused")),
+            _ => {}
+        }
+        emit!(self, Event::Fault { tick: now, fault: &fault });
+        match fault {
+            Fault::Drop(id) => self.drop_signal(id)?,
+            Fault::Cut { from, to, one_way } => self.cut(&from, &to, one_way),
+            Fault::Heal { from, to, one_way } => self.heal(&from, &to, one_way),
+            Fault::Isolate(n) => self.isolate(n),
+            Fault::HealAll => self.heal_all(),
+            Fault::Crash(n) => self.crash(n),
+            Fault::Restart(n) => self.restart(n),
+            Fault::Pause(n) => self.nodes[n.0 as usize - 1].status = NodeStatus::Paused,
+            Fault::Resume(n) => self.nodes[n.0 as usize - 1].status = NodeStatus::Up,
+        }
+        Ok(())
+    }
+
+    fn crash(&mut self, n: NodeId) {
+        let now = self.now();
+        let slot = &mut self.nodes[n.0 as usize - 1];
+        slot.status = NodeStatus::Crashed;
+        // Dropping the tasks drops their futures: every wait of theirs ends here.
+        let tasks = std::mem::take(&mut slot.tasks);
+        drop(tasks);
+        {
+            let mut io = slot.ctx.core.io.borrow_mut();
+            io.waiters.clear();
+            io.deadlines.clear();
+            io.woken.clear();
+        }
+        let inbox = std::mem::take(&mut slot.inbox);
+        for sig in inbox {
+            emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Crashed });
+            self.stats.dropped_crashed += 1;
+        }
+    }
+
+    fn restart(&mut self, n: NodeId) {
+        let node = (self.make)(n);
+        let slot = &mut self.nodes[n.0 as usize - 1];
+        *slot.ctx.state.borrow_mut() = node;
+        slot.status = NodeStatus::Up;
+        slot.clock_debt = 0;
+        // A restarted process starts its timers from scratch.
+        slot.ctx.core.local_time.set(1);
+    }
+
+    /// Whether a node runs, has crashed or is paused.
+    pub fn node_status(&self, id: NodeId) -> Option<NodeStatus> {
+        Some(self.nodes.get((id.0 as usize).checked_sub(1)?)?.status)
+    }
+
+    /// The faults still to come (scheduled or planned by the nemesis), in order.
+    pub fn planned_faults(&self) -> &[Scheduled] {
+        &self.planned[self.next_planned..]
     }
 
     /// Drops the signal `id` while it is in flight (what a click in the viewer does).

@@ -179,7 +179,7 @@ fn pings(world: &World<Probe>, i: u32) -> Vec<(Tick, u32)> {
 
 /// Every node in the given write mode.
 fn with_mode(config: Config, mode: WriteMode) -> World<Probe> {
-    World::with_nodes(config, |_| Probe { mode, ..Probe::default() }).unwrap()
+    World::with_nodes(config, move |_| Probe { mode, ..Probe::default() }).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------

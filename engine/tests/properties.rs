@@ -324,6 +324,7 @@ fn check(s: &Scenario, out: &RunResult) {
                         assert!(sig.sent <= tick && tick < sig.arrival, "{signal} dropped by id while in flight");
                         counts.dropped_by_id += 1;
                     }
+                    DropReason::Crashed => panic!("{signal} dropped for a crash, but these worlds never crash"),
                 }
                 sig.fate = Some(Fate::Dropped(tick, reason));
             }

@@ -150,6 +150,8 @@ pub fn builtin() -> Vec<Algorithm> {
             "primary-backup" => run_world::<a::PrimaryBackup>,
             "abd" => run_world::<a::Abd>,
             "raft" => run_world::<a::Raft>,
+            "abd-no-write-back" => run_world::<a::broken::AbdNoWriteBack>,
+            "raft-local-reads" => run_world::<a::broken::RaftLocalReads>,
             _ => continue,
         };
         all.push(Algorithm { name: info.name, guarantee: info.guarantee, fault_model: info.fault_model, runner });

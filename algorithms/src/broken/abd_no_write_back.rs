@@ -1,0 +1,119 @@
+//! **AbdNoWriteBack**: [`Abd`](crate::Abd) whose reads skip the write-back. *Broken on
+//! purpose*: find the bug with the checker.
+//!
+//! - **The bug, in one line**: a read answers the newest value it heard without first storing
+//!   it on a majority, so a later read can miss a value an earlier read already returned.
+//! - **How it shows**: a write is half done (its value is on one node of five). Read A hears
+//!   that node and returns the new value; read B, starting after A ended, hears a majority
+//!   without it and returns the old value: new, then old. Not linearizable.
+//! - **Guarantee**: none beyond [`Abd`](crate::Abd)'s with one client; with several, reads can
+//!   go back in time.
+//! - **Fault model**: as [`Abd`](crate::Abd)'s.
+//!
+//! This file is `abd.rs` with the type renamed and one line of `read` removed.
+
+use dgame_engine::prelude::*;
+
+/// The guarantee, in one line (for tools).
+pub const GUARANTEE: &str = "none with several clients (reads can go back in time)";
+/// The fault model, in one line (for tools).
+pub const FAULT_MODEL: &str = "any delays and loss; live while a majority can talk";
+
+/// How long a phase waits for a majority before asking again (a round trip takes at most
+/// 2 x 3 ticks of delay plus 2 ticks of handling).
+const RETRY: Tick = 10;
+
+/// A write's identity and place in the order: compared by version, then writer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Tag {
+    /// One more than the highest version the writer saw.
+    pub version: u64,
+    /// The node that coordinated the write: breaks ties between concurrent writers.
+    pub writer: u32,
+}
+
+/// A value with its tag; the default (tag `(0, 0)`, no value) is the empty register.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tagged {
+    /// Its tag.
+    pub tag: Tag,
+    /// The value (`None`: never written).
+    pub value: Option<Value>,
+}
+
+/// Phase 1: what is your tagged value?
+#[derive(Debug, Clone, Message)]
+#[reply(Tagged)]
+pub struct Query;
+
+/// Phase 2: keep this tagged value if it is newer than yours.
+#[derive(Debug, Clone, Message)]
+#[reply(Ack)]
+pub struct Propagate(Tagged);
+
+/// A node: one replica of the register.
+#[derive(Debug, Default)]
+pub struct AbdNoWriteBack {
+    /// This replica's tagged value.
+    pub current: Tagged,
+}
+
+impl AbdNoWriteBack {
+    /// Keeps `t` if it is newer than what we have.
+    fn adopt(&mut self, t: Tagged) {
+        if t.tag > self.current.tag {
+            self.current = t;
+        }
+    }
+
+    /// Phase 1: the highest tagged value of a majority (this node included).
+    async fn query(cx: &Cx<Self>) -> Tagged {
+        loop {
+            // `majority() - 1` peers, plus this node, make a majority.
+            if let Ok(replies) = cx.broadcast(Query).at_least(cx.majority() - 1).timeout(RETRY).await {
+                return cx
+                    .with(|me| replies.iter().copied().chain([me.current]).max_by_key(|t| t.tag).unwrap_or_default());
+            }
+            // Too few answers in time (lost messages, a cut): ask everyone again.
+        }
+    }
+
+    /// Phase 2: `t` is stored on a majority (this node included) when this returns.
+    async fn propagate(cx: &Cx<Self>, t: Tagged) {
+        cx.with(|me| me.adopt(t));
+        while cx.broadcast(Propagate(t)).at_least(cx.majority() - 1).timeout(RETRY).await.is_err() {}
+    }
+}
+
+#[node]
+impl AbdNoWriteBack {
+    /// Read the newest value of a majority, make sure a majority has it, answer it.
+    #[endpoint(ClientReadRequest)]
+    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+        let newest = Self::query(&cx).await;
+        // BUG: no write-back. (`Abd` calls `Self::propagate(&cx, newest).await` here.)
+        ClientReadResponse::ok(newest.value)
+    }
+
+    /// Learn the highest version of a majority, store the value above it on a majority.
+    #[endpoint(ClientWriteRequest)]
+    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+        let highest = Self::query(&cx).await;
+        let tag = Tag { version: highest.tag.version + 1, writer: cx.id().0 };
+        Self::propagate(&cx, Tagged { tag, value: Some(req.value) }).await;
+        ClientWriteResponse::ok()
+    }
+
+    /// Phase 1 at a replica.
+    #[endpoint(Query)]
+    fn query_endpoint(&mut self, _: Query) -> Tagged {
+        self.current
+    }
+
+    /// Phase 2 at a replica.
+    #[endpoint(Propagate)]
+    fn propagate_endpoint(&mut self, Propagate(t): Propagate) -> Ack {
+        self.adopt(t);
+        Ack
+    }
+}

@@ -1,0 +1,10 @@
+//! Deliberately broken variants, for learners: each is a correct algorithm of this crate with
+//! a one-line bug, stated in its documentation, and a test shows the checker catching it.
+//!
+//! Run one, read the checker's explanation, then diff it against the correct algorithm.
+
+pub mod abd_no_write_back;
+pub mod raft_local_reads;
+
+pub use abd_no_write_back::AbdNoWriteBack;
+pub use raft_local_reads::RaftLocalReads;

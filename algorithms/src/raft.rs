@@ -1,0 +1,412 @@
+//! **Raft** (Ongaro and Ousterhout, 2014) replicating a register: a leader orders every
+//! operation in a log, and an operation takes effect when its log entry is committed.
+//!
+//! The parts, each in a few lines below:
+//! - **Terms and elections.** Time is cut into terms, each with at most one leader. A follower
+//!   that hears no leader for a randomized *election timeout* (a `#[timer]` that runs every
+//!   tick) becomes a candidate: it starts a new term, votes for itself and asks the others for
+//!   their votes; a majority makes it leader. Randomizing the timeout makes split votes rare.
+//!   A node votes at most once per term, and only for a candidate whose log is at least as
+//!   up to date as its own: so a new leader holds every committed entry.
+//! - **Log replication.** Every few ticks the leader sends each follower the entries it lacks
+//!   (also its heartbeat), with the index and term of the entry just before them. A follower
+//!   accepts only if its log has that entry (the *consistency check*), so accepted logs agree
+//!   with the leader's up to the last new entry; conflicting entries after it are replaced.
+//! - **Commit.** An entry is committed once a majority stores it, the leader counting only
+//!   entries of its own term (an older entry on a majority can still be overwritten, Raft's
+//!   figure 8); older entries commit with them, as their prefix.
+//! - **Operations.** Writes *and reads* are log entries: a read at index i returns the last
+//!   write before i. Going through the log is what makes reads linearizable: a deposed leader
+//!   cannot commit, so it cannot answer a stale value (compare
+//!   [`RaftLocalReads`](crate::broken::RaftLocalReads)).
+//! - **Routing.** A new leader tells the gateway (and repeats it with every heartbeat, in case
+//!   the message is lost); followers refuse client requests with `fail`, honest since they
+//!   never logged them.
+//!
+//! - **Guarantee**: linearizable with any number of clients.
+//! - **Fault model**: any delays and loss, any nodes cut off and healed; live while a majority
+//!   can talk to each other and to the gateway (after a leader is lost, a new one is elected
+//!   in a few dozen ticks). Node crashes are not simulated.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+use dgame_engine::prelude::*;
+
+/// The guarantee, in one line (for tools).
+pub const GUARANTEE: &str = "linearizable with any number of clients";
+/// The fault model, in one line (for tools).
+pub const FAULT_MODEL: &str = "any delays, loss and partitions; live while a majority can talk";
+
+/// How often a leader sends its followers what they lack (with 1..=3 ticks of delay, a round
+/// trip takes 4 to 8 ticks).
+const HEARTBEAT: u64 = 3;
+/// How long a follower waits for a leader before standing for election, drawn anew each time:
+/// several heartbeats, so that a lost one or two do not start an election.
+const ELECTION_TIMEOUT: RangeInclusive<Tick> = 12..=24;
+/// How long a client request waits for its entry to commit before giving up (by then the
+/// gateway has long given up too: default 40 ticks).
+const MAX_WAIT: Tick = 100;
+
+/// What an entry of the log asks of the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Nothing: a new leader's first entry, to commit the entries of earlier terms.
+    Noop,
+    /// Write this value.
+    Write(Value),
+    /// Read the register (the value of the last write before this entry).
+    Read,
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// The term of the leader that created it.
+    pub term: u64,
+    /// What it does.
+    pub command: Command,
+}
+
+/// What a node is at the moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Role {
+    /// Follows the leader of its term (or waits for one).
+    #[default]
+    Follower,
+    /// Stands for election in its term.
+    Candidate,
+    /// Leads its term.
+    Leader,
+}
+
+/// A candidate asks for a vote.
+#[derive(Debug, Clone, Message)]
+#[reply(Vote)]
+pub struct RequestVote {
+    term: u64,
+    candidate: NodeId,
+    last_index: usize,
+    last_term: u64,
+}
+
+/// The answer to [`RequestVote`].
+#[derive(Debug, Clone, Copy)]
+pub struct Vote {
+    term: u64,
+    granted: bool,
+}
+
+/// The leader sends a follower the entries after `prev_index` (none: a plain heartbeat).
+#[derive(Debug, Clone, Message)]
+#[reply(Appended)]
+pub struct AppendEntries {
+    term: u64,
+    prev_index: usize,
+    prev_term: u64,
+    entries: Vec<Entry>,
+    leader_commit: usize,
+}
+
+/// The answer to [`AppendEntries`]: on success, how far the follower's log now matches the
+/// leader's; on failure, a hint of where to retry from.
+#[derive(Debug, Clone, Copy)]
+pub struct Appended {
+    term: u64,
+    success: bool,
+    match_index: usize,
+}
+
+/// A node.
+#[derive(Debug, Default)]
+pub struct Raft {
+    /// The latest term this node has seen.
+    pub term: u64,
+    /// Whom it voted for in `term`.
+    pub voted_for: Option<NodeId>,
+    /// The log; entry `i` (counting from 1, as Raft does) is `log[i - 1]`.
+    pub log: Vec<Entry>,
+    /// The highest index known committed.
+    pub commit: usize,
+    /// Follower, candidate or leader.
+    pub role: Role,
+    /// When a follower or candidate stands for election (0: not drawn yet).
+    pub election_at: Tick,
+    /// Leader only: how far each follower's log is known to match ours.
+    pub matched: BTreeMap<NodeId, usize>,
+    /// Leader only: the index of the next entry to send each follower.
+    pub next: BTreeMap<NodeId, usize>,
+}
+
+/// What became of a client request's entry.
+enum Fate {
+    /// Not the leader: nothing was logged.
+    Refused,
+    /// Committed at this index.
+    Committed(usize),
+    /// The entry left this node's log, or took too long: it may still commit elsewhere.
+    Unknown,
+}
+
+impl Raft {
+    fn last_index(&self) -> usize {
+        self.log.len()
+    }
+
+    /// The term of entry `i` (0 for the empty prefix, `i == 0`).
+    fn term_at(&self, i: usize) -> u64 {
+        if i == 0 { 0 } else { self.log[i - 1].term }
+    }
+
+    /// The register's value after the entries before `index`: the last write among them.
+    fn value_before(&self, index: usize) -> Option<Value> {
+        self.log[..index - 1].iter().rev().find_map(|e| match e.command {
+            Command::Write(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    fn reset_election_timer(&mut self, ctx: &Ctx<Self>) {
+        self.election_at = ctx.now() + ctx.random_range(ELECTION_TIMEOUT);
+    }
+
+    /// Every message carries its sender's term: a newer term means we are behind, whatever
+    /// we were.
+    fn observe_term(&mut self, term: u64, ctx: &Ctx<Self>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+            if self.role != Role::Follower {
+                self.role = Role::Follower;
+                self.reset_election_timer(ctx);
+            }
+        }
+    }
+
+    fn become_leader(&mut self, ctx: &Ctx<Self>) {
+        self.role = Role::Leader;
+        for &peer in ctx.peers().iter() {
+            self.next.insert(peer, self.last_index() + 1);
+            self.matched.insert(peer, 0);
+        }
+        // Entries of earlier terms cannot be committed by counting (see `advance_commit`): a
+        // no-op of our own term commits them as soon as it is on a majority.
+        self.log.push(Entry { term: self.term, command: Command::Noop });
+        ctx.notify_leadership();
+    }
+
+    /// What follower `peer` lacks, from `next[peer]` on.
+    fn append_for(&self, peer: NodeId) -> AppendEntries {
+        let next = self.next[&peer];
+        AppendEntries {
+            term: self.term,
+            prev_index: next - 1,
+            prev_term: self.term_at(next - 1),
+            entries: self.log[next - 1..].to_vec(),
+            leader_commit: self.commit,
+        }
+    }
+
+    /// A follower's answer to the leader of `term`.
+    fn on_appended(&mut self, peer: NodeId, reply: Appended, term: u64, ctx: &Ctx<Self>) {
+        self.observe_term(reply.term, ctx);
+        if self.role != Role::Leader || self.term != term {
+            return; // An answer to an earlier leadership of ours: no longer meaningful.
+        }
+        if reply.success {
+            let matched = self.matched[&peer].max(reply.match_index);
+            self.matched.insert(peer, matched);
+            self.next.insert(peer, matched + 1);
+            self.advance_commit(ctx.majority());
+        } else {
+            // The consistency check failed: step back (to the follower's hint) and retry.
+            let next = (reply.match_index + 1).min(self.next[&peer] - 1).max(1);
+            self.next.insert(peer, next);
+        }
+    }
+
+    /// Commits the highest entry of the current term that a majority stores.
+    fn advance_commit(&mut self, majority: usize) {
+        for n in (self.commit + 1..=self.last_index()).rev() {
+            // Only entries of our own term are committed by counting replicas (Raft 5.4.2);
+            // scanning down, the rest are older still.
+            if self.term_at(n) != self.term {
+                break;
+            }
+            let replicas = 1 + self.matched.values().filter(|&&m| m >= n).count();
+            if replicas >= majority {
+                self.commit = n;
+                break;
+            }
+        }
+    }
+
+    /// Logs `command` if we lead, then waits until it commits or is lost from our log.
+    async fn submit(cx: &Cx<Self>, command: Command) -> Fate {
+        let logged = cx.with(|me| {
+            (me.role == Role::Leader).then(|| {
+                me.log.push(Entry { term: me.term, command });
+                (me.last_index(), me.term)
+            })
+        });
+        let Some((index, term)) = logged else { return Fate::Refused };
+        // The next heartbeat carries the entry; we look at the log every tick. Even if we lose
+        // the leadership meanwhile, our log tells the truth: an entry with our term at
+        // `index` below the commit index is ours, committed (logs that agree on an entry's
+        // index and term agree on everything before it).
+        for _ in 0..MAX_WAIT {
+            cx.sleep(1).await;
+            let fate = cx.with(|me| {
+                if me.last_index() < index || me.term_at(index) != term {
+                    Some(Fate::Unknown) // Replaced by another leader's entry.
+                } else if me.commit >= index {
+                    Some(Fate::Committed(index))
+                } else {
+                    None
+                }
+            });
+            if let Some(fate) = fate {
+                return fate;
+            }
+        }
+        Fate::Unknown
+    }
+
+    /// Stands for election: a new term, our own vote, and the others' votes.
+    async fn campaign(cx: &Cx<Self>) {
+        let (request, term, timeout) = cx.with(|me| {
+            me.term += 1;
+            me.role = Role::Candidate;
+            me.voted_for = Some(cx.id());
+            me.reset_election_timer(cx);
+            let request = RequestVote {
+                term: me.term,
+                candidate: cx.id(),
+                last_index: me.last_index(),
+                last_term: me.term_at(me.last_index()),
+            };
+            (request, me.term, me.election_at - cx.now())
+        });
+        // Wait for enough granted votes, or until our next election would start anyway.
+        let votes =
+            match cx.broadcast(request).matching(|v| v.granted).at_least(cx.majority() - 1).timeout(timeout).await {
+                Ok(votes) => votes,
+                Err(partial) => partial.replies,
+            };
+        cx.with(|me| {
+            for vote in &votes {
+                me.observe_term(vote.term, cx);
+            }
+            let granted = 1 + votes.iter().filter(|v| v.granted).count();
+            // Still a candidate of that term? (Meanwhile a leader may have shown up.)
+            if me.role == Role::Candidate && me.term == term && granted >= cx.majority() {
+                me.become_leader(cx);
+            }
+        });
+    }
+}
+
+#[node]
+impl Raft {
+    /// A read is an entry of the log too: it returns the value as of its place in the log.
+    #[endpoint(ClientReadRequest)]
+    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+        match Self::submit(&cx, Command::Read).await {
+            Fate::Committed(index) => ClientReadResponse::ok(cx.with(|me| me.value_before(index))),
+            // A read changes nothing, so refusing it is always honest.
+            Fate::Refused | Fate::Unknown => ClientReadResponse::fail(),
+        }
+    }
+
+    /// A write succeeds once its entry is committed.
+    #[endpoint(ClientWriteRequest)]
+    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+        match Self::submit(&cx, Command::Write(req.value)).await {
+            Fate::Committed(_) => ClientWriteResponse::ok(),
+            Fate::Refused => ClientWriteResponse::fail(),
+            // Not `fail`: the entry may be on other nodes and committed by a later leader.
+            // "Unknown" is the honest answer (the gateway has usually given up already).
+            Fate::Unknown => ClientWriteResponse { status: Status::Timeout },
+        }
+    }
+
+    /// Grant a vote to the first up-to-date candidate of a term.
+    #[endpoint(RequestVote)]
+    fn request_vote(&mut self, ctx: &mut Ctx<Self>, req: RequestVote) -> Vote {
+        self.observe_term(req.term, ctx);
+        let ours = (self.term_at(self.last_index()), self.last_index());
+        let up_to_date = (req.last_term, req.last_index) >= ours;
+        let granted = req.term == self.term && self.voted_for.is_none_or(|v| v == req.candidate) && up_to_date;
+        if granted {
+            self.voted_for = Some(req.candidate);
+            self.reset_election_timer(ctx);
+        }
+        Vote { term: self.term, granted }
+    }
+
+    /// A follower takes the leader's entries if its log passes the consistency check.
+    #[endpoint(AppendEntries)]
+    fn append_entries(&mut self, ctx: &mut Ctx<Self>, req: AppendEntries) -> Appended {
+        self.observe_term(req.term, ctx);
+        if req.term < self.term {
+            return Appended { term: self.term, success: false, match_index: 0 }; // A deposed leader.
+        }
+        // The leader of our term: follow it, and do not stand for election for a while.
+        self.role = Role::Follower;
+        self.reset_election_timer(ctx);
+        if req.prev_index > self.last_index() || self.term_at(req.prev_index) != req.prev_term {
+            // Our log does not have the entry before the new ones: retry from earlier.
+            let hint = self.last_index().min(req.prev_index - 1);
+            return Appended { term: self.term, success: false, match_index: hint };
+        }
+        for (i, entry) in req.entries.iter().enumerate() {
+            let index = req.prev_index + 1 + i;
+            if index <= self.last_index() && self.term_at(index) != entry.term {
+                self.log.truncate(index - 1); // A conflict: drop it and all that follows.
+            }
+            if index > self.last_index() {
+                self.log.push(*entry);
+            }
+        }
+        // Only up to the last new entry do we know our log matches the leader's.
+        let last_new = req.prev_index + req.entries.len();
+        self.commit = self.commit.max(req.leader_commit.min(last_new));
+        Appended { term: self.term, success: true, match_index: last_new }
+    }
+
+    /// Every tick: a follower or candidate whose election timeout has passed stands.
+    #[timer(interval = 1)]
+    async fn election_timer(cx: Cx<Self>) {
+        let stand = cx.with(|me| {
+            if me.election_at == 0 {
+                me.reset_election_timer(&cx);
+            }
+            me.role != Role::Leader && cx.now() >= me.election_at
+        });
+        if stand {
+            Self::campaign(&cx).await;
+        }
+    }
+
+    /// Every few ticks the leader sends each follower what it lacks, and counts who has what.
+    #[timer(interval = 3)] // = HEARTBEAT (an attribute takes a literal)
+    async fn heartbeat(cx: Cx<Self>) {
+        let Some((term, calls)) = cx.with(|me| {
+            (me.role == Role::Leader)
+                .then(|| (me.term, cx.peers().iter().map(|&p| (p, me.append_for(p))).collect::<Vec<_>>()))
+        }) else {
+            return;
+        };
+        cx.notify_leadership();
+        // Take the answers that come within two heartbeats; the next heartbeat retries the rest.
+        let replies = match cx.call_each(calls).timeout(2 * HEARTBEAT).await {
+            Ok(all) => all,
+            Err(partial) => partial.replies,
+        };
+        cx.with(|me| {
+            for (peer, &reply) in replies.with_senders() {
+                me.on_appended(peer, reply, term, &cx);
+            }
+        });
+    }
+}

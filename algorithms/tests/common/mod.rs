@@ -1,0 +1,176 @@
+//! What every algorithm test does: run worlds over many seeds and have the checker judge them.
+#![allow(dead_code)]
+
+use dgame_checker::Verdict;
+use dgame_engine::prelude::*;
+use dgame_engine::{ConfigBuilder, Cut, ServerId};
+
+/// The base configuration of the tests: short runs, the default delays (1..=3 ticks), the
+/// default timeouts (gateway 40, client 60).
+pub fn base(nodes: u32, clients: u32, ticks: Tick) -> ConfigBuilder {
+    Config::builder().nodes(nodes).clients(clients).ticks(ticks)
+}
+
+/// A run's history and the checker's verdict on it.
+pub struct Run {
+    pub seed: u64,
+    pub history: History,
+    pub verdict: Verdict,
+}
+
+impl Run {
+    /// (ok, failed, unknown, pending)
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        self.history.counts()
+    }
+}
+
+/// Runs `N` with `config` (whose seed is replaced by `seed`), then `during` between ticks if
+/// given, and checks the history.
+pub fn run<N: Node + Default>(config: &ConfigBuilder, seed: u64) -> Run {
+    let config = config.clone().seed(seed).build().expect("a valid test configuration");
+    let mut world = World::<N>::new(config).expect("a valid world");
+    world.run().unwrap_or_else(|e| panic!("seed {seed}: the run failed: {e}"));
+    let history = world.history().clone();
+    let verdict = history.check();
+    Run { seed, history, verdict }
+}
+
+/// Explains a non-linearizable verdict in a few lines.
+pub fn explain(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::NotLinearizable { explanation } => {
+            let mut s = explanation.sentence.clone();
+            for d in &explanation.op_descriptions {
+                s.push_str("\n    ");
+                s.push_str(d);
+            }
+            s
+        }
+        Verdict::Unknown { reason, .. } => format!("the checker gave up: {reason}"),
+        Verdict::Linearizable { .. } => "linearizable".to_owned(),
+    }
+}
+
+/// Totals over many runs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    pub runs: usize,
+    pub ops: usize,
+    pub ok: usize,
+    pub failed: usize,
+    pub unknown: usize,
+    /// Still in progress when the run ended (the checker counts them as unknown).
+    pub pending: usize,
+}
+
+impl Totals {
+    pub fn add(&mut self, run: &Run) {
+        let (ok, failed, unknown, pending) = run.counts();
+        self.runs += 1;
+        self.ops += ok + failed + unknown + pending;
+        self.ok += ok;
+        self.failed += failed;
+        self.unknown += unknown;
+        self.pending += pending;
+    }
+    /// The fraction of the finished operations (not those still pending at the end) that
+    /// succeeded.
+    pub fn ok_fraction(&self) -> f64 {
+        self.ok as f64 / (self.ops - self.pending).max(1) as f64
+    }
+}
+
+/// Runs every seed of `seeds`; panics, with the checker's explanation, at the first history
+/// that is not linearizable. Returns the totals.
+pub fn all_linearizable<N: Node + Default>(name: &str, config: &ConfigBuilder, seeds: std::ops::Range<u64>) -> Totals {
+    let mut totals = Totals::default();
+    for seed in seeds {
+        let r = run::<N>(config, seed);
+        assert!(r.verdict.is_linearizable(), "{name}, seed {seed}: {}", explain(&r.verdict));
+        totals.add(&r);
+    }
+    println!(
+        "{name}: {} runs, {} operations: {} ok ({:.1}% of those finished), {} failed, {} unknown, {} pending at the end; all linearizable",
+        totals.runs,
+        totals.ops,
+        totals.ok,
+        100.0 * totals.ok_fraction(),
+        totals.failed,
+        totals.unknown,
+        totals.pending
+    );
+    totals
+}
+
+/// Looks through `seeds` for a history that is not linearizable; returns the first, having
+/// printed the checker's explanation.
+pub fn find_violation<N: Node + Default>(
+    name: &str,
+    config: &ConfigBuilder,
+    seeds: std::ops::Range<u64>,
+) -> Option<Run> {
+    let tried = seeds.clone();
+    for seed in seeds {
+        let r = run::<N>(config, seed);
+        if r.verdict.is_violation() {
+            println!("{name}: seed {seed} (of {tried:?}) is not linearizable: {}", explain(&r.verdict));
+            return Some(r);
+        }
+    }
+    None
+}
+
+/// A cut of `node` from every other node and the gateway (not the clients, who only talk to
+/// the gateway anyway), from tick `at` on.
+pub fn isolate(node: u32, nodes: u32, at: Tick, heal: Option<Tick>) -> Cut {
+    let others =
+        (1..=nodes).filter(|&n| n != node).map(|n| ServerId::Node(NodeId(n))).chain([ServerId::Gateway]).collect();
+    Cut { from: vec![ServerId::Node(NodeId(node))], to: others, one_way: false, at, heal }
+}
+
+/// Runs `N` until tick `at`, then cuts the node the gateway routes to off from the other
+/// nodes (but not from the gateway), runs to the end, and checks the history. `None` if no
+/// node announced itself by then.
+pub fn run_leader_split<N: Node + Default>(config: &ConfigBuilder, seed: u64, at: Tick) -> Option<Run> {
+    let config = config.clone().seed(seed).build().expect("a valid test configuration");
+    let ticks = config.ticks;
+    let nodes = config.nodes;
+    let mut world = World::<N>::new(config).expect("a valid world");
+    world.run_until(at).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let leader = world.leader()?;
+    let others: Vec<ServerId> = (1..=nodes).filter(|&n| n != leader.0).map(|n| ServerId::Node(NodeId(n))).collect();
+    world.cut(&[ServerId::Node(leader)], &others, false);
+    world.run_until(ticks).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let history = world.history().clone();
+    let verdict = history.check();
+    Some(Run { seed, history, verdict })
+}
+
+/// Runs `N` with a message adversary: every signal of type `M` that node 1 sends to a node
+/// other than node 2 is lost (a loss pattern, so within any algorithm's "any loss" fault model).
+/// With 5 nodes, what node 1 propagates reaches only a minority (nodes 1 and 2).
+pub fn run_dropping_from_node1<N: Node + Default, M: 'static>(config: &ConfigBuilder, seed: u64) -> Run {
+    let config = config.clone().seed(seed).build().expect("a valid test configuration");
+    let ticks = config.ticks;
+    let mut world = World::<N>::new(config).expect("a valid world");
+    let from = ServerId::Node(NodeId(1));
+    let spared = ServerId::Node(NodeId(2));
+    while world.now() < ticks {
+        world.tick().unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let doomed: Vec<_> = world
+            .in_flight()
+            .iter()
+            .filter(|s| {
+                s.from == from && s.to != spared && matches!(s.to, ServerId::Node(_)) && s.message.as_any().is::<M>()
+            })
+            .map(|s| s.id)
+            .collect();
+        for id in doomed {
+            world.drop_signal(id).expect("the signal is in flight");
+        }
+    }
+    let history = world.history().clone();
+    let verdict = history.check();
+    Run { seed, history, verdict }
+}

@@ -1,0 +1,89 @@
+//! Raft: linearizable with many clients, loss and partitions; elects a new leader when its
+//! leader is cut off, and keeps serving.
+
+mod common;
+
+use common::{all_linearizable, base, explain, isolate};
+use dgame_algorithms::Raft;
+use dgame_algorithms::raft::Role;
+use dgame_engine::prelude::*;
+
+/// Five nodes, three clients, 5% loss: every one of 1000 histories is linearizable, and at
+/// least 50% of the finished operations succeed.
+#[test]
+fn linearizable_and_live_with_several_clients_and_loss() {
+    let t = all_linearizable::<Raft>("raft, 5 nodes, 3 clients, 5% loss", &base(5, 3, 300).loss(0.05), 0..1000);
+    assert!(t.ok_fraction() >= 0.5, "{t:?}");
+}
+
+/// Nodes 1 and 2 cut off from tick 60 to 180, then node 3 from 200 on, with 5% loss: every
+/// history is linearizable, and leadership moves to where a majority is.
+#[test]
+fn linearizable_through_partitions() {
+    let config = base(5, 3, 300)
+        .loss(0.05)
+        .cut(isolate(1, 5, 60, Some(180)))
+        .cut(isolate(2, 5, 60, Some(180)))
+        .cut(isolate(3, 5, 200, None));
+    all_linearizable::<Raft>("raft, 5 nodes, partitions, 5% loss", &config, 0..500);
+}
+
+/// The leader is cut off at tick 80: the others elect a new one, which serves clients.
+#[test]
+fn elects_a_new_leader_when_the_leader_is_cut_off() {
+    let mut served = 0;
+    let mut after = 0;
+    let mut elected_in = Vec::new();
+    for seed in 0..100 {
+        let config = base(5, 3, 300).loss(0.02).seed(seed).build().unwrap();
+        let mut world = World::<Raft>::new(config).unwrap();
+        world.run_until(80).unwrap();
+        let old = world.leader().unwrap_or_else(|| panic!("seed {seed}: no leader by tick 80"));
+        world.isolate(old);
+        let mut new_leader_at = None;
+        while world.now() < 300 {
+            world.tick().unwrap();
+            if new_leader_at.is_none() && world.leader().is_some_and(|l| l != old) {
+                new_leader_at = Some(world.now());
+            }
+        }
+        let at = new_leader_at.unwrap_or_else(|| panic!("seed {seed}: no new leader after cutting off {old}"));
+        let new = world.leader().unwrap();
+        assert_eq!(world.node(new).unwrap().role, Role::Leader, "seed {seed}");
+        elected_in.push(at - 80);
+        let history = world.history();
+        let verdict = history.check();
+        assert!(verdict.is_linearizable(), "seed {seed}: {}", explain(&verdict));
+        for op in history.operations.iter().filter(|op| op.invoke > at) {
+            after += 1;
+            if matches!(op.outcome, Outcome::Ok(_)) {
+                served += 1;
+            }
+        }
+    }
+    elected_in.sort_unstable();
+    println!(
+        "raft, leader cut off at tick 80 (100 seeds): new leader known to the gateway after {}..{} ticks (median {}); {served} of {after} operations after that succeeded",
+        elected_in[0],
+        elected_in[elected_in.len() - 1],
+        elected_in[elected_in.len() / 2]
+    );
+    assert!(served * 2 > after, "the new leader serves most operations");
+}
+
+/// The scenario that breaks [`RaftLocalReads`](dgame_algorithms::broken::RaftLocalReads): the
+/// leader cut off from the other nodes but not from the gateway. Real Raft stays linearizable:
+/// the old leader cannot commit, so it never answers.
+#[test]
+fn a_leader_cut_off_from_the_nodes_answers_nothing_stale() {
+    let config = base(5, 3, 300);
+    let mut runs = 0;
+    for seed in 0..100 {
+        if let Some(r) = common::run_leader_split::<Raft>(&config, seed, 80) {
+            assert!(r.verdict.is_linearizable(), "seed {seed}: {}", explain(&r.verdict));
+            runs += 1;
+        }
+    }
+    println!("raft, leader cut off from the nodes at tick 80: {runs} runs, all linearizable");
+    assert!(runs >= 95);
+}

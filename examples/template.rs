@@ -1,0 +1,134 @@
+//! A template for your own algorithm: copy this file (to `examples/mine.rs`, say), change the
+//! node, and run it with `cargo run --example mine`. It runs your node over a few seeds and
+//! asks the checker whether each history is linearizable.
+//!
+//! The node below is a working start: a majority register *without* the fixes of ABD. Every
+//! node keeps a versioned value; a read asks a majority for theirs and takes the newest; a
+//! write asks a majority for their versions and stores one above them on a majority. With
+//! several clients it is not linearizable: run it and read why, then fix it (see
+//! `algorithms/src/abd.rs` for one answer).
+
+use distributed_game::checker::Verdict;
+use distributed_game::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// 1. Messages between your nodes. Each is a plain type with `#[derive(Debug, Clone, Message)]`;
+//    `#[reply(T)]` says what its handler answers (no `#[reply]`: fire and forget).
+// ---------------------------------------------------------------------------------------------
+
+/// A value with its version (version 0: never written).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Versioned {
+    value: Option<Value>,
+    version: u64,
+}
+
+/// "What do you have?"
+#[derive(Debug, Clone, Message)]
+#[reply(Versioned)]
+struct Get;
+
+/// "Keep this if it is newer."
+#[derive(Debug, Clone, Message)]
+#[reply(Ack)]
+struct Store(Versioned);
+
+// ---------------------------------------------------------------------------------------------
+// 2. The node's state: a struct. `Default` makes `World::new` able to build it.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Default)]
+struct MyNode {
+    current: Versioned,
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. The handlers. `#[node]` on the impl; `#[endpoint(Message)]` on each handler, and the two
+//    client endpoints are required. Two shapes:
+//    - sync:  `fn name(&mut self, msg: M) -> Reply` (add `ctx: &mut Ctx<Self>` after `&mut self`
+//      to send messages, know the time, draw random numbers). Runs to the end at once.
+//    - async: `async fn name(cx: Cx<Self>, msg: M) -> Reply`. Can wait: `cx.call(node, msg)`,
+//      `cx.broadcast(msg)` (then `.at_least(k)`, `.any()`, `.matching(..)`, `.timeout(ticks)`),
+//      `cx.sleep(ticks)`. Reach the state with `cx.with(|me| ...)`: between two waits, other
+//      handlers run and may change it.
+//    `#[timer(interval = N)]` runs a method every N ticks of the node's clock.
+//    Answer a client `fail()` only when the operation certainly did not take effect; when in
+//    doubt, let it time out.
+// ---------------------------------------------------------------------------------------------
+
+#[node]
+impl MyNode {
+    #[endpoint(ClientReadRequest)]
+    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+        // `majority() - 1` peers plus this node make a majority.
+        let replies = cx.broadcast(Get).at_least(cx.majority() - 1).await;
+        let newest = cx.with(|me| replies.iter().copied().chain([me.current]).max_by_key(|v| v.version));
+        // TODO: ABD writes `newest` back to a majority here, before answering. Why?
+        ClientReadResponse::ok(newest.and_then(|v| v.value))
+    }
+
+    #[endpoint(ClientWriteRequest)]
+    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+        let replies = cx.broadcast(Get).at_least(cx.majority() - 1).await;
+        // TODO: two writers can pick the same version here. How does ABD break the tie?
+        let stored = cx.with(|me| {
+            let version = replies.iter().map(|v| v.version).chain([me.current.version]).max().unwrap_or(0) + 1;
+            me.current = Versioned { value: Some(req.value), version };
+            me.current
+        });
+        cx.broadcast(Store(stored)).at_least(cx.majority() - 1).await;
+        ClientWriteResponse::ok()
+    }
+
+    #[endpoint(Get)]
+    fn get(&mut self, _: Get) -> Versioned {
+        self.current
+    }
+
+    #[endpoint(Store)]
+    fn store(&mut self, Store(v): Store) -> Ack {
+        if v.version > self.current.version {
+            self.current = v;
+        }
+        Ack
+    }
+
+    // A timer, to show the shape; this one only looks at the clock.
+    #[timer(interval = 10)]
+    fn every_ten_ticks(&mut self, ctx: &mut Ctx<Self>) {
+        let _ = ctx.local_time();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Run it and check it. Everything about a run is in the `Config`; one seed decides every
+//    random choice, so a failing seed replays exactly.
+// ---------------------------------------------------------------------------------------------
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    for seed in 1..=20 {
+        let config = Config::builder()
+            .nodes(3) // ids 1..=3
+            .clients(3) // each does one read or write at a time
+            .ticks(300)
+            .delay(Delay::Uniform { min: 1, max: 3 }) // ticks a message takes
+            .loss(0.0) // try 0.05: does your node still answer?
+            .seed(seed)
+            .build()?;
+        let mut world = World::<MyNode>::new(config)?;
+        let history = world.run()?;
+        let (ok, failed, unknown, pending) = history.counts();
+        print!("seed {seed:2}: {ok} ok, {failed} failed, {unknown} unknown, {pending} pending: ");
+        match history.check() {
+            Verdict::Linearizable { .. } => println!("linearizable"),
+            Verdict::NotLinearizable { explanation } => {
+                println!("NOT linearizable\n  {}", explanation.sentence);
+                for op in &explanation.op_descriptions {
+                    println!("    {op}");
+                }
+            }
+            Verdict::Unknown { reason, .. } => println!("the checker gave up: {reason}"),
+        }
+    }
+    Ok(())
+}
