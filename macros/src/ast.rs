@@ -1,41 +1,57 @@
 //! Parsing: the `#[node]` impl block and its `#[endpoint]` / `#[timer]` attributes, into a small
 //! representation. Attribute errors are collected, not returned one at a time.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::parse::ParseStream;
-use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ImplItem, ItemImpl, Lit, Meta, Signature, Token, Type};
+use syn::{Attribute, ImplItem, ItemImpl, Lit, Meta, Signature, Token, Type};
 
-/// Every error found so far, reported together.
+/// Every error found so far, reported together and in source order: each error is filed
+/// under the item it belongs to (0 for the impl block itself, then one per item of the impl,
+/// in order; [`Errors::LAST`] for the rules on the whole node), whatever the pass that found it.
 #[derive(Default)]
-pub struct Errors(Option<syn::Error>);
+pub struct Errors {
+    all: Vec<(usize, syn::Error)>,
+    /// Where errors pushed now are filed.
+    pub item: usize,
+}
 
 impl Errors {
+    /// The key of errors about the node as a whole (missing endpoints), reported last.
+    pub const LAST: usize = usize::MAX;
+
     pub fn push(&mut self, e: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
+        self.all.push((self.item, e));
     }
+    /// An error on one token (or a group: its span covers the group).
     pub fn at(&mut self, span: Span, msg: impl std::fmt::Display) {
         self.push(syn::Error::new(span, msg));
     }
-    pub fn take(self) -> Option<syn::Error> {
-        self.0
+    /// An error that underlines all of `tokens`, from the first to the last.
+    pub fn on(&mut self, tokens: impl quote::ToTokens, msg: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, msg));
+    }
+    pub fn take(mut self) -> Option<syn::Error> {
+        self.all.sort_by_key(|(item, _)| *item);
+        self.all.into_iter().map(|(_, e)| e).reduce(|mut all, e| {
+            all.combine(e);
+            all
+        })
     }
 }
 
 /// What a method of the node is.
 pub enum Role {
     /// `#[endpoint(Type)]`.
-    Endpoint { ty: Type },
+    Endpoint { ty: Box<Type> },
     /// `#[timer(interval = N)]`.
     Timer { interval: u64 },
 }
 
 /// One handler method.
 pub struct Handler {
+    /// The method's position among the impl's items (for ordering errors).
+    pub index: usize,
     pub sig: Signature,
     pub role: Role,
 }
@@ -45,109 +61,174 @@ pub struct NodeImpl {
     /// The impl block, with the `#[endpoint]` and `#[timer]` attributes removed.
     pub item: ItemImpl,
     pub handlers: Vec<Handler>,
+    /// An `#[endpoint]` could not be read: which types the node handles is unknown.
+    pub incomplete: bool,
 }
 
 fn is_attr(attr: &Attribute, name: &str) -> bool {
     attr.path().segments.last().is_some_and(|s| s.ident == name)
 }
 
-/// Parses `#[name(Type)]`: exactly one type, not a literal.
-pub fn parse_one_type(attr: &Attribute, name: &str, usage: &str) -> syn::Result<Type> {
+/// Parses `#[name(Type)]`: exactly one type, not a literal. `usage` is the attribute written
+/// right, `one` says why there is only one type.
+pub fn parse_one_type(attr: &Attribute, name: &str, usage: &str, one: &str) -> syn::Result<Type> {
     let list = match &attr.meta {
         Meta::List(list) if !list.tokens.is_empty() => list,
         _ => {
-            return Err(syn::Error::new(
-                attr.span(),
-                format!("missing type in `#[{name}]`: write `{usage}`"),
-            ));
+            return Err(syn::Error::new_spanned(attr, format!("missing type in `#[{name}]`: write `{usage}`")));
         }
     };
     list.parse_args_with(|input: ParseStream| {
         if input.peek(Lit) {
             let lit: Lit = input.parse()?;
-            return Err(syn::Error::new(
-                lit.span(),
-                format!("expected a type, found a literal: write `{usage}` with the type's name, not a string or number"),
-            ));
+            let hint = match &lit {
+                Lit::Str(s) => format!("write `#[{name}({})]`, without quotes", s.value()),
+                _ => format!("write `{usage}` with the type's name"),
+            };
+            return Err(syn::Error::new_spanned(lit, format!("expected a type, found a literal: {hint}")));
         }
         let ty: Type = input.parse()?;
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
             if !input.is_empty() {
                 let rest: TokenStream = input.parse()?;
-                return Err(syn::Error::new(
-                    rest.span(),
-                    format!("`#[{name}]` takes one type: give each message its own method"),
-                ));
+                return Err(syn::Error::new_spanned(rest, format!("`#[{name}]` takes one type: {one}")));
             }
         }
         Ok(ty)
     })
 }
 
-/// Parses `#[timer(interval = N)]`.
+/// One `key = value` of `#[timer(...)]`, kept as tokens so errors can underline exactly them.
+struct TimerArg {
+    key: Option<Ident>,
+    eq: Option<Token![=]>,
+    value: TokenStream,
+}
+
+fn parse_timer_args(input: ParseStream) -> syn::Result<Vec<TimerArg>> {
+    let mut args = Vec::new();
+    while !input.is_empty() {
+        let key = if input.peek(Ident::peek_any) { Some(input.call(Ident::parse_any)?) } else { None };
+        let eq: Option<Token![=]> = input.parse()?;
+        let mut value = TokenStream::new();
+        while !input.is_empty() && !input.peek(Token![,]) {
+            value.extend([input.parse::<TokenTree>()?]);
+        }
+        args.push(TimerArg { key, eq, value });
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    Ok(args)
+}
+
+const TIMER_USAGE: &str = "write `#[timer(interval = 10)]` (a whole number of ticks, at least 1)";
+
+/// Reads the value of `interval = ...`: a positive integer literal.
+fn timer_interval(arg: &TimerArg) -> Result<u64, syn::Error> {
+    let key = arg.key.as_ref().expect("only called for `interval`");
+    let value = &arg.value;
+    let Some(eq) = &arg.eq else {
+        return Err(if value.is_empty() {
+            syn::Error::new_spanned(key, format!("`interval` needs a value: {TIMER_USAGE}"))
+        } else {
+            syn::Error::new_spanned(quote::quote!(#key #value), format!("expected `interval = N`: {TIMER_USAGE}"))
+        });
+    };
+    if value.is_empty() {
+        return Err(syn::Error::new_spanned(
+            quote::quote!(#key #eq),
+            format!("`interval =` needs a value: {TIMER_USAGE}"),
+        ));
+    }
+    let err = |msg: String| syn::Error::new_spanned(value, msg);
+    if let Some(TokenTree::Punct(p)) = value.clone().into_iter().next()
+        && p.as_char() == '-'
+    {
+        return Err(err(format!(
+            "a timer's interval is a positive number of ticks, not `{}`",
+            value.to_string().replace(' ', "")
+        )));
+    }
+    match syn::parse2::<Lit>(value.clone()) {
+        Ok(Lit::Int(i)) => match i.base10_parse::<u64>() {
+            Ok(0) => Err(err("a timer's interval is at least 1 tick: `interval = 0` would never fire".to_owned())),
+            Ok(n) => Ok(n),
+            Err(_) => Err(err(format!("this interval does not fit in a u64: {TIMER_USAGE}"))),
+        },
+        Ok(Lit::Float(f)) => {
+            Err(err(format!("a timer's interval is a whole number of ticks, not `{}`", f.base10_digits())))
+        }
+        Ok(Lit::Str(s)) => {
+            let hint = match s.value().trim().parse::<u64>() {
+                Ok(n) if n > 0 => format!("write `interval = {n}`, without quotes"),
+                _ => TIMER_USAGE.to_owned(),
+            };
+            Err(err(format!("a timer's interval is a number, not a string: {hint}")))
+        }
+        _ => Err(err(format!(
+            "a timer's interval is a number of ticks written out, like `interval = 10`, not `{value}`"
+        ))),
+    }
+}
+
+/// Parses `#[timer(interval = N)]`, reporting every problem in it.
 fn parse_timer(attr: &Attribute, errors: &mut Errors) -> Option<u64> {
-    const USAGE: &str = "write `#[timer(interval = 10)]` (a whole number of ticks, at least 1)";
-    let metas = match &attr.meta {
-        Meta::List(list) => match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
-            Ok(m) => m,
+    let args = match &attr.meta {
+        Meta::List(list) => match list.parse_args_with(parse_timer_args) {
+            Ok(args) => args,
             Err(e) => {
-                errors.at(e.span(), format!("cannot read this timer: {USAGE}"));
+                errors.at(e.span(), format!("cannot read this timer: {TIMER_USAGE}"));
                 return None;
             }
         },
-        _ => Punctuated::new(),
+        _ => Vec::new(),
     };
     let mut interval: Option<u64> = None;
     let mut seen = false;
     let mut ok = true;
-    for meta in &metas {
-        let key = meta.path();
-        if !key.is_ident("interval") {
-            let name = key.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-            errors.at(key.span(), format!("unknown key `{name}`: `#[timer]` takes only `interval`; {USAGE}"));
+    for arg in &args {
+        let Some(key) = &arg.key else {
+            let value = &arg.value;
+            errors.on(quote::quote!(#value), format!("name the value: {TIMER_USAGE}"));
+            ok = false;
+            continue;
+        };
+        if key != "interval" {
+            errors.on(key, format!("unknown key `{key}`: `#[timer]` takes only `interval`; {TIMER_USAGE}"));
             ok = false;
             continue;
         }
         if seen {
-            errors.at(meta.span(), "`interval` is given twice: keep one");
+            let (eq, value) = (&arg.eq, &arg.value);
+            errors.on(quote::quote!(#key #eq #value), "`interval` is given twice: keep one");
             ok = false;
             continue;
         }
         seen = true;
-        let Meta::NameValue(nv) = meta else {
-            errors.at(meta.span(), format!("`interval` needs a value: {USAGE}"));
-            ok = false;
-            continue;
-        };
-        match &nv.value {
-            Expr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => match i.base10_parse::<u64>() {
-                Ok(0) => {
-                    errors.at(i.span(), "a timer's interval is at least 1 tick");
-                    ok = false;
-                }
-                Ok(n) => interval = Some(n),
-                Err(_) => {
-                    errors.at(i.span(), format!("the interval must fit in a u64: {USAGE}"));
-                    ok = false;
-                }
-            },
-            other => {
-                errors.at(other.span(), format!("the interval must be a whole number of ticks: {USAGE}"));
+        match timer_interval(arg) {
+            Ok(n) => interval = Some(n),
+            Err(e) => {
+                errors.push(e);
                 ok = false;
             }
         }
     }
     if !seen && ok {
-        errors.at(attr.span(), format!("missing `interval`: {USAGE}"));
+        errors.on(attr, format!("missing `interval`: {TIMER_USAGE}"));
     }
-    interval
+    // On an error the timer still counts as one (its signature is checked too); nothing is
+    // generated for it since the node then has errors.
+    Some(interval.filter(|_| ok).unwrap_or(1))
 }
 
 /// Parses the impl block, removing the handler attributes from it.
 pub fn parse_node(mut item: ItemImpl, errors: &mut Errors) -> NodeImpl {
     let mut handlers = Vec::new();
-    for impl_item in &mut item.items {
+    let mut incomplete = false;
+    for (index, impl_item) in item.items.iter_mut().enumerate() {
+        errors.item = index + 1;
         let ImplItem::Fn(method) = impl_item else { continue };
         let mut role: Option<Role> = None;
         let mut first_kind: Option<&'static str> = None;
@@ -167,14 +248,18 @@ pub fn parse_node(mut item: ItemImpl, errors: &mut Errors) -> NodeImpl {
                 } else {
                     "a method is an endpoint or a timer, not both: move one of them to a method of its own".to_owned()
                 };
-                errors.at(attr.span(), msg);
+                errors.on(&attr, msg);
                 continue;
             }
             first_kind = Some(kind);
             if kind == "endpoint" {
-                match parse_one_type(&attr, "endpoint", "#[endpoint(MessageType)]") {
-                    Ok(ty) => role = Some(Role::Endpoint { ty }),
-                    Err(e) => errors.push(e),
+                let one = "give each message type a method of its own";
+                match parse_one_type(&attr, "endpoint", "#[endpoint(MessageType)]", one) {
+                    Ok(ty) => role = Some(Role::Endpoint { ty: Box::new(ty) }),
+                    Err(e) => {
+                        errors.push(e);
+                        incomplete = true;
+                    }
                 }
             } else if let Some(interval) = parse_timer(&attr, errors) {
                 role = Some(Role::Timer { interval });
@@ -182,8 +267,9 @@ pub fn parse_node(mut item: ItemImpl, errors: &mut Errors) -> NodeImpl {
         }
         method.attrs = kept;
         if let Some(role) = role {
-            handlers.push(Handler { sig: method.sig.clone(), role });
+            handlers.push(Handler { index, sig: method.sig.clone(), role });
         }
     }
-    NodeImpl { item, handlers }
+    errors.item = 0;
+    NodeImpl { item, handlers, incomplete }
 }

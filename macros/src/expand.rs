@@ -6,7 +6,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemImpl, ReturnType};
 
-use crate::ast::{Errors, Handler, Role, parse_node};
+use crate::ast::{Errors, Handler, NodeImpl, Role, parse_node};
 use crate::krate::engine_path;
 use crate::valid::{check_impl, check_node};
 
@@ -25,9 +25,11 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
     let item = &node.item;
     if let Some(e) = errors.take() {
         // The user's impl (without our attributes) stays, so the rest of their code still
-        // resolves its methods and the errors above are the only ones.
+        // resolves its methods and the errors above are the only ones. The endpoints' types
+        // are still checked, so a misspelt or non-message type shows up in the same round.
         let e = e.to_compile_error();
-        return quote!(#e #item);
+        let checks = message_checks(&node);
+        return quote!(#e #item #checks);
     }
     let krate = engine_path();
     let self_ty = &item.self_ty;
@@ -35,16 +37,14 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
     let name = self_ty.to_token_stream().to_string().replace(' ', "");
 
     let mut arms = Vec::new();
-    let mut asserts = Vec::new();
     let mut timer_specs = Vec::new();
     let mut timer_arms = Vec::new();
     for h in &node.handlers {
         match &h.role {
             Role::Endpoint { ty } => {
-                let span = ty.span();
-                asserts.push(quote_spanned!(span=> #krate::__private::assert_message::<#ty>();));
+                // The only place that needs `#ty: Message`: one error if it is not one.
                 let reply = quote!(<#ty as #krate::Message>::Reply);
-                let call = handler_call(&krate, h, Some(quote!(__m)), &reply);
+                let call = handler_call(&krate, h, Some((ty, quote!(__m))), &reply);
                 arms.push(quote! {
                     if __type == #krate::__private::TypeId::of::<#ty>() {
                         let __m: #ty = #krate::__private::downcast(__msg);
@@ -87,16 +87,44 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
                 }
             }
         }
-
-        const _: () = {
-            #(#asserts)*
-        };
     }
 }
 
-/// The expression that runs one handler and yields a `Handled`. `msg` is the message
+/// For a node with errors: code that only checks that each endpoint's type is a message.
+fn message_checks(node: &NodeImpl) -> TokenStream {
+    let krate = engine_path();
+    let checks: Vec<_> = node
+        .handlers
+        .iter()
+        .filter_map(|h| match &h.role {
+            Role::Endpoint { ty } => Some(quote!(::core::marker::PhantomData::<<#ty as #krate::Message>::Reply>)),
+            Role::Timer { .. } => None,
+        })
+        .collect();
+    if checks.is_empty() || node.item.trait_.is_some() {
+        return TokenStream::new();
+    }
+    let self_ty = &node.item.self_ty;
+    let (impl_generics, _, where_clause) = node.item.generics.split_for_impl();
+    quote! {
+        impl #impl_generics #self_ty #where_clause {
+            #[doc(hidden)]
+            #[allow(dead_code, non_snake_case)]
+            fn __dgame_endpoint_types() {
+                #(let _ = #checks;)*
+            }
+        }
+    }
+}
+
+/// The expression that runs one handler and yields a `Handled`. `msg` is the message type and
 /// variable (none for a timer), `reply` the type the handler must return.
-fn handler_call(krate: &TokenStream, h: &Handler, msg: Option<TokenStream>, reply: &TokenStream) -> TokenStream {
+fn handler_call(
+    krate: &TokenStream,
+    h: &Handler,
+    msg: Option<(&syn::Type, TokenStream)>,
+    reply: &TokenStream,
+) -> TokenStream {
     let sig = &h.sig;
     let method = &sig.ident;
     let endpoint = method.to_string();
@@ -107,31 +135,63 @@ fn handler_call(krate: &TokenStream, h: &Handler, msg: Option<TokenStream>, repl
         ReturnType::Default => sig.ident.span(),
     };
     // A mismatch of the message parameter's type is reported on that parameter.
-    let msg_arg = msg.map(|m| {
+    let msg_arg = msg.as_ref().map(|(_, m)| {
         let span = sig.inputs.last().map(|a| a.span()).unwrap_or(sig.ident.span());
         quote_spanned!(span=> #m)
     });
     let typed = sig.inputs.iter().filter(|a| matches!(a, syn::FnArg::Typed(_))).count();
     let expected_without_ctx = usize::from(msg_arg.is_some());
+    let args = msg_arg.into_iter();
+    let call = if sig.asyncness.is_some() {
+        quote_spanned!(ret_span=> Self::#method(__cx, #(#args),*).await)
+    } else {
+        let ctx = (typed > expected_without_ctx).then(|| quote!(__ctx,));
+        quote_spanned!(ret_span=> Self::#method(__this, #ctx #(#args),*))
+    };
+    // An endpoint's result goes through `ReplyOf`, whose error names the message and its
+    // reply type; a timer's must be `()`.
+    // All of that check is spanned on the return type, so that is what the error underlines.
+    let value = match &msg {
+        Some((ty, _)) => {
+            let result = syn::Ident::new("__result", ret_span);
+            let krate = respan(krate.clone(), ret_span);
+            quote_spanned!(ret_span=> {
+                let #result = #call;
+                #krate::__private::ReplyOf::<#ty, #reply>::into_reply(#result)
+            })
+        }
+        None => call,
+    };
     if sig.asyncness.is_some() {
-        let args = msg_arg.into_iter();
-        let call = quote_spanned!(ret_span=> Self::#method(__cx, #(#args),*).await);
         quote! {
             #krate::__private::spawn(#endpoint, {
                 let __cx = __ctx.cx();
                 async move {
-                    let __reply: #reply = #call;
+                    let __reply: #reply = #value;
                     __reply
                 }
             })
         }
     } else {
-        let with_ctx = typed > expected_without_ctx;
-        let ctx = with_ctx.then(|| quote!(__ctx,));
-        let args = msg_arg.into_iter();
-        let call = quote_spanned!(ret_span=> Self::#method(__this, #ctx #(#args),*));
         quote! {
-            #krate::__private::sync(__ctx, #endpoint, |__this, __ctx| -> #reply { #call })
+            #krate::__private::sync(__ctx, #endpoint, |__this, __ctx| -> #reply { #value })
         }
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }

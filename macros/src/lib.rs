@@ -16,24 +16,109 @@ mod valid;
 
 /// Turns an inherent `impl` block into a node: its `#[endpoint(Message)]` methods handle
 /// messages, its `#[timer(interval = N)]` methods run every N ticks of the node's local clock.
+///
+/// The generated `Node` impl dispatches a message with an `if` chain on its `TypeId`, fixed at
+/// compile time. A node must have endpoints for `ClientReadRequest` and `ClientWriteRequest`.
+/// Methods without `#[endpoint]` or `#[timer]` stay ordinary methods.
+///
+/// ```ignore
+/// use distributed_game::prelude::*;
+///
+/// #[derive(Debug, Default)]
+/// struct Register { value: Option<Value> }
+///
+/// #[node]
+/// impl Register {
+///     #[endpoint(ClientReadRequest)]
+///     fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+///         ClientReadResponse::ok(self.value)
+///     }
+///
+///     #[endpoint(ClientWriteRequest)]
+///     fn write(&mut self, req: ClientWriteRequest) -> ClientWriteResponse {
+///         self.value = Some(req.value);
+///         ClientWriteResponse::ok()
+///     }
+/// }
+/// ```
+///
+/// `#[node]` takes no options and goes on the node's own `impl` block, not a trait impl. Every
+/// mistake it can see in the block is reported at once, and the block itself is kept, so no
+/// other error follows from it.
 #[proc_macro_attribute]
 pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::node(args.into(), input.into()).into()
 }
 
-/// Marks a method of a `#[node]` impl as the handler of a message type. Alone, it is an error.
+/// Marks a method of a `#[node]` impl as the handler of one message type: `#[endpoint(M)]`.
+/// It returns `M`'s reply type (the type of its `#[reply(...)]`, `()` without one).
+///
+/// A sync endpoint takes `&mut self`, optionally a context, then the message; it runs to the
+/// end before anything else happens on the node:
+///
+/// ```ignore
+/// #[endpoint(Store)]
+/// fn store(&mut self, ctx: &mut Ctx<Self>, Store(v): Store) -> Ack {
+///     self.current = v;
+///     Ack
+/// }
+/// ```
+///
+/// An async endpoint takes `cx: Cx<Self>` and the message, never `self`: it may wait for
+/// other nodes, and other handlers run meanwhile, so it reaches the state with `cx.with`
+/// between waits:
+///
+/// ```ignore
+/// #[endpoint(ClientReadRequest)]
+/// async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+///     let replies = cx.broadcast(GetValue).at_least(cx.majority() - 1).await;
+///     cx.with(|me| ClientReadResponse::ok(me.newest(&replies)))
+/// }
+/// ```
+///
+/// Outside a `#[node]` impl the attribute is an error.
 #[proc_macro_attribute]
 pub fn endpoint(_args: TokenStream, input: TokenStream) -> TokenStream {
     outside("endpoint", input)
 }
 
-/// Marks a method of a `#[node]` impl as a timer. Alone, it is an error.
+/// Marks a method of a `#[node]` impl as a timer that runs every `interval` ticks (at least 1)
+/// of the node's local clock: `#[timer(interval = N)]`.
+///
+/// A sync timer takes `&mut self` and optionally a context; an async one takes `cx: Cx<Self>`.
+/// Both return `()`.
+///
+/// ```ignore
+/// #[timer(interval = 10)]
+/// fn heartbeat(&mut self, ctx: &mut Ctx<Self>) {
+///     ctx.send_to_peers(Heartbeat(self.term));
+/// }
+///
+/// #[timer(interval = 50)]
+/// async fn sync_up(cx: Cx<Self>) {
+///     let newest = cx.broadcast(GetVersioned).await;
+///     cx.with(|me| me.merge(newest));
+/// }
+/// ```
+///
+/// Outside a `#[node]` impl the attribute is an error.
 #[proc_macro_attribute]
 pub fn timer(_args: TokenStream, input: TokenStream) -> TokenStream {
     outside("timer", input)
 }
 
-/// Declares a message; `#[reply(T)]` names the type its handler answers with (default `()`).
+/// Declares a message; `#[reply(T)]` names the type its endpoint answers with, and what a
+/// caller's `cx.call(...)` yields. Without `#[reply]` the reply is `()` (fire and forget).
+/// A message is also `Debug + Clone + 'static`.
+///
+/// ```ignore
+/// #[derive(Debug, Clone, Message)]
+/// #[reply(Versioned)]
+/// struct GetVersioned;
+///
+/// #[derive(Debug, Clone, Message)]
+/// struct Heartbeat(u64);
+/// ```
 #[proc_macro_derive(Message, attributes(reply))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     message::derive(input.into()).into()

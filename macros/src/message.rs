@@ -1,7 +1,7 @@
 //! `#[derive(Message)]` with an optional `#[reply(T)]`.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Type};
 
@@ -20,10 +20,10 @@ pub fn derive(input: TokenStream) -> TokenStream {
     };
     let mut reply: Option<Type> = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("reply")) {
-        match parse_one_type(attr, "reply", "#[reply(ReplyType)]") {
-            Ok(ty) if reply.is_some() => {
-                let _ = ty;
-                push(syn::Error::new(attr.span(), "a message has one reply type: remove the second `#[reply(...)]`"));
+        let one = "a message has one reply type; to answer with several values, reply with a tuple or a struct: `#[reply((A, B))]`";
+        match parse_one_type(attr, "reply", "#[reply(ReplyType)]", one) {
+            Ok(_) if reply.is_some() => {
+                push(syn::Error::new_spanned(attr, "a message has one reply type: remove the second `#[reply(...)]`"));
             }
             Ok(ty) => reply = Some(ty),
             Err(e) => push(e),
@@ -42,8 +42,10 @@ pub fn derive(input: TokenStream) -> TokenStream {
         }
         None => quote!(()),
     };
-    let _ = name.to_token_stream();
+    // `do_not_recommend`: when a type is not a message, rustc would list other types that are
+    // (every message of every crate in view); the error's note already says what to do.
     quote! {
+        #[diagnostic::do_not_recommend]
         impl #impl_generics #krate::Message for #name #ty_generics #where_clause {
             type Reply = #reply;
         }

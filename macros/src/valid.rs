@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use quote::ToTokens;
-use syn::spanned::Spanned;
 use syn::{FnArg, ItemImpl, Signature, Type};
 
 use crate::ast::{Errors, Handler, NodeImpl, Role};
@@ -37,17 +36,44 @@ fn typed_params(sig: &Signature) -> Vec<&syn::PatType> {
         .collect()
 }
 
+/// `&mut self`, `&self`, `self`, `mut self`, `self: Box<Self>`: the receiver as written.
+fn receiver_text(r: &syn::Receiver) -> String {
+    if r.colon_token.is_some() {
+        let ty = r.ty.to_token_stream().to_string().replace(" < ", "<").replace(" >", ">");
+        return format!("self: {ty}");
+    }
+    let mut text = String::new();
+    if let Some((_, lifetime)) = &r.reference {
+        text.push('&');
+        if let Some(l) = lifetime {
+            text.push_str(&format!("{l} "));
+        }
+    }
+    if r.mutability.is_some() {
+        text.push_str("mut ");
+    }
+    text.push_str("self");
+    text
+}
+
+/// The parameter list with its parentheses: where a problem of the whole list is shown.
+fn params_span(sig: &Signature) -> proc_macro2::Span {
+    sig.paren_token.span.join()
+}
+
 fn check_mut_self(sig: &Signature, what: &str, usage: &str, errors: &mut Errors) -> bool {
     match receiver(sig) {
-        Some(r) if r.reference.is_some() && r.mutability.is_some() => true,
+        Some(r) if r.reference.is_some() && r.mutability.is_some() && r.colon_token.is_none() => true,
         Some(r) => {
-            errors.at(r.span(), format!("a sync {what} takes `&mut self`, not `{}`: {usage}", r.to_token_stream()));
+            errors.on(r, format!("a sync {what} takes `&mut self`, not `{}`: {usage}", receiver_text(r)));
             false
         }
         None => {
             errors.at(
-                sig.ident.span(),
-                format!("a sync {what} takes `&mut self` first: {usage}; or make it an `async fn` taking `cx: Cx<Self>`"),
+                params_span(sig),
+                format!(
+                    "a sync {what} takes `&mut self` first: {usage}; or make it an `async fn` taking `cx: Cx<Self>`"
+                ),
             );
             false
         }
@@ -57,11 +83,12 @@ fn check_mut_self(sig: &Signature, what: &str, usage: &str, errors: &mut Errors)
 fn check_no_self(sig: &Signature, what: &str, errors: &mut Errors) -> bool {
     match receiver(sig) {
         Some(r) => {
-            errors.at(
-                r.span(),
+            errors.on(
+                r,
                 format!(
-                    "an async {what} cannot borrow `self`: the borrow would be held across `.await` while other \
-                     handlers run. Take `cx: Cx<Self>` instead and reach the state with `cx.with(|me| ...)`"
+                    "an async {what} cannot take `{}`: the borrow would be held across `.await` while other \
+                     handlers run. Take `cx: Cx<Self>` instead and reach the state with `cx.with(|me| ...)`",
+                    receiver_text(r)
                 ),
             );
             false
@@ -70,47 +97,76 @@ fn check_no_self(sig: &Signature, what: &str, errors: &mut Errors) -> bool {
     }
 }
 
+/// Reports parameters past the `max`th typed one, underlining the extra ones.
+fn extra_params(sig: &Signature, max: usize, msg: String, errors: &mut Errors) {
+    let extra: Vec<_> = typed_params(sig).into_iter().skip(max).collect();
+    errors.on(quote::quote!(#(#extra),*), msg);
+}
+
 fn check_endpoint(sig: &Signature, ty: &Type, errors: &mut Errors) {
     let is_async = sig.asyncness.is_some();
+    let n = typed_params(sig).len();
     let shape_ok = if is_async {
         let usage = "`async fn name(cx: Cx<Self>, msg: Message) -> Reply`";
-        check_no_self(sig, "endpoint", errors) && {
-            let n = typed_params(sig).len();
-            if n != 2 {
-                errors.at(sig.inputs.span().join(sig.ident.span()).unwrap_or(sig.ident.span()), format!("an async endpoint takes 2 parameters, not {n}: {usage}"));
-                false
-            } else {
-                true
+        check_no_self(sig, "endpoint", errors)
+            && match n {
+                2 => true,
+                0 | 1 => {
+                    errors.at(
+                        params_span(sig),
+                        format!("an async endpoint takes 2 parameters, the context and the message, not {n}: {usage}"),
+                    );
+                    false
+                }
+                _ => {
+                    let msg = format!(
+                        "an async endpoint takes 2 parameters, the context and the message, not {n}: remove the extra ones; {usage}"
+                    );
+                    extra_params(sig, 2, msg, errors);
+                    false
+                }
             }
-        }
     } else {
         let usage = "`fn name(&mut self, msg: Message) -> Reply`, or `fn name(&mut self, ctx: &mut Ctx<Self>, msg: Message) -> Reply`";
-        check_mut_self(sig, "endpoint", usage, errors) && {
-            let n = typed_params(sig).len();
-            if n == 0 || n > 2 {
-                errors.at(sig.inputs.span(), format!("a sync endpoint takes the message (and optionally a context) after `&mut self`, not {n} parameters: {usage}"));
-                false
-            } else {
-                true
+        check_mut_self(sig, "endpoint", usage, errors)
+            && match n {
+                1 | 2 => true,
+                0 => {
+                    errors.at(
+                        params_span(sig),
+                        format!("this endpoint has no parameter for its message `{}`: {usage}", ty.to_token_stream()),
+                    );
+                    false
+                }
+                _ => {
+                    let msg = format!(
+                        "a sync endpoint takes at most 2 parameters after `&mut self`, a context and the message, not {n}: remove the extra ones; {usage}"
+                    );
+                    extra_params(sig, 2, msg, errors);
+                    false
+                }
             }
-        }
     };
     if !shape_ok {
         return;
     }
     let msg_param = typed_params(sig).last().copied().expect("shape checked");
     match (&*msg_param.ty, last_ident(ty)) {
-        (Type::Reference(r), _) => errors.at(
-            r.span(),
-            format!("the message is passed by value: write `{}` instead of `{}`", ty.to_token_stream(), r.to_token_stream()),
+        (Type::Reference(r), _) => errors.on(
+            r,
+            format!(
+                "the message is passed by value: write `{}` instead of `{}`",
+                ty.to_token_stream(),
+                r.to_token_stream()
+            ),
         ),
         (param, Some(want)) => {
             if let Some(got) = last_ident(param)
                 && got != want
             {
-                errors.at(
-                    param.span(),
-                    format!("this parameter is a `{got}`, but the endpoint is for `{want}`: the parameter's type must be the type in `#[endpoint({want})]`"),
+                errors.on(
+                    param,
+                    format!("this parameter is a `{got}`, but the endpoint is for `{want}`: the message parameter's type must be the type in `#[endpoint({want})]`"),
                 );
             }
         }
@@ -119,20 +175,21 @@ fn check_endpoint(sig: &Signature, ty: &Type, errors: &mut Errors) {
 }
 
 fn check_timer(sig: &Signature, errors: &mut Errors) {
+    let n = typed_params(sig).len();
     if sig.asyncness.is_some() {
-        if check_no_self(sig, "timer", errors) {
-            let n = typed_params(sig).len();
-            if n != 1 {
-                errors.at(sig.inputs.span(), format!("an async timer takes 1 parameter, `cx: Cx<Self>`, not {n}"));
-            }
+        if check_no_self(sig, "timer", errors) && n != 1 {
+            let msg = format!("an async timer takes 1 parameter, `cx: Cx<Self>`, not {n}");
+            if n == 0 { errors.at(params_span(sig), msg) } else { extra_params(sig, 1, msg, errors) }
         }
     } else {
         let usage = "`fn name(&mut self)` or `fn name(&mut self, ctx: &mut Ctx<Self>)`";
-        if check_mut_self(sig, "timer", usage, errors) {
-            let n = typed_params(sig).len();
-            if n > 1 {
-                errors.at(sig.inputs.span(), format!("a sync timer takes `&mut self` and optionally a context, not {n} more parameters: {usage}"));
-            }
+        if check_mut_self(sig, "timer", usage, errors) && n > 1 {
+            extra_params(
+                sig,
+                1,
+                format!("a sync timer takes `&mut self` and optionally a context, not {n} more parameters: {usage}"),
+                errors,
+            );
         }
     }
 }
@@ -140,11 +197,11 @@ fn check_timer(sig: &Signature, errors: &mut Errors) {
 /// The `#[node]` attribute's own rules: no options, an inherent impl.
 pub fn check_impl(args: &proc_macro2::TokenStream, item: &ItemImpl, errors: &mut Errors) {
     if !args.is_empty() {
-        errors.at(args.span(), format!("`#[node]` takes no options, found `{args}`: write just `#[node]`"));
+        errors.on(args, format!("`#[node]` takes no options, found `{args}`: write just `#[node]`"));
     }
-    if let Some((_, path, _)) = &item.trait_ {
-        errors.at(
-            path.span(),
+    if let Some((bang, path, for_)) = &item.trait_ {
+        errors.on(
+            quote::quote!(#bang #path #for_),
             "`#[node]` goes on the node's own impl block (`impl MyNode { ... }`), not on a trait impl",
         );
     }
@@ -154,32 +211,44 @@ pub fn check_impl(args: &proc_macro2::TokenStream, item: &ItemImpl, errors: &mut
 pub fn check_node(node: &NodeImpl, errors: &mut Errors) {
     let mut seen: BTreeMap<String, &Handler> = BTreeMap::new();
     for h in &node.handlers {
+        errors.item = h.index + 1;
         match &h.role {
             Role::Endpoint { ty } => {
-                check_endpoint(&h.sig, ty, errors);
                 let key = ty.to_token_stream().to_string();
                 if let Some(first) = seen.get(&key) {
-                    errors.at(
-                        ty.span(),
-                        format!("`{key}` already has an endpoint, `{}`: a node handles each message type in one method", first.sig.ident),
+                    errors.on(
+                        ty,
+                        format!(
+                            "`{key}` already has an endpoint, `{}`: a node handles each message type in one method",
+                            first.sig.ident
+                        ),
                     );
                 } else {
                     seen.insert(key, h);
                 }
+                check_endpoint(&h.sig, ty, errors);
             }
             Role::Timer { .. } => check_timer(&h.sig, errors),
         }
     }
+    errors.item = Errors::LAST;
+    // On a trait impl, or when an `#[endpoint]` could not be read, a missing endpoint would
+    // only repeat an error already given.
+    if node.item.trait_.is_some() || node.incomplete {
+        return;
+    }
     let self_ty = &node.item.self_ty;
     let name = self_ty.to_token_stream().to_string();
-    for (required, reply, what) in [
-        ("ClientReadRequest", "ClientReadResponse", "read"),
-        ("ClientWriteRequest", "ClientWriteResponse", "write"),
-    ] {
-        let found = node.handlers.iter().any(|h| matches!(&h.role, Role::Endpoint { ty } if last_ident(ty).as_deref() == Some(required)));
+    for (required, reply, what) in
+        [("ClientReadRequest", "ClientReadResponse", "read"), ("ClientWriteRequest", "ClientWriteResponse", "write")]
+    {
+        let found = node
+            .handlers
+            .iter()
+            .any(|h| matches!(&h.role, Role::Endpoint { ty } if last_ident(ty).as_deref() == Some(required)));
         if !found {
-            errors.at(
-                self_ty.span(),
+            errors.on(
+                self_ty,
                 format!(
                     "node `{name}` has no endpoint for `{required}`: every node must handle client {what}s; add \
                      `#[endpoint({required})] fn {what}(&mut self, req: {required}) -> {reply}` (or an async one)"

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use dgame_engine::{ClientKind, Config, Cut, Delay, ServerId, ValueMode};
+use dgame_engine::{
+    ClientKind, ClockRate, Config, Cut, Delay, LinkDelay, Nemesis, NemesisKind, Scheduled, ServerId, ValueMode,
+};
 
 /// Flags shared by `run`, `sweep` and `play`. Each one overrides the same key of `--config`.
 #[derive(Debug, Clone, Args)]
@@ -55,6 +57,81 @@ pub struct RunArgs {
     /// Cut a node off from everyone: `n1@100..200`. Repeatable.
     #[arg(long = "isolate", value_name = "SPEC", value_parser = parse_isolate)]
     pub isolates: Vec<(ServerId, u64, Option<u64>)>,
+    /// A fault at a tick: `crash n2@100`, `restart n2@150`, `pause n1@40`, `resume n1@60`,
+    /// `isolate n3@100`, `cut n1,n2|n3@100`, `heal n1,n2|n3@150`, `heal-all@200`, `drop 57@31`.
+    /// Repeatable.
+    #[arg(long = "fault", value_name = "FAULT@TICK", value_parser = parse_fault)]
+    pub faults: Vec<Scheduled>,
+    /// A random nemesis of these kinds (comma-separated: partition, isolate, crash, pause).
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub nemesis: Vec<NemesisArg>,
+    /// The nemesis's mean ticks between faults.
+    #[arg(long, value_name = "TICKS")]
+    pub nemesis_interval: Option<u64>,
+    /// The nemesis's mean fault duration.
+    #[arg(long, value_name = "TICKS")]
+    pub nemesis_duration: Option<u64>,
+    /// How many nodes each nemesis fault hits.
+    #[arg(long, value_name = "N")]
+    pub nemesis_targets: Option<u32>,
+    /// Ticks at the end with no nemesis fault, everything healed.
+    #[arg(long, value_name = "TICKS")]
+    pub recovery: Option<u64>,
+    /// The probability that a signal is delivered twice.
+    #[arg(long, value_parser = parse_probability)]
+    pub duplicate: Option<f64>,
+    /// A link's own delay: `n1|n2=10` (both ways) or `n1>n2=exp:5:50` (one way). Repeatable.
+    #[arg(long = "link-delay", value_name = "LINK=DELAY", value_parser = parse_link_delay)]
+    pub link_delays: Vec<LinkDelay>,
+    /// A node's clock rate: `n1=1.5` makes its timers fire 1.5 times as often. Repeatable.
+    #[arg(long = "clock-rate", value_name = "NODE=RATE", value_parser = parse_clock_rate)]
+    pub clock_rates: Vec<ClockRate>,
+}
+
+/// `--nemesis` kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NemesisArg {
+    /// Cut a random minority off.
+    Partition,
+    /// Isolate random nodes.
+    Isolate,
+    /// Crash random nodes and restart them.
+    Crash,
+    /// Pause random nodes and resume them.
+    Pause,
+}
+
+fn parse_fault(s: &str) -> Result<Scheduled, String> {
+    s.parse().map_err(|e: dgame_engine::fault::ParseFaultError| e.to_string())
+}
+
+fn parse_link_delay(s: &str) -> Result<LinkDelay, String> {
+    let (sides, delay) = s.split_once('=').ok_or_else(|| {
+        format!("`{s}` is not a link delay: write `n1|n2=10` (both ways) or `n1>n2=exp:5:50` (one way)")
+    })?;
+    let delay = parse_delay(delay)?;
+    let (from, to, one_way) = if let Some((a, b)) = sides.split_once('|') {
+        (a, b, false)
+    } else if let Some((a, b)) = sides.split_once('>') {
+        (a, b, true)
+    } else {
+        return Err(format!("`{s}`: separate the two sides with `|` (both ways) or `>` (one way)"));
+    };
+    Ok(LinkDelay { from: parse_servers(from)?, to: parse_servers(to)?, one_way, delay })
+}
+
+fn parse_clock_rate(s: &str) -> Result<ClockRate, String> {
+    let bad = || format!("`{s}` is not a clock rate: write `n1=1.5` (a node, and its rate in (0, 10])");
+    let (node, rate) = s.split_once('=').ok_or_else(bad)?;
+    let node = match node.parse::<ServerId>() {
+        Ok(ServerId::Node(n)) => n,
+        _ => return Err(bad()),
+    };
+    let rate: f64 = rate.trim().parse().map_err(|_| bad())?;
+    if !(rate > 0.0 && rate <= 10.0) {
+        return Err(bad());
+    }
+    Ok(ClockRate { node, rate })
 }
 
 /// A timeout flag: ticks, or never.
@@ -184,6 +261,36 @@ impl RunArgs {
             c.client_timeout = t;
         }
         c.cuts.extend(self.cuts.iter().cloned());
+        c.schedule.extend(self.faults.iter().cloned());
+        c.links.extend(self.link_delays.iter().cloned());
+        c.clock_rates.extend(self.clock_rates.iter().cloned());
+        set!(duplicate);
+        let tuning = self.nemesis_interval.is_some()
+            || self.nemesis_duration.is_some()
+            || self.nemesis_targets.is_some()
+            || self.recovery.is_some();
+        if !self.nemesis.is_empty() || (tuning && c.nemesis.is_some()) {
+            let mut n = c.nemesis.clone().unwrap_or_default();
+            if !self.nemesis.is_empty() {
+                n.kinds = self
+                    .nemesis
+                    .iter()
+                    .map(|k| match k {
+                        NemesisArg::Partition => NemesisKind::Partition,
+                        NemesisArg::Isolate => NemesisKind::Isolate,
+                        NemesisArg::Crash => NemesisKind::Crash,
+                        NemesisArg::Pause => NemesisKind::Pause,
+                    })
+                    .collect();
+            }
+            n.interval = self.nemesis_interval.unwrap_or(n.interval);
+            n.duration = self.nemesis_duration.unwrap_or(n.duration);
+            n.targets = self.nemesis_targets.unwrap_or(n.targets);
+            n.recovery = self.recovery.unwrap_or(n.recovery);
+            c.nemesis = Some(n);
+        } else if tuning {
+            return Err("--nemesis-interval, --nemesis-duration, --nemesis-targets and --recovery tune a nemesis: add `--nemesis partition,crash` (or a `[nemesis]` table in the config)".into());
+        }
         for &(node, at, heal) in &self.isolates {
             let others: Vec<ServerId> = std::iter::once(ServerId::Gateway)
                 .chain((1..=c.nodes).map(|n| ServerId::Node(dgame_engine::NodeId(n))))
@@ -239,6 +346,36 @@ pub fn command_line(algorithm: &str, config: &Config) -> String {
     }
     if config.values != d.values {
         push("values", format!("{:?}", config.values).to_lowercase());
+    }
+    if config.duplicate != d.duplicate {
+        push("duplicate", config.duplicate.to_string());
+    }
+    for l in &config.links {
+        let sep = if l.one_way { ">" } else { "|" };
+        push("link-delay", format!("'{}{sep}{}={}'", servers(&l.from), servers(&l.to), l.delay));
+    }
+    for c in &config.clock_rates {
+        push("clock-rate", format!("n{}={}", c.node.0, c.rate));
+    }
+    if let Some(n) = &config.nemesis {
+        let nd = Nemesis::default();
+        let kinds: Vec<String> = n.kinds.iter().map(|k| format!("{k:?}").to_lowercase()).collect();
+        push("nemesis", kinds.join(","));
+        if n.interval != nd.interval {
+            push("nemesis-interval", n.interval.to_string());
+        }
+        if n.duration != nd.duration {
+            push("nemesis-duration", n.duration.to_string());
+        }
+        if n.targets != nd.targets {
+            push("nemesis-targets", n.targets.to_string());
+        }
+        if n.recovery != nd.recovery {
+            push("recovery", n.recovery.to_string());
+        }
+    }
+    for f in &config.schedule {
+        push("fault", format!("'{f}'"));
     }
     for cut in &config.cuts {
         let ticks = match cut.heal {

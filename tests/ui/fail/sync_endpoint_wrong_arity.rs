@@ -1,0 +1,37 @@
+//! Sync endpoints with too few and too many parameters.
+use distributed_game::prelude::*;
+
+#[derive(Debug, Default)]
+struct Register {
+    value: Option<Value>,
+}
+
+#[derive(Debug, Clone, Message)]
+struct Ping;
+
+#[derive(Debug, Clone, Message)]
+struct Pong;
+
+#[node]
+impl Register {
+    #[endpoint(ClientReadRequest)]
+    fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+        ClientReadResponse::ok(self.value)
+    }
+
+    #[endpoint(ClientWriteRequest)]
+    fn write(&mut self, req: ClientWriteRequest) -> ClientWriteResponse {
+        self.value = Some(req.value);
+        ClientWriteResponse::ok()
+    }
+
+    #[endpoint(Ping)]
+    fn ping(&mut self) {}
+
+    #[endpoint(Pong)]
+    fn pong(&mut self, _ctx: &mut Ctx<Self>, _: Pong, _extra: u64) {}
+}
+
+fn main() {
+    Register::default().ping();
+}

@@ -1,0 +1,28 @@
+//! `interval` given twice.
+use distributed_game::prelude::*;
+
+#[derive(Debug, Default)]
+struct Register {
+    value: Option<Value>,
+}
+
+#[node]
+impl Register {
+    #[endpoint(ClientReadRequest)]
+    fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+        ClientReadResponse::ok(self.value)
+    }
+
+    #[endpoint(ClientWriteRequest)]
+    fn write(&mut self, req: ClientWriteRequest) -> ClientWriteResponse {
+        self.value = Some(req.value);
+        ClientWriteResponse::ok()
+    }
+
+    #[timer(interval = 5, interval = 10)]
+    fn tick(&mut self) {}
+}
+
+fn main() {
+    Register::default().tick();
+}
