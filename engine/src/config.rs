@@ -366,7 +366,10 @@ impl Config {
         }
         for l in &self.links {
             if l.delay.min() == 0 || l.delay.min() > l.delay.max() || l.delay.max() > MAX_DELAY {
-                return bad("links", format!("the delay `{}` is not a usable delay (1 to {MAX_DELAY} ticks, min <= max)", l.delay));
+                return bad(
+                    "links",
+                    format!("the delay `{}` is not a usable delay (1 to {MAX_DELAY} ticks, min <= max)", l.delay),
+                );
             }
         }
         for c in &self.clock_rates {

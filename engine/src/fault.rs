@@ -283,9 +283,7 @@ impl Nemesis {
                     let cut = Fault::Cut { from: from.clone(), to: to.clone(), one_way: false };
                     (vec![cut], vec![Fault::Heal { from, to, one_way: false }])
                 }
-                NemesisKind::Isolate => {
-                    (chosen.iter().map(|&n| Fault::Isolate(n)).collect(), vec![Fault::HealAll])
-                }
+                NemesisKind::Isolate => (chosen.iter().map(|&n| Fault::Isolate(n)).collect(), vec![Fault::HealAll]),
                 NemesisKind::Crash => (
                     chosen.iter().map(|&n| Fault::Crash(n)).collect(),
                     chosen.iter().map(|&n| Fault::Restart(n)).collect(),

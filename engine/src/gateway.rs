@@ -69,7 +69,9 @@ impl<N: Node> World<N> {
                     }
                 };
                 let id = self.shared.next_signal_id();
-                self.gateway.pending.insert(id, Forwarded { client, client_request: sig.copy_of.unwrap_or(sig.id), read });
+                self.gateway
+                    .pending
+                    .insert(id, Forwarded { client, client_request: sig.copy_of.unwrap_or(sig.id), read });
                 if let Some(t) = self.config.gateway_timeout {
                     self.gateway.deadlines.push_back((now + t, id));
                 }

@@ -60,10 +60,10 @@ pub mod wait;
 mod world;
 
 pub use config::{ClientKind, ClockRate, Config, ConfigBuilder, ConfigError, Cut, Delay, LinkDelay, ValueMode};
-pub use fault::{Fault, Nemesis, NemesisKind, Scheduled};
-pub use dgame_macros::{Message, endpoint, node, timer};
+pub use dgame_macros::{Message, endpoint, init, node, timer};
 pub use error::{RunError, WorldError};
 pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SignalKind};
+pub use fault::{Fault, Nemesis, NemesisKind, Scheduled};
 pub use history::{History, OpKind, Operation, Outcome};
 pub use ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
 pub use message::{
@@ -83,6 +83,6 @@ pub mod prelude {
     pub use crate::{
         Ack, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse,
         Config, Ctx, Cx, Delay, History, LeaderNotification, Message, Node, NodeId, OpKind, Outcome, Partial, Replies,
-        RunError, ServerId, Status, Tick, Timeout, Value, World, endpoint, node, timer,
+        RunError, ServerId, Status, Tick, Timeout, Value, World, endpoint, init, node, timer,
     };
 }

@@ -37,6 +37,11 @@ pub trait Node: Debug + Sized + 'static {
     /// Runs the `index`th timer.
     #[doc(hidden)]
     fn __timer(ctx: &mut Ctx<Self>, index: usize) -> Handled;
+    /// Runs the `#[init]` method, if the node has one.
+    #[doc(hidden)]
+    fn __init(_ctx: &mut Ctx<Self>) -> Option<Handled> {
+        None
+    }
 }
 
 /// A `#[timer]`: its method's name and its interval in ticks of the node's local clock.
@@ -154,7 +159,11 @@ impl Durable {
     }
 
     /// Changes the value under `key` in place (inserting `T::default()` first if missing).
-    pub fn update<T: Debug + Clone + Default + 'static, R>(&mut self, key: &'static str, f: impl FnOnce(&mut T) -> R) -> R {
+    pub fn update<T: Debug + Clone + Default + 'static, R>(
+        &mut self,
+        key: &'static str,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> R {
         let slot = self.values.entry(key).or_insert_with(|| Box::new(T::default()));
         if !(**slot).as_any().is::<T>() {
             *slot = Box::new(T::default());

@@ -17,13 +17,13 @@ use crate::client::Client;
 use crate::config::{Config, ConfigError};
 use crate::error::{RunError, WorldError};
 use crate::event::{DropReason, Event, Observer, SignalKind};
+use crate::fault::{Fault, Scheduled};
 use crate::gateway::Gateway;
 use crate::history::History;
 use crate::ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
 use crate::message::{Message, Payload, short_type_name};
 use crate::network::{InFlight, Network, Signal};
 use crate::node::{Action, Ctx, Durable, Node, NodeCore, NodeIo, Outgoing, Shared, TaskRef};
-use crate::fault::{Fault, Scheduled};
 use crate::rng::{Stream, stream};
 
 /// Sends an event to every observer; builds nothing when there are none.
@@ -80,6 +80,8 @@ pub(crate) struct NodeSlot<N> {
     clock_rate: u64,
     /// Thousandths of a local tick not yet ticked.
     clock_debt: u64,
+    /// Its `#[init]` runs at the start of its next turn (its first, and its first after a restart).
+    needs_init: bool,
 }
 
 /// Whether a node is running.
@@ -219,6 +221,7 @@ impl<N: Node> World<N> {
             status: NodeStatus::Up,
             clock_rate: (rate * 1000.0).round() as u64,
             clock_debt: 0,
+            needs_init: true,
         });
         id
     }
@@ -320,6 +323,9 @@ impl<N: Node> World<N> {
         if self.nodes[i].status != NodeStatus::Up {
             return Ok(());
         }
+        if std::mem::take(&mut self.nodes[i].needs_init) {
+            self.run_handler(i, None, N::__init)?;
+        }
         let inbox = std::mem::take(&mut self.nodes[i].inbox);
         let mut active = !inbox.is_empty();
         // (1) Every message in the inbox: requests start a handler, replies wake their waiter.
@@ -327,7 +333,8 @@ impl<N: Node> World<N> {
             if let SignalKind::Reply { to } = sig.kind {
                 let core = &self.nodes[i].ctx.core;
                 let mut io = core.io.borrow_mut();
-                if let Some(waiter) = io.waiters.get_mut(&to) {
+                // The first reply wins; a second one (a duplicate) is as stale as a late one.
+                if let Some(waiter) = io.waiters.get_mut(&to).filter(|w| w.reply.is_none()) {
                     waiter.reply = Some(sig.payload);
                     let task = waiter.task;
                     io.woken.push(task);
@@ -682,7 +689,8 @@ impl<N: Node> World<N> {
     pub fn apply(&mut self, fault: Fault) -> Result<(), WorldError> {
         let now = self.now();
         let status = |w: &Self, n: NodeId| -> Result<NodeStatus, WorldError> {
-            let slot = w.nodes.get((n.0 as usize).wrapping_sub(1)).ok_or(WorldError::NoSuchServer(ServerId::Node(n)))?;
+            let slot =
+                w.nodes.get((n.0 as usize).wrapping_sub(1)).ok_or(WorldError::NoSuchServer(ServerId::Node(n)))?;
             Ok(slot.status)
         };
         for n in fault.nodes() {
@@ -691,8 +699,12 @@ impl<N: Node> World<N> {
         let refuse = |why: String| Err(WorldError::InvalidFault(why));
         match &fault {
             Fault::Drop(id) if !self.network.contains(*id) => return Err(WorldError::NoSuchSignal(*id)),
-            Fault::Crash(n) if status(self, *n)? == NodeStatus::Crashed => return refuse(format!("{n} has already crashed")),
-            Fault::Restart(n) if status(self, *n)? != NodeStatus::Crashed => return refuse(format!("{n} has not crashed")),
+            Fault::Crash(n) if status(self, *n)? == NodeStatus::Crashed => {
+                return refuse(format!("{n} has already crashed"));
+            }
+            Fault::Restart(n) if status(self, *n)? != NodeStatus::Crashed => {
+                return refuse(format!("{n} has not crashed"));
+            }
             Fault::Pause(n) if status(self, *n)? != NodeStatus::Up => return refuse(format!("{n} is not running")),
             Fault::Resume(n) if status(self, *n)? != NodeStatus::Paused => return refuse(format!("{n} is not paused")),
             _ => {}
@@ -738,6 +750,7 @@ impl<N: Node> World<N> {
         *slot.ctx.state.borrow_mut() = node;
         slot.status = NodeStatus::Up;
         slot.clock_debt = 0;
+        slot.needs_init = true;
         // A restarted process starts its timers from scratch.
         slot.ctx.core.local_time.set(1);
     }

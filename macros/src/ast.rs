@@ -46,6 +46,8 @@ pub enum Role {
     Endpoint { ty: Box<Type> },
     /// `#[timer(interval = N)]`.
     Timer { interval: u64 },
+    /// `#[init]`: runs in the node's first turn and in its first turn after each restart.
+    Init,
 }
 
 /// One handler method.
@@ -238,6 +240,8 @@ pub fn parse_node(mut item: ItemImpl, errors: &mut Errors) -> NodeImpl {
                 "endpoint"
             } else if is_attr(&attr, "timer") {
                 "timer"
+            } else if is_attr(&attr, "init") {
+                "init"
             } else {
                 kept.push(attr);
                 continue;
@@ -245,6 +249,8 @@ pub fn parse_node(mut item: ItemImpl, errors: &mut Errors) -> NodeImpl {
             if let Some(first) = first_kind {
                 let msg = if first == kind {
                     format!("`#[{kind}]` is given twice on one method: a method handles one thing")
+                } else if first == "init" || kind == "init" {
+                    "an `#[init]` method only initializes: move the other attribute to a method of its own".to_owned()
                 } else {
                     "a method is an endpoint or a timer, not both: move one of them to a method of its own".to_owned()
                 };
@@ -260,6 +266,12 @@ pub fn parse_node(mut item: ItemImpl, errors: &mut Errors) -> NodeImpl {
                         errors.push(e);
                         incomplete = true;
                     }
+                }
+            } else if kind == "init" {
+                if matches!(attr.meta, syn::Meta::Path(_)) {
+                    role = Some(Role::Init);
+                } else {
+                    errors.on(&attr, "`#[init]` takes no arguments: write just `#[init]`");
                 }
             } else if let Some(interval) = parse_timer(&attr, errors) {
                 role = Some(Role::Timer { interval });

@@ -39,6 +39,7 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut arms = Vec::new();
     let mut timer_specs = Vec::new();
     let mut timer_arms = Vec::new();
+    let mut init = None;
     for h in &node.handlers {
         match &h.role {
             Role::Endpoint { ty } => {
@@ -58,6 +59,14 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
                 timer_specs.push(quote!(#krate::TimerSpec { name: #method, interval: #interval }));
                 let call = handler_call(&krate, h, None, &quote!(()));
                 timer_arms.push(quote!(#index => #call,));
+            }
+            Role::Init => {
+                let call = handler_call(&krate, h, None, &quote!(()));
+                init = Some(quote! {
+                    fn __init(__ctx: &mut #krate::Ctx<Self>) -> ::core::option::Option<#krate::Handled> {
+                        ::core::option::Option::Some(#call)
+                    }
+                });
             }
         }
     }
@@ -86,6 +95,8 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
                     _ => ::core::unreachable!("this node has no timer {}", __index),
                 }
             }
+
+            #init
         }
     }
 }
@@ -98,7 +109,7 @@ fn message_checks(node: &NodeImpl) -> TokenStream {
         .iter()
         .filter_map(|h| match &h.role {
             Role::Endpoint { ty } => Some(quote!(::core::marker::PhantomData::<<#ty as #krate::Message>::Reply>)),
-            Role::Timer { .. } => None,
+            Role::Timer { .. } | Role::Init => None,
         })
         .collect();
     if checks.is_empty() || node.item.trait_.is_some() {

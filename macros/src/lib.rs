@@ -107,6 +107,22 @@ pub fn timer(_args: TokenStream, input: TokenStream) -> TokenStream {
     outside("timer", input)
 }
 
+/// Marks the method of a `#[node]` impl that initializes the node: it runs at the start of
+/// the node's first turn, and of its first turn after each restart (after a crash), before
+/// anything else. It is where a node reads back what it kept in its durable store.
+/// Same signatures as a timer.
+///
+/// ```ignore
+/// #[init]
+/// fn recover(&mut self, ctx: &mut Ctx<Self>) {
+///     self.term = ctx.durable(|d| d.get("term")).unwrap_or(0);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn init(_args: TokenStream, input: TokenStream) -> TokenStream {
+    outside("init", input)
+}
+
 /// Declares a message; `#[reply(T)]` names the type its endpoint answers with, and what a
 /// caller's `cx.call(...)` yields. Without `#[reply]` the reply is `()` (fire and forget).
 /// A message is also `Debug + Clone + 'static`.

@@ -174,20 +174,20 @@ fn check_endpoint(sig: &Signature, ty: &Type, errors: &mut Errors) {
     }
 }
 
-fn check_timer(sig: &Signature, errors: &mut Errors) {
+fn check_timer(sig: &Signature, what: &str, errors: &mut Errors) {
     let n = typed_params(sig).len();
     if sig.asyncness.is_some() {
-        if check_no_self(sig, "timer", errors) && n != 1 {
-            let msg = format!("an async timer takes 1 parameter, `cx: Cx<Self>`, not {n}");
+        if check_no_self(sig, what, errors) && n != 1 {
+            let msg = format!("an async {what} takes 1 parameter, `cx: Cx<Self>`, not {n}");
             if n == 0 { errors.at(params_span(sig), msg) } else { extra_params(sig, 1, msg, errors) }
         }
     } else {
         let usage = "`fn name(&mut self)` or `fn name(&mut self, ctx: &mut Ctx<Self>)`";
-        if check_mut_self(sig, "timer", usage, errors) && n > 1 {
+        if check_mut_self(sig, what, usage, errors) && n > 1 {
             extra_params(
                 sig,
                 1,
-                format!("a sync timer takes `&mut self` and optionally a context, not {n} more parameters: {usage}"),
+                format!("a sync {what} takes `&mut self` and optionally a context, not {n} more parameters: {usage}"),
                 errors,
             );
         }
@@ -210,6 +210,7 @@ pub fn check_impl(args: &proc_macro2::TokenStream, item: &ItemImpl, errors: &mut
 /// The rules between handlers: one endpoint per message type, and the two client endpoints.
 pub fn check_node(node: &NodeImpl, errors: &mut Errors) {
     let mut seen: BTreeMap<String, &Handler> = BTreeMap::new();
+    let mut inits: Option<&syn::Ident> = None;
     for h in &node.handlers {
         errors.item = h.index + 1;
         match &h.role {
@@ -228,7 +229,16 @@ pub fn check_node(node: &NodeImpl, errors: &mut Errors) {
                 }
                 check_endpoint(&h.sig, ty, errors);
             }
-            Role::Timer { .. } => check_timer(&h.sig, errors),
+            Role::Timer { .. } => check_timer(&h.sig, "timer", errors),
+            Role::Init => {
+                if let Some(first) = inits.replace(&h.sig.ident) {
+                    errors.on(
+                        &h.sig.ident,
+                        format!("the node already has an `#[init]` method, `{first}`: one method initializes a node"),
+                    );
+                }
+                check_timer(&h.sig, "init method", errors)
+            }
         }
     }
     errors.item = Errors::LAST;
