@@ -1,4 +1,4 @@
-//! Jepsen's EDN histories: read with [`parse`], write with [`write`].
+//! Jepsen's EDN histories: read with [`parse`](fn@parse), write with [`write`](fn@write).
 //!
 //! Accepted: one list or vector of event maps, or event maps one after another (typically
 //! one per line); `;` comments; commas as whitespace. Each event has `:process` (an integer;
@@ -109,11 +109,7 @@ fn is_delim(b: u8) -> bool {
 
 impl Reader<'_> {
     fn syntax(&self, expected: &str, found: String) -> EdnError {
-        EdnError::Syntax {
-            line: self.line,
-            expected: expected.to_string(),
-            found,
-        }
+        EdnError::Syntax { line: self.line, expected: expected.to_string(), found }
     }
 
     fn found_here(&self) -> String {
@@ -216,7 +212,9 @@ impl Reader<'_> {
                 self.pos += 1;
                 loop {
                     match self.bytes.get(self.pos) {
-                        None => return Err(self.syntax("'\"' to close the string", self.found_here())),
+                        None => {
+                            return Err(self.syntax("'\"' to close the string", self.found_here()));
+                        }
                         Some(b'"') => {
                             self.pos += 1;
                             break;
@@ -278,7 +276,9 @@ impl Reader<'_> {
                     _ => {
                         let first = tok.as_bytes()[0];
                         let numeric = first.is_ascii_digit()
-                            || ((first == b'-' || first == b'+') && tok.len() > 1 && tok.as_bytes()[1].is_ascii_digit());
+                            || ((first == b'-' || first == b'+')
+                                && tok.len() > 1
+                                && tok.as_bytes()[1].is_ascii_digit());
                         if numeric {
                             let digits = tok.trim_end_matches('N');
                             match digits.parse::<i128>() {
@@ -304,18 +304,11 @@ impl Reader<'_> {
 }
 
 fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
-    map.iter()
-        .find(|(k, _)| matches!(&k.value, Edn::Keyword(name) if name == key))
-        .map(|(_, v)| v)
+    map.iter().find(|(k, _)| matches!(&k.value, Edn::Keyword(name) if name == key)).map(|(_, v)| v)
 }
 
 fn field_err(line: usize, field: &'static str, expected: &'static str, found: Option<&Node>) -> EdnError {
-    EdnError::Field {
-        line,
-        field,
-        expected,
-        found: found.map_or("nothing".to_string(), |n| describe(&n.value)),
-    }
+    EdnError::Field { line, field, expected, found: found.map_or("nothing".to_string(), |n| describe(&n.value)) }
 }
 
 fn as_value(node: &Node, line: usize, field: &'static str) -> Result<Value, EdnError> {
@@ -375,8 +368,12 @@ fn event<'a>(node: &'a Node) -> Result<Option<Event<'a>>, EdnError> {
         other => return Err(field_err(line, ":process", "a non-negative integer", other)),
     };
     let kind = match get(map, "type") {
-        Some(Node { value: Edn::Keyword(k), .. }) if matches!(k.as_str(), "invoke" | "ok" | "fail" | "info") => k.as_str(),
-        other => return Err(field_err(line, ":type", "one of :invoke, :ok, :fail, :info", other)),
+        Some(Node { value: Edn::Keyword(k), .. }) if matches!(k.as_str(), "invoke" | "ok" | "fail" | "info") => {
+            k.as_str()
+        }
+        other => {
+            return Err(field_err(line, ":type", "one of :invoke, :ok, :fail, :info", other));
+        }
     };
     let f = match get(map, "f") {
         Some(Node { value: Edn::Keyword(k), .. }) if matches!(k.as_str(), "read" | "write" | "cas") => k.as_str(),
@@ -394,25 +391,12 @@ fn event<'a>(node: &'a Node) -> Result<Option<Event<'a>>, EdnError> {
             (k, Some(v))
         }
     };
-    Ok(Some(Event {
-        line,
-        process,
-        kind,
-        f,
-        key,
-        value,
-        time,
-    }))
+    Ok(Some(Event { line, process, kind, f, key, value, time }))
 }
 
 /// Reads a Jepsen EDN history.
 pub fn parse(text: &str) -> Result<History, EdnError> {
-    let mut reader = Reader {
-        bytes: text.as_bytes(),
-        pos: 0,
-        line: 1,
-        time_unit_comment: None,
-    };
+    let mut reader = Reader { bytes: text.as_bytes(), pos: 0, line: 1, time_unit_comment: None };
     let mut forms = Vec::new();
     loop {
         reader.skip_space();
@@ -434,11 +418,7 @@ pub fn parse(text: &str) -> Result<History, EdnError> {
         }
     }
     let timed = !events.is_empty() && events.iter().all(|e| e.time.is_some());
-    let time_unit = if timed {
-        reader.time_unit_comment.unwrap_or(TimeUnit::Nanoseconds)
-    } else {
-        TimeUnit::Events
-    };
+    let time_unit = if timed { reader.time_unit_comment.unwrap_or(TimeUnit::Nanoseconds) } else { TimeUnit::Events };
 
     let mut ops: Vec<Operation> = Vec::new();
     let mut pending: HashMap<u64, usize> = HashMap::new();
@@ -456,7 +436,9 @@ pub fn parse(text: &str) -> Result<History, EdnError> {
                         expected: as_value(&items[0], e.line, ":value")?,
                         new: as_value(&items[1], e.line, ":value")?,
                     },
-                    _ => return Err(field_err(e.line, ":value", "[expected new] for a :cas", e.value)),
+                    _ => {
+                        return Err(field_err(e.line, ":value", "[expected new] for a :cas", e.value));
+                    }
                 },
             };
             // A process that invokes again gave up on its previous operation.
@@ -517,15 +499,19 @@ fn edn_value(key: Option<Key>, inner: String) -> String {
 }
 
 /// Writes a history as Jepsen EDN: a vector with one event map per line, every event with
-/// `:time`, preceded by a `; time-unit:` comment that [`parse`] reads back.
+/// `:time`, preceded by a `; time-unit:` comment that [`parse`](fn@parse) reads back.
 #[must_use]
 pub fn write(history: &History) -> String {
-    // (time, completion before invocation, op index, is completion)
+    // (time, rank, op): at equal times completions (0) come before invocations (1), so a
+    // client can finish one operation and start the next in the same tick; an instantaneous
+    // operation completes (2) after its own invocation.
     let mut events: Vec<(u64, u8, usize)> = Vec::new();
     for (i, op) in history.ops.iter().enumerate() {
         events.push((op.invoke, 1, i));
         if let Some(c) = op.complete {
-            events.push((c.max(op.invoke), 0, i));
+            let c = c.max(op.invoke);
+            // An instantaneous operation completes after its own invocation.
+            events.push((c, if c == op.invoke { 2 } else { 0 }, i));
         }
     }
     events.sort_unstable();

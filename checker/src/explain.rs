@@ -1,5 +1,6 @@
 //! Shrinks a violation to a minimal set of operations and says in words what is wrong.
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::engine::{KeyResult, check_key};
@@ -40,6 +41,8 @@ pub(crate) fn explain(
 
 struct Minimizer<'a> {
     history: &'a History,
+    /// The operations of the key that can matter.
+    all: Vec<usize>,
     options: &'a Options,
     budget: Budget,
     checks: usize,
@@ -47,29 +50,44 @@ struct Minimizer<'a> {
 
 impl Minimizer<'_> {
     fn out_of_budget(&self) -> bool {
-        self.checks >= MAX_CHECKS || self.budget.deadline.is_some_and(|d| Instant::now() > d)
+        self.checks >= MAX_CHECKS
+            || self.budget.spent.load(Ordering::Relaxed) > self.options.max_explain_steps
+            || self.budget.deadline.is_some_and(|d| Instant::now() > d)
     }
 
+    /// Whether `set` cannot be ordered even when every other operation of the key is
+    /// relaxed: other writes and compare-and-sets may take effect any number of times after
+    /// their invocation, or never; other reads are forgotten. Adding operations to `set`
+    /// only adds constraints, so this is monotone, and a minimal `set` is a self-contained
+    /// reason that nothing else in the history can explain away.
     fn violates(&mut self, set: &[usize]) -> bool {
         self.checks += 1;
+        let mut relaxed = vec![false; self.history.ops.len()];
+        for &i in &self.all {
+            relaxed[i] = true;
+        }
+        for &i in set {
+            relaxed[i] = false;
+        }
         matches!(
-            check_key(self.history, set, self.options, &self.budget),
+            check_key(self.history, &self.all, self.options, &self.budget, Some(&relaxed)),
             KeyResult::Violation(_)
         )
     }
 }
 
-/// A subset of `all` that is still a violation, as small as the budget allows: 1-minimal
-/// (no single operation can be dropped) unless the budget ran out.
+/// A subset of `all` that is still a violation with every other operation relaxed (see
+/// [`Minimizer::violates`]), as small as the budget allows: 1-minimal unless it ran out.
 fn minimize(history: &History, all: &[usize], hint: &[usize], options: &Options, budget: &Budget) -> Vec<usize> {
     let mut m = Minimizer {
         history,
+        all: all.to_vec(),
         options,
-        budget: Budget {
-            max_steps: Some(options.max_steps.map_or(STEPS_PER_CHECK, |s| s.min(STEPS_PER_CHECK))),
-            deadline: budget.deadline,
-            max_memory_bytes: budget.max_memory_bytes,
-        },
+        budget: Budget::new(
+            Some(options.max_steps.map_or(STEPS_PER_CHECK, |s| s.min(STEPS_PER_CHECK))),
+            budget.deadline,
+            budget.max_memory_bytes,
+        ),
         checks: 0,
     };
     let by_invoke = |v: &mut Vec<usize>| v.sort_by_key(|&i| (history.ops[i].invoke, i));
@@ -77,36 +95,58 @@ fn minimize(history: &History, all: &[usize], hint: &[usize], options: &Options,
     by_invoke(&mut set);
     set.dedup();
     if set.len() >= all.len() || !m.violates(&set) {
+        // The earliest time T such that the operations that completed by T (plus unknown
+        // ones invoked by then) already violate, by bisection: monotone, since a later T
+        // only adds constraints.
+        let ops = &history.ops;
+        let cut = |t: u64| -> Vec<usize> {
+            all.iter()
+                .copied()
+                .filter(|&i| match ops[i].outcome {
+                    Outcome::Unknown => ops[i].invoke <= t,
+                    _ => ops[i].complete.is_some_and(|c| c <= t),
+                })
+                .collect()
+        };
+        let mut times: Vec<u64> = all.iter().filter_map(|&i| ops[i].complete).collect();
+        times.sort_unstable();
+        times.dedup();
+        let (mut lo, mut hi) = (0usize, times.len());
         set = all.to_vec();
-        by_invoke(&mut set);
-        // The shortest violating prefix by invocation time, by bisection (prefixes are not
-        // monotone, but the invariant "hi violates" holds throughout).
-        let (mut lo, mut hi) = (1usize, set.len());
         while lo < hi && !m.out_of_budget() {
             let mid = lo + (hi - lo) / 2;
-            if m.violates(&set[..mid]) {
+            let candidate = cut(times[mid]);
+            if m.violates(&candidate) {
                 hi = mid;
+                set = candidate;
             } else {
                 lo = mid + 1;
             }
         }
-        set.truncate(hi);
+        // Operations invoked after the cut cannot matter: relaxed, they could only take
+        // effect once everything in the set is placed.
+        if let Some(&t) = times.get(hi) {
+            m.all.retain(|&i| ops[i].invoke <= t);
+        }
+        by_invoke(&mut set);
     }
     // Delta debugging: drop chunks while the rest still violates, halving the chunk size.
+    // Later operations go first, so the explanation keeps the earliest cause.
     let mut chunk = set.len().div_ceil(2).max(1);
     loop {
-        let mut i = 0;
-        while i < set.len() && set.len() > 1 {
+        let mut end = set.len();
+        while end > 0 && set.len() > 1 {
             if m.out_of_budget() {
                 set.sort_unstable();
                 return set;
             }
-            let end = (i + chunk).min(set.len());
-            let rest: Vec<usize> = set[..i].iter().chain(&set[end..]).copied().collect();
+            let start = end.saturating_sub(chunk);
+            let rest: Vec<usize> = set[..start].iter().chain(&set[end..]).copied().collect();
             if !rest.is_empty() && m.violates(&rest) {
                 set = rest;
+                end = start.min(set.len());
             } else {
-                i = end;
+                end = start;
             }
         }
         if chunk == 1 {
@@ -153,22 +193,39 @@ fn sentence(history: &History, set: &[usize], unit: TimeUnit) -> String {
 
     for r in &reads {
         let v = r.read_value().flatten();
-        let writers_of_v: Vec<&Operation> =
-            ops.iter().copied().filter(|o| v.is_some() && writes(o) == v).collect();
+        let writers_of_v: Vec<&Operation> = ops.iter().copied().filter(|o| v.is_some() && writes(o) == v).collect();
         // A read of a value that was never written (or whose writes all failed).
         if let Some(v) = v
             && writers_of_v.is_empty()
         {
             let key = r.key;
             let failed = history.ops.iter().any(|o| {
-                o.key == key && matches!(o.outcome, Outcome::Failed) && matches!(o.kind, OpKind::Write(x) | OpKind::Cas { new: x, .. } if x == v)
+                o.key == key
+                    && matches!(o.outcome, Outcome::Failed)
+                    && matches!(o.kind, OpKind::Write(x) | OpKind::Cas { new: x, .. } if x == v)
             });
-            let why = if failed {
+            // Writes of v elsewhere in the history, all of which start too late.
+            let later: Vec<&Operation> =
+                history.ops.iter().filter(|o| o.key == key && writes(o) == Some(v) && ends_before(r, o)).collect();
+            let all_later = history
+                .ops
+                .iter()
+                .filter(|o| o.key == key && writes(o) == Some(v))
+                .all(|o| ends_before(r, o) || o.invoke > r.complete.unwrap_or(u64::MAX));
+            let why = if !all_later {
+                String::new()
+            } else if let [w] = later[..] {
+                format!("{} only started at {}", write_words(w), unit.point(w.invoke))
+            } else if let Some(first) = later.iter().min_by_key(|o| o.invoke) {
+                format!("every write of {v} started after that, the first at {}", unit.point(first.invoke))
+            } else if failed {
                 format!("every operation that would have written {v} failed, so none took effect")
             } else {
                 format!("no operation ever wrote {v}")
             };
-            return format!("client {} read {v} at {}, but {why}.", r.client, span(r, unit));
+            if !why.is_empty() {
+                return format!("client {} read {v} at {}, but {why}.", r.client, span(r, unit));
+            }
         }
         // A read that finishes before the only write of its value starts.
         if let [w] = writers_of_v[..]
@@ -186,14 +243,46 @@ fn sentence(history: &History, set: &[usize], unit: TimeUnit) -> String {
         // A stale read: another value was written after every write of this one, and
         // finished before the read began.
         for o in &ops {
-            let Some(u) = writes(o) else { continue };
-            if Some(u) == v || !ends_before(o, r) {
+            // `o` shows the register held u: it wrote u, or read it.
+            let (u, o_reads) = match (writes(o), o.read_value()) {
+                (Some(u), _) => (Some(u), false),
+                (None, Some(u)) => (u, true),
+                _ => continue,
+            };
+            if u == v || !ends_before(o, r) {
                 continue;
             }
             if !writers_of_v.iter().all(|w| ends_before(w, o)) {
                 continue;
             }
+            // Only say "no write can come after it" when no write of v elsewhere in the
+            // history could fall between `o` and the read.
+            let r_end = r.complete.unwrap_or(u64::MAX);
+            let escape = v.is_some_and(|v| {
+                history
+                    .ops
+                    .iter()
+                    .any(|w| w.key == r.key && writes(w) == Some(v) && !ends_before(w, o) && w.invoke <= r_end)
+            });
+            if escape {
+                continue;
+            }
             let done = unit.point(o.complete.unwrap_or(o.invoke));
+            if o_reads {
+                let before = match v {
+                    Some(v) => format!("every write of {v} had finished before that, so {v} could not come back"),
+                    None => "so the register was no longer empty".to_string(),
+                };
+                return format!(
+                    "client {} read {} at {}, but client {} had already read {} at {}; {before}.",
+                    r.client,
+                    value_words(v),
+                    span(r, unit),
+                    o.client,
+                    value_words(u),
+                    span(o, unit),
+                );
+            }
             return match v {
                 Some(v) => format!(
                     "client {} read {v} at {}, but {} finished at {done} and no write of {v} can come after it.",
@@ -210,10 +299,36 @@ fn sentence(history: &History, set: &[usize], unit: TimeUnit) -> String {
             };
         }
     }
+    // A read of a value that a compare-and-set had already replaced, when only one
+    // operation ever writes that value.
+    for r in &reads {
+        let Some(v) = r.read_value().flatten() else { continue };
+        let writers: Vec<&Operation> = history.ops.iter().filter(|o| o.key == r.key && writes(o) == Some(v)).collect();
+        if writers.len() != 1 {
+            continue;
+        }
+        for o in &ops {
+            if let (OpKind::Cas { expected, new }, Outcome::Ok { .. }) = (o.kind, o.outcome)
+                && expected == v
+                && new != v
+                && ends_before(o, r)
+            {
+                return format!(
+                    "client {} read {v} at {}, but the compare-and-set of {v} to {new} by client {} had already \
+                     replaced it by {}, and {v} is written only once ({}).",
+                    r.client,
+                    span(r, unit),
+                    o.client,
+                    unit.point(o.complete.unwrap_or(o.invoke)),
+                    write_words(writers[0])
+                );
+            }
+        }
+    }
     // A compare-and-set whose expected value was never written.
     for o in &ops {
         if let (OpKind::Cas { expected, .. }, Outcome::Ok { .. }) = (o.kind, o.outcome)
-            && !ops.iter().any(|w| writes(w) == Some(expected))
+            && !history.ops.iter().any(|w| w.key == o.key && writes(w) == Some(expected))
         {
             return format!(
                 "client {} swapped {expected} at {}, but no operation ever wrote {expected}.",

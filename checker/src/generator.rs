@@ -169,57 +169,107 @@ pub fn generate(config: &GenConfig) -> History {
     match config.anomaly {
         Some(Anomaly::StaleRead) => inject_stale_read(&mut ops),
         Some(Anomaly::NeverWrittenRead) => {
-            if let Some(r) = ops.iter().rposition(|o| o.kind == OpKind::Read && matches!(o.outcome, Outcome::Ok { .. })) {
+            if let Some(r) = ops.iter().rposition(|o| o.kind == OpKind::Read && matches!(o.outcome, Outcome::Ok { .. }))
+            {
                 ops[r].outcome = Outcome::Ok { read: Some(u64::MAX) };
             }
         }
         None => {}
     }
-    History {
-        ops,
-        time_unit: TimeUnit::Ticks,
-    }
+    History { ops, time_unit: TimeUnit::Ticks }
 }
 
 /// Makes a late read return a value that was certainly overwritten before it began: a value
-/// written once, by a write that finished before another completed write began, which
-/// itself finished before the read began.
+/// whose every write finished before another completed write began (which itself finished
+/// before the read began), or began only after the read ended.
 fn inject_stale_read(ops: &mut [Operation]) {
     let written = |o: &Operation| match (o.kind, o.outcome) {
         (_, Outcome::Failed) => None,
-        (OpKind::Write(v), _) | (OpKind::Cas { new: v, .. }, _) => Some((o.key, v)),
+        (OpKind::Write(v), _) | (OpKind::Cas { new: v, .. }, _) => Some(v),
         _ => None,
     };
-    let mut count = std::collections::HashMap::new();
-    for o in ops.iter() {
-        if let Some(kv) = written(o) {
-            *count.entry(kv).or_insert(0u32) += 1;
-        }
-    }
     let start = ops.len() * 2 / 3;
-    for r in (start..ops.len()).chain(0..start) {
+    for r in (start..ops.len()).chain(0..start).take(200) {
         if ops[r].kind != OpKind::Read || !matches!(ops[r].outcome, Outcome::Ok { .. }) {
             continue;
         }
-        let key = ops[r].key;
+        let (key, r_invoke, r_end) = (ops[r].key, ops[r].invoke, ops[r].complete.unwrap_or(u64::MAX));
         let completed = |o: &Operation| matches!(o.outcome, Outcome::Ok { .. }) && o.key == key;
         // The latest-finishing completed write that finished before the read began.
         let Some(new) = ops
             .iter()
-            .filter(|o| completed(o) && written(o).is_some() && o.complete.is_some_and(|c| c < ops[r].invoke))
+            .filter(|o| completed(o) && written(o).is_some() && o.complete.is_some_and(|c| c < r_invoke))
             .max_by_key(|o| o.complete)
+            .copied()
         else {
             continue;
         };
-        let stale = ops.iter().filter(|o| {
-            completed(o)
-                && o.complete.is_some_and(|c| c < new.invoke)
-                && written(o).is_some_and(|kv| count.get(&kv) == Some(&1) && Some(kv.1) != written(new).map(|x| x.1))
+        let mut candidates: Vec<&Operation> = ops
+            .iter()
+            .filter(|o| completed(o) && o.complete.is_some_and(|c| c < new.invoke) && written(o) != written(&new))
+            .collect();
+        candidates.sort_by_key(|o| std::cmp::Reverse(o.complete));
+        let value = candidates.iter().take(20).filter_map(|o| written(o)).find(|&v| {
+            ops.iter().filter(|w| w.key == key && written(w) == Some(v)).all(|w| {
+                let before_new = completed(w) && w.complete.is_some_and(|c| c < new.invoke);
+                before_new || w.invoke > r_end
+            })
         });
-        let value = stale.max_by_key(|o| o.complete).and_then(|o| written(o)).map(|kv| kv.1);
         if let Some(v) = value {
             ops[r].outcome = Outcome::Ok { read: Some(v) };
             return;
         }
     }
+}
+
+/// The benchmark grid (see `docs/CHECKER.md`): a name and the settings of each history.
+///
+/// Unique values unless the name says `reuse`; `stale` ones hold one stale read and are not
+/// linearizable; `cas` ones mix in compare-and-sets, which keeps them off the polynomial
+/// path.
+#[must_use]
+pub fn grid() -> Vec<(&'static str, GenConfig)> {
+    let base = GenConfig::default();
+    let stale = Some(Anomaly::StaleRead);
+    vec![
+        ("16x1000", GenConfig { clients: 16, ops: 1_000, ..base.clone() }),
+        ("24x10000", GenConfig { clients: 24, ops: 10_000, ..base.clone() }),
+        ("4x100000", GenConfig { clients: 4, ops: 100_000, ..base.clone() }),
+        (
+            "5x1000-8timeouts-stale",
+            GenConfig { clients: 5, ops: 1_000, timed_out_writes: 8, anomaly: stale, ..base.clone() },
+        ),
+        (
+            "5x1000-16timeouts-stale",
+            GenConfig { clients: 5, ops: 1_000, timed_out_writes: 16, anomaly: stale, ..base.clone() },
+        ),
+        ("cas-16x1000", GenConfig { clients: 16, ops: 1_000, cas_fraction: 0.3, ..base.clone() }),
+        (
+            "cas-5x1000-16timeouts-stale",
+            GenConfig {
+                clients: 5,
+                ops: 1_000,
+                cas_fraction: 0.3,
+                timed_out_writes: 16,
+                anomaly: stale,
+                ..base.clone()
+            },
+        ),
+        (
+            "reuse-5x1000-16timeouts",
+            GenConfig { clients: 5, ops: 1_000, value_reuse: Some(10), timed_out_writes: 16, ..base.clone() },
+        ),
+        (
+            "reuse-5x1000-16timeouts-stale",
+            GenConfig {
+                clients: 5,
+                ops: 1_000,
+                value_reuse: Some(10),
+                timed_out_writes: 16,
+                anomaly: stale,
+                ..base.clone()
+            },
+        ),
+        ("keys8-16x10000", GenConfig { clients: 16, ops: 10_000, keys: 8, cas_fraction: 0.2, ..base }),
+    ]
 }

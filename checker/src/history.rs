@@ -214,10 +214,7 @@ impl History {
     /// A history of `ops` measured in ticks.
     #[must_use]
     pub fn from_ops(ops: Vec<Operation>) -> Self {
-        History {
-            ops,
-            time_unit: TimeUnit::Ticks,
-        }
+        History { ops, time_unit: TimeUnit::Ticks }
     }
 
     /// Appends an operation and returns its index.

@@ -90,12 +90,7 @@ fn operation(obj: &Map<String, Json>, line: usize) -> Result<Operation, JsonlErr
     let outcome_name = obj.get("outcome").and_then(Json::as_str);
     let f = obj.get("f").and_then(Json::as_str);
     let value = obj.get("value");
-    let bad_value = |expected| JsonlError::Field {
-        line,
-        field: "value",
-        expected,
-        found: found(value),
-    };
+    let bad_value = |expected| JsonlError::Field { line, field: "value", expected, found: found(value) };
     let kind = match f {
         Some("read") => OpKind::Read,
         Some("write") => OpKind::Write(value.and_then(Json::as_u64).ok_or_else(|| bad_value("the value written"))?),
@@ -119,7 +114,9 @@ fn operation(obj: &Map<String, Json>, line: usize) -> Result<Operation, JsonlErr
         Some("ok") => Outcome::Ok {
             read: match (kind, value) {
                 (OpKind::Read, None | Some(Json::Null)) => None,
-                (OpKind::Read, Some(v)) => Some(v.as_u64().ok_or_else(|| bad_value("the value read: an integer or null"))?),
+                (OpKind::Read, Some(v)) => {
+                    Some(v.as_u64().ok_or_else(|| bad_value("the value read: an integer or null"))?)
+                }
                 _ => None,
             },
         },
@@ -152,14 +149,7 @@ fn operation(obj: &Map<String, Json>, line: usize) -> Result<Operation, JsonlErr
             found: c.to_string(),
         });
     }
-    Ok(Operation {
-        client,
-        key,
-        kind,
-        invoke,
-        complete,
-        outcome,
-    })
+    Ok(Operation { client, key, kind, invoke, complete, outcome })
 }
 
 /// Reads a JSON-lines history.
@@ -174,16 +164,10 @@ pub fn parse(text: &str) -> Result<History, JsonlError> {
         let obj = match serde_json::from_str::<Json>(raw) {
             Ok(Json::Object(obj)) => obj,
             Ok(other) => {
-                return Err(JsonlError::Syntax {
-                    line,
-                    message: format!("found {}", found(Some(&other))),
-                });
+                return Err(JsonlError::Syntax { line, message: format!("found {}", found(Some(&other))) });
             }
             Err(e) => {
-                return Err(JsonlError::Syntax {
-                    line,
-                    message: format!("but it does not parse: {e}"),
-                });
+                return Err(JsonlError::Syntax { line, message: format!("but it does not parse: {e}") });
             }
         };
         let was_first = std::mem::replace(&mut first, false);

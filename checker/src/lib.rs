@@ -36,6 +36,8 @@
 //!
 //! The algorithms are described in `docs/CHECKER.md`.
 
+#![deny(missing_docs)]
+
 mod engine;
 mod explain;
 mod history;
@@ -67,12 +69,7 @@ pub fn check(history: &History, options: &Options) -> Verdict {
 /// value the register holds at its place, it contains every completed operation (failed
 /// ones excepted, and also reads, which it may leave out only if they did not complete), and
 /// no failed one. Returns the first problem found, in words.
-pub fn validate_order(
-    history: &History,
-    key: Option<Key>,
-    order: &[usize],
-    options: &Options,
-) -> Result<(), String> {
+pub fn validate_order(history: &History, key: Option<Key>, order: &[usize], options: &Options) -> Result<(), String> {
     let mut seen = vec![false; history.ops.len()];
     for &i in order {
         let op = history.ops.get(i).ok_or(format!("index {i} is out of range"))?;
@@ -107,9 +104,7 @@ pub fn validate_order(
     for pos in (0..order.len()).rev() {
         let i = order[pos];
         if min_ret_after < history.ops[i].invoke {
-            return Err(format!(
-                "operation {i} is placed after an operation that completed before it was invoked"
-            ));
+            return Err(format!("operation {i} is placed after an operation that completed before it was invoked"));
         }
         min_ret_after = min_ret_after.min(ret(i));
     }
@@ -131,9 +126,7 @@ pub fn validate_order(
             }
             (OpKind::Cas { expected, new }, _) => {
                 if state != Some(expected) {
-                    return Err(format!(
-                        "compare-and-set {i} expects {expected} but the register holds {state:?}"
-                    ));
+                    return Err(format!("compare-and-set {i} expects {expected} but the register holds {state:?}"));
                 }
                 state = Some(new);
             }

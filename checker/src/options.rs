@@ -22,6 +22,10 @@ pub struct Options {
     pub max_memory_bytes: usize,
     /// Shrink a violation to a minimal set of operations before explaining it.
     pub minimize: bool,
+    /// Search steps that shrinking a violation may take in total; past them the
+    /// explanation keeps the smallest set found so far (still a violation, maybe not
+    /// minimal). The verdict itself does not depend on this.
+    pub max_explain_steps: u64,
     /// Overrides the history's time unit in explanations.
     pub time_unit: Option<TimeUnit>,
     /// Check keys of a multi-key history in parallel (rayon).
@@ -36,6 +40,7 @@ impl Default for Options {
             max_time: Some(Duration::from_secs(60)),
             max_memory_bytes: 512 * 1024 * 1024,
             minimize: true,
+            max_explain_steps: 20_000_000,
             time_unit: None,
             parallel: true,
         }
@@ -75,6 +80,12 @@ impl Options {
     /// Sets [`Options::minimize`].
     pub fn minimize(mut self, on: bool) -> Self {
         self.minimize = on;
+        self
+    }
+
+    /// Sets [`Options::max_explain_steps`].
+    pub fn max_explain_steps(mut self, steps: u64) -> Self {
+        self.max_explain_steps = steps;
         self
     }
 

@@ -49,6 +49,9 @@ pub(crate) struct Op {
     pub(crate) ret: u64,
     /// Must take effect (it completed); otherwise it may or may not.
     pub(crate) required: bool,
+    /// May take effect any number of times (see `engine::check_key`); only for optional
+    /// operations that never returned.
+    pub(crate) repeat: bool,
     pub(crate) act: Act,
 }
 
@@ -61,7 +64,10 @@ pub(crate) enum Prepared {
 }
 
 /// Prepares the operations `indices` of `history` (all on one register).
-pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options) -> Prepared {
+///
+/// Operations with `relaxed[index]` set are weakened: reads are dropped, writes and
+/// compare-and-sets may or may not take effect (within their own interval).
+pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options, relaxed: Option<&[bool]>) -> Prepared {
     let mut values: HashMap<u64, State> = HashMap::new();
     let mut intern = |v: u64| -> State {
         let next = values.len() as State + 1;
@@ -82,18 +88,18 @@ pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options) -
             (Outcome::Unknown, _) | (_, None) => u64::MAX,
             (_, Some(c)) => c.max(op.invoke).saturating_add(1),
         };
+        let relax = relaxed.is_some_and(|r| r.get(index).copied().unwrap_or(false));
+        if relax && (op.kind == OpKind::Read || op.outcome == Outcome::Failed) {
+            continue;
+        }
         let (act, required) = match (op.kind, op.outcome) {
             (OpKind::Read, Outcome::Ok { read }) => (Act::Read(intern_opt(read, &mut intern)), true),
             (OpKind::Read, _) => continue,
             (OpKind::Write(v), Outcome::Ok { .. }) => (Act::Write(intern(v)), true),
             (OpKind::Write(v), Outcome::Unknown) => (Act::Write(intern(v)), false),
             (OpKind::Write(_), Outcome::Failed) => continue,
-            (OpKind::Cas { expected, new }, Outcome::Ok { .. }) => {
-                (Act::Cas(intern(expected), intern(new)), true)
-            }
-            (OpKind::Cas { expected, new }, Outcome::Unknown) => {
-                (Act::Cas(intern(expected), intern(new)), false)
-            }
+            (OpKind::Cas { expected, new }, Outcome::Ok { .. }) => (Act::Cas(intern(expected), intern(new)), true),
+            (OpKind::Cas { expected, new }, Outcome::Unknown) => (Act::Cas(intern(expected), intern(new)), false),
             (OpKind::Cas { expected, .. }, Outcome::Failed) => {
                 if options.strict_failed_cas {
                     (Act::NotEq(intern(expected)), true)
@@ -102,13 +108,7 @@ pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options) -
                 }
             }
         };
-        ops.push(Op {
-            index,
-            call,
-            ret,
-            required,
-            act,
-        });
+        ops.push(Op { index, call, ret, required: required && !relax, repeat: false, act });
     }
     let n_states = values.len() + 1;
 
@@ -179,4 +179,55 @@ pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options) -
 
     ops.sort_by_key(|op| (op.call, op.ret, op.index));
     Prepared::Ops(ops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Operation;
+
+    fn prepared(ops: Vec<Operation>) -> Prepared {
+        let h = History::from_ops(ops);
+        let indices: Vec<usize> = (0..h.ops.len()).collect();
+        prepare(&h, &indices, &Options::default(), None)
+    }
+
+    #[test]
+    fn failed_ops_unknown_reads_and_unobserved_unknown_writes_are_dropped() {
+        let Prepared::Ops(ops) = prepared(vec![
+            Operation::write(1, 0, 5, 1),
+            Operation::write(2, 1, 6, 2).failed(),
+            Operation::read(3, 2, 7, Some(1)).unknown(),
+            Operation::write(4, 3, 0, 3).unknown(),
+            Operation::write(5, 3, 0, 4).unknown(),
+            Operation::read(6, 10, 12, Some(4)),
+        ]) else {
+            panic!("no violation here")
+        };
+        let kept: Vec<usize> = ops.iter().map(|o| o.index).collect();
+        assert_eq!(kept, vec![0, 4, 5]);
+        assert!(!ops[1].required && ops[1].ret == u64::MAX);
+    }
+
+    #[test]
+    fn unknown_cas_chains_are_dropped_from_the_end() {
+        // write 1; unknown cas 1->2; unknown cas 2->3; nobody reads 2 or 3.
+        let Prepared::Ops(ops) = prepared(vec![
+            Operation::write(1, 0, 5, 1),
+            Operation::cas(2, 6, 0, 1, 2).unknown(),
+            Operation::cas(3, 7, 0, 2, 3).unknown(),
+            Operation::read(4, 10, 12, Some(1)),
+        ]) else {
+            panic!("no violation here")
+        };
+        assert_eq!(ops.len(), 2);
+    }
+
+    #[test]
+    fn reading_a_value_nobody_wrote_fails_before_any_search() {
+        match prepared(vec![Operation::write(1, 0, 5, 1), Operation::read(2, 6, 7, Some(9))]) {
+            Prepared::Violation(v) => assert_eq!(v, vec![1]),
+            Prepared::Ops(_) => panic!("should fail at once"),
+        }
+    }
 }

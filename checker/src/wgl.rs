@@ -13,14 +13,35 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::prepare::{EMPTY, Op, State};
+use crate::prepare::{Act, EMPTY, Op, State};
 
 /// Limits on one search.
 pub(crate) struct Budget {
     pub(crate) max_steps: Option<u64>,
     pub(crate) deadline: Option<std::time::Instant>,
     pub(crate) max_memory_bytes: usize,
+    /// Steps taken by all searches run under this budget so far.
+    pub(crate) spent: AtomicU64,
+}
+
+impl Budget {
+    pub(crate) fn new(max_steps: Option<u64>, deadline: Option<std::time::Instant>, max_memory_bytes: usize) -> Self {
+        Budget { max_steps, deadline, max_memory_bytes, spent: AtomicU64::new(0) }
+    }
+}
+
+/// Counts one search's steps and adds them to the budget's total when the search ends.
+struct Steps<'a> {
+    n: u64,
+    spent: &'a AtomicU64,
+}
+
+impl Drop for Steps<'_> {
+    fn drop(&mut self) {
+        self.spent.fetch_add(self.n, Ordering::Relaxed);
+    }
 }
 
 /// What the search found. Orders are positions in the `ops` slice it was given.
@@ -84,11 +105,7 @@ struct Memo {
 
 impl Memo {
     fn new() -> Self {
-        Memo {
-            heads: HashMap::default(),
-            entries: Vec::new(),
-            arena: Vec::new(),
-        }
+        Memo { heads: HashMap::default(), entries: Vec::new(), arena: Vec::new() }
     }
 
     fn bytes(&self) -> usize {
@@ -114,13 +131,7 @@ impl Memo {
         }
         let offset = self.arena.len() as u32;
         self.arena.extend_from_slice(words);
-        self.entries.push(MemoEntry {
-            state,
-            start_word,
-            offset,
-            len: words.len() as u32,
-            next: head,
-        });
+        self.entries.push(MemoEntry { state, start_word, offset, len: words.len() as u32, next: head });
         self.heads.insert(hash, (self.entries.len() - 1) as u32);
         true
     }
@@ -131,18 +142,13 @@ struct Placed {
     bits: Vec<u64>,
     /// Lowest position not placed.
     low: usize,
-    /// Count of placed positions at or above each position is not needed; we keep the
-    /// highest placed position per stack depth instead (see `search`).
+    /// Number of positions (the highest placed one is tracked by the search, per frame).
     len: usize,
 }
 
 impl Placed {
     fn new(len: usize) -> Self {
-        Placed {
-            bits: vec![0; len.div_ceil(64).max(1)],
-            low: 0,
-            len,
-        }
+        Placed { bits: vec![0; len.div_ceil(64).max(1)], low: 0, len }
     }
     fn set(&mut self, p: usize) {
         self.bits[p / 64] |= 1 << (p % 64);
@@ -166,7 +172,90 @@ impl Placed {
     }
 }
 
+/// One entry of the search stack: an operation placed in the order.
+#[derive(Clone, Copy)]
+struct Frame {
+    /// Its call entry.
+    call: u32,
+    /// The register state before it.
+    state: State,
+    /// `high` before it.
+    high: usize,
+    /// Placed without trying alternatives (see `search`): backtracking passes through it.
+    forced: bool,
+    /// An optional operation resolved as "did not take effect".
+    skipped: bool,
+}
+
+/// The search's mutable state.
+struct Searcher<'a> {
+    ops: &'a [Op],
+    entries: Vec<Entry>,
+    /// Each operation's call entry.
+    call_of: Vec<u32>,
+    zobrist: Vec<u64>,
+    placed: Placed,
+    memo: Memo,
+    hash: u64,
+    state: State,
+    required_left: usize,
+    /// Highest placed position + 1.
+    high: usize,
+    stack: Vec<Frame>,
+    /// The longest order seen, for an "unknown" verdict, and how much of it is still the
+    /// bottom of `stack`.
+    longest: Vec<usize>,
+    common: usize,
+}
+
+fn state_hash(s: State) -> u64 {
+    mix64(u64::from(s) ^ 0xC0FF_EE00_0000_0000)
+}
+
+impl Searcher<'_> {
+    fn order(&self) -> Vec<usize> {
+        self.stack.iter().filter(|f| !f.skipped).map(|f| self.entries[f.call as usize].op as usize).collect()
+    }
+
+    fn unknown(&self, reason: String) -> Search {
+        let longest = if self.stack.len() > self.longest.len() {
+            self.order()
+        } else {
+            self.longest.iter().copied().filter(|&p| p != usize::MAX).collect()
+        };
+        Search::Unknown { reason, longest }
+    }
+
+    /// Undoes the last placement that was a real choice. Returns the cursor to continue
+    /// from, or `None` when nothing is left to undo (no order exists).
+    fn backtrack(&mut self) -> Option<u32> {
+        loop {
+            let frame = self.stack.pop()?;
+            self.common = self.common.min(self.stack.len());
+            let p = self.entries[frame.call as usize].op as usize;
+            self.state = frame.state;
+            if !self.ops[p].repeat {
+                self.placed.clear(p);
+                self.hash ^= self.zobrist[p];
+                self.high = frame.high;
+                if self.ops[p].required {
+                    self.required_left += 1;
+                }
+                unlift(&mut self.entries, frame.call);
+            }
+            if !frame.forced {
+                return Some(self.entries[frame.call as usize].next);
+            }
+        }
+    }
+}
+
 /// Searches for an order of `ops` (sorted by call time) starting from the empty register.
+///
+/// A read (or strict failed compare-and-set) that can be placed now is placed without
+/// trying alternatives: moving it earlier in any valid order keeps the order valid, since
+/// it changes nothing and everything it must follow is already placed. So if the search
+/// fails after it, it fails here too.
 pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
     let n = ops.len();
     let required_total = ops.iter().filter(|o| o.required).count();
@@ -178,20 +267,15 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
     let mut events: Vec<(u64, u8, u32)> = Vec::with_capacity(2 * n);
     for (i, op) in ops.iter().enumerate() {
         events.push((op.call, 0, i as u32));
-        if op.required {
+        // Optional operations that never returned stay callable forever.
+        if op.required || op.ret != u64::MAX {
             events.push((op.ret, 1, i as u32));
         }
     }
     events.sort_unstable();
     // Entry 0 is the head sentinel.
     let mut entries: Vec<Entry> = Vec::with_capacity(events.len() + 1);
-    entries.push(Entry {
-        op: NONE,
-        ret: NONE,
-        is_call: false,
-        prev: NONE,
-        next: NONE,
-    });
+    entries.push(Entry { op: NONE, ret: NONE, is_call: false, prev: NONE, next: NONE });
     let mut call_entry = vec![NONE; n];
     for &(_, kind, op) in &events {
         let id = entries.len() as u32;
@@ -202,145 +286,157 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         } else {
             entries[call_entry[op as usize] as usize].ret = id;
         }
-        entries.push(Entry {
-            op,
-            ret: NONE,
-            is_call: kind == 0,
-            prev,
-            next: NONE,
-        });
+        entries.push(Entry { op, ret: NONE, is_call: kind == 0, prev, next: NONE });
     }
 
-    let zobrist: Vec<u64> = (0..n as u64).map(|i| mix64(i ^ 0x5EED_0F_0DE5)).collect();
-    let state_hash = |s: State| mix64(u64::from(s) ^ 0xC0FF_EE00_0000_0000);
-
-    let mut placed = Placed::new(n);
-    let mut memo = Memo::new();
-    let mut hash: u64 = 0;
-    let mut state: State = EMPTY;
-    let mut required_left = required_total;
-    // (call entry, state before, highest placed position + 1 before)
-    let mut stack: Vec<(u32, State, usize)> = Vec::new();
-    let mut high: usize = 0;
-    let mut longest: Vec<usize> = Vec::new();
-    let mut common: usize = 0;
-    let mut steps: u64 = 0;
-
-    let mut cursor = entries[0].next;
+    let mut s = Searcher {
+        ops,
+        entries,
+        call_of: call_entry,
+        zobrist: (0..n as u64).map(|i| mix64(i ^ 0x5EED_0F0D_E500_0000)).collect(),
+        placed: Placed::new(n),
+        memo: Memo::new(),
+        hash: 0,
+        state: EMPTY,
+        required_left: required_total,
+        high: 0,
+        stack: Vec::new(),
+        longest: Vec::new(),
+        common: 0,
+    };
+    // Operations that may take effect any number of times are never placed; marking them
+    // placed from the start keeps the memo window from being pinned at the first of them.
+    for (p, op) in ops.iter().enumerate() {
+        if op.repeat {
+            s.placed.set(p);
+        }
+    }
+    {
+        let (start, words) = s.placed.window(s.high);
+        s.memo.insert(state_hash(s.state), s.state, start, words);
+    }
+    let mut steps = Steps { n: 0, spent: &budget.spent };
+    let mut cursor = s.entries[0].next;
     loop {
-        steps += 1;
-        if steps & 0xFFF == 0 {
+        steps.n += 1;
+        if steps.n & 0xFFF == 0 {
             if let Some(max) = budget.max_steps
-                && steps > max
+                && steps.n > max
             {
-                return unknown(format!("the step budget ({max} steps) ran out"), longest, &stack, ops, &entries, common);
+                return s.unknown(format!("the step budget ({max} steps) ran out"));
             }
             if let Some(deadline) = budget.deadline
                 && std::time::Instant::now() > deadline
             {
-                return unknown("the time budget ran out".to_string(), longest, &stack, ops, &entries, common);
+                return s.unknown("the time budget ran out".to_string());
             }
-            if memo.bytes() > budget.max_memory_bytes {
-                return unknown(
-                    format!("the memory budget ({} bytes) ran out", budget.max_memory_bytes),
-                    longest,
-                    &stack,
-                    ops,
-                    &entries,
-                    common,
-                );
+            if s.memo.bytes() > budget.max_memory_bytes {
+                return s.unknown(format!("the memory budget ({} bytes) ran out", budget.max_memory_bytes));
             }
         }
-        if cursor == NONE {
-            // Only optional calls were left and none could be placed: with every required
-            // operation placed we would have stopped already, so this is a dead end.
-            if !backtrack(&mut stack, &mut entries, &mut placed, &mut hash, &mut state, &mut required_left, &mut high, &mut cursor, ops, &zobrist, &mut common) {
-                return Search::Violation;
+        // At the end of the list only optional calls were left and none could be placed
+        // (with every required operation placed we would have stopped): a dead end, like
+        // a return.
+        if cursor == NONE
+            || (!s.entries[cursor as usize].is_call && ops[s.entries[cursor as usize].op as usize].required)
+        {
+            match s.backtrack() {
+                Some(c) => cursor = c,
+                None => return Search::Violation,
             }
             continue;
         }
-        let e = entries[cursor as usize];
-        if e.is_call {
-            let p = e.op as usize;
-            if let Some(next_state) = ops[p].act.apply(state) {
-                placed.set(p);
-                let new_hash = hash ^ zobrist[p];
-                let new_high = high.max(p + 1);
-                let (start, words) = placed.window(new_high);
-                if memo.insert(new_hash ^ state_hash(next_state), next_state, start, words) {
-                    stack.push((cursor, state, high));
-                    hash = new_hash;
-                    high = new_high;
-                    state = next_state;
-                    if ops[p].required {
-                        required_left -= 1;
-                    }
-                    lift(&mut entries, cursor);
-                    if stack.len() > longest.len() {
-                        longest.truncate(common);
-                        longest.extend(stack[common..].iter().map(|&(c, _, _)| entries[c as usize].op as usize));
-                        common = stack.len();
-                    }
-                    if required_left == 0 {
-                        return Search::Linearizable(
-                            stack.iter().map(|&(c, _, _)| entries[c as usize].op as usize).collect(),
-                        );
-                    }
-                    cursor = entries[0].next;
+        if !s.entries[cursor as usize].is_call {
+            // The return of an optional operation: every way of placing it before here
+            // was tried, so what is left is that it did not take effect. Resolve it as
+            // such (it counts as placed for the memo: its future is settled) and go on.
+            // Nothing else is left to try here, so backtracking passes through.
+            let ret = s.entries[cursor as usize];
+            let p = ret.op as usize;
+            let call = s.call_of[p];
+            s.placed.set(p);
+            let new_hash = s.hash ^ s.zobrist[p];
+            let new_high = s.high.max(p + 1);
+            let (start, words) = s.placed.window(new_high);
+            if !s.memo.insert(new_hash ^ state_hash(s.state), s.state, start, words) {
+                s.placed.clear(p);
+                match s.backtrack() {
+                    Some(c) => cursor = c,
+                    None => return Search::Violation,
+                }
+                continue;
+            }
+            s.stack.push(Frame { call, state: s.state, high: s.high, forced: true, skipped: true });
+            s.hash = new_hash;
+            s.high = new_high;
+            lift(&mut s.entries, call);
+            cursor = s.entries[0].next;
+            continue;
+        }
+        let e = s.entries[cursor as usize];
+        let p = e.op as usize;
+        let op = ops[p];
+        let Some(next_state) = op.act.apply(s.state) else {
+            cursor = e.next;
+            continue;
+        };
+        if op.repeat {
+            // A relaxed operation: it may fire again later, so it is not lifted and not
+            // recorded as placed; only the state changes.
+            if next_state != s.state {
+                let (start, words) = s.placed.window(s.high);
+                if s.memo.insert(s.hash ^ state_hash(next_state), next_state, start, words) {
+                    s.stack.push(Frame { call: cursor, state: s.state, high: s.high, forced: false, skipped: false });
+                    s.state = next_state;
+                    cursor = s.entries[0].next;
                     continue;
                 }
-                placed.clear(p);
             }
             cursor = e.next;
-        } else if !backtrack(&mut stack, &mut entries, &mut placed, &mut hash, &mut state, &mut required_left, &mut high, &mut cursor, ops, &zobrist, &mut common) {
-            return Search::Violation;
+            continue;
         }
+        let forced = op.required && matches!(op.act, Act::Read(_) | Act::NotEq(_));
+        s.placed.set(p);
+        let new_hash = s.hash ^ s.zobrist[p];
+        let new_high = s.high.max(p + 1);
+        let (start, words) = s.placed.window(new_high);
+        if !s.memo.insert(new_hash ^ state_hash(next_state), next_state, start, words) {
+            s.placed.clear(p);
+            if forced {
+                // Placing it leads somewhere already explored and failed, so this
+                // configuration fails too.
+                match s.backtrack() {
+                    Some(c) => cursor = c,
+                    None => return Search::Violation,
+                }
+            } else {
+                cursor = e.next;
+            }
+            continue;
+        }
+        s.stack.push(Frame { call: cursor, state: s.state, high: s.high, forced, skipped: false });
+        s.hash = new_hash;
+        s.high = new_high;
+        s.state = next_state;
+        if op.required {
+            s.required_left -= 1;
+        }
+        lift(&mut s.entries, cursor);
+        if s.stack.len() > s.longest.len() {
+            let common = s.common;
+            s.longest.truncate(common);
+            let tail: Vec<usize> = s.stack[common..]
+                .iter()
+                .map(|f| if f.skipped { usize::MAX } else { s.entries[f.call as usize].op as usize })
+                .collect();
+            s.longest.extend(tail);
+            s.common = s.stack.len();
+        }
+        if s.required_left == 0 {
+            return Search::Linearizable(s.order());
+        }
+        cursor = s.entries[0].next;
     }
-}
-
-fn unknown(
-    reason: String,
-    mut longest: Vec<usize>,
-    stack: &[(u32, State, usize)],
-    _ops: &[Op],
-    entries: &[Entry],
-    _common: usize,
-) -> Search {
-    if stack.len() > longest.len() {
-        longest = stack.iter().map(|&(c, _, _)| entries[c as usize].op as usize).collect();
-    }
-    Search::Unknown { reason, longest }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn backtrack(
-    stack: &mut Vec<(u32, State, usize)>,
-    entries: &mut [Entry],
-    placed: &mut Placed,
-    hash: &mut u64,
-    state: &mut State,
-    required_left: &mut usize,
-    high: &mut usize,
-    cursor: &mut u32,
-    ops: &[Op],
-    zobrist: &[u64],
-    common: &mut usize,
-) -> bool {
-    let Some((call, prev_state, prev_high)) = stack.pop() else {
-        return false;
-    };
-    *common = (*common).min(stack.len());
-    let p = entries[call as usize].op as usize;
-    placed.clear(p);
-    *hash ^= zobrist[p];
-    *state = prev_state;
-    *high = prev_high;
-    if ops[p].required {
-        *required_left += 1;
-    }
-    unlift(entries, call);
-    *cursor = entries[call as usize].next;
-    true
 }
 
 fn lift(entries: &mut [Entry], call: u32) {

@@ -65,14 +65,7 @@ pub(crate) fn check(ops: &[Op]) -> Zones {
         .max()
         .unwrap_or(0);
     let mut clusters: Vec<Cluster> = (0..=max_state)
-        .map(|_| Cluster {
-            writer: None,
-            members: Vec::new(),
-            a: u64::MAX,
-            a_op: None,
-            b: 0,
-            b_op: None,
-        })
+        .map(|_| Cluster { writer: None, members: Vec::new(), a: u64::MAX, a_op: None, b: 0, b_op: None })
         .collect();
     // The initial value has a virtual write at time 0, before everything.
     clusters[EMPTY as usize].a = 0;
@@ -97,9 +90,8 @@ pub(crate) fn check(ops: &[Op]) -> Zones {
         }
     }
     // Drop values nobody wrote or read (unwritten values were rejected earlier).
-    let live: Vec<usize> = (0..clusters.len())
-        .filter(|&v| v == EMPTY as usize || clusters[v].writer.is_some())
-        .collect();
+    let live: Vec<usize> =
+        (0..clusters.len()).filter(|&v| v == EMPTY as usize || clusters[v].writer.is_some()).collect();
 
     // A read that returns before its write is called.
     for &v in &live {
@@ -114,12 +106,19 @@ pub(crate) fn check(ops: &[Op]) -> Zones {
     }
 
     if let Some((c, d)) = find_two_cycle(&clusters, &live) {
+        // C must come first because x (earliest return of C) returned before some op of
+        // D was called; take the earliest such op of D, so the explanation stays local.
+        let earliest_after = |cl: &Cluster, t: u64| {
+            cl.writer.iter().chain(&cl.members).copied().filter(|&p| ops[p].call > t).min_by_key(|&p| (ops[p].call, p))
+        };
+        let (cc, dd) = (&clusters[c], &clusters[d]);
         let mut set = Vec::new();
-        for cl in [&clusters[c], &clusters[d]] {
+        for cl in [cc, dd] {
             set.extend(cl.writer);
             set.extend(cl.a_op);
-            set.extend(cl.b_op);
         }
+        set.extend(earliest_after(dd, cc.a));
+        set.extend(earliest_after(cc, dd.a));
         set.sort_unstable();
         set.dedup();
         return Zones::Violation(set);
@@ -130,9 +129,8 @@ pub(crate) fn check(ops: &[Op]) -> Zones {
     let mut by_b: BTreeSet<(u64, usize)> = live.iter().map(|&v| (clusters[v].b, v)).collect();
     let mut order = Vec::with_capacity(ops.len());
     while let Some(&(b_d, d)) = by_b.first() {
-        let min_a_excluding = |by_a: &BTreeSet<(u64, usize)>, x: usize| {
-            by_a.iter().find(|&&(_, v)| v != x).map(|&(a, v)| (a, v))
-        };
+        let min_a_excluding =
+            |by_a: &BTreeSet<(u64, usize)>, x: usize| by_a.iter().find(|&&(_, v)| v != x).map(|&(a, v)| (a, v));
         let pick = match min_a_excluding(&by_a, d) {
             Some((a_c, c)) if a_c < b_d => c,
             _ => d,
@@ -180,4 +178,48 @@ fn find_two_cycle(clusters: &[Cluster], live: &[usize]) -> Option<(usize, usize)
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(p: usize, call: u64, ret: u64, act: Act) -> Op {
+        Op { index: p, call, ret, required: true, repeat: false, act }
+    }
+
+    #[test]
+    fn sequential_writes_and_reads_are_ordered_by_cluster() {
+        let ops = [
+            op(0, 1, 2, Act::Write(1)),
+            op(1, 3, 4, Act::Read(1)),
+            op(2, 5, 6, Act::Write(2)),
+            op(3, 7, 8, Act::Read(2)),
+        ];
+        match check(&ops) {
+            Zones::Linearizable(order) => assert_eq!(order, vec![0, 1, 2, 3]),
+            Zones::Violation(v) => panic!("{v:?}"),
+        }
+    }
+
+    #[test]
+    fn a_two_cycle_names_both_clusters() {
+        // write 1, write 2 after it, then a read of 1: cluster 1 must both precede and
+        // follow cluster 2.
+        let ops = [op(0, 1, 2, Act::Write(1)), op(1, 3, 4, Act::Write(2)), op(2, 5, 6, Act::Read(1))];
+        match check(&ops) {
+            Zones::Violation(mut v) => {
+                v.sort_unstable();
+                assert_eq!(v, vec![0, 1, 2]);
+            }
+            Zones::Linearizable(o) => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn reused_values_and_cas_are_not_for_this_path() {
+        assert!(!applies(&[op(0, 1, 2, Act::Write(1)), op(1, 3, 4, Act::Write(1))]));
+        assert!(!applies(&[op(0, 1, 2, Act::Cas(0, 1))]));
+        assert!(applies(&[op(0, 1, 2, Act::Write(1)), op(1, 3, 4, Act::Read(1))]));
+    }
 }

@@ -20,7 +20,9 @@ fn stale_read_is_explained_in_ticks() {
         Operation::write(1, 20, 31, 5),
         Operation::read(2, 40, 44, Some(3)),
     ]);
-    assert_eq!(ops, vec![0, 1, 2]);
+    // The write of 3 is not needed: even if it may or may not have happened, it could only
+    // have happened before the write of 5.
+    assert_eq!(ops, vec![1, 2]);
     assert_eq!(
         sentence,
         "client 2 read 3 at ticks 40-44, but the write of 5 by client 1 finished at tick 31 and no write of 3 can come after it."
@@ -28,17 +30,14 @@ fn stale_read_is_explained_in_ticks() {
 }
 
 #[test]
-fn stale_read_among_noise_is_shrunk_to_its_three_operations() {
-    let mut ops = vec![
-        Operation::write(1, 0, 10, 3),
-        Operation::write(1, 20, 31, 5),
-        Operation::read(2, 40, 44, Some(3)),
-    ];
+fn stale_read_among_noise_is_shrunk_to_its_two_operations() {
+    let mut ops =
+        vec![Operation::write(1, 0, 10, 3), Operation::write(1, 20, 31, 5), Operation::read(2, 40, 44, Some(3))];
     for i in 0..20 {
         ops.push(Operation::read(3, 50 + 10 * i, 55 + 10 * i, Some(5)));
     }
     let (set, _) = violation(ops);
-    assert_eq!(set, vec![0, 1, 2]);
+    assert_eq!(set, vec![1, 2]);
 }
 
 #[test]
@@ -50,7 +49,7 @@ fn lost_write_is_not_linearizable() {
         Operation::read(3, 20, 25, Some(1)),
         Operation::read(3, 30, 35, Some(1)),
     ]);
-    assert_eq!(set, vec![0, 1, 2]);
+    assert_eq!(set, vec![1, 2]);
     assert!(sentence.contains("the write of 2 by client 2 finished at tick 15"), "{sentence}");
 }
 
@@ -99,11 +98,9 @@ fn unknown_write_may_not_take_effect() {
 
 #[test]
 fn unknown_write_cannot_take_effect_before_its_invocation() {
-    let (set, _) = violation(vec![
-        Operation::read(3, 0, 5, Some(7)),
-        Operation::write(2, 10, 0, 7).unknown(),
-    ]);
-    assert_eq!(set, vec![0, 1]);
+    let (set, sentence) = violation(vec![Operation::read(3, 0, 5, Some(7)), Operation::write(2, 10, 0, 7).unknown()]);
+    assert_eq!(set, vec![0]);
+    assert_eq!(sentence, "client 3 read 7 at ticks 0-5, but the write of 7 by client 2 only started at tick 10.");
 }
 
 #[test]
@@ -119,10 +116,7 @@ fn read_of_never_written_value_fails_at_once() {
 
 #[test]
 fn read_of_a_failed_write_is_a_violation() {
-    let (set, sentence) = violation(vec![
-        Operation::write(2, 0, 8, 4).failed(),
-        Operation::read(3, 1, 12, Some(4)),
-    ]);
+    let (set, sentence) = violation(vec![Operation::write(2, 0, 8, 4).failed(), Operation::read(3, 1, 12, Some(4))]);
     assert_eq!(set, vec![1]);
     assert!(sentence.contains("failed"), "{sentence}");
 }
@@ -156,8 +150,10 @@ fn empty_register_read_after_a_write_finished() {
 
 #[test]
 fn read_that_ends_before_its_write_starts() {
+    // The read alone is the reason: the write may happen whenever after tick 10, and
+    // that is still too late.
     let (set, sentence) = violation(vec![Operation::read(2, 0, 4, Some(1)), Operation::write(1, 10, 12, 1)]);
-    assert_eq!(set, vec![0, 1]);
+    assert_eq!(set, vec![0]);
     assert_eq!(sentence, "client 2 read 1 at ticks 0-4, but the write of 1 by client 1 only started at tick 10.");
 }
 
@@ -212,8 +208,10 @@ fn time_unit_changes_the_wording() {
 #[test]
 fn a_tiny_step_budget_gives_unknown_not_a_hang() {
     use dgame_checker::generator::{GenConfig, generate};
-    let h = generate(&GenConfig { clients: 8, ops: 3000, value_reuse: Some(2), timed_out_writes: 40, seed: 3, ..GenConfig::default() });
-    let v = check(&h, &Options::default().max_steps(Some(5000)));
+    // Compare-and-sets keep it off the polynomial path; 20,000 operations need more
+    // than one budget check's worth (4,096) of search steps.
+    let h = generate(&GenConfig { clients: 8, ops: 20_000, cas_fraction: 0.3, seed: 3, ..GenConfig::default() });
+    let v = check(&h, &Options::default().max_steps(Some(1)));
     match v {
         Verdict::Unknown { reason, partial } => {
             assert!(reason.contains("step budget"), "{reason}");
@@ -226,4 +224,18 @@ fn a_tiny_step_budget_gives_unknown_not_a_hang() {
 #[test]
 fn empty_history_is_linearizable() {
     assert!(check(&History::new(), &Options::default()).is_linearizable());
+}
+
+#[test]
+fn memory_and_time_budgets_give_unknown_too() {
+    use dgame_checker::generator::{GenConfig, generate};
+    let h = generate(&GenConfig { clients: 8, ops: 20_000, cas_fraction: 0.3, seed: 3, ..GenConfig::default() });
+    match check(&h, &Options::default().max_memory_bytes(1)) {
+        Verdict::Unknown { reason, .. } => assert!(reason.contains("memory budget"), "{reason}"),
+        other => panic!("expected unknown, got {}", other.is_linearizable()),
+    }
+    match check(&h, &Options::default().max_time(Some(std::time::Duration::ZERO))) {
+        Verdict::Unknown { reason, .. } => assert!(reason.contains("time budget"), "{reason}"),
+        other => panic!("expected unknown, got {}", other.is_linearizable()),
+    }
 }
