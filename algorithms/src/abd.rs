@@ -17,17 +17,22 @@
 //!
 //! Every phase retries on timeout, so a lost message only delays it.
 //!
+//! A replica **persists** its tagged value before acknowledging it (the durable store survives
+//! crashes) and reads it back in `#[init]` when it restarts. Without that, a replica that
+//! acknowledged a write and then crashed would come back empty, and the majority that "has"
+//! the write might no longer have it.
+//!
 //! - **Guarantee**: linearizable with any number of clients.
-//! - **Fault model**: any delays, any loss, any minority of nodes cut off (then only the
-//!   operations the gateway sends to a cut-off node time out). Operations complete while a
-//!   majority can talk.
+//! - **Fault model**: any delays, any loss, any minority of nodes cut off, crashed or paused
+//!   (then only the operations the gateway sends to such a node time out). Operations complete
+//!   while a majority can talk.
 
 use dgame_engine::prelude::*;
 
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "linearizable with any number of clients";
 /// The fault model, in one line (for tools).
-pub const FAULT_MODEL: &str = "any delays and loss; live while a majority can talk";
+pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses; live while a majority can talk";
 
 /// How long a phase waits for a majority before asking again (a round trip takes at most
 /// 2 x 3 ticks of delay plus 2 ticks of handling).
@@ -69,9 +74,10 @@ pub struct Abd {
 }
 
 impl Abd {
-    /// Keeps `t` if it is newer than what we have.
-    fn adopt(&mut self, t: Tagged) {
+    /// Keeps `t` if it is newer than what we have, persisting it first.
+    fn adopt(&mut self, ctx: &Ctx<Self>, t: Tagged) {
         if t.tag > self.current.tag {
+            ctx.durable(|d| d.put("current", t));
             self.current = t;
         }
     }
@@ -90,13 +96,19 @@ impl Abd {
 
     /// Phase 2: `t` is stored on a majority (this node included) when this returns.
     async fn propagate(cx: &Cx<Self>, t: Tagged) {
-        cx.with(|me| me.adopt(t));
+        cx.with(|me| me.adopt(&cx, t));
         while cx.broadcast(Propagate(t)).at_least(cx.majority() - 1).timeout(RETRY).await.is_err() {}
     }
 }
 
 #[node]
 impl Abd {
+    /// After a restart, take back what we persisted (nothing, the first time).
+    #[init]
+    fn recover(&mut self, ctx: &mut Ctx<Self>) {
+        self.current = ctx.durable(|d| d.get("current")).unwrap_or_default();
+    }
+
     /// Read the newest value of a majority, make sure a majority has it, answer it.
     #[endpoint(ClientReadRequest)]
     async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
@@ -123,8 +135,8 @@ impl Abd {
 
     /// Phase 2 at a replica.
     #[endpoint(Propagate)]
-    fn propagate_endpoint(&mut self, Propagate(t): Propagate) -> Ack {
-        self.adopt(t);
+    fn propagate_endpoint(&mut self, ctx: &mut Ctx<Self>, Propagate(t): Propagate) -> Ack {
+        self.adopt(ctx, t);
         Ack
     }
 }

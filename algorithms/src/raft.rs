@@ -19,14 +19,18 @@
 //!   write before i. Going through the log is what makes reads linearizable: a deposed leader
 //!   cannot commit, so it cannot answer a stale value (compare
 //!   [`RaftLocalReads`](crate::broken::RaftLocalReads)).
+//! - **Persistence.** A node's term, vote and log are what it promised others; it writes them
+//!   to its durable store before it answers (or acts on) anything that changed them, and reads
+//!   them back in `#[init]` after a crash. Without that, a restarted node could vote twice in a
+//!   term, or forget an entry it had counted towards a commit.
 //! - **Routing.** A new leader tells the gateway (and repeats it with every heartbeat, in case
 //!   the message is lost); followers refuse client requests with `fail`, honest since they
 //!   never logged them.
 //!
 //! - **Guarantee**: linearizable with any number of clients.
-//! - **Fault model**: any delays and loss, any nodes cut off and healed; live while a majority
-//!   can talk to each other and to the gateway (after a leader is lost, a new one is elected
-//!   in a few dozen ticks). Node crashes are not simulated.
+//! - **Fault model**: any delays and loss, any nodes cut off and healed, crashed and restarted,
+//!   paused and resumed; live while a majority can talk to each other and to the gateway
+//!   (after a leader is lost, a new one is elected in a few dozen ticks).
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
@@ -36,7 +40,7 @@ use dgame_engine::prelude::*;
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "linearizable with any number of clients";
 /// The fault model, in one line (for tools).
-pub const FAULT_MODEL: &str = "any delays, loss and partitions; live while a majority can talk";
+pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses; live while a majority can talk";
 
 /// How often a leader sends its followers what they lack (with 1..=3 ticks of delay, a round
 /// trip takes 4 to 8 ticks).
@@ -166,6 +170,15 @@ impl Raft {
         })
     }
 
+    /// Writes what this node promised (term, vote, log) to its durable store.
+    fn persist(&self, ctx: &Ctx<Self>) {
+        ctx.durable(|d| {
+            d.put("term", self.term);
+            d.put("voted_for", self.voted_for);
+            d.put("log", self.log.clone());
+        });
+    }
+
     fn reset_election_timer(&mut self, ctx: &Ctx<Self>) {
         self.election_at = ctx.now() + ctx.random_range(ELECTION_TIMEOUT);
     }
@@ -241,11 +254,42 @@ impl Raft {
         }
     }
 
+    /// `AppendEntries` at a follower (see the endpoint).
+    fn append(&mut self, ctx: &Ctx<Self>, req: AppendEntries) -> Appended {
+        self.observe_term(req.term, ctx);
+
+        if req.term < self.term {
+            return Appended { term: self.term, success: false, match_index: 0 }; // A deposed leader.
+        }
+        // The leader of our term: follow it, and do not stand for election for a while.
+        self.role = Role::Follower;
+        self.reset_election_timer(ctx);
+        if req.prev_index > self.last_index() || self.term_at(req.prev_index) != req.prev_term {
+            // Our log does not have the entry before the new ones: retry from earlier.
+            let hint = self.last_index().min(req.prev_index - 1);
+            return Appended { term: self.term, success: false, match_index: hint };
+        }
+        for (i, entry) in req.entries.iter().enumerate() {
+            let index = req.prev_index + 1 + i;
+            if index <= self.last_index() && self.term_at(index) != entry.term {
+                self.log.truncate(index - 1); // A conflict: drop it and all that follows.
+            }
+            if index > self.last_index() {
+                self.log.push(*entry);
+            }
+        }
+        // Only up to the last new entry do we know our log matches the leader's.
+        let last_new = req.prev_index + req.entries.len();
+        self.commit = self.commit.max(req.leader_commit.min(last_new));
+        Appended { term: self.term, success: true, match_index: last_new }
+    }
+
     /// Logs `command` if we lead, then waits until it commits or is lost from our log.
     async fn submit(cx: &Cx<Self>, command: Command) -> Fate {
         let logged = cx.with(|me| {
             (me.role == Role::Leader).then(|| {
                 me.log.push(Entry { term: me.term, command });
+                me.persist(cx); // The leader counts itself among the replicas.
                 (me.last_index(), me.term)
             })
         });
@@ -279,6 +323,7 @@ impl Raft {
             me.role = Role::Candidate;
             me.voted_for = Some(cx.id());
             me.reset_election_timer(cx);
+            me.persist(cx); // Our vote for ourselves, in the new term.
             let request = RequestVote {
                 term: me.term,
                 candidate: cx.id(),
@@ -302,12 +347,23 @@ impl Raft {
             if me.role == Role::Candidate && me.term == term && granted >= cx.majority() {
                 me.become_leader(cx);
             }
+            me.persist(cx);
         });
     }
 }
 
 #[node]
 impl Raft {
+    /// After a crash: back to follower, with the term, vote and log we had promised.
+    #[init]
+    fn recover(&mut self, ctx: &mut Ctx<Self>) {
+        ctx.durable(|d| {
+            self.term = d.get("term").unwrap_or(0);
+            self.voted_for = d.get("voted_for").unwrap_or(None);
+            self.log = d.get("log").unwrap_or_default();
+        });
+    }
+
     /// A read is an entry of the log too: it returns the value as of its place in the log.
     #[endpoint(ClientReadRequest)]
     async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
@@ -326,7 +382,7 @@ impl Raft {
             Fate::Refused => ClientWriteResponse::fail(),
             // Not `fail`: the entry may be on other nodes and committed by a later leader.
             // "Unknown" is the honest answer (the gateway has usually given up already).
-            Fate::Unknown => ClientWriteResponse { status: Status::Timeout },
+            Fate::Unknown => ClientWriteResponse::unknown(),
         }
     }
 
@@ -341,39 +397,18 @@ impl Raft {
             self.voted_for = Some(req.candidate);
             self.reset_election_timer(ctx);
         }
+        self.persist(ctx); // Before the vote leaves: never two votes in one term.
         Vote { term: self.term, granted }
     }
 
-    /// A follower takes the leader's entries if its log passes the consistency check.
+    /// A follower takes the leader's entries if its log passes the consistency check, and
+    /// persists them before saying so.
     #[endpoint(AppendEntries)]
     fn append_entries(&mut self, ctx: &mut Ctx<Self>, req: AppendEntries) -> Appended {
-        self.observe_term(req.term, ctx);
-        if req.term < self.term {
-            return Appended { term: self.term, success: false, match_index: 0 }; // A deposed leader.
-        }
-        // The leader of our term: follow it, and do not stand for election for a while.
-        self.role = Role::Follower;
-        self.reset_election_timer(ctx);
-        if req.prev_index > self.last_index() || self.term_at(req.prev_index) != req.prev_term {
-            // Our log does not have the entry before the new ones: retry from earlier.
-            let hint = self.last_index().min(req.prev_index - 1);
-            return Appended { term: self.term, success: false, match_index: hint };
-        }
-        for (i, entry) in req.entries.iter().enumerate() {
-            let index = req.prev_index + 1 + i;
-            if index <= self.last_index() && self.term_at(index) != entry.term {
-                self.log.truncate(index - 1); // A conflict: drop it and all that follows.
-            }
-            if index > self.last_index() {
-                self.log.push(*entry);
-            }
-        }
-        // Only up to the last new entry do we know our log matches the leader's.
-        let last_new = req.prev_index + req.entries.len();
-        self.commit = self.commit.max(req.leader_commit.min(last_new));
-        Appended { term: self.term, success: true, match_index: last_new }
+        let reply = self.append(ctx, req);
+        self.persist(ctx);
+        reply
     }
-
     /// Every tick: a follower or candidate whose election timeout has passed stands.
     #[timer(interval = 1)]
     async fn election_timer(cx: Cx<Self>) {
@@ -407,6 +442,7 @@ impl Raft {
             for (peer, &reply) in replies.with_senders() {
                 me.on_appended(peer, reply, term, &cx);
             }
+            me.persist(&cx); // A newer term seen in a reply.
         });
     }
 }

@@ -22,7 +22,8 @@ fn sync_replication_breaks_with_two_clients() {
 /// One client, no loss: every one of 1000 histories is linearizable.
 #[test]
 fn versioned_majority_is_linearizable_with_one_client() {
-    let t = all_linearizable::<SingleClientVersionedMajority>("versioned-majority, 1 client", &base(3, 1, 300), 0..1000);
+    let t =
+        all_linearizable::<SingleClientVersionedMajority>("versioned-majority, 1 client", &base(3, 1, 300), 0..1000);
     assert_eq!(t.failed + t.unknown, 0, "without loss every operation completes");
 }
 

@@ -755,6 +755,12 @@ impl<N: Node> World<N> {
         slot.ctx.core.local_time.set(1);
     }
 
+    /// Runs `f` on a node's durable store (what survives its crashes).
+    pub fn durable<R>(&self, id: NodeId, f: impl FnOnce(&mut Durable) -> R) -> Option<R> {
+        let slot = self.nodes.get((id.0 as usize).checked_sub(1)?)?;
+        Some(f(&mut slot.ctx.core.durable.borrow_mut()))
+    }
+
     /// Whether a node runs, has crashed or is paused.
     pub fn node_status(&self, id: NodeId) -> Option<NodeStatus> {
         Some(self.nodes.get((id.0 as usize).checked_sub(1)?)?.status)
