@@ -231,3 +231,71 @@ fn a_config_file_sets_the_run_and_flags_override_it() {
     assert_eq!(v["config"]["seed"], 8);
     assert_eq!(v["config"]["delay"], "1..2");
 }
+
+#[test]
+fn faults_from_flags_are_reported_and_reproduced() {
+    let o = dgame(&[
+        "run",
+        "--algorithm",
+        "raft",
+        "--nodes",
+        "3",
+        "--ticks",
+        "300",
+        "--fault",
+        "crash n2@50",
+        "--fault",
+        "restart n2@100",
+        "--duplicate",
+        "0.05",
+        "--link-delay",
+        "n1|n3=5",
+        "--clock-rate",
+        "n3=0.8",
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("faults       2: crash n2@50, restart n2@100"), "{out}");
+    assert!(out.contains("operations overlapped a fault"), "{out}");
+    let line = out.lines().find_map(|l| l.strip_prefix("reproduce    ")).unwrap();
+    assert!(line.contains("--fault 'crash n2@50' --fault 'restart n2@100'"), "{line}");
+    assert!(
+        line.contains("--duplicate 0.05")
+            && line.contains("--link-delay 'n1|n3=5'")
+            && line.contains("--clock-rate n3=0.8")
+    );
+}
+
+#[test]
+fn a_nemesis_sweep_says_how_many_runs_each_fault_touched() {
+    let o = dgame(&[
+        "sweep",
+        "--json",
+        "--algorithm",
+        "abd",
+        "--ticks",
+        "300",
+        "--seeds",
+        "0..8",
+        "--nemesis",
+        "crash,pause",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let with = &v["runs_with_fault"];
+    let runs = |k: &str| with.get(k).and_then(|n| n.as_u64()).unwrap_or(0);
+    assert!(runs("crash") + runs("pause") >= 8, "every run had a crash or a pause: {with}");
+    assert!(with.get("partition").is_none(), "only the kinds asked for: {with}");
+}
+
+#[test]
+fn bad_fault_flags_are_refused_with_a_clear_line() {
+    assert_usage_error(&["run", "--fault", "explode n1@3"], "`explode n1@3` is not a fault");
+    assert_usage_error(&["run", "--fault", "crash n9@5"], "node 9 does not exist");
+    assert_usage_error(&["run", "--fault", "restart n1@5"], "cannot be applied: node 1 has not crashed");
+    assert_usage_error(&["run", "--nemesis", "earthquake"], "invalid value 'earthquake'");
+    assert_usage_error(&["run", "--nemesis-interval", "50"], "add `--nemesis partition,crash`");
+    assert_usage_error(&["run", "--duplicate", "2"], "is not a probability");
+    assert_usage_error(&["run", "--clock-rate", "n1=0"], "is not a clock rate");
+    assert_usage_error(&["run", "--link-delay", "n1|n2"], "is not a link delay");
+}

@@ -17,6 +17,7 @@
 //! ```
 
 mod args;
+mod faults;
 mod files;
 mod registry;
 mod report;
@@ -29,6 +30,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use args::{RunArgs, command_line};
+pub use faults::{FaultLog, FaultRecord};
 pub use registry::{Algorithm, MessageCounts, RunOutput, builtin};
 pub use report::{Latency, Report, VerdictReport};
 pub use sweep::{SweepArgs, SweepSummary};

@@ -100,6 +100,10 @@ pub struct RunOutput {
     pub trace: Option<Vec<OwnedEvent>>,
     /// The last tick that ran.
     pub ticks_run: u64,
+    /// The faults that happened, and when the system was unhealthy.
+    pub faults: Vec<super::faults::FaultRecord>,
+    /// The operations that overlapped a fault (indices into the history).
+    pub ops_during_faults: Vec<usize>,
 }
 
 struct Shared<T>(Rc<RefCell<T>>);
@@ -114,11 +118,16 @@ fn run_world<N: Node + Default>(config: &Config, trace: bool) -> Result<RunOutpu
     let mut world = World::<N>::new(config.clone())?;
     let counter = Rc::new(RefCell::new(Counter::default()));
     world.subscribe(Shared(counter.clone()));
+    let faults = Rc::new(RefCell::new(super::faults::FaultLog::default()));
+    world.subscribe(Shared(faults.clone()));
     let log = Rc::new(RefCell::new(dgame_engine::EventLog::default()));
     if trace {
         world.subscribe(Shared(log.clone()));
     }
     let error = world.run().err();
+    let mut faults = faults.borrow_mut();
+    faults.finish(world.now());
+    let ops_during_faults = faults.overlapping(world.history(), world.now());
     let c = counter.borrow();
     let mut by_type = BTreeMap::new();
     for (name, n) in &c.by_type {
@@ -136,6 +145,8 @@ fn run_world<N: Node + Default>(config: &Config, trace: bool) -> Result<RunOutpu
         error,
         trace: trace.then(|| std::mem::take(&mut log.borrow_mut().events)),
         ticks_run: world.now(),
+        faults: std::mem::take(&mut faults.faults),
+        ops_during_faults,
     })
 }
 

@@ -108,6 +108,8 @@ pub struct Dropped {
     pub partition: u64,
     /// Dropped by id.
     pub by_id: u64,
+    /// Sent to a crashed node.
+    pub crashed: u64,
 }
 
 /// Everything `dgame run` reports (and `--json` prints).
@@ -135,6 +137,13 @@ pub struct Report {
     pub stale_replies: u64,
     /// Dropped signals.
     pub dropped: Dropped,
+    /// Signals duplicated by the network.
+    pub duplicated: u64,
+    /// The faults that happened, in order.
+    pub faults: Vec<super::faults::FaultRecord>,
+    /// The operations (indices) that overlapped a fault: a crashed or paused node, a cut link,
+    /// or a signal dropped by hand.
+    pub operations_during_faults: Vec<usize>,
     /// The checker's verdict.
     pub verdict: VerdictReport,
     /// The command that reproduces this run.
@@ -175,7 +184,11 @@ impl Report {
                 loss: out.stats.dropped_loss,
                 partition: out.stats.dropped_partition,
                 by_id: out.stats.dropped_by_id,
+                crashed: out.stats.dropped_crashed,
             },
+            duplicated: out.stats.duplicated,
+            faults: out.faults.clone(),
+            operations_during_faults: out.ops_during_faults.clone(),
             verdict,
             reproduce: super::args::command_line(algorithm, config),
         }
@@ -210,9 +223,23 @@ impl Report {
         let d = &self.dropped;
         let _ = writeln!(
             s,
-            "dropped      {} lost, {} on cut links, {} by id; {} stale replies",
-            d.loss, d.partition, d.by_id, self.stale_replies
+            "dropped      {} lost, {} on cut links, {} to crashed nodes, {} by id; {} duplicated; {} stale replies",
+            d.loss, d.partition, d.crashed, d.by_id, self.duplicated, self.stale_replies
         );
+        if self.faults.is_empty() {
+            let _ = writeln!(s, "faults       none");
+        } else {
+            let shown: Vec<String> = self.faults.iter().take(8).map(|f| format!("{}@{}", f.fault, f.tick)).collect();
+            let more =
+                if self.faults.len() > 8 { format!(", and {} more", self.faults.len() - 8) } else { String::new() };
+            let _ = writeln!(s, "faults       {}: {}{more}", self.faults.len(), shown.join(", "));
+            let _ = writeln!(
+                s,
+                "             {} of {} operations overlapped a fault",
+                self.operations_during_faults.len(),
+                o.total
+            );
+        }
         match &self.verdict {
             VerdictReport::Linearizable => {
                 let _ = writeln!(s, "verdict      LINEARIZABLE");

@@ -62,6 +62,7 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
 #[derive(Debug, Clone, Serialize)]
 struct SeedResult {
     seed: u64,
+    fault_kinds: std::collections::BTreeSet<String>,
     verdict: VerdictReport,
     availability: f64,
     latency: Latency,
@@ -136,6 +137,10 @@ pub struct SweepSummary {
     pub latency_p50: Spread,
     /// Worst latency across seeds, in ticks.
     pub latency_max: Spread,
+    /// How many runs had at least one fault of each kind.
+    pub runs_with_fault: std::collections::BTreeMap<String, usize>,
+    /// How many runs had no fault at all (they passed without being stressed).
+    pub runs_without_faults: usize,
     /// Seeds per second.
     pub seeds_per_second: f64,
     /// The first violation's report.
@@ -150,6 +155,7 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Verdict>, 
     let report = Report::new(algorithm.name, config, &out, verdict.as_ref());
     let r = SeedResult {
         seed: config.seed,
+        fault_kinds: report.faults.iter().map(|f| f.kind.clone()).collect(),
         verdict: report.verdict.clone(),
         availability: report.availability,
         latency: report.latency,
@@ -300,6 +306,16 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
         availability: Spread::of(results.iter().map(|r| r.availability).collect()),
         latency_p50: Spread::of(results.iter().map(|r| r.latency.p50 as f64).collect()),
         latency_max: Spread::of(results.iter().map(|r| r.latency.max as f64).collect()),
+        runs_with_fault: {
+            let mut m = std::collections::BTreeMap::new();
+            for r in &results {
+                for k in &r.fault_kinds {
+                    *m.entry(k.clone()).or_insert(0) += 1;
+                }
+            }
+            m
+        },
+        runs_without_faults: results.iter().filter(|r| r.fault_kinds.is_empty()).count(),
         seeds_per_second: if elapsed > 0.0 { results.len() as f64 / elapsed } else { 0.0 },
         first_violation: first.map(|f| f.1),
         shrunk,
@@ -334,6 +350,13 @@ fn summary_text(s: &SweepSummary, base: &Config) -> String {
     let _ = writeln!(t, "  latency p50    {} / {} / {} ticks", l.min, l.p50, l.max);
     let m = s.latency_max;
     let _ = writeln!(t, "  latency max    {} / {} / {} ticks", m.min, m.p50, m.max);
+    let kinds: Vec<String> = s.runs_with_fault.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let _ = writeln!(
+        t,
+        "  faults         runs with: {}; runs without any fault: {}",
+        if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") },
+        s.runs_without_faults
+    );
     if let Some(r) = &s.first_violation {
         let _ = writeln!(t, "\nfirst violation: seed {}\n{}", r.config.seed, indent(&r.to_text()));
     }
