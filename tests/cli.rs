@@ -286,6 +286,13 @@ fn a_nemesis_sweep_says_how_many_runs_each_fault_touched() {
     let runs = |k: &str| with.get(k).and_then(|n| n.as_u64()).unwrap_or(0);
     assert!(runs("crash") + runs("pause") >= 8, "every run had a crash or a pause: {with}");
     assert!(with.get("partition").is_none(), "only the kinds asked for: {with}");
+    assert_eq!(v["runs_without_faults"], 0);
+    // With the default nemesis (a fault every ~200 ticks, none in the last 100), most of these
+    // short runs are never stressed, and the summary says so.
+    let calm =
+        dgame(&["sweep", "--json", "--algorithm", "abd", "--ticks", "300", "--seeds", "0..8", "--nemesis", "crash"]);
+    let v: serde_json::Value = serde_json::from_slice(&calm.stdout).unwrap();
+    assert!(v["runs_without_faults"].as_u64().unwrap() >= 1, "{v}");
 }
 
 #[test]
