@@ -279,6 +279,10 @@ fn a_nemesis_sweep_says_how_many_runs_each_fault_touched() {
         "0..8",
         "--nemesis",
         "crash,pause",
+        "--nemesis-interval",
+        "40",
+        "--nemesis-duration",
+        "30",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(o.status.code(), Some(0));
