@@ -96,7 +96,7 @@ impl Abd {
 
     /// Phase 2: `t` is stored on a majority (this node included) when this returns.
     async fn propagate(cx: &Cx<Self>, t: Tagged) {
-        cx.with(|me| me.adopt(&cx, t));
+        cx.with(|me| me.adopt(cx, t));
         while cx.broadcast(Propagate(t)).at_least(cx.majority() - 1).timeout(RETRY).await.is_err() {}
     }
 }

@@ -85,10 +85,17 @@ fn raft_persists_its_term_vote_and_log() {
             }
             let me = world.node(n).unwrap();
             let (term, vote, log) = world
-                .durable(n, |d| (d.get::<u64>("term"), d.get::<Option<NodeId>>("voted_for"), d.get::<Vec<Entry>>("log")))
+                .durable(n, |d| {
+                    (d.get::<u64>("term"), d.get::<Option<NodeId>>("voted_for"), d.get::<Vec<Entry>>("log"))
+                })
                 .unwrap();
             if term.is_some() {
-                assert_eq!((term, vote, log.as_ref()), (Some(me.term), Some(me.voted_for), Some(&me.log)), "{n} at tick {}", world.now());
+                assert_eq!(
+                    (term, vote, log.as_ref()),
+                    (Some(me.term), Some(me.voted_for), Some(&me.log)),
+                    "{n} at tick {}",
+                    world.now()
+                );
             }
         }
         if world.now() == 150 {

@@ -106,7 +106,9 @@ fn a_crash_loses_volatile_state_keeps_durable_state_and_restart_resumes_service(
     let note = world.inject(n(1), n(2), Note(9)).unwrap();
     world.run_until(6).unwrap();
     assert!(
-        log.borrow().events.iter().any(|e| matches!(e, OwnedEvent::SignalDropped { signal, reason: DropReason::Crashed, .. } if *signal == note)),
+        log.borrow().events.iter().any(
+            |e| matches!(e, OwnedEvent::SignalDropped { signal, reason: DropReason::Crashed, .. } if *signal == note)
+        ),
         "a signal reaching a crashed node is lost"
     );
     assert_eq!(world.node(NodeId(2)).unwrap().heard.len(), 3, "nothing reaches a crashed node");
@@ -165,7 +167,9 @@ fn a_pause_holds_messages_and_timers_and_releases_them_in_order() {
 #[test]
 fn faults_that_do_not_fit_are_refused_and_the_run_goes_on() {
     let mut world = World::<Keeper>::new(config(2)).unwrap();
-    assert!(matches!(world.apply(Fault::Restart(NodeId(1))), Err(WorldError::InvalidFault(m)) if m == "node 1 has not crashed"));
+    assert!(
+        matches!(world.apply(Fault::Restart(NodeId(1))), Err(WorldError::InvalidFault(m)) if m == "node 1 has not crashed")
+    );
     assert!(matches!(world.apply(Fault::Resume(NodeId(1))), Err(WorldError::InvalidFault(_))));
     assert_eq!(world.apply(Fault::Crash(NodeId(7))), Err(WorldError::NoSuchServer(n(7))));
     world.apply(Fault::Crash(NodeId(1))).unwrap();
@@ -180,7 +184,10 @@ fn a_scheduled_fault_that_does_not_fit_stops_the_run_with_a_clear_error() {
     let mut world = World::<Keeper>::new(cfg).unwrap();
     let err = world.run().unwrap_err();
     assert!(matches!(&err, RunError::InvalidFault { tick: 3, .. }), "{err}");
-    assert!(err.to_string().contains("the scheduled fault `restart n1@3` cannot be applied: node 1 has not crashed"), "{err}");
+    assert!(
+        err.to_string().contains("the scheduled fault `restart n1@3` cannot be applied: node 1 has not crashed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -195,13 +202,28 @@ fn scheduled_faults_apply_exactly_at_their_ticks() {
     let mut seen = Vec::new();
     for t in 1..=13 {
         world.tick().unwrap();
-        seen.push((t, world.node_status(NodeId(1)).unwrap(), world.node_status(NodeId(2)).unwrap(), world.cut_links().count()));
+        seen.push((
+            t,
+            world.node_status(NodeId(1)).unwrap(),
+            world.node_status(NodeId(2)).unwrap(),
+            world.cut_links().count(),
+        ));
     }
     use NodeStatus::*;
     let expected = [
-        (1, Up, Up, 0), (2, Up, Up, 0), (3, Up, Paused, 0), (4, Crashed, Paused, 0), (5, Crashed, Paused, 0),
-        (6, Crashed, Up, 0), (7, Crashed, Up, 0), (8, Up, Up, 0), (9, Up, Up, 4), (10, Up, Up, 4), (11, Up, Up, 4),
-        (12, Up, Up, 0), (13, Up, Up, 0),
+        (1, Up, Up, 0),
+        (2, Up, Up, 0),
+        (3, Up, Paused, 0),
+        (4, Crashed, Paused, 0),
+        (5, Crashed, Paused, 0),
+        (6, Crashed, Up, 0),
+        (7, Crashed, Up, 0),
+        (8, Up, Up, 0),
+        (9, Up, Up, 4),
+        (10, Up, Up, 4),
+        (11, Up, Up, 4),
+        (12, Up, Up, 0),
+        (13, Up, Up, 0),
     ];
     assert_eq!(seen, expected);
     let faults: Vec<(Tick, String)> = log
@@ -291,7 +313,8 @@ fn a_slow_link_takes_its_own_delay_and_the_others_keep_theirs() {
     world.inject(n(1), n(2), Note(1)).unwrap();
     world.inject(n(2), n(1), Note(2)).unwrap();
     world.inject(n(1), n(3), Note(3)).unwrap();
-    let arrivals: Vec<(ServerId, ServerId, Tick)> = world.in_flight().iter().map(|s| (s.from, s.to, s.arrival)).collect();
+    let arrivals: Vec<(ServerId, ServerId, Tick)> =
+        world.in_flight().iter().map(|s| (s.from, s.to, s.arrival)).collect();
     assert_eq!(arrivals, [(n(1), n(2), 9), (n(2), n(1), 1), (n(1), n(3), 1)]);
 }
 
@@ -335,7 +358,8 @@ fn the_random_nemesis_is_the_same_for_equal_seeds_and_differs_across_seeds() {
     assert_eq!(count("crash"), count("restart"));
     assert_eq!(count("pause"), count("resume"));
     // And it runs: the faults happen, and the world ends healed.
-    let cfg = Config { seed: 1, nemesis: Some(Nemesis { targets: 2, ..Nemesis::default() }), ticks: 1_000, ..config(5) };
+    let cfg =
+        Config { seed: 1, nemesis: Some(Nemesis { targets: 2, ..Nemesis::default() }), ticks: 1_000, ..config(5) };
     let mut world = World::<Keeper>::new(cfg).unwrap();
     world.run().unwrap();
     assert!((1..=5).all(|i| world.node_status(NodeId(i)) == Some(NodeStatus::Up)));

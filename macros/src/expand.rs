@@ -167,6 +167,7 @@ fn handler_call(
             let result = syn::Ident::new("__result", ret_span);
             let krate = respan(krate.clone(), ret_span);
             quote_spanned!(ret_span=> {
+                #[allow(clippy::let_unit_value)]
                 let #result = #call;
                 #krate::__private::ReplyOf::<#ty, #reply>::into_reply(#result)
             })
@@ -178,6 +179,7 @@ fn handler_call(
             #krate::__private::spawn(#endpoint, {
                 let __cx = __ctx.cx();
                 async move {
+                    #[allow(clippy::let_unit_value)]
                     let __reply: #reply = #value;
                     __reply
                 }

@@ -229,6 +229,9 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, operations: usize) -> (Co
     (best.0, before, after)
 }
 
+/// A violating run: its configuration, its report, and how many operations it had.
+type Violation = (Config, Report, usize);
+
 /// Seeds run together before looking for a violation: results stay deterministic (the
 /// smallest violating seed of the first batch with one), and cores stay busy.
 const BATCH: usize = 64;
@@ -256,9 +259,9 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
     bar.set_message("0 violations");
     let started = Instant::now();
     let mut results: Vec<SeedResult> = Vec::new();
-    let mut first: Option<(Config, Report, usize)> = None;
+    let mut first: Option<Violation> = None;
     for batch in seeds.chunks(BATCH) {
-        let mut batch_results: Vec<(SeedResult, Option<(Config, Report, usize)>)> = batch
+        let mut batch_results: Vec<(SeedResult, Option<Violation>)> = batch
             .par_iter()
             .map(|&seed| {
                 let config = Config { seed, ..base.clone() };
