@@ -337,6 +337,38 @@ fn sentence(history: &History, set: &[usize], unit: TimeUnit) -> String {
             );
         }
     }
+    // Two reads of different values after every write of either value had finished: the
+    // register can hold only one of them by then (any later write is of a third value).
+    for (i, r1) in reads.iter().enumerate() {
+        for r2 in &reads[i + 1..] {
+            let (Some(Some(a)), Some(Some(b))) = (r1.read_value(), r2.read_value()) else { continue };
+            let start = r1.invoke.min(r2.invoke);
+            let writers: Vec<&Operation> = history
+                .ops
+                .iter()
+                .filter(|o| o.key == r1.key && (writes(o) == Some(a) || writes(o) == Some(b)))
+                .collect();
+            let all_done = writers
+                .iter()
+                .all(|w| matches!(w.outcome, Outcome::Ok { .. }) && w.complete.is_some_and(|c| c < start));
+            if a == b || writers.is_empty() || !all_done {
+                continue;
+            }
+            let last = writers.iter().filter_map(|w| w.complete).max().unwrap_or(start);
+            let (first, second) = if r1.invoke <= r2.invoke { (r1, r2) } else { (r2, r1) };
+            let (fv, sv) = (first.read_value().flatten().unwrap_or(a), second.read_value().flatten().unwrap_or(b));
+            return format!(
+                "client {} read {fv} at {} and client {} read {sv} at {}, but every write of {fv} and of {sv} had \
+                 finished by {}, before either read began: whichever took effect last, both reads should have \
+                 returned it.",
+                first.client,
+                span(first, unit),
+                second.client,
+                span(second, unit),
+                unit.point(last)
+            );
+        }
+    }
     let list: Vec<String> = ops.iter().map(|o| describe_op(o, unit)).collect();
     format!(
         "These {} operations cannot be put in any one order that respects their times and \
