@@ -4,7 +4,6 @@
 //! `cargo run --example abd`
 
 use distributed_game::algorithms::Abd;
-use distributed_game::checker::Verdict;
 use distributed_game::engine::Cut;
 use distributed_game::prelude::*;
 
@@ -23,28 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?;
         let mut world = World::<Abd>::new(config)?;
         let history = world.run()?.clone();
-        report("abd", seed, &history);
+        println!("{}, seed {seed}: {}\n  {}", "abd", history.summary(), history.check());
     }
     Ok(())
-}
-
-/// Prints a run's outcome counts, its first operations, and the checker's verdict.
-fn report(name: &str, seed: u64, history: &History) {
-    let (ok, failed, unknown, pending) = history.counts();
-    let labels: Vec<String> = history.operations.iter().take(12).map(|op| op.label()).collect();
-    println!(
-        "{name}, seed {seed}: {} operations: {ok} ok, {failed} failed, {unknown} unknown, {pending} pending",
-        history.operations.len()
-    );
-    println!("  first operations: {}", labels.join(" "));
-    match history.check() {
-        Verdict::Linearizable { .. } => println!("  linearizable"),
-        Verdict::NotLinearizable { explanation } => {
-            println!("  NOT linearizable: {}", explanation.sentence);
-            for op in &explanation.op_descriptions {
-                println!("    {op}");
-            }
-        }
-        Verdict::Unknown { reason, .. } => println!("  the checker gave up: {reason}"),
-    }
 }

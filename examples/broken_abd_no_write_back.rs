@@ -5,7 +5,6 @@
 
 use distributed_game::algorithms::broken::AbdNoWriteBack;
 use distributed_game::algorithms::broken::abd_no_write_back::Propagate;
-use distributed_game::checker::Verdict;
 use distributed_game::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,31 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let history = world.history().clone();
         if history.check().is_violation() {
-            report("abd-no-write-back", seed, &history);
+            println!("{}, seed {seed}: {}\n  {}", "abd-no-write-back", history.summary(), history.check());
             return Ok(());
         }
     }
     println!("no violation found in 100 seeds");
     Ok(())
-}
-
-/// Prints a run's outcome counts, its first operations, and the checker's verdict.
-fn report(name: &str, seed: u64, history: &History) {
-    let (ok, failed, unknown, pending) = history.counts();
-    let labels: Vec<String> = history.operations.iter().take(12).map(|op| op.label()).collect();
-    println!(
-        "{name}, seed {seed}: {} operations: {ok} ok, {failed} failed, {unknown} unknown, {pending} pending",
-        history.operations.len()
-    );
-    println!("  first operations: {}", labels.join(" "));
-    match history.check() {
-        Verdict::Linearizable { .. } => println!("  linearizable"),
-        Verdict::NotLinearizable { explanation } => {
-            println!("  NOT linearizable: {}", explanation.sentence);
-            for op in &explanation.op_descriptions {
-                println!("    {op}");
-            }
-        }
-        Verdict::Unknown { reason, .. } => println!("  the checker gave up: {reason}"),
-    }
 }

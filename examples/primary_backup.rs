@@ -4,7 +4,6 @@
 //! `cargo run --example primary_backup`
 
 use distributed_game::algorithms::PrimaryBackup;
-use distributed_game::checker::Verdict;
 use distributed_game::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -15,31 +14,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         world.isolate(NodeId(1));
         world.run()?;
         let history = world.history().clone();
-        report("primary-backup (primary cut off at tick 200)", seed, &history);
+        println!(
+            "{}, seed {seed}: {}\n  {}",
+            "primary-backup (primary cut off at tick 200)",
+            history.summary(),
+            history.check()
+        );
         let late_ok =
             history.operations.iter().filter(|op| op.invoke > 200 && matches!(op.outcome, Outcome::Ok(_))).count();
         println!("  operations started after the cut that succeeded: {late_ok}");
     }
     Ok(())
-}
-
-/// Prints a run's outcome counts, its first operations, and the checker's verdict.
-fn report(name: &str, seed: u64, history: &History) {
-    let (ok, failed, unknown, pending) = history.counts();
-    let labels: Vec<String> = history.operations.iter().take(12).map(|op| op.label()).collect();
-    println!(
-        "{name}, seed {seed}: {} operations: {ok} ok, {failed} failed, {unknown} unknown, {pending} pending",
-        history.operations.len()
-    );
-    println!("  first operations: {}", labels.join(" "));
-    match history.check() {
-        Verdict::Linearizable { .. } => println!("  linearizable"),
-        Verdict::NotLinearizable { explanation } => {
-            println!("  NOT linearizable: {}", explanation.sentence);
-            for op in &explanation.op_descriptions {
-                println!("    {op}");
-            }
-        }
-        Verdict::Unknown { reason, .. } => println!("  the checker gave up: {reason}"),
-    }
 }

@@ -4,7 +4,6 @@
 //! `cargo run --example raft`
 
 use distributed_game::algorithms::Raft;
-use distributed_game::checker::Verdict;
 use distributed_game::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,28 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  at tick {}, {new} leads (term {term})", world.now());
         }
         let history = world.history().clone();
-        report("raft", seed, &history);
+        println!("{}, seed {seed}: {}\n  {}", "raft", history.summary(), history.check());
     }
     Ok(())
-}
-
-/// Prints a run's outcome counts, its first operations, and the checker's verdict.
-fn report(name: &str, seed: u64, history: &History) {
-    let (ok, failed, unknown, pending) = history.counts();
-    let labels: Vec<String> = history.operations.iter().take(12).map(|op| op.label()).collect();
-    println!(
-        "{name}, seed {seed}: {} operations: {ok} ok, {failed} failed, {unknown} unknown, {pending} pending",
-        history.operations.len()
-    );
-    println!("  first operations: {}", labels.join(" "));
-    match history.check() {
-        Verdict::Linearizable { .. } => println!("  linearizable"),
-        Verdict::NotLinearizable { explanation } => {
-            println!("  NOT linearizable: {}", explanation.sentence);
-            for op in &explanation.op_descriptions {
-                println!("    {op}");
-            }
-        }
-        Verdict::Unknown { reason, .. } => println!("  the checker gave up: {reason}"),
-    }
 }

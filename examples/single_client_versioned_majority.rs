@@ -4,7 +4,6 @@
 //! `cargo run --example single_client_versioned_majority`
 
 use distributed_game::algorithms::SingleClientVersionedMajority;
-use distributed_game::checker::Verdict;
 use distributed_game::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -13,29 +12,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let config = Config::builder().nodes(3).clients(clients).ticks(300).seed(seed).build()?;
             let mut world = World::<SingleClientVersionedMajority>::new(config)?;
             let history = world.run()?.clone();
-            report(&format!("versioned majority, {clients} client(s)"), seed, &history);
+            println!(
+                "{}, seed {seed}: {}\n  {}",
+                &format!("versioned majority, {clients} client(s)"),
+                history.summary(),
+                history.check()
+            );
         }
     }
     Ok(())
-}
-
-/// Prints a run's outcome counts, its first operations, and the checker's verdict.
-fn report(name: &str, seed: u64, history: &History) {
-    let (ok, failed, unknown, pending) = history.counts();
-    let labels: Vec<String> = history.operations.iter().take(12).map(|op| op.label()).collect();
-    println!(
-        "{name}, seed {seed}: {} operations: {ok} ok, {failed} failed, {unknown} unknown, {pending} pending",
-        history.operations.len()
-    );
-    println!("  first operations: {}", labels.join(" "));
-    match history.check() {
-        Verdict::Linearizable { .. } => println!("  linearizable"),
-        Verdict::NotLinearizable { explanation } => {
-            println!("  NOT linearizable: {}", explanation.sentence);
-            for op in &explanation.op_descriptions {
-                println!("    {op}");
-            }
-        }
-        Verdict::Unknown { reason, .. } => println!("  the checker gave up: {reason}"),
-    }
 }

@@ -69,3 +69,21 @@ impl Verdict {
         matches!(self, Verdict::Unknown { .. })
     }
 }
+
+/// The verdict for people: `linearizable`, `NOT linearizable: <sentence>` followed by the
+/// operations at fault (one per line), or `unknown: <reason>`.
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verdict::Linearizable { .. } => f.write_str("linearizable"),
+            Verdict::NotLinearizable { explanation } => {
+                write!(f, "NOT linearizable: {}", explanation.sentence)?;
+                for op in &explanation.op_descriptions {
+                    write!(f, "\n    {op}")?;
+                }
+                Ok(())
+            }
+            Verdict::Unknown { reason, .. } => write!(f, "unknown: {reason}"),
+        }
+    }
+}
