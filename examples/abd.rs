@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?;
         let mut world = World::<Abd>::new(config)?;
         let history = world.run()?.clone();
-        println!("{}, seed {seed}: {}\n  {}", "abd", history.summary(), history.check());
+        println!("abd, seed {seed}: {}\n  {}", history.summary(), history.check());
     }
     Ok(())
 }

@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let history = world.history().clone();
         if history.check().is_violation() {
-            println!("{}, seed {seed}: {}\n  {}", "abd-no-write-back", history.summary(), history.check());
+            println!("abd-no-write-back, seed {seed}: {}\n  {}", history.summary(), history.check());
             return Ok(());
         }
     }

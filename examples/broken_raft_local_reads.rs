@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let history = world.history().clone();
         if history.check().is_violation() {
             println!("{leader} was cut off from the other nodes at tick 80");
-            println!("{}, seed {seed}: {}\n  {}", "raft-local-reads", history.summary(), history.check());
+            println!("raft-local-reads, seed {seed}: {}\n  {}", history.summary(), history.check());
             return Ok(());
         }
     }

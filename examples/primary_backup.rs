@@ -15,8 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         world.run()?;
         let history = world.history().clone();
         println!(
-            "{}, seed {seed}: {}\n  {}",
-            "primary-backup (primary cut off at tick 200)",
+            "primary-backup (primary cut off at tick 200), seed {seed}: {}\n  {}",
             history.summary(),
             history.check()
         );

@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  at tick {}, {new} leads (term {term})", world.now());
         }
         let history = world.history().clone();
-        println!("{}, seed {seed}: {}\n  {}", "raft", history.summary(), history.check());
+        println!("raft, seed {seed}: {}\n  {}", history.summary(), history.check());
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! A template for your own algorithm: copy this file (to `examples/mine.rs`, say), change the
-//! node, and run it with `cargo run --example mine`. It runs your node over a few seeds and
-//! asks the checker whether each history is linearizable.
+//! node, and run it with `cargo run --release --example mine`: your node gets the whole `dgame`
+//! command line (run, sweep with shrinking, replay, check, and the browser game).
 //!
 //! The node below is a working start: a majority register *without* the fixes of ABD. Every
 //! node keeps a versioned value; a read asks a majority for theirs and takes the newest; a
@@ -8,7 +8,7 @@
 //! several clients it is not linearizable: run it and read why, then fix it (see
 //! `algorithms/src/abd.rs` for one answer).
 
-use distributed_game::checker::Verdict;
+use distributed_game::cli::{Algorithm, builtin, main_with};
 use distributed_game::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -101,34 +101,18 @@ impl MyNode {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Run it and check it. Everything about a run is in the `Config`; one seed decides every
-//    random choice, so a failing seed replays exactly.
+// 4. Run it and check it, with the whole `dgame` command line for your node:
+//      cargo run --release --example template                       one run: report and verdict
+//      cargo run --release --example template -- sweep --seeds 0..1000   many seeds, shrunk failure
+//      cargo run --release --example template -- run --seed 7 --loss 0.05 --nemesis crash
+//      cargo run --release --example template -- --help             everything else
+//    One seed decides every random choice, so a failing seed replays exactly. (To drive a
+//    world from Rust instead: `World::<MyNode>::new(config)?.run()?.check()`.)
 // ---------------------------------------------------------------------------------------------
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    for seed in 1..=20 {
-        let config = Config::builder()
-            .nodes(3) // ids 1..=3
-            .clients(3) // each does one read or write at a time
-            .ticks(300)
-            .delay(Delay::Uniform { min: 1, max: 3 }) // ticks a message takes
-            .loss(0.0) // try 0.05: does your node still answer?
-            .seed(seed)
-            .build()?;
-        let mut world = World::<MyNode>::new(config)?;
-        let history = world.run()?;
-        let (ok, failed, unknown, pending) = history.counts();
-        print!("seed {seed:2}: {ok} ok, {failed} failed, {unknown} unknown, {pending} pending: ");
-        match history.check() {
-            Verdict::Linearizable { .. } => println!("linearizable"),
-            Verdict::NotLinearizable { explanation } => {
-                println!("NOT linearizable\n  {}", explanation.sentence);
-                for op in &explanation.op_descriptions {
-                    println!("    {op}");
-                }
-            }
-            Verdict::Unknown { reason, .. } => println!("the checker gave up: {reason}"),
-        }
-    }
-    Ok(())
+fn main() -> std::process::ExitCode {
+    // The first algorithm is the default one; the built-in ones stay available to compare.
+    let mut algorithms = vec![Algorithm::new::<MyNode>("mine", "a majority register without ABD's fixes")];
+    algorithms.extend(builtin());
+    main_with(algorithms)
 }

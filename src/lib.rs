@@ -45,3 +45,4 @@ pub mod prelude {
 }
 
 pub mod cli;
+pub mod web;

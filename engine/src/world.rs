@@ -295,7 +295,8 @@ impl<N: Node> World<N> {
     fn run_tick(&mut self) -> Result<(), RunError> {
         let now = self.now() + 1;
         self.shared.now.set(now);
-        self.apply_scheduled_cuts(now);
+        // Scheduled faults first: a fault at `now` is what happened between the last tick and
+        // this one (a click in the viewer), before anything of this tick, the cuts included.
         while let Some(s) = self.planned.get(self.next_planned)
             && s.at <= now
         {
@@ -308,6 +309,7 @@ impl<N: Node> World<N> {
                 reason: e.to_string(),
             })?;
         }
+        self.apply_scheduled_cuts(now);
         self.process_gateway()?;
         for i in 0..self.nodes.len() {
             self.process_node(i)?;

@@ -11,9 +11,9 @@ use dgame_engine::{
 /// Flags shared by `run`, `sweep` and `play`. Each one overrides the same key of `--config`.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// The algorithm to run (`dgame list` shows them).
-    #[arg(short, long, default_value = "abd")]
-    pub algorithm: String,
+    /// The algorithm to run (`dgame list` shows them; the default is the first listed).
+    #[arg(short, long)]
+    pub algorithm: Option<String>,
     /// A TOML file with any of the keys below (flags given on the command line win).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -307,11 +307,21 @@ fn servers(list: &[ServerId]) -> String {
     list.iter().map(ServerId::short).collect::<Vec<_>>().join(",")
 }
 
+/// The program's name in reproduction commands: `dgame`, or a user's own binary's name.
+static PROGRAM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the program for [`command_line`] (the file name it was started as).
+pub fn set_program(argv0: &std::ffi::OsStr) {
+    let name = std::path::Path::new(argv0).file_stem().map(|s| s.to_string_lossy().into_owned());
+    let _ = PROGRAM.set(name.filter(|n| !n.is_empty()).unwrap_or_else(|| "dgame".to_owned()));
+}
+
 /// The `dgame run` command line that reproduces `config` with `algorithm` (flags for every
 /// value that differs from the default).
 pub fn command_line(algorithm: &str, config: &Config) -> String {
     let d = Config::default();
-    let mut out = format!("dgame run --algorithm {algorithm}");
+    let program = PROGRAM.get().map_or("dgame", String::as_str);
+    let mut out = format!("{program} run --algorithm {algorithm}");
     let mut push = |flag: &str, value: String| {
         out.push_str(&format!(" --{flag} {value}"));
     };

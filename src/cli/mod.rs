@@ -1,4 +1,4 @@
-//! The `dgame` command line: `run`, `sweep`, `replay`, `check`, `list`.
+//! The `dgame` command line: `run`, `sweep`, `replay`, `check`, `list`, `play`.
 //!
 //! A crate of your own gets all of it for its node types with one call:
 //!
@@ -61,6 +61,8 @@ enum Command {
     Check(CheckArgs),
     /// The algorithms, each with its guarantee.
     List,
+    /// Plays the game in the browser: watch the signals, drop them, crash nodes, read the verdict.
+    Play(crate::web::PlayArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -121,6 +123,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    if let Some(argv0) = args.first() {
+        args::set_program(argv0);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -133,12 +139,21 @@ where
         Command::Sweep(args) => sweep::sweep(&algorithms, &args),
         Command::Replay { file } => files::replay(&algorithms, &file),
         Command::Check(args) => check(&args),
+        Command::Play(args) => crate::web::play(&algorithms, &args),
         Command::List => {
             for a in &algorithms {
                 println!("{:34} {}", a.name, a.guarantee);
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// The algorithm named by `--algorithm`, or the first one when none is named.
+pub fn choose<'a>(algorithms: &'a [Algorithm], name: Option<&str>) -> Result<&'a Algorithm, String> {
+    match name {
+        Some(name) => find(algorithms, name),
+        None => algorithms.first().ok_or_else(|| "no algorithm to run: give main_with at least one".to_owned()),
     }
 }
 
@@ -151,7 +166,7 @@ pub fn find<'a>(algorithms: &'a [Algorithm], name: &str) -> Result<&'a Algorithm
 }
 
 fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> ExitCode {
-    let algorithm = match find(algorithms, &cmd.run.algorithm) {
+    let algorithm = match choose(algorithms, cmd.run.algorithm.as_deref()) {
         Ok(a) => a,
         Err(e) => return fail(e),
     };

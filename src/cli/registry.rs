@@ -23,12 +23,14 @@ pub struct Algorithm {
     /// Under which faults (one line; may be empty).
     pub fault_model: &'static str,
     runner: fn(&Config, bool) -> Result<RunOutput, ConfigError>,
+    /// Plays the game of `dgame play` on the calling thread (a world is not `Send`).
+    pub(crate) player: fn(crate::web::GameSetup),
 }
 
 impl Algorithm {
     /// The algorithm whose nodes are `N::default()`.
     pub fn new<N: Node + Default>(name: &'static str, guarantee: &'static str) -> Self {
-        Algorithm { name, guarantee, fault_model: "", runner: run_world::<N> }
+        Algorithm { name, guarantee, fault_model: "", runner: run_world::<N>, player: crate::web::run_game::<N> }
     }
 
     /// The same, with its fault model.
@@ -150,22 +152,42 @@ fn run_world<N: Node + Default>(config: &Config, trace: bool) -> Result<RunOutpu
     })
 }
 
-/// The algorithms that come with distributed-game.
+/// The algorithms that come with distributed-game, the strongest first (the first is what
+/// `dgame` runs by default).
 pub fn builtin() -> Vec<Algorithm> {
     use dgame_algorithms as a;
     let mut all = Vec::new();
-    for info in a::ALL {
-        let runner: fn(&Config, bool) -> Result<RunOutput, ConfigError> = match info.name {
-            "single-client-sync-replication" => run_world::<a::SingleClientSyncReplication>,
-            "single-client-versioned-majority" => run_world::<a::SingleClientVersionedMajority>,
-            "primary-backup" => run_world::<a::PrimaryBackup>,
-            "abd" => run_world::<a::Abd>,
-            "raft" => run_world::<a::Raft>,
-            "abd-no-write-back" => run_world::<a::broken::AbdNoWriteBack>,
-            "raft-local-reads" => run_world::<a::broken::RaftLocalReads>,
+    let mut infos: Vec<&a::AlgorithmInfo> = a::ALL.iter().collect();
+    // ABD first, then Raft, then the rest in the crate's (teaching) order.
+    infos.sort_by_key(|i| match i.name {
+        "abd" => 0,
+        "raft" => 1,
+        _ => 2,
+    });
+    for info in infos {
+        type Fns = (fn(&Config, bool) -> Result<RunOutput, ConfigError>, fn(crate::web::GameSetup));
+        macro_rules! fns {
+            ($t:ty) => {
+                (run_world::<$t>, crate::web::run_game::<$t>)
+            };
+        }
+        let (runner, player): Fns = match info.name {
+            "single-client-sync-replication" => fns!(a::SingleClientSyncReplication),
+            "single-client-versioned-majority" => fns!(a::SingleClientVersionedMajority),
+            "primary-backup" => fns!(a::PrimaryBackup),
+            "abd" => fns!(a::Abd),
+            "raft" => fns!(a::Raft),
+            "abd-no-write-back" => fns!(a::broken::AbdNoWriteBack),
+            "raft-local-reads" => fns!(a::broken::RaftLocalReads),
             _ => continue,
         };
-        all.push(Algorithm { name: info.name, guarantee: info.guarantee, fault_model: info.fault_model, runner });
+        all.push(Algorithm {
+            name: info.name,
+            guarantee: info.guarantee,
+            fault_model: info.fault_model,
+            runner,
+            player,
+        });
     }
     all
 }

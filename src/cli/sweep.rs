@@ -241,7 +241,7 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
         eprintln!("error: {msg}");
         ExitCode::from(2)
     };
-    let algorithm = match super::find(algorithms, &args.run.algorithm) {
+    let algorithm = match super::choose(algorithms, args.run.algorithm.as_deref()) {
         Ok(a) => a,
         Err(e) => return fail(e),
     };

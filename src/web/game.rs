@@ -119,6 +119,8 @@ pub(crate) struct Recorder {
     pub history_changed: bool,
     /// Set while a person's intervention is applied.
     pub by_user: bool,
+    /// The node the latest fault crashed (the drops that follow at once are its inbox's).
+    crashing: Option<NodeId>,
 }
 
 impl Recorder {
@@ -147,27 +149,40 @@ impl Observer for Recorder {
     fn on_event(&mut self, event: &Event<'_>) {
         match *event {
             Event::SignalSent { signal, from, to, message, .. } => {
+                self.crashing = None;
                 self.routes.insert(signal, (from, to, short_type_name(message.type_name()).into_owned()));
             }
             Event::SignalDelivered { signal, .. } => {
                 self.routes.remove(&signal);
             }
             Event::SignalDropped { tick, signal, reason } => {
-                let (from, to, ty) = self.routes.remove(&signal).unwrap_or((ServerId::Gateway, ServerId::Gateway, "?".into()));
                 let why = match reason {
                     DropReason::Loss => "lost by the network",
                     DropReason::Partition => "lost on a cut link",
                     DropReason::ById => "dropped",
                     DropReason::Crashed => "lost: its recipient has crashed",
                 };
-                let text = format!("#{} {ty} {} → {} {why}", signal.0, from.short(), to.short());
+                let route = self.routes.remove(&signal);
+                let crashing = self.crashing;
+                let text = match (&route, crashing) {
+                    (Some((from, to, ty)), _) => format!("#{} {ty} {} → {} {why}", signal.0, from.short(), to.short()),
+                    // Delivered but not yet handled: it was in the inbox of the node crashing now.
+                    (None, Some(n)) => format!("#{} in n{}'s inbox lost: n{} crashed", signal.0, n.0, n.0),
+                    (None, None) => format!("#{} {why}", signal.0),
+                };
                 let e = self.push(tick, "drop", text);
                 e.signal = Some(signal.0);
                 e.reason = Some(reason);
-                e.from = Some(from);
-                e.to = Some(to);
+                e.from = route.as_ref().map(|r| r.0);
+                e.to = route.as_ref().map(|r| r.1).or(crashing.map(ServerId::Node));
             }
+            // A dropped signal has its own entry, with where it was.
+            Event::Fault { fault: Fault::Drop(_), .. } => {}
             Event::Fault { tick, fault } => {
+                self.crashing = match fault {
+                    Fault::Crash(n) => Some(*n),
+                    _ => None,
+                };
                 let text = fault.to_string();
                 self.push(tick, "fault", text);
             }

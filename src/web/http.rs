@@ -96,7 +96,8 @@ pub(crate) fn read_request(r: &mut impl BufRead) -> Result<Request, ReadError> {
             return Err(ReadError::TooLarge);
         }
         req.body = vec![0; len];
-        r.read_exact(&mut req.body).map_err(|_| ReadError::Bad("the body is shorter than its Content-Length".into()))?;
+        r.read_exact(&mut req.body)
+            .map_err(|_| ReadError::Bad("the body is shorter than its Content-Length".into()))?;
     }
     Ok(req)
 }

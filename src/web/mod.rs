@@ -31,8 +31,8 @@
 
 mod api;
 mod game;
-mod hub;
 mod http;
+mod hub;
 mod server;
 mod state;
 
@@ -102,7 +102,7 @@ pub fn play(algorithms: &[Algorithm], args: &PlayArgs) -> ExitCode {
         eprintln!("error: {msg}");
         ExitCode::from(2)
     };
-    let algorithm = match crate::cli::find(algorithms, &args.run.algorithm) {
+    let algorithm = match crate::cli::choose(algorithms, args.run.algorithm.as_deref()) {
         Ok(a) => a,
         Err(e) => return fail(e),
     };

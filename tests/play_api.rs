@@ -1,0 +1,501 @@
+//! The API of `dgame play`, served in-process on a free port: the state, the stream, every
+//! command, and every kind of bad request (each answered with a 4xx and a JSON error while the
+//! game goes on). Games start paused, so every tick here is a step the test took.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use clap::Parser;
+use distributed_game::cli::{Algorithm, RunArgs, builtin};
+use distributed_game::engine::Config;
+use distributed_game::web::{PlayOptions, Server};
+use serde_json::{Value, json};
+
+fn algorithm(name: &str) -> Algorithm {
+    builtin().into_iter().find(|a| a.name == name).expect("a built-in algorithm")
+}
+
+fn serve(name: &str, config: Config) -> Server {
+    let options = PlayOptions { port: 0, paused: true, ..PlayOptions::default() };
+    Server::start(&algorithm(name), config, &options).expect("the server starts")
+}
+
+fn config(seed: u64) -> Config {
+    Config::builder().nodes(3).clients(2).ticks(300).seed(seed).build().expect("a valid configuration")
+}
+
+/// One raw HTTP exchange: the status, the headers (lower-case names) and the body.
+fn exchange(addr: SocketAddr, raw: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    let mut s = TcpStream::connect(addr).expect("connects");
+    s.set_read_timeout(Some(Duration::from_secs(20))).expect("sets a timeout");
+    s.write_all(raw).expect("sends");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("reads the answer");
+    let (head, body) = out.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers, body.to_owned())
+}
+
+fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+    let raw = match body {
+        Some(b) => format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}",
+            b.len()
+        ),
+        None => format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+    };
+    let (status, headers, body) = exchange(addr, raw.as_bytes());
+    let ty = headers.iter().find(|(n, _)| n == "content-type").map(|(_, v)| v.as_str()).unwrap_or("");
+    assert!(ty.starts_with("application/json"), "{method} {path}: content type {ty}");
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {path}: {e}: {body}")))
+}
+
+fn state(addr: SocketAddr) -> Value {
+    let (status, s) = request(addr, "GET", "/api/state", None);
+    assert_eq!(status, 200);
+    s
+}
+
+/// A command that must succeed; returns its answer (`ok`, `did`, `state`).
+fn post(addr: SocketAddr, path: &str, body: Value) -> Value {
+    let (status, answer) = request(addr, "POST", path, Some(&body.to_string()));
+    assert_eq!(status, 200, "{path} {body}: {answer}");
+    assert_eq!(answer["ok"], true);
+    answer
+}
+
+/// A command that must be refused with `status`; returns the error message.
+fn refused(addr: SocketAddr, method: &str, path: &str, body: Option<&str>, status: u16) -> String {
+    let (got, answer) = request(addr, method, path, body);
+    assert_eq!(got, status, "{method} {path} {body:?}: {answer}");
+    assert_eq!(answer["status"], status);
+    let error = answer["error"].as_str().expect("an error message").to_owned();
+    assert!(!error.is_empty());
+    error
+}
+
+fn step(addr: SocketAddr) -> Value {
+    post(addr, "/api/step", json!({}))["state"].clone()
+}
+
+#[test]
+fn the_state_describes_the_whole_game() {
+    let server = serve("abd", config(3));
+    let addr = server.local_addr();
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    let s = state(addr);
+    assert_eq!((s["tick"].as_u64(), s["seed"].as_u64(), s["ticks"].as_u64()), (Some(0), Some(3), Some(300)));
+    assert_eq!(s["running"], false);
+    assert_eq!(s["finished"], false);
+    assert_eq!(s["algorithm"], "abd");
+    assert_eq!(s["config"]["nodes"], 3);
+    let nodes: Vec<&str> = s["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert_eq!(nodes, ["n1", "n2", "n3"]);
+    assert!(
+        s["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["status"] == "up" && n["state"].as_str().unwrap().starts_with("Abd"))
+    );
+    assert_eq!(s["clients"].as_array().unwrap().len(), 2);
+    assert_eq!(s["signals"], json!([]));
+    assert_eq!(s["history"], json!([]));
+    assert_eq!(s["verdict"]["verdict"], "linearizable");
+    assert_eq!(s["command"], "dgame run --algorithm abd --seed 3 --ticks 300");
+
+    // The first tick: each client sends its first request to the gateway.
+    let s = step(addr);
+    assert_eq!(s["tick"], 1);
+    let signals = s["signals"].as_array().unwrap();
+    assert_eq!(signals.len(), 2);
+    for (sig, client) in signals.iter().zip(["c1", "c2"]) {
+        assert_eq!(sig["from"], client);
+        assert_eq!(sig["to"], "gateway");
+        assert_eq!(sig["kind"], "request");
+        assert_eq!(sig["category"], "request");
+        assert_eq!(sig["sent"], 1);
+        assert!(sig["arrival"].as_u64().unwrap() >= 2);
+        let ty = sig["type"].as_str().unwrap();
+        assert!(ty == "ClientReadRequest" || ty == "ClientWriteRequest", "{ty}");
+        assert!(sig["message"].as_str().unwrap().starts_with(ty));
+    }
+    let history = s["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history.iter().all(|op| op["outcome"] == "pending" && op["invoke"] == 1));
+    assert!(s["clients"].as_array().unwrap().iter().all(|c| c["waiting"] == true));
+    assert_eq!(s["counters"]["sent"], 2);
+    assert_eq!(s["counters"]["in_flight"], 2);
+    assert_eq!(s["command"], "dgame run --algorithm abd --seed 3 --ticks 1");
+}
+
+#[test]
+fn step_runs_exactly_one_tick_and_pause_and_resume_say_so() {
+    let server = serve("abd", config(4));
+    let addr = server.local_addr();
+    for t in 1..=5 {
+        let s = step(addr);
+        assert_eq!(s["tick"], t);
+        assert_eq!(s["running"], false);
+    }
+    let s = post(addr, "/api/resume", json!({}))["state"].clone();
+    assert_eq!(s["running"], true);
+    // A step while running pauses, then runs one tick.
+    let answer = post(addr, "/api/step", json!({}));
+    let t = answer["state"]["tick"].as_u64().unwrap();
+    assert_eq!(answer["state"]["running"], false);
+    assert_eq!(answer["did"], format!("ran tick {t}"));
+    assert_eq!(state(addr)["tick"].as_u64(), Some(t), "paused: the tick stays");
+    let s = post(addr, "/api/pause", json!({}))["state"].clone();
+    assert_eq!(s["running"], false);
+    // An empty body is fine for the commands without arguments.
+    let (status, _) = request(addr, "POST", "/api/pause", Some(""));
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn dropping_a_signal_removes_it_and_records_the_click() {
+    let server = serve("abd", config(5));
+    let addr = server.local_addr();
+    let s = step(addr);
+    let id = s["signals"][0]["id"].as_u64().unwrap();
+    let answer = post(addr, "/api/drop", json!({ "signal": id }));
+    assert_eq!(answer["did"], format!("drop {id}@2"));
+    let s = &answer["state"];
+    assert!(s["signals"].as_array().unwrap().iter().all(|sig| sig["id"] != id));
+    assert_eq!(s["interventions"], json!([format!("drop {id}@2")]));
+    assert!(s["command"].as_str().unwrap().contains(&format!("--fault 'drop {id}@2'")), "{}", s["command"]);
+    assert_eq!(s["counters"]["dropped"]["by_id"], 1);
+    let entry = s["log"].as_array().unwrap().iter().find(|e| e["kind"] == "drop").expect("the drop is logged");
+    assert_eq!(
+        (entry["signal"].as_u64(), entry["reason"].as_str(), entry["by_user"].as_bool()),
+        (Some(id), Some("by_id"), Some(true))
+    );
+    assert_eq!(entry["from"], "c1");
+    assert_eq!(entry["to"], "gateway");
+    // It is gone: a second drop is a 404, and so is a signal that never was.
+    assert!(
+        refused(addr, "POST", "/api/drop", Some(&json!({ "signal": id }).to_string()), 404).contains("not in flight")
+    );
+    refused(addr, "POST", "/api/drop", Some(r#"{"signal": 987654}"#), 404);
+    assert_eq!(step(addr)["tick"], 2, "the game goes on");
+}
+
+#[test]
+fn node_commands_crash_restart_pause_resume_isolate_and_heal() {
+    let server = serve("abd", config(6));
+    let addr = server.local_addr();
+    step(addr);
+    let node = |action: &str| post(addr, "/api/node", json!({ "node": 2, "action": action }));
+    let n2 = |s: &Value| s["nodes"][1].clone();
+
+    let a = node("crash");
+    assert_eq!(a["did"], "crash n2@2");
+    assert_eq!(n2(&a["state"])["status"], "crashed");
+    assert!(
+        refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": "crash"}"#), 409).contains("already crashed")
+    );
+    step(addr);
+    let a = node("restart");
+    assert_eq!(a["did"], "restart n2@3");
+    assert_eq!(n2(&a["state"])["status"], "up");
+    refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": "resume"}"#), 409);
+    assert_eq!(n2(&node("pause")["state"])["status"], "paused");
+    assert_eq!(n2(&node("resume")["state"])["status"], "up");
+
+    let a = node("isolate");
+    assert_eq!(n2(&a["state"])["cut_off"], true);
+    let cuts = a["state"]["cuts"].as_array().unwrap();
+    assert!(cuts.contains(&json!(["n2", "gateway"])) && cuts.contains(&json!(["gateway", "n2"])), "{cuts:?}");
+    let a = node("heal");
+    assert_eq!(n2(&a["state"])["cut_off"], false);
+    assert_eq!(a["state"]["cuts"], json!([]));
+    assert!(refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": "heal"}"#), 409).contains("not cut off"));
+
+    let s = state(addr);
+    let command = s["command"].as_str().unwrap();
+    for fault in ["crash n2@2", "restart n2@3", "pause n2@3", "resume n2@3", "isolate n2@3"] {
+        assert!(command.contains(&format!("--fault '{fault}'")), "{fault} in {command}");
+    }
+    assert!(command.contains("--fault 'heal n2|gateway,n1,n3,c1,c2@3'"), "{command}");
+
+    for bad in [r#"{"node": 9, "action": "crash"}"#, r#"{"node": 0, "action": "crash"}"#] {
+        assert!(refused(addr, "POST", "/api/node", Some(bad), 404).contains("nodes are numbered 1 to 3"));
+    }
+    refused(addr, "POST", "/api/node", Some(r#"{"node": 1, "action": "explode"}"#), 400);
+    refused(addr, "POST", "/api/node", Some(r#"{"node": "n1", "action": "crash"}"#), 400);
+}
+
+/// Splits a command line the way a shell would (single quotes only: what `command_line` writes).
+fn shell_words(s: &str) -> Vec<String> {
+    let (mut words, mut word, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+    for c in s.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            c => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}
+
+#[derive(Parser)]
+struct Run {
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[test]
+fn the_command_line_replays_the_game_with_its_clicks() {
+    let server = serve("abd", config(11));
+    let addr = server.local_addr();
+    let mut dropped = 0u64;
+    for t in 1..=60 {
+        let s = step(addr);
+        // Drop every seventh tick's first signal, crash n3 for a while: the game the player made.
+        if t % 7 == 0
+            && let Some(id) = s["signals"][0]["id"].as_u64()
+        {
+            post(addr, "/api/drop", json!({ "signal": id }));
+            dropped += 1;
+        }
+        if t == 20 {
+            post(addr, "/api/node", json!({ "node": 3, "action": "crash" }));
+        }
+        if t == 35 {
+            post(addr, "/api/node", json!({ "node": 3, "action": "restart" }));
+        }
+    }
+    assert!(dropped > 3);
+    let s = state(addr);
+    let command = s["command"].as_str().unwrap();
+    let words = shell_words(command);
+    assert_eq!(words[..2], ["dgame", "run"]);
+    let args = Run::try_parse_from(std::iter::once("dgame".to_owned()).chain(words[2..].iter().cloned()))
+        .unwrap_or_else(|e| panic!("{command}: {e}"));
+    let replay = args.run.to_config().expect("a valid configuration");
+    assert_eq!(replay.ticks, 60);
+    let out = algorithm("abd").run(&replay, false).expect("it runs");
+    assert!(out.error.is_none(), "{:?}", out.error);
+    let replayed = serde_json::to_value(&out.history.operations).unwrap();
+    let played = s["history"].as_array().unwrap();
+    assert_eq!(replayed.as_array().unwrap().len(), played.len());
+    for (a, b) in replayed.as_array().unwrap().iter().zip(played) {
+        for key in ["index", "client", "invoke", "complete"] {
+            assert_eq!(a[key], b[key], "{key} of {a} and {b}");
+        }
+    }
+    assert_eq!(out.stats.dropped_by_id, dropped);
+    assert_eq!(s["counters"]["sent"].as_u64(), Some(out.stats.sent));
+}
+
+#[test]
+fn speed_and_restart() {
+    let server = serve("abd", config(8));
+    let addr = server.local_addr();
+    let s = post(addr, "/api/speed", json!({ "ticks_per_second": 20 }))["state"].clone();
+    assert_eq!((s["speed"].as_f64(), s["tick_ms"].as_f64()), (Some(20.0), Some(50.0)));
+    for bad in [r#"{"ticks_per_second": 0}"#, r#"{"ticks_per_second": 1000}"#] {
+        assert!(refused(addr, "POST", "/api/speed", Some(bad), 400).contains("ticks per second"));
+    }
+    refused(addr, "POST", "/api/speed", Some(r#"{"speed": 3}"#), 400);
+    refused(addr, "POST", "/api/speed", Some(""), 400);
+
+    step(addr);
+    step(addr);
+    let id = state(addr)["signals"][0]["id"].as_u64().unwrap();
+    post(addr, "/api/drop", json!({ "signal": id }));
+    let s = post(addr, "/api/restart", json!({ "seed": "same" }))["state"].clone();
+    assert_eq!((s["game"].as_u64(), s["tick"].as_u64(), s["seed"].as_u64()), (Some(2), Some(0), Some(8)));
+    assert_eq!(s["interventions"], json!([]), "a new game starts without the old one's clicks");
+    assert_eq!(s["speed"], 20.0, "the speed stays");
+    let s = post(addr, "/api/restart", json!({ "seed": 42 }))["state"].clone();
+    assert_eq!((s["game"].as_u64(), s["seed"].as_u64()), (Some(3), Some(42)));
+    let s = post(addr, "/api/restart", json!({ "seed": "new" }))["state"].clone();
+    assert_eq!(s["game"], 4);
+    assert_ne!(s["seed"], 42);
+    let s = post(addr, "/api/restart", json!({}))["state"].clone();
+    assert_eq!(s["game"], 5);
+    refused(addr, "POST", "/api/restart", Some(r#"{"seed": "tomorrow"}"#), 400);
+    refused(addr, "POST", "/api/restart", Some(r#"{"seed": 1, "extra": 2}"#), 400);
+}
+
+#[test]
+fn the_game_ends_at_its_last_tick() {
+    let c = Config::builder().nodes(1).clients(1).ticks(3).seed(1).build().unwrap();
+    let server = serve("abd", c);
+    let addr = server.local_addr();
+    for _ in 0..3 {
+        step(addr);
+    }
+    let s = state(addr);
+    assert_eq!((s["tick"].as_u64(), s["finished"].as_bool()), (Some(3), Some(true)));
+    assert!(refused(addr, "POST", "/api/step", Some("{}"), 409).contains("game is over"));
+    refused(addr, "POST", "/api/resume", Some("{}"), 409);
+    refused(addr, "POST", "/api/node", Some(r#"{"node": 1, "action": "crash"}"#), 409);
+    let s = post(addr, "/api/restart", json!({}))["state"].clone();
+    assert_eq!((s["tick"].as_u64(), s["finished"].as_bool()), (Some(0), Some(false)));
+}
+
+#[test]
+fn bad_requests_get_a_4xx_with_a_json_error_and_the_game_goes_on() {
+    let server = serve("abd", config(9));
+    let addr = server.local_addr();
+    step(addr);
+    // Malformed JSON, a wrong shape, no body.
+    assert!(refused(addr, "POST", "/api/drop", Some("{signal: 5"), 400).contains("malformed JSON"));
+    refused(addr, "POST", "/api/drop", Some(r#"{"signal": "five"}"#), 400);
+    refused(addr, "POST", "/api/drop", Some(r#"[5]"#), 400);
+    assert!(refused(addr, "POST", "/api/drop", Some(""), 400).contains("empty body"));
+    refused(addr, "POST", "/api/pause", Some("not json"), 400);
+    refused(addr, "POST", "/api/step", Some("[]"), 400);
+    // Wrong methods, with the right one in `Allow`.
+    for (method, path, allowed) in [
+        ("GET", "/api/drop", "POST"),
+        ("PUT", "/api/state", "GET"),
+        ("POST", "/api/state", "GET"),
+        ("DELETE", "/", "GET"),
+    ] {
+        let body = if method == "GET" { None } else { Some("{}") };
+        let raw = match body {
+            Some(b) => format!(
+                "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
+                b.len()
+            ),
+            None => format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+        };
+        let (status, headers, body) = exchange(addr, raw.as_bytes());
+        assert_eq!(status, 405, "{method} {path}: {body}");
+        assert!(headers.contains(&("allow".to_owned(), allowed.to_owned())), "{headers:?}");
+        let error: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(error["status"], 405);
+    }
+    // Unknown paths.
+    refused(addr, "GET", "/api/nothing", None, 404);
+    refused(addr, "POST", "/api/crash", Some("{}"), 404);
+    // Commands must say they are JSON (a form on another site cannot send them).
+    let (status, _, body) = exchange(
+        addr,
+        b"POST /api/pause HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}",
+    );
+    assert_eq!(status, 415, "{body}");
+    // A name that is not this machine's (DNS rebinding).
+    let (status, _, _) = exchange(addr, b"GET /api/state HTTP/1.1\r\nHost: attacker.example\r\n\r\n");
+    assert_eq!(status, 403);
+    // Not HTTP at all, and a body too large.
+    let (status, _, body) = exchange(addr, b"HELLO\r\n\r\n");
+    assert_eq!(status, 400);
+    assert!(serde_json::from_str::<Value>(&body).unwrap()["error"].is_string());
+    let (status, _, _) = exchange(addr, b"POST /api/drop HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n");
+    assert_eq!(status, 413);
+    // A client that connects and says nothing, then leaves, does not hurt either.
+    drop(TcpStream::connect(addr).unwrap());
+    // Through all of it the game went on.
+    assert_eq!(state(addr)["tick"], 1);
+    assert_eq!(step(addr)["tick"], 2);
+}
+
+#[test]
+fn the_page_and_its_files_are_served() {
+    let server = serve("abd", config(1));
+    let addr = server.local_addr();
+    for (path, ty, needle) in [
+        ("/", "text/html", "<svg id=\"stage\""),
+        ("/index.html", "text/html", "/app.js"),
+        ("/app.js", "text/javascript", "EventSource('/api/stream')"),
+        ("/style.css", "text/css", ".signal"),
+    ] {
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: localhost:8080\r\n\r\n");
+        let (status, headers, body) = exchange(addr, raw.as_bytes());
+        assert_eq!(status, 200, "{path}");
+        assert!(headers.iter().any(|(n, v)| n == "content-type" && v.starts_with(ty)), "{path}: {headers:?}");
+        assert!(body.contains(needle), "{path} lacks {needle}");
+        assert!(!body.contains("https://") || path != "/", "the page loads nothing from elsewhere");
+    }
+}
+
+/// Reads the stream until the next state.
+fn next_state(reader: &mut BufReader<TcpStream>) -> Value {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(reader.read_line(&mut line).expect("the stream goes on") > 0, "the stream ended");
+        if let Some(data) = line.strip_prefix("data: ") {
+            return serde_json::from_str(data.trim_end()).expect("each event is a state");
+        }
+    }
+}
+
+fn open_stream(addr: SocketAddr) -> BufReader<TcpStream> {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(b"GET /api/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(s);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("content-type: text/event-stream"), "{head}");
+    reader
+}
+
+#[test]
+fn every_tab_streams_every_state() {
+    let server = serve("abd", config(12));
+    let addr = server.local_addr();
+    let mut tabs = [open_stream(addr), open_stream(addr)];
+    for tab in &mut tabs {
+        assert_eq!(next_state(tab)["tick"], 0, "a new tab gets the state at once");
+    }
+    assert_eq!(server.watchers(), 2);
+    step(addr);
+    post(addr, "/api/node", json!({ "node": 1, "action": "pause" }));
+    for tab in &mut tabs {
+        assert_eq!(next_state(tab)["tick"], 1);
+        let s = next_state(tab);
+        assert_eq!(s["nodes"][0]["status"], "paused", "commands are streamed too");
+    }
+}
+
+#[test]
+fn a_running_game_ticks_on_its_own() {
+    let options = PlayOptions { port: 0, paused: false, speed: 100.0, ..PlayOptions::default() };
+    let server = Server::start(&algorithm("raft"), config(2), &options).expect("starts");
+    let mut tab = open_stream(server.local_addr());
+    let mut last = 0;
+    while last < 10 {
+        let s = next_state(&mut tab);
+        assert_eq!(s["running"], true);
+        let t = s["tick"].as_u64().unwrap();
+        assert!(t >= last, "ticks only go up");
+        last = t;
+    }
+    let s = post(server.local_addr(), "/api/pause", json!({}))["state"].clone();
+    assert_eq!(s["running"], false);
+}
