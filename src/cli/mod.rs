@@ -134,7 +134,11 @@ where
             return ExitCode::from(if e.use_stderr() { USAGE } else { 0 });
         }
     };
-    match cli.command.unwrap_or(Command::Run(cli.run)) {
+    let command = cli.command.unwrap_or(Command::Run(cli.run));
+    if !matches!(command, Command::Play(_)) {
+        quiet_on_closed_pipe();
+    }
+    match command {
         Command::Run(cmd) => run(&algorithms, &cmd),
         Command::Sweep(args) => sweep::sweep(&algorithms, &args),
         Command::Replay { file } => files::replay(&algorithms, &file),
@@ -146,6 +150,18 @@ where
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// Like every command-line tool: when the reader of our output goes away (`dgame | head`),
+/// stop quietly instead of panicking on the failed write. Not for `play`, whose server must
+/// survive a browser tab closing its stream.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE touches no Rust state, and no thread of
+    // ours is running yet.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
