@@ -310,3 +310,15 @@ fn bad_fault_flags_are_refused_with_a_clear_line() {
     assert_usage_error(&["run", "--clock-rate", "n1=0"], "is not a clock rate");
     assert_usage_error(&["run", "--link-delay", "n1|n2"], "is not a link delay");
 }
+
+#[test]
+fn the_documented_example_config_runs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/example.toml");
+    let o = dgame(&["run", "--json", "--algorithm", "raft", "--config", path.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["config"]["nodes"], 5);
+    assert_eq!(v["config"]["schedule"][0], "crash n2@300");
+    assert!(v["faults"].as_array().unwrap().iter().any(|f| f["fault"] == "crash n2"));
+}

@@ -245,8 +245,9 @@ impl Default for Nemesis {
 }
 
 impl Nemesis {
-    /// The faults this nemesis makes for a run of `ticks` ticks with `nodes` nodes.
-    pub(crate) fn plan(&self, rng: &mut SimRng, nodes: u32, ticks: Tick) -> Vec<Scheduled> {
+    /// The faults this nemesis makes for a run of `ticks` ticks with `nodes` nodes, each with
+    /// the number of the episode it belongs to (a fault and its undoing share one).
+    pub(crate) fn plan(&self, rng: &mut SimRng, nodes: u32, ticks: Tick) -> Vec<(Scheduled, usize)> {
         let mut out = Vec::new();
         if self.kinds.is_empty() || nodes == 0 {
             return out;
@@ -293,8 +294,9 @@ impl Nemesis {
                     chosen.iter().map(|&n| Fault::Resume(n)).collect(),
                 ),
             };
-            out.extend(start.into_iter().map(|fault| Scheduled { at: t, fault }));
-            out.extend(finish.into_iter().map(|fault| Scheduled { at: end, fault }));
+            let episode = out.last().map_or(0, |(_, e)| e + 1);
+            out.extend(start.into_iter().map(|fault| (Scheduled { at: t, fault }, episode)));
+            out.extend(finish.into_iter().map(|fault| (Scheduled { at: end, fault }, episode)));
             t = end + around(rng, self.interval);
         }
         out

@@ -131,6 +131,11 @@ pub struct World<N: Node> {
     make: Box<dyn FnMut(NodeId) -> N>,
     /// Faults to apply, by tick: the configuration's schedule and the nemesis's plan.
     planned: Vec<Scheduled>,
+    /// For each planned fault, the nemesis episode it belongs to (`None`: the schedule's).
+    episodes: Vec<Option<usize>>,
+    /// (nemesis episode, node) whose fault collided with the schedule and was called off,
+    /// with its undoing.
+    called_off: std::collections::BTreeSet<(usize, NodeId)>,
     next_planned: usize,
     due: Vec<Signal>,
     outbox: Vec<Outgoing>,
@@ -165,6 +170,8 @@ impl<N: Node> World<N> {
             failed: None,
             make: Box::new(make),
             planned: Vec::new(),
+            episodes: Vec::new(),
+            called_off: Default::default(),
             next_planned: 0,
             due: Vec::new(),
             outbox: Vec::new(),
@@ -174,14 +181,16 @@ impl<N: Node> World<N> {
             let node = (world.make)(NodeId(n));
             world.push_node(node);
         }
-        let mut planned = world.config.schedule.clone();
+        let mut planned: Vec<(Scheduled, Option<usize>)> =
+            world.config.schedule.iter().map(|s| (s.clone(), None)).collect();
         if let Some(nemesis) = &world.config.nemesis {
             let mut rng = stream(world.config.seed, Stream::Nemesis);
-            planned.extend(nemesis.plan(&mut rng, world.config.nodes, world.config.ticks));
+            let plan = nemesis.plan(&mut rng, world.config.nodes, world.config.ticks);
+            planned.extend(plan.into_iter().map(|(s, episode)| (s, Some(episode))));
         }
         // Stable: faults of one tick keep their order (the schedule's, then the nemesis's).
-        planned.sort_by_key(|s| s.at);
-        world.planned = planned;
+        planned.sort_by_key(|(s, _)| s.at);
+        (world.planned, world.episodes) = planned.into_iter().unzip();
         world.refresh_peers();
         Ok(world)
     }
@@ -301,13 +310,29 @@ impl<N: Node> World<N> {
             && s.at <= now
         {
             let scheduled = s.clone();
+            let episode = self.episodes[self.next_planned];
             self.next_planned += 1;
-            self.apply(scheduled.fault.clone()).map_err(|e| RunError::InvalidFault {
-                tick: now,
-                seed: self.config.seed,
-                fault: scheduled.to_string(),
-                reason: e.to_string(),
-            })?;
+            let nodes = scheduled.fault.nodes();
+            if episode.is_some_and(|e| nodes.iter().any(|&n| self.called_off.contains(&(e, n)))) {
+                continue;
+            }
+            match self.apply(scheduled.fault.clone()) {
+                Ok(()) => {}
+                // The nemesis does not know the schedule: when they collide (it would crash a
+                // node the schedule crashed), the rest of its episode, its undoing included,
+                // is called off.
+                Err(_) if let Some(e) = episode => {
+                    self.called_off.extend(nodes.iter().map(|&n| (e, n)));
+                }
+                Err(e) => {
+                    return Err(RunError::InvalidFault {
+                        tick: now,
+                        seed: self.config.seed,
+                        fault: scheduled.to_string(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
         }
         self.apply_scheduled_cuts(now);
         self.process_gateway()?;

@@ -365,3 +365,19 @@ fn the_random_nemesis_is_the_same_for_equal_seeds_and_differs_across_seeds() {
     assert!((1..=5).all(|i| world.node_status(NodeId(i)) == Some(NodeStatus::Up)));
     assert_eq!(world.cut_links().count(), 0);
 }
+
+#[test]
+fn the_nemesis_yields_to_the_schedule_when_they_collide() {
+    // Find the nemesis's first crash, then schedule a crash of the same node just before it:
+    // the nemesis's crash and its restart are skipped, the schedule's stand, the run goes on.
+    let nemesis = Nemesis { kinds: vec![NemesisKind::Crash], interval: 30, duration: 20, ..Nemesis::default() };
+    let cfg = Config { nemesis: Some(nemesis), ticks: 300, ..config(3) };
+    let plan = World::<Keeper>::new(cfg.clone()).unwrap().planned_faults().to_vec();
+    let first = plan.iter().find(|s| matches!(s.fault, Fault::Crash(_))).unwrap().clone();
+    let Fault::Crash(victim) = first.fault else { unreachable!() };
+    let schedule = vec![Scheduled { at: first.at - 1, fault: Fault::Crash(victim) }];
+    let mut world = World::<Keeper>::new(Config { schedule, ..cfg }).unwrap();
+    world.run_until(first.at + 30).unwrap();
+    assert_eq!(world.node_status(victim), Some(NodeStatus::Crashed), "only the schedule restarts it, and it does not");
+    world.run().unwrap();
+}

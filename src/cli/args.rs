@@ -32,7 +32,8 @@ pub struct RunArgs {
     /// The seed that decides every random choice.
     #[arg(short, long)]
     pub seed: Option<u64>,
-    /// Ticks a signal takes: `3`, or a range `1..3` (both ends included).
+    /// Ticks a signal takes: `3`, a range `1..3` (both ends included), or a long tail
+    /// `exp:MEAN:MAX` (1 tick plus an exponential, capped).
     #[arg(short, long, value_parser = parse_delay)]
     pub delay: Option<Delay>,
     /// The probability that a signal is lost, in [0, 1].

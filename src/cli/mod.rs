@@ -42,7 +42,7 @@ pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     /// With no command, `dgame` runs `dgame run` with these flags.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Run options (with no command, `dgame` runs `dgame run`)")]
     run: RunCommand,
 }
 
