@@ -16,7 +16,7 @@ use dgame_engine::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::hub::Hub;
+use super::hub::{CloseOnDrop, Hub};
 use super::state;
 use crate::cli::VerdictReport;
 
@@ -358,6 +358,8 @@ fn fresh_seed(old: u64) -> u64 {
 /// The game thread's body, for node type `N`.
 pub(crate) fn run_game<N: Node + Default>(setup: GameSetup) {
     let GameSetup { algorithm, config, speed, paused, commands, hub } = setup;
+    // However this thread ends (a panic in a node's `Debug` included), the streams end too.
+    let _close = CloseOnDrop(hub.clone());
     let mut game = Game::<N>::new(algorithm, config, 1, VecDeque::new(), 0);
     game.speed = speed;
     game.running = !paused;
@@ -395,7 +397,6 @@ pub(crate) fn run_game<N: Node + Default>(setup: GameSetup) {
             }
         }
     }
-    hub.close();
 }
 
 impl<N: Node> Game<N> {

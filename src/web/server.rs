@@ -3,7 +3,7 @@
 use std::io::{BufReader, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -14,6 +14,7 @@ use super::api::{self, Ctx, Routed};
 use super::game::{Command, Envelope, GameSetup};
 use super::http::{ReadError, Response, STREAM_HEAD, read_request};
 use super::hub::Hub;
+use super::hub::Next;
 use super::{MAX_SPEED, MIN_SPEED, PlayOptions};
 use crate::cli::Algorithm;
 
@@ -176,10 +177,10 @@ fn stream_states(stream: &mut TcpStream, ctx: &Ctx) {
         return;
     }
     loop {
-        let sent = match states.recv_timeout(KEEPALIVE) {
-            Ok(state) => stream.write_all(format!("data: {state}\n\n").as_bytes()),
-            Err(RecvTimeoutError::Timeout) => stream.write_all(b": still here\n\n"),
-            Err(RecvTimeoutError::Disconnected) => return,
+        let sent = match states.next(KEEPALIVE) {
+            Next::State(state) => stream.write_all(format!("data: {state}\n\n").as_bytes()),
+            Next::Idle => stream.write_all(b": still here\n\n"),
+            Next::Closed => return,
         };
         if sent.and_then(|()| stream.flush()).is_err() {
             return;
