@@ -322,3 +322,60 @@ fn the_documented_example_config_runs() {
     assert_eq!(v["config"]["schedule"][0], "crash n2@300");
     assert!(v["faults"].as_array().unwrap().iter().any(|f| f["fault"] == "crash n2"));
 }
+
+#[test]
+fn configured_cuts_are_faults_in_reports_and_sweeps() {
+    let o = dgame(&["run", "--json", "--algorithm", "abd", "--cut", "n1|n2,n3@100..300", "--seed", "1"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let kinds: Vec<&str> = v["faults"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["partition", "heal"]);
+    assert_eq!(v["faults"][0]["tick"], 100);
+    assert!(!v["operations_during_faults"].as_array().unwrap().is_empty());
+    let s = dgame(&["sweep", "--json", "--algorithm", "abd", "--cut", "n1|n2,n3@100..300", "--seeds", "0..4"]);
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    assert_eq!(v["runs_with_fault"]["partition"], 4);
+    assert_eq!(v["runs_without_faults"], 0);
+}
+
+#[test]
+fn the_nemesis_never_heals_a_configured_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let o = dgame(&[
+        "run",
+        "--ticks",
+        "400",
+        "--cut",
+        "n1|n2@1",
+        "--nemesis",
+        "isolate,partition",
+        "--nemesis-interval",
+        "40",
+        "--nemesis-duration",
+        "20",
+        "--trace-out",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().is_some_and(|c| c < 2), "{:?}", text(&o));
+    let events: Vec<serde_json::Value> =
+        std::fs::read_to_string(&trace).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(events.iter().filter(|e| e["event"] == "fault").count() >= 4, "the nemesis was busy");
+    let healed_n1_n2 = events.iter().any(|e| {
+        e["event"] == "link_healed"
+            && ((e["from"] == "n1" && e["to"] == "n2") || (e["from"] == "n2" && e["to"] == "n1"))
+    });
+    assert!(!healed_n1_n2, "the configured cut between n1 and n2 holds all run long");
+}
+
+#[test]
+fn extreme_values_are_refused_or_survived_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("h.jsonl");
+    assert_eq!(dgame(&["run", "--ticks", "100", "--history-out", h.to_str().unwrap()]).status.code(), Some(0));
+    assert_usage_error(&["check", h.to_str().unwrap(), "--time-limit", "1e300"], "--time-limit must be a positive");
+    assert_usage_error(&["check", h.to_str().unwrap(), "--time-limit", "0"], "--time-limit must be a positive");
+    let o = dgame(&["run", "--ticks", "100", "--nemesis", "crash", "--nemesis-interval", "18446744073709551615"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_usage_error(&["run", "--link-delay", "n9|n1=10"], "node 9 does not exist");
+    assert_usage_error(&["run", "--fault", "cut c7|n1@5"], "client 7 does not exist");
+}

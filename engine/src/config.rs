@@ -140,8 +140,8 @@ pub enum Delay {
         /// The most ticks.
         max: Tick,
     },
-    /// A long tail: 1 tick plus an exponentially distributed number of ticks, so that the mean
-    /// is `mean`, capped at `max`. Written `exp:MEAN:MAX`, like `exp:3:30`.
+    /// A long tail: 1 tick plus an exponentially distributed number of ticks (rounded), so that
+    /// the mean is about `mean` before the cap at `max`. Written `exp:MEAN:MAX`, like `exp:3:30`.
     Exponential {
         /// The mean delay before the cap, in ticks (at least 1).
         mean: Tick,
@@ -364,7 +364,23 @@ impl Config {
                 return bad("nemesis", "give at least one kind: partition, isolate, crash or pause".into());
             }
         }
+        let exists = |s: &ServerId| match *s {
+            ServerId::Gateway => true,
+            ServerId::Node(n) => (1..=self.nodes).contains(&n.0),
+            ServerId::Client(c) => (1..=self.clients).contains(&c.0),
+        };
+        let counts = format!("there are {} nodes and {} clients", self.nodes, self.clients);
+        for s in &self.schedule {
+            if let crate::Fault::Cut { from, to, .. } | crate::Fault::Heal { from, to, .. } = &s.fault
+                && let Some(missing) = from.iter().chain(to).find(|x| !exists(x))
+            {
+                return bad("schedule", format!("`{s}`: {missing} does not exist ({counts})"));
+            }
+        }
         for l in &self.links {
+            if let Some(missing) = l.from.iter().chain(&l.to).find(|x| !exists(x)) {
+                return bad("links", format!("{missing} does not exist ({counts})"));
+            }
             if l.delay.min() == 0 || l.delay.min() > l.delay.max() || l.delay.max() > MAX_DELAY {
                 return bad(
                     "links",

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use rand::RngExt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::ids::{NodeId, ServerId, SignalId, Tick};
+use crate::ids::{NodeId, ServerId, SignalId, Tick, format_sides, parse_sides};
 use crate::rng::SimRng;
 
 /// One fault or intervention.
@@ -37,6 +37,8 @@ pub enum Fault {
     },
     /// Cut a node off from every other server, both ways.
     Isolate(NodeId),
+    /// Heal what `Isolate` cut.
+    Rejoin(NodeId),
     /// Heal every cut link.
     HealAll,
     /// Crash a node: it loses its state and every handler in progress; signals to it are lost.
@@ -59,22 +61,15 @@ pub struct Scheduled {
     pub fault: Fault,
 }
 
-fn servers(list: &[ServerId]) -> String {
-    list.iter().map(ServerId::short).collect::<Vec<_>>().join(",")
-}
-
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = |id: &NodeId| format!("n{}", id.0);
         match self {
             Fault::Drop(s) => write!(f, "drop {}", s.0),
-            Fault::Cut { from, to, one_way } => {
-                write!(f, "cut {}{}{}", servers(from), if *one_way { ">" } else { "|" }, servers(to))
-            }
-            Fault::Heal { from, to, one_way } => {
-                write!(f, "heal {}{}{}", servers(from), if *one_way { ">" } else { "|" }, servers(to))
-            }
+            Fault::Cut { from, to, one_way } => write!(f, "cut {}", format_sides(from, to, *one_way)),
+            Fault::Heal { from, to, one_way } => write!(f, "heal {}", format_sides(from, to, *one_way)),
             Fault::Isolate(id) => write!(f, "isolate {}", n(id)),
+            Fault::Rejoin(id) => write!(f, "rejoin {}", n(id)),
             Fault::HealAll => f.write_str("heal-all"),
             Fault::Crash(id) => write!(f, "crash {}", n(id)),
             Fault::Restart(id) => write!(f, "restart {}", n(id)),
@@ -94,7 +89,8 @@ impl fmt::Display for Scheduled {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "`{0}` is not a fault: write one of `crash n2@100`, `restart n2@150`, `pause n1@40`, `resume n1@60`, \
-     `isolate n3@100`, `cut n1,n2|n3@100` (both ways) or `cut n1>n2@100` (one way), `heal n1,n2|n3@150`, \
+     `isolate n3@100`, `rejoin n3@150`, `cut n1,n2|n3@100` (both ways) or `cut n1>n2@100` (one way), \
+     `heal n1,n2|n3@150`, \
      `heal-all@200`, `drop 57@31` (a signal id)"
 )]
 pub struct ParseFaultError(pub String);
@@ -104,17 +100,6 @@ fn parse_node(s: &str) -> Option<NodeId> {
         ServerId::Node(n) => Some(n),
         _ => None,
     }
-}
-
-fn parse_sides(s: &str) -> Option<(Vec<ServerId>, Vec<ServerId>, bool)> {
-    let (a, b, one_way) = if let Some((a, b)) = s.split_once('|') {
-        (a, b, false)
-    } else {
-        let (a, b) = s.split_once('>')?;
-        (a, b, true)
-    };
-    let list = |x: &str| x.split(',').map(|p| p.parse::<ServerId>().ok()).collect::<Option<Vec<_>>>();
-    Some((list(a)?, list(b)?, one_way))
 }
 
 impl FromStr for Fault {
@@ -134,12 +119,13 @@ impl FromStr for Fault {
             "pause" => Fault::Pause(parse_node(arg).ok_or_else(err)?),
             "resume" => Fault::Resume(parse_node(arg).ok_or_else(err)?),
             "isolate" => Fault::Isolate(parse_node(arg).ok_or_else(err)?),
+            "rejoin" => Fault::Rejoin(parse_node(arg).ok_or_else(err)?),
             "cut" => {
-                let (from, to, one_way) = parse_sides(arg).ok_or_else(err)?;
+                let (from, to, one_way) = parse_sides(arg).map_err(|_| err())?;
                 Fault::Cut { from, to, one_way }
             }
             "heal" => {
-                let (from, to, one_way) = parse_sides(arg).ok_or_else(err)?;
+                let (from, to, one_way) = parse_sides(arg).map_err(|_| err())?;
                 Fault::Heal { from, to, one_way }
             }
             _ => return Err(err()),
@@ -172,7 +158,12 @@ impl Fault {
     /// The nodes this fault names (to check they exist).
     pub fn nodes(&self) -> Vec<NodeId> {
         match self {
-            Fault::Isolate(n) | Fault::Crash(n) | Fault::Restart(n) | Fault::Pause(n) | Fault::Resume(n) => vec![*n],
+            Fault::Isolate(n)
+            | Fault::Rejoin(n)
+            | Fault::Crash(n)
+            | Fault::Restart(n)
+            | Fault::Pause(n)
+            | Fault::Resume(n) => vec![*n],
             Fault::Cut { from, to, .. } | Fault::Heal { from, to, .. } => from
                 .iter()
                 .chain(to)
@@ -190,7 +181,7 @@ impl Fault {
         match self {
             Fault::Drop(_) => "drop",
             Fault::Cut { .. } | Fault::Isolate(_) => "partition",
-            Fault::Heal { .. } | Fault::HealAll => "heal",
+            Fault::Heal { .. } | Fault::Rejoin(_) | Fault::HealAll => "heal",
             Fault::Crash(_) => "crash",
             Fault::Restart(_) => "restart",
             Fault::Pause(_) => "pause",
@@ -253,11 +244,12 @@ impl Nemesis {
             return out;
         }
         let stop = ticks.saturating_sub(self.recovery);
-        let around = |rng: &mut SimRng, mean: Tick| rng.random_range(mean.div_ceil(2).max(1)..=mean + mean / 2);
+        let around =
+            |rng: &mut SimRng, mean: Tick| rng.random_range(mean.div_ceil(2).max(1)..=mean.saturating_add(mean / 2));
         let mut t = around(rng, self.interval);
         while t < stop {
             let kind = self.kinds[rng.random_range(0..self.kinds.len())];
-            let end = (t + around(rng, self.duration)).min(stop);
+            let end = t.saturating_add(around(rng, self.duration)).min(stop);
             let mut all: Vec<NodeId> = (1..=nodes).map(NodeId).collect();
             let count = match kind {
                 NemesisKind::Partition => self.targets.min((nodes - 1) / 2),
@@ -272,7 +264,7 @@ impl Nemesis {
             let mut chosen = chosen.to_vec();
             chosen.sort();
             if chosen.is_empty() {
-                t = end + around(rng, self.interval);
+                t = end.saturating_add(around(rng, self.interval));
                 continue;
             }
             let (start, finish): (Vec<Fault>, Vec<Fault>) = match kind {
@@ -284,7 +276,10 @@ impl Nemesis {
                     let cut = Fault::Cut { from: from.clone(), to: to.clone(), one_way: false };
                     (vec![cut], vec![Fault::Heal { from, to, one_way: false }])
                 }
-                NemesisKind::Isolate => (chosen.iter().map(|&n| Fault::Isolate(n)).collect(), vec![Fault::HealAll]),
+                NemesisKind::Isolate => (
+                    chosen.iter().map(|&n| Fault::Isolate(n)).collect(),
+                    chosen.iter().map(|&n| Fault::Rejoin(n)).collect(),
+                ),
                 NemesisKind::Crash => (
                     chosen.iter().map(|&n| Fault::Crash(n)).collect(),
                     chosen.iter().map(|&n| Fault::Restart(n)).collect(),
@@ -297,7 +292,7 @@ impl Nemesis {
             let episode = out.last().map_or(0, |(_, e)| e + 1);
             out.extend(start.into_iter().map(|fault| (Scheduled { at: t, fault }, episode)));
             out.extend(finish.into_iter().map(|fault| (Scheduled { at: end, fault }, episode)));
-            t = end + around(rng, self.interval);
+            t = end.saturating_add(around(rng, self.interval));
         }
         out
     }
@@ -315,6 +310,7 @@ mod tests {
             "pause n1@40",
             "resume n1@60",
             "isolate n3@100",
+            "rejoin n3@150",
             "cut n1,n2|gateway,n3@100",
             "cut n1>n2@7",
             "heal n1,n2|gateway,n3@150",

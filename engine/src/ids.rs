@@ -126,6 +126,32 @@ impl FromStr for ServerId {
     }
 }
 
+/// A comma-separated list of servers: `n1,n2,gateway`.
+pub fn format_servers(list: &[ServerId]) -> String {
+    list.iter().map(ServerId::short).collect::<Vec<_>>().join(",")
+}
+
+/// The two sides of a link as written in flags and schedules: `n1,n2|n3` (both ways) or
+/// `n1>n2` (one way).
+pub fn format_sides(from: &[ServerId], to: &[ServerId], one_way: bool) -> String {
+    format!("{}{}{}", format_servers(from), if one_way { ">" } else { "|" }, format_servers(to))
+}
+
+/// Reads [`format_sides`]'s form back: (from, to, one_way), or what is wrong with it.
+pub fn parse_sides(s: &str) -> Result<(Vec<ServerId>, Vec<ServerId>, bool), String> {
+    let (a, b, one_way) = if let Some((a, b)) = s.split_once('|') {
+        (a, b, false)
+    } else if let Some((a, b)) = s.split_once('>') {
+        (a, b, true)
+    } else {
+        return Err(format!("`{s}`: separate the two sides with `|` (both ways) or `>` (one way)"));
+    };
+    let list = |x: &str| {
+        x.split(',').map(|p| p.parse::<ServerId>().map_err(|e| e.to_string())).collect::<Result<Vec<_>, String>>()
+    };
+    Ok((list(a)?, list(b)?, one_way))
+}
+
 impl Serialize for ServerId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.short())

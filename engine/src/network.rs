@@ -122,10 +122,11 @@ impl Network {
             Delay::Constant(d) => d,
             Delay::Uniform { min, max } => self.delay_rng.random_range(min..=max),
             Delay::Exponential { mean, max } => {
-                // Inverse transform: 1 + Exp(mean - 1), floored; `1 - u` is in (0, 1].
+                // Inverse transform: 1 + Exp(mean - 1), rounded (so the mean stays `mean`);
+                // `1 - u` is in (0, 1].
                 let u: f64 = self.delay_rng.random();
                 let extra = -(1.0 - u).ln() * (mean as f64 - 1.0);
-                (1 + extra as Tick).min(max)
+                (1 + (extra + 0.5) as Tick).min(max)
             }
         }
     }

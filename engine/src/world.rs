@@ -626,28 +626,39 @@ impl<N: Node> World<N> {
         Ok(())
     }
 
+    /// The configuration's cuts at tick `now`: heals first, then the new cuts, each as a fault
+    /// (so reports count them). A heal spares the links another cut still covers, so
+    /// overlapping and back-to-back cuts hold whatever their order in the list.
     fn apply_scheduled_cuts(&mut self, now: Tick) {
         if self.config.cuts.is_empty() {
             return;
         }
         let cuts = self.config.cuts.clone();
-        // Heals first, sparing the links that another cut still covers; then the new cuts. So
-        // overlapping and back-to-back cuts hold whatever their order in the list.
-        let covered = |link| {
-            cuts.iter().any(|c| {
-                c.at <= now
-                    && c.heal.is_none_or(|h| h > now)
-                    && Self::links(&c.from, &c.to, c.one_way).any(|l| l == link)
-            })
-        };
         for cut in cuts.iter().filter(|c| c.heal == Some(now)) {
-            let healed: Vec<_> = Self::links(&cut.from, &cut.to, cut.one_way).filter(|&l| !covered(l)).collect();
-            for (a, b) in healed {
-                self.heal(&[a], &[b], true);
-            }
+            let fault = Fault::Heal { from: cut.from.clone(), to: cut.to.clone(), one_way: cut.one_way };
+            self.apply(fault).expect("a configured cut names existing servers");
         }
         for cut in cuts.iter().filter(|c| c.at == now) {
-            self.cut(&cut.from, &cut.to, cut.one_way);
+            let fault = Fault::Cut { from: cut.from.clone(), to: cut.to.clone(), one_way: cut.one_way };
+            self.apply(fault).expect("a configured cut names existing servers");
+        }
+    }
+
+    /// Whether a cut of the configuration holds `link` now: no heal lifts it before its time.
+    fn held_by_config(&self, link: (ServerId, ServerId)) -> bool {
+        let now = self.now();
+        self.config.cuts.iter().any(|c| {
+            c.at <= now && c.heal.is_none_or(|h| h > now) && Self::links(&c.from, &c.to, c.one_way).any(|l| l == link)
+        })
+    }
+
+    /// Heals these links, except those a configured cut still holds.
+    fn heal_links(&mut self, links: Vec<(ServerId, ServerId)>) {
+        let now = self.now();
+        for (a, b) in links {
+            if !self.held_by_config((a, b)) && self.network.heal(a, b) {
+                emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
+            }
         }
     }
 
@@ -681,13 +692,10 @@ impl<N: Node> World<N> {
     }
 
     /// Heals what [`cut`](World::cut) cut.
+    /// A link that a cut of the configuration holds at this tick stays cut: the configured
+    /// scenario is not undone by a heal.
     pub fn heal(&mut self, from: &[ServerId], to: &[ServerId], one_way: bool) {
-        let now = self.now();
-        for (a, b) in Self::links(from, to, one_way) {
-            if self.network.heal(a, b) {
-                emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
-            }
-        }
+        self.heal_links(Self::links(from, to, one_way).collect());
     }
 
     /// Cuts `node` off from every other server, both ways.
@@ -696,14 +704,16 @@ impl<N: Node> World<N> {
         self.cut(&[ServerId::Node(node)], &others, false);
     }
 
-    /// Heals every cut link.
+    /// Heals what [`isolate`](World::isolate) cut (except links a configured cut holds).
+    pub fn rejoin(&mut self, node: NodeId) {
+        let others: Vec<ServerId> = self.servers().filter(|&s| s != ServerId::Node(node)).collect();
+        self.heal(&[ServerId::Node(node)], &others, false);
+    }
+
+    /// Heals every cut link, except those a configured cut holds now.
     pub fn heal_all(&mut self) {
-        let now = self.now();
         let cuts: Vec<_> = self.network.cuts().collect();
-        for (a, b) in cuts {
-            self.network.heal(a, b);
-            emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
-        }
+        self.heal_links(cuts);
     }
 
     /// The cut links (`from`, `to`), in order.
@@ -716,8 +726,7 @@ impl<N: Node> World<N> {
     pub fn apply(&mut self, fault: Fault) -> Result<(), WorldError> {
         let now = self.now();
         let status = |w: &Self, n: NodeId| -> Result<NodeStatus, WorldError> {
-            let slot =
-                w.nodes.get((n.0 as usize).wrapping_sub(1)).ok_or(WorldError::NoSuchServer(ServerId::Node(n)))?;
+            let slot = w.slot(n).ok_or(WorldError::NoSuchServer(ServerId::Node(n)))?;
             Ok(slot.status)
         };
         for n in fault.nodes() {
@@ -742,6 +751,7 @@ impl<N: Node> World<N> {
             Fault::Cut { from, to, one_way } => self.cut(&from, &to, one_way),
             Fault::Heal { from, to, one_way } => self.heal(&from, &to, one_way),
             Fault::Isolate(n) => self.isolate(n),
+            Fault::Rejoin(n) => self.rejoin(n),
             Fault::HealAll => self.heal_all(),
             Fault::Crash(n) => self.crash(n),
             Fault::Restart(n) => self.restart(n),
@@ -784,13 +794,17 @@ impl<N: Node> World<N> {
 
     /// Runs `f` on a node's durable store (what survives its crashes).
     pub fn durable<R>(&self, id: NodeId, f: impl FnOnce(&mut Durable) -> R) -> Option<R> {
-        let slot = self.nodes.get((id.0 as usize).checked_sub(1)?)?;
+        let slot = self.slot(id)?;
         Some(f(&mut slot.ctx.core.durable.borrow_mut()))
+    }
+
+    fn slot(&self, id: NodeId) -> Option<&NodeSlot<N>> {
+        self.nodes.get((id.0 as usize).checked_sub(1)?)
     }
 
     /// Whether a node runs, has crashed or is paused.
     pub fn node_status(&self, id: NodeId) -> Option<NodeStatus> {
-        Some(self.nodes.get((id.0 as usize).checked_sub(1)?)?.status)
+        Some(self.slot(id)?.status)
     }
 
     /// The faults still to come (scheduled or planned by the nemesis), in order.
@@ -829,19 +843,19 @@ impl<N: Node> World<N> {
 
     /// A node's state, to look at (do not hold it across a tick).
     pub fn node(&self, id: NodeId) -> Option<Ref<'_, N>> {
-        let slot = self.nodes.get((id.0 as usize).checked_sub(1)?)?;
+        let slot = self.slot(id)?;
         Some(slot.ctx.state.borrow())
     }
 
     /// A node's local clock: the value its next turn will see (1 before its first turn).
     pub fn local_time(&self, id: NodeId) -> Option<u64> {
-        let slot = self.nodes.get((id.0 as usize).checked_sub(1)?)?;
+        let slot = self.slot(id)?;
         Some(slot.ctx.core.local_time.get())
     }
 
     /// How many handlers are waiting on a node (async handlers between awaits).
     pub fn waiting_handlers(&self, id: NodeId) -> Option<usize> {
-        let slot = self.nodes.get((id.0 as usize).checked_sub(1)?)?;
+        let slot = self.slot(id)?;
         Some(slot.tasks.len())
     }
 
@@ -849,7 +863,7 @@ impl<N: Node> World<N> {
     pub fn inbox_len(&self, server: ServerId) -> Option<usize> {
         Some(match server {
             ServerId::Gateway => self.gateway.inbox.len(),
-            ServerId::Node(n) => self.nodes.get((n.0 as usize).checked_sub(1)?)?.inbox.len(),
+            ServerId::Node(n) => self.slot(n)?.inbox.len(),
             ServerId::Client(c) => self.clients.get((c.0 as usize).checked_sub(1)?)?.inbox.len(),
         })
     }

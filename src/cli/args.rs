@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use dgame_engine::ids::{format_sides, parse_sides};
 use dgame_engine::{
     ClientKind, ClockRate, Config, Cut, Delay, LinkDelay, Nemesis, NemesisKind, Scheduled, ServerId, ValueMode,
 };
@@ -111,14 +112,8 @@ fn parse_link_delay(s: &str) -> Result<LinkDelay, String> {
         format!("`{s}` is not a link delay: write `n1|n2=10` (both ways) or `n1>n2=exp:5:50` (one way)")
     })?;
     let delay = parse_delay(delay)?;
-    let (from, to, one_way) = if let Some((a, b)) = sides.split_once('|') {
-        (a, b, false)
-    } else if let Some((a, b)) = sides.split_once('>') {
-        (a, b, true)
-    } else {
-        return Err(format!("`{s}`: separate the two sides with `|` (both ways) or `>` (one way)"));
-    };
-    Ok(LinkDelay { from: parse_servers(from)?, to: parse_servers(to)?, one_way, delay })
+    let (from, to, one_way) = parse_sides(sides)?;
+    Ok(LinkDelay { from, to, one_way, delay })
 }
 
 fn parse_clock_rate(s: &str) -> Result<ClockRate, String> {
@@ -202,23 +197,13 @@ fn parse_ticks(s: &str) -> Result<(u64, Option<u64>), String> {
     }
 }
 
-fn parse_servers(s: &str) -> Result<Vec<ServerId>, String> {
-    s.split(',').map(|x| x.parse::<ServerId>().map_err(|e| e.to_string())).collect()
-}
-
 fn parse_cut(s: &str) -> Result<Cut, String> {
     let (sides, ticks) = s
         .split_once('@')
         .ok_or_else(|| format!("`{s}` is not a cut: write `n1,n2|n3@100..200` (both ways) or `n1>n2@50` (one way)"))?;
     let (at, heal) = parse_ticks(ticks)?;
-    let (from, to, one_way) = if let Some((a, b)) = sides.split_once('|') {
-        (a, b, false)
-    } else if let Some((a, b)) = sides.split_once('>') {
-        (a, b, true)
-    } else {
-        return Err(format!("`{s}`: separate the two sides with `|` (both ways) or `>` (one way)"));
-    };
-    Ok(Cut { from: parse_servers(from)?, to: parse_servers(to)?, one_way, at, heal })
+    let (from, to, one_way) = parse_sides(sides)?;
+    Ok(Cut { from, to, one_way, at, heal })
 }
 
 fn parse_isolate(s: &str) -> Result<(ServerId, u64, Option<u64>), String> {
@@ -293,8 +278,10 @@ impl RunArgs {
             return Err("--nemesis-interval, --nemesis-duration, --nemesis-targets and --recovery tune a nemesis: add `--nemesis partition,crash` (or a `[nemesis]` table in the config)".into());
         }
         for &(node, at, heal) in &self.isolates {
+            // Everyone else, as `World::isolate` does.
             let others: Vec<ServerId> = std::iter::once(ServerId::Gateway)
                 .chain((1..=c.nodes).map(|n| ServerId::Node(dgame_engine::NodeId(n))))
+                .chain((1..=c.clients).map(|n| ServerId::Client(dgame_engine::ClientId(n))))
                 .filter(|&s| s != node)
                 .collect();
             c.cuts.push(Cut { from: vec![node], to: others, one_way: false, at, heal });
@@ -302,10 +289,6 @@ impl RunArgs {
         c.validate().map_err(|e| format!("{e}"))?;
         Ok(c)
     }
-}
-
-fn servers(list: &[ServerId]) -> String {
-    list.iter().map(ServerId::short).collect::<Vec<_>>().join(",")
 }
 
 /// The program's name in reproduction commands: `dgame`, or a user's own binary's name.
@@ -362,8 +345,7 @@ pub fn command_line(algorithm: &str, config: &Config) -> String {
         push("duplicate", config.duplicate.to_string());
     }
     for l in &config.links {
-        let sep = if l.one_way { ">" } else { "|" };
-        push("link-delay", format!("'{}{sep}{}={}'", servers(&l.from), servers(&l.to), l.delay));
+        push("link-delay", format!("'{}={}'", format_sides(&l.from, &l.to, l.one_way), l.delay));
     }
     for c in &config.clock_rates {
         push("clock-rate", format!("n{}={}", c.node.0, c.rate));
@@ -393,8 +375,7 @@ pub fn command_line(algorithm: &str, config: &Config) -> String {
             Some(h) => format!("{}..{h}", cut.at),
             None => cut.at.to_string(),
         };
-        let sep = if cut.one_way { ">" } else { "|" };
-        push("cut", format!("'{}{sep}{}@{ticks}'", servers(&cut.from), servers(&cut.to)));
+        push("cut", format!("'{}@{ticks}'", format_sides(&cut.from, &cut.to, cut.one_way)));
     }
     out
 }

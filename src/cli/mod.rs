@@ -226,10 +226,10 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     let mut options = dgame_checker::Options::default().strict_failed_cas(args.strict_failed_cas);
     if let Some(secs) = args.time_limit {
-        if !(secs > 0.0 && secs.is_finite()) {
-            return fail(format!("--time-limit must be a positive number of seconds, got {secs}"));
+        match std::time::Duration::try_from_secs_f64(secs) {
+            Ok(limit) if secs > 0.0 => options = options.max_time(Some(limit)),
+            _ => return fail(format!("--time-limit must be a positive number of seconds, got {secs}")),
         }
-        options = options.max_time(Some(std::time::Duration::from_secs_f64(secs)));
     }
     let verdict = dgame_checker::check(&history, &options);
     let report = VerdictReport::of(&verdict);

@@ -250,9 +250,10 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let (k, n) = args.shard.unwrap_or((1, 1));
-    let seeds: Vec<u64> =
-        args.seeds.clone().enumerate().filter(|(i, _)| *i as u64 % n == k - 1).map(|(_, s)| s).collect();
-    let bar = ProgressBar::new(seeds.len() as u64);
+    // This shard's seeds, made as they are needed: the range may be huge.
+    let mut seeds = args.seeds.clone().skip((k - 1) as usize).step_by(n as usize);
+    let total = (args.seeds.end - args.seeds.start).saturating_sub(k - 1).div_ceil(n);
+    let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, {msg}").expect("a valid template"),
     );
@@ -260,7 +261,11 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
     let started = Instant::now();
     let mut results: Vec<SeedResult> = Vec::new();
     let mut first: Option<Violation> = None;
-    for batch in seeds.chunks(BATCH) {
+    loop {
+        let batch: Vec<u64> = seeds.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
         let mut batch_results: Vec<(SeedResult, Option<Violation>)> = batch
             .par_iter()
             .map(|&seed| {

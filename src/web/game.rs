@@ -332,9 +332,7 @@ impl<N: Node> Game<N> {
                 if !self.world.cut_links().any(|(a, b)| a == me || b == me) {
                     return Err(ApiError::new(409, format!("{id} is not cut off from anyone")));
                 }
-                // The same servers `isolate` cut it from.
-                let others: Vec<ServerId> = self.world.servers().filter(|&s| s != me).collect();
-                Fault::Heal { from: vec![me], to: others, one_way: false }
+                Fault::Rejoin(id)
             }
         })
     }
