@@ -205,6 +205,25 @@ impl<F: FnMut(&Event<'_>)> Observer for F {
     }
 }
 
+/// An observer shared with the code that reads it afterwards: subscribe a clone of the `Rc`,
+/// keep the other.
+///
+/// ```
+/// # use std::{cell::RefCell, rc::Rc};
+/// # use dgame_engine::{EventLog, Observer, event::Shared};
+/// let log = Rc::new(RefCell::new(EventLog::default()));
+/// let observer: Box<dyn Observer> = Box::new(Shared(log.clone())); // what `world.subscribe` takes
+/// # drop(observer);
+/// assert!(log.borrow().events.is_empty());
+/// ```
+pub struct Shared<T>(pub std::rc::Rc<std::cell::RefCell<T>>);
+
+impl<T: Observer> Observer for Shared<T> {
+    fn on_event(&mut self, event: &Event<'_>) {
+        self.0.borrow_mut().on_event(event);
+    }
+}
+
 /// An event with everything formatted into owned data, ready to store or serialize (one
 /// JSON object per event in a trace).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

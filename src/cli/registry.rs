@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use dgame_engine::event::{Event, Observer, OwnedEvent};
+use dgame_engine::event::{Event, Observer, OwnedEvent, Shared};
 use dgame_engine::message::short_type_name;
 use dgame_engine::{Config, ConfigError, History, Node, RunError, ServerId, Stats, World};
 use serde::Serialize;
@@ -106,14 +106,6 @@ pub struct RunOutput {
     pub faults: Vec<super::faults::FaultRecord>,
     /// The operations that overlapped a fault (indices into the history).
     pub ops_during_faults: Vec<usize>,
-}
-
-struct Shared<T>(Rc<RefCell<T>>);
-
-impl<T: Observer> Observer for Shared<T> {
-    fn on_event(&mut self, event: &Event<'_>) {
-        self.0.borrow_mut().on_event(event);
-    }
 }
 
 fn run_world<N: Node + Default>(config: &Config, trace: bool) -> Result<RunOutput, ConfigError> {

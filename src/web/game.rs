@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use dgame_engine::event::{Event, Observer};
+use dgame_engine::event::{Event, Observer, Shared};
 use dgame_engine::message::short_type_name;
 use dgame_engine::{
     Config, DropReason, Fault, History, Node, NodeId, NodeStatus, Outcome, Scheduled, ServerId, SignalId, World,
@@ -204,14 +204,6 @@ impl Observer for Recorder {
             }
             _ => {}
         }
-    }
-}
-
-struct Shared(Rc<RefCell<Recorder>>);
-
-impl Observer for Shared {
-    fn on_event(&mut self, event: &Event<'_>) {
-        self.0.borrow_mut().on_event(event);
     }
 }
 
