@@ -46,3 +46,8 @@ pub mod prelude {
 
 pub mod cli;
 pub mod web;
+
+/// The README's Rust examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
