@@ -387,9 +387,6 @@ pub mod __private {
         *msg.into_any().downcast::<M>().expect("dispatch checked the type")
     }
 
-    /// Checks at compile time that `M` is a message (the error names the type).
-    pub const fn assert_message<M: Message>() {}
-
     /// Implemented by `Want` alone: an endpoint for `M` must return `M`'s reply type `Want`.
     /// Generated code passes the handler's result through [`ReplyOf::into_reply`], spanned on
     /// the handler's return type, so a wrong one is one error that names both types.
