@@ -47,7 +47,7 @@ struct MyNode {
 //    client endpoints are required. Two shapes:
 //    - sync:  `fn name(&mut self, msg: M) -> Reply` (add `ctx: &mut Ctx<Self>` after `&mut self`
 //      to send messages, know the time, draw random numbers). Runs to the end at once.
-//    - async: `async fn name(cx: Cx<Self>, msg: M) -> Reply`. Can wait: `cx.call(node, msg)`,
+//    - async: `async fn name(cx: AsyncCtx<Self>, msg: M) -> Reply`. Can wait: `cx.call(node, msg)`,
 //      `cx.broadcast(msg)` (then `.at_least(k)`, `.any()`, `.matching(..)`, `.timeout(ticks)`),
 //      `cx.sleep(ticks)`. Reach the state with `cx.with(|me| ...)`: between two waits, other
 //      handlers run and may change it.
@@ -59,7 +59,7 @@ struct MyNode {
 #[node]
 impl MyNode {
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         // `majority() - 1` peers plus this node make a majority.
         let replies = cx.broadcast(Get).at_least(cx.majority() - 1).await;
         let newest = cx.with(|me| replies.iter().copied().chain([me.current]).max_by_key(|v| v.version));
@@ -68,7 +68,7 @@ impl MyNode {
     }
 
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         let replies = cx.broadcast(Get).at_least(cx.majority() - 1).await;
         // TODO: two writers can pick the same version here. How does ABD break the tie?
         let stored = cx.with(|me| {

@@ -61,7 +61,7 @@ impl PrimaryBackup {
 
     /// The primary applies the write, then waits until every backup has it.
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         if cx.id() != PRIMARY {
             return ClientWriteResponse::fail();
         }

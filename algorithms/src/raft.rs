@@ -285,7 +285,7 @@ impl Raft {
     }
 
     /// Logs `command` if we lead, then waits until it commits or is lost from our log.
-    async fn submit(cx: &Cx<Self>, command: Command) -> Fate {
+    async fn submit(cx: &AsyncCtx<Self>, command: Command) -> Fate {
         let logged = cx.with(|me| {
             (me.role == Role::Leader).then(|| {
                 me.log.push(Entry { term: me.term, command });
@@ -317,7 +317,7 @@ impl Raft {
     }
 
     /// Stands for election: a new term, our own vote, and the others' votes.
-    async fn campaign(cx: &Cx<Self>) {
+    async fn campaign(cx: &AsyncCtx<Self>) {
         let (request, term, timeout) = cx.with(|me| {
             me.term += 1;
             me.role = Role::Candidate;
@@ -366,7 +366,7 @@ impl Raft {
 
     /// A read is an entry of the log too: it returns the value as of its place in the log.
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         match Self::submit(&cx, Command::Read).await {
             Fate::Committed(index) => ClientReadResponse::ok(cx.with(|me| me.value_before(index))),
             // A read changes nothing, so refusing it is always honest.
@@ -376,7 +376,7 @@ impl Raft {
 
     /// A write succeeds once its entry is committed.
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         match Self::submit(&cx, Command::Write(req.value)).await {
             Fate::Committed(_) => ClientWriteResponse::ok(),
             Fate::Refused => ClientWriteResponse::fail(),
@@ -411,7 +411,7 @@ impl Raft {
     }
     /// Every tick: a follower or candidate whose election timeout has passed stands.
     #[timer(interval = 1)]
-    async fn election_timer(cx: Cx<Self>) {
+    async fn election_timer(cx: AsyncCtx<Self>) {
         let stand = cx.with(|me| {
             if me.election_at == 0 {
                 me.reset_election_timer(&cx);
@@ -425,7 +425,7 @@ impl Raft {
 
     /// Every few ticks the leader sends each follower what it lacks, and counts who has what.
     #[timer(interval = 3)] // = HEARTBEAT (an attribute takes a literal)
-    async fn heartbeat(cx: Cx<Self>) {
+    async fn heartbeat(cx: AsyncCtx<Self>) {
         let Some((term, calls)) = cx.with(|me| {
             (me.role == Role::Leader)
                 .then(|| (me.term, cx.peers().iter().map(|&p| (p, me.append_for(p))).collect::<Vec<_>>()))

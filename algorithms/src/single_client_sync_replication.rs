@@ -40,7 +40,7 @@ impl SingleClientSyncReplication {
 
     /// Store locally, copy to everyone, wait for every acknowledgement.
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         cx.with(|me| me.value = Some(req.value));
         // `.all()` is the default: wait for every peer. One lost message and this never ends.
         cx.broadcast(Replicate(req.value)).all().await;

@@ -57,7 +57,7 @@ pub struct SingleClientVersionedMajority {
 impl SingleClientVersionedMajority {
     /// Hear from half the others plus this node (a majority), answer the newest value.
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         let replies = cx.broadcast(GetVersioned).at_least(cx.peers().len() / 2).await;
         // `with` runs after the wait: our own value is read as it is now, not as it was.
         let newest = cx.with(|me| replies.iter().chain([&me.current]).max_by_key(|v| v.version).copied());
@@ -66,7 +66,7 @@ impl SingleClientVersionedMajority {
 
     /// Hear the versions of a majority, pick the next one, store it on a majority.
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         let versions = cx.broadcast(GetVersion).at_least(cx.peers().len() / 2).await;
         let heard = versions.len();
         // The flaw: another client's write may be doing exactly this at the same time, with

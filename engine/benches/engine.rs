@@ -30,14 +30,14 @@ struct VersionedMajority {
 #[node]
 impl VersionedMajority {
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         let replies = cx.broadcast(GetVersioned).at_least(cx.peers().len() / 2).await;
         let newest = cx.with(|me| replies.iter().chain([&me.current]).max_by_key(|v| v.version).copied());
         ClientReadResponse::ok(newest.and_then(|v| v.value))
     }
 
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         let versions = cx.broadcast(GetVersioned).at_least(cx.peers().len() / 2).await;
         let next = cx.with(|me| {
             let top = versions.iter().map(|v| v.version).chain([me.current.version]).max();

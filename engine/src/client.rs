@@ -49,7 +49,7 @@ fn outcome_of(payload: &dyn Payload) -> Option<Outcome> {
     Some(match status {
         Status::Success => Outcome::Ok(value),
         Status::Fail => Outcome::Failed,
-        Status::Timeout => Outcome::Unknown,
+        Status::Unknown => Outcome::Unknown,
     })
 }
 

@@ -28,7 +28,7 @@ pub struct Config {
     /// The probability that a signal is lost, in `[0, 1]`.
     pub loss: f64,
     /// Ticks the gateway waits for a node before answering the client with
-    /// [`Status::Timeout`](crate::Status::Timeout); `None` waits forever (the original).
+    /// [`Status::Unknown`](crate::Status::Unknown); `None` waits forever (the original).
     #[serde(with = "ticks_or_never")]
     pub gateway_timeout: Option<Tick>,
     /// Ticks a client waits for the gateway before recording its operation as unknown;

@@ -1,7 +1,7 @@
 //! The gateway: the clients' only contact. It forwards each client request to the leader, if
 //! a node announced itself, or else to the nodes in turn (round robin), and relays the answer.
 //! Unlike the original it gives up after a timeout, answering the client with
-//! [`Status::Timeout`].
+//! [`Status::Unknown`].
 
 use std::collections::VecDeque;
 
@@ -96,9 +96,9 @@ impl<N: Node> World<N> {
             // Already answered requests are no longer pending: nothing to do for them.
             if let Some(f) = self.gateway.pending.remove(&id) {
                 let answer: Box<dyn Payload> = if f.read {
-                    Box::new(ClientReadResponse { status: Status::Timeout, value: None })
+                    Box::new(ClientReadResponse { status: Status::Unknown, value: None })
                 } else {
-                    Box::new(ClientWriteResponse { status: Status::Timeout })
+                    Box::new(ClientWriteResponse { status: Status::Unknown })
                 };
                 let reply = self.shared.next_signal_id();
                 let kind = SignalKind::Reply { to: f.client_request };

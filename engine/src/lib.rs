@@ -34,7 +34,7 @@
 //!
 //! The map of the crate:
 //! - [`World`]: builds a world from a [`Config`] and runs it tick by tick.
-//! - [`Node`], [`Ctx`], [`Cx`]: what a node is and what its handlers can do; the futures of
+//! - [`Node`], [`Ctx`], [`AsyncCtx`]: what a node is and what its handlers can do; the futures of
 //!   [`wait`] for waiting on replies.
 //! - [`message`]: the [`Message`] trait and the client protocol.
 //! - [`event`]: the event stream for viewers and traces.
@@ -71,7 +71,7 @@ pub use message::{
     Payload, Status,
 };
 pub use network::InFlight;
-pub use node::{Ctx, Cx, Durable, Node};
+pub use node::{AsyncCtx, Ctx, Durable, Node};
 pub use wait::{Partial, Replies, Timeout};
 pub use world::{NodeStatus, Stats, World};
 
@@ -81,8 +81,8 @@ pub use node::{__private, Action, Handled, TimerSpec};
 /// Everything a node's author needs: `use dgame_engine::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Ack, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse,
-        Config, Ctx, Cx, Delay, History, LeaderNotification, Message, Node, NodeId, OpKind, Outcome, Partial, Replies,
-        RunError, ServerId, Status, Tick, Timeout, Value, World, endpoint, init, node, timer,
+        Ack, AsyncCtx, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
+        ClientWriteResponse, Config, Ctx, Delay, History, LeaderNotification, Message, Node, NodeId, OpKind, Outcome,
+        Partial, Replies, RunError, ServerId, Status, Tick, Timeout, Value, World, endpoint, init, node, timer,
     };
 }

@@ -11,7 +11,7 @@ use crate::ids::{NodeId, Value};
 ///
 /// Derive it: `#[derive(Debug, Clone, Message)]`, with `#[reply(T)]` when the handler answers
 /// with a `T`. Without `#[reply]` the reply is `()`: the message is fire-and-forget (though a
-/// [`Cx::call`](crate::Cx::call) still learns when it was handled).
+/// [`AsyncCtx::call`](crate::AsyncCtx::call) still learns when it was handled).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a message",
     label = "not a message",
@@ -93,7 +93,7 @@ pub enum Status {
     /// the checker relies on it. When in doubt, let the request time out instead.
     Fail,
     /// The gateway gave up waiting for the node: the operation may or may not have taken effect.
-    Timeout,
+    Unknown,
 }
 
 /// A client asks to read the register.
@@ -113,7 +113,7 @@ pub struct ClientReadResponse {
 impl ClientReadResponse {
     /// A read whose fate the node cannot tell: recorded as unknown, like a timeout.
     pub fn unknown() -> Self {
-        ClientReadResponse { status: Status::Timeout, value: None }
+        ClientReadResponse { status: Status::Unknown, value: None }
     }
     /// A successful read of `value` (`None`: the register is empty).
     pub fn ok(value: Option<Value>) -> Self {
@@ -152,7 +152,7 @@ impl ClientWriteResponse {
     /// The node cannot tell whether the write took effect (say, its log entry was replaced but
     /// another leader may still commit it): recorded as unknown, like a timeout.
     pub fn unknown() -> Self {
-        ClientWriteResponse { status: Status::Timeout }
+        ClientWriteResponse { status: Status::Unknown }
     }
 }
 

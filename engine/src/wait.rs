@@ -1,5 +1,5 @@
-//! Waiting for replies: the futures that [`Cx::call`](crate::Cx::call),
-//! [`Cx::broadcast`](crate::Cx::broadcast) and [`Cx::sleep`](crate::Cx::sleep) return.
+//! Waiting for replies: the futures that [`AsyncCtx::call`](crate::AsyncCtx::call),
+//! [`AsyncCtx::broadcast`](crate::AsyncCtx::broadcast) and [`AsyncCtx::sleep`](crate::AsyncCtx::sleep) return.
 //!
 //! They are the original's waiting requests, `wait_any`, `wait_all` and `wait_for_responses`.
 //! A timeout is a value (`Err(Timeout)`, `Err(Partial)`), never a panic; once a future
@@ -298,7 +298,7 @@ impl<R: 'static> Future for TimedQuorum<R> {
     }
 }
 
-/// A pause of a number of ticks, from [`Cx::sleep`](crate::Cx::sleep).
+/// A pause of a number of ticks, from [`AsyncCtx::sleep`](crate::AsyncCtx::sleep).
 #[must_use = "a sleep does nothing unless awaited"]
 pub struct Sleep {
     core: Rc<NodeCore>,

@@ -65,7 +65,7 @@ impl Probe {
     }
 
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         let mode = cx.with(|me| {
             me.client_requests += 1;
             me.mode
@@ -100,7 +100,7 @@ impl Probe {
     }
 
     #[endpoint(BoomLater)]
-    async fn boom_later(cx: Cx<Self>, _: BoomLater) {
+    async fn boom_later(cx: AsyncCtx<Self>, _: BoomLater) {
         cx.sleep(2).await;
         panic!("gave up after a nap at tick {}", cx.now());
     }

@@ -67,7 +67,7 @@ impl Keeper {
     }
 
     #[timer(interval = 1)]
-    async fn maybe_ask(cx: Cx<Self>) {
+    async fn maybe_ask(cx: AsyncCtx<Self>) {
         if !cx.with(|me| std::mem::take(&mut me.ask)) {
             return;
         }

@@ -65,7 +65,7 @@ impl Probe {
     }
 
     #[timer(interval = 1)]
-    async fn maybe_ask(cx: Cx<Self>) {
+    async fn maybe_ask(cx: AsyncCtx<Self>) {
         if !cx.with(|me| std::mem::take(&mut me.ask)) {
             return;
         }

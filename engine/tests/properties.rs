@@ -43,22 +43,22 @@ struct Majority {
 #[node]
 impl Majority {
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         let need = cx.peers().len() / 2;
         match cx.broadcast(GetVersioned).at_least(need).timeout(10).await {
             Ok(replies) => {
                 let newest = cx.with(|me| replies.iter().chain([&me.current]).max_by_key(|v| v.version).copied());
                 ClientReadResponse::ok(newest.and_then(|v| v.value))
             }
-            Err(_) => ClientReadResponse { status: Status::Timeout, value: None },
+            Err(_) => ClientReadResponse { status: Status::Unknown, value: None },
         }
     }
 
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         let need = cx.peers().len() / 2;
         let Ok(versions) = cx.broadcast(GetVersioned).at_least(need).timeout(10).await else {
-            return ClientWriteResponse { status: Status::Timeout };
+            return ClientWriteResponse { status: Status::Unknown };
         };
         let next = cx.with(|me| {
             let top = versions.iter().map(|v| v.version).chain([me.current.version]).max();
@@ -67,7 +67,7 @@ impl Majority {
         });
         match cx.broadcast(Store(next)).at_least(need).timeout(10).await {
             Ok(_) => ClientWriteResponse::ok(),
-            Err(_) => ClientWriteResponse { status: Status::Timeout },
+            Err(_) => ClientWriteResponse { status: Status::Unknown },
         }
     }
 

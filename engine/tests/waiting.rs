@@ -93,7 +93,7 @@ impl Probe {
     }
 
     #[endpoint(Echo)]
-    async fn echo(cx: Cx<Self>, msg: Echo) -> u32 {
+    async fn echo(cx: AsyncCtx<Self>, msg: Echo) -> u32 {
         let now = cx.now();
         cx.with(|me| me.echoes.push((now, msg.value)));
         cx.sleep(msg.sleep).await;
@@ -101,7 +101,7 @@ impl Probe {
     }
 
     #[endpoint(Work)]
-    async fn work(cx: Cx<Self>, Work { label, sleep }: Work) {
+    async fn work(cx: AsyncCtx<Self>, Work { label, sleep }: Work) {
         cx.with(|me| {
             me.in_progress += 1;
             me.most_in_progress = me.most_in_progress.max(me.in_progress);
@@ -115,14 +115,14 @@ impl Probe {
     }
 
     #[endpoint(AskOne)]
-    async fn ask_one(cx: Cx<Self>, AskOne { to, sleep, timeout }: AskOne) {
+    async fn ask_one(cx: AsyncCtx<Self>, AskOne { to, sleep, timeout }: AskOne) {
         let result = cx.call(to, Echo { sleep, value: 7 }).timeout(timeout).await;
         let now = cx.now();
         cx.with(|me| me.calls.push((now, result)));
     }
 
     #[endpoint(RunQuorum)]
-    async fn run_quorum(cx: Cx<Self>, RunQuorum(mode): RunQuorum) {
+    async fn run_quorum(cx: AsyncCtx<Self>, RunQuorum(mode): RunQuorum) {
         let each = || {
             cx.peers()
                 .iter()
@@ -151,7 +151,7 @@ impl Probe {
     }
 
     #[endpoint(Nap)]
-    async fn nap(cx: Cx<Self>, Nap(sleeps): Nap) {
+    async fn nap(cx: AsyncCtx<Self>, Nap(sleeps): Nap) {
         for s in sleeps {
             cx.sleep(s).await;
             let now = cx.now();

@@ -64,13 +64,13 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
-/// An async endpoint takes `cx: Cx<Self>` and the message, never `self`: it may wait for
+/// An async endpoint takes `cx: AsyncCtx<Self>` and the message, never `self`: it may wait for
 /// other nodes, and other handlers run meanwhile, so it reaches the state with `cx.with`
 /// between waits:
 ///
 /// ```ignore
 /// #[endpoint(ClientReadRequest)]
-/// async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+/// async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
 ///     let replies = cx.broadcast(GetValue).at_least(cx.majority() - 1).await;
 ///     cx.with(|me| ClientReadResponse::ok(me.newest(&replies)))
 /// }
@@ -85,7 +85,7 @@ pub fn endpoint(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// Marks a method of a `#[node]` impl as a timer that runs every `interval` ticks (at least 1)
 /// of the node's local clock: `#[timer(interval = N)]`.
 ///
-/// A sync timer takes `&mut self` and optionally a context; an async one takes `cx: Cx<Self>`.
+/// A sync timer takes `&mut self` and optionally a context; an async one takes `cx: AsyncCtx<Self>`.
 /// Both return `()`.
 ///
 /// ```ignore
@@ -95,7 +95,7 @@ pub fn endpoint(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// }
 ///
 /// #[timer(interval = 50)]
-/// async fn sync_up(cx: Cx<Self>) {
+/// async fn sync_up(cx: AsyncCtx<Self>) {
 ///     let newest = cx.broadcast(GetVersioned).await;
 ///     cx.with(|me| me.merge(newest));
 /// }

@@ -72,7 +72,7 @@ fn check_mut_self(sig: &Signature, what: &str, usage: &str, errors: &mut Errors)
             errors.at(
                 params_span(sig),
                 format!(
-                    "a sync {what} takes `&mut self` first: {usage}; or make it an `async fn` taking `cx: Cx<Self>`"
+                    "a sync {what} takes `&mut self` first: {usage}; or make it an `async fn` taking `cx: AsyncCtx<Self>`"
                 ),
             );
             false
@@ -87,7 +87,7 @@ fn check_no_self(sig: &Signature, what: &str, errors: &mut Errors) -> bool {
                 r,
                 format!(
                     "an async {what} cannot take `{}`: the borrow would be held across `.await` while other \
-                     handlers run. Take `cx: Cx<Self>` instead and reach the state with `cx.with(|me| ...)`",
+                     handlers run. Take `cx: AsyncCtx<Self>` instead and reach the state with `cx.with(|me| ...)`",
                     receiver_text(r)
                 ),
             );
@@ -107,7 +107,7 @@ fn check_endpoint(sig: &Signature, ty: &Type, errors: &mut Errors) {
     let is_async = sig.asyncness.is_some();
     let n = typed_params(sig).len();
     let shape_ok = if is_async {
-        let usage = "`async fn name(cx: Cx<Self>, msg: Message) -> Reply`";
+        let usage = "`async fn name(cx: AsyncCtx<Self>, msg: Message) -> Reply`";
         check_no_self(sig, "endpoint", errors)
             && match n {
                 2 => true,
@@ -178,7 +178,7 @@ fn check_timer(sig: &Signature, what: &str, errors: &mut Errors) {
     let n = typed_params(sig).len();
     if sig.asyncness.is_some() {
         if check_no_self(sig, what, errors) && n != 1 {
-            let msg = format!("an async {what} takes 1 parameter, `cx: Cx<Self>`, not {n}");
+            let msg = format!("an async {what} takes 1 parameter, `cx: AsyncCtx<Self>`, not {n}");
             if n == 0 { errors.at(params_span(sig), msg) } else { extra_params(sig, 1, msg, errors) }
         }
     } else {

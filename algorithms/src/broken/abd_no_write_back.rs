@@ -67,7 +67,7 @@ impl AbdNoWriteBack {
     }
 
     /// Phase 1: the highest tagged value of a majority (this node included).
-    async fn query(cx: &Cx<Self>) -> Tagged {
+    async fn query(cx: &AsyncCtx<Self>) -> Tagged {
         loop {
             // `majority() - 1` peers, plus this node, make a majority.
             if let Ok(replies) = cx.broadcast(Query).at_least(cx.majority() - 1).timeout(RETRY).await {
@@ -79,7 +79,7 @@ impl AbdNoWriteBack {
     }
 
     /// Phase 2: `t` is stored on a majority (this node included) when this returns.
-    async fn propagate(cx: &Cx<Self>, t: Tagged) {
+    async fn propagate(cx: &AsyncCtx<Self>, t: Tagged) {
         cx.with(|me| me.adopt(t));
         while cx.broadcast(Propagate(t)).at_least(cx.majority() - 1).timeout(RETRY).await.is_err() {}
     }
@@ -89,7 +89,7 @@ impl AbdNoWriteBack {
 impl AbdNoWriteBack {
     /// Read the newest value of a majority, make sure a majority has it, answer it.
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         let newest = Self::query(&cx).await;
         // BUG: no write-back. (`Abd` calls `Self::propagate(&cx, newest).await` here.)
         ClientReadResponse::ok(newest.value)
@@ -97,7 +97,7 @@ impl AbdNoWriteBack {
 
     /// Learn the highest version of a majority, store the value above it on a majority.
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         let highest = Self::query(&cx).await;
         let tag = Tag { version: highest.tag.version + 1, writer: cx.id().0 };
         Self::propagate(&cx, Tagged { tag, value: Some(req.value) }).await;

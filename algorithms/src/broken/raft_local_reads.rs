@@ -228,7 +228,7 @@ impl RaftLocalReads {
     }
 
     /// Logs `command` if we lead, then waits until it commits or is lost from our log.
-    async fn submit(cx: &Cx<Self>, command: Command) -> Fate {
+    async fn submit(cx: &AsyncCtx<Self>, command: Command) -> Fate {
         let logged = cx.with(|me| {
             (me.role == Role::Leader).then(|| {
                 me.log.push(Entry { term: me.term, command });
@@ -259,7 +259,7 @@ impl RaftLocalReads {
     }
 
     /// Stands for election: a new term, our own vote, and the others' votes.
-    async fn campaign(cx: &Cx<Self>) {
+    async fn campaign(cx: &AsyncCtx<Self>) {
         let (request, term, timeout) = cx.with(|me| {
             me.term += 1;
             me.role = Role::Candidate;
@@ -296,7 +296,7 @@ impl RaftLocalReads {
 impl RaftLocalReads {
     /// A read answered from the leader's own copy: the last committed write.
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         // BUG: "I am the leader, so my copy is the latest". (`Raft` logs the read and waits.)
         let local = cx.with(|me| (me.role == Role::Leader).then(|| me.value_before(me.commit + 1)));
         local.map_or_else(ClientReadResponse::fail, ClientReadResponse::ok)
@@ -304,13 +304,13 @@ impl RaftLocalReads {
 
     /// A write succeeds once its entry is committed.
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         match Self::submit(&cx, Command::Write(req.value)).await {
             Fate::Committed(_) => ClientWriteResponse::ok(),
             Fate::Refused => ClientWriteResponse::fail(),
             // Not `fail`: the entry may be on other nodes and committed by a later leader.
             // "Unknown" is the honest answer (the gateway has usually given up already).
-            Fate::Unknown => ClientWriteResponse { status: Status::Timeout },
+            Fate::Unknown => ClientWriteResponse { status: Status::Unknown },
         }
     }
 
@@ -360,7 +360,7 @@ impl RaftLocalReads {
 
     /// Every tick: a follower or candidate whose election timeout has passed stands.
     #[timer(interval = 1)]
-    async fn election_timer(cx: Cx<Self>) {
+    async fn election_timer(cx: AsyncCtx<Self>) {
         let stand = cx.with(|me| {
             if me.election_at == 0 {
                 me.reset_election_timer(&cx);
@@ -374,7 +374,7 @@ impl RaftLocalReads {
 
     /// Every few ticks the leader sends each follower what it lacks, and counts who has what.
     #[timer(interval = 3)] // = HEARTBEAT (an attribute takes a literal)
-    async fn heartbeat(cx: Cx<Self>) {
+    async fn heartbeat(cx: AsyncCtx<Self>) {
         let Some((term, calls)) = cx.with(|me| {
             (me.role == Role::Leader)
                 .then(|| (me.term, cx.peers().iter().map(|&p| (p, me.append_for(p))).collect::<Vec<_>>()))

@@ -29,7 +29,7 @@ impl Register {
     async fn ping(_: Ping) {}
 
     #[endpoint(Pong)]
-    async fn pong(_cx: Cx<Self>, _: Pong, _extra: u64) {}
+    async fn pong(_cx: AsyncCtx<Self>, _: Pong, _extra: u64) {}
 }
 
 fn main() {

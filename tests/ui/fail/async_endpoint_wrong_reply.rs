@@ -24,7 +24,7 @@ impl Register {
     }
 
     #[endpoint(GetVersion)]
-    async fn version(_cx: Cx<Self>, _: GetVersion) -> u32 {
+    async fn version(_cx: AsyncCtx<Self>, _: GetVersion) -> u32 {
         0
     }
 }

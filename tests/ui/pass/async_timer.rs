@@ -1,4 +1,4 @@
-//! An async timer (`async fn tick(cx: Cx<Self>)`) beside async endpoints.
+//! An async timer (`async fn tick(cx: AsyncCtx<Self>)`) beside async endpoints.
 use distributed_game::prelude::*;
 
 #[derive(Debug, Clone, Message)]
@@ -13,12 +13,12 @@ struct Poller {
 #[node]
 impl Poller {
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         ClientReadResponse::ok(cx.with(|me| me.value))
     }
 
     #[endpoint(ClientWriteRequest)]
-    async fn write(cx: Cx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
         cx.sleep(1).await;
         cx.with(|me| me.value = Some(req.value));
         ClientWriteResponse::ok()
@@ -30,7 +30,7 @@ impl Poller {
     }
 
     #[timer(interval = 5)]
-    async fn tick(cx: Cx<Self>) {
+    async fn tick(cx: AsyncCtx<Self>) {
         if let Some(&peer) = cx.peers().first() {
             let newest = cx.call(peer, Fetch).await;
             cx.with(|me| me.value = me.value.max(newest));

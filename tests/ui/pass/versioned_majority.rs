@@ -24,7 +24,7 @@ struct VersionedMajority {
 #[node]
 impl VersionedMajority {
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: Cx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         let replies = cx.broadcast(GetVersioned).at_least(cx.peers().len() / 2).await;
         let newest = cx.with(|me| replies.iter().chain([&me.current]).max_by_key(|v| v.version).copied());
         ClientReadResponse::ok(newest.and_then(|v| v.value))
