@@ -160,6 +160,7 @@ fn quiet_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: restoring the default action of SIGPIPE touches no Rust state, and no thread of
     // ours is running yet.
+    #[allow(unsafe_code)]
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
