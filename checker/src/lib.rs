@@ -50,6 +50,7 @@ mod zones;
 pub mod edn;
 pub mod generator;
 pub mod jsonl;
+pub mod workload;
 
 pub use history::{ClientId, History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, Value};
 pub use options::Options;
