@@ -41,8 +41,11 @@
 mod engine;
 mod explain;
 mod history;
+mod minimize;
 mod options;
+mod pipeline;
 mod prepare;
+mod sentence;
 mod verdict;
 mod wgl;
 mod zones;

@@ -47,8 +47,16 @@ impl Drop for Steps<'_> {
 /// What the search found. Orders are positions in the `ops` slice it was given.
 pub(crate) enum Search {
     Linearizable(Vec<usize>),
-    Violation,
-    Unknown { reason: String, longest: Vec<usize> },
+    /// No order exists. `frontier` is the latest return time at which the search hit a
+    /// dead end: the operations that returned by then (and the optional ones invoked by
+    /// then) already cannot be ordered, even with every later operation left optional.
+    Violation {
+        frontier: u64,
+    },
+    Unknown {
+        reason: String,
+        longest: Vec<usize>,
+    },
 }
 
 const NONE: u32 = u32::MAX;
@@ -218,6 +226,8 @@ struct Searcher<'a> {
     pref: u32,
     /// Whether the cursor is at the preferred call, before the list scan.
     in_pref: bool,
+    /// The latest return time of a dead end so far.
+    frontier: u64,
 }
 
 fn state_hash(s: State) -> u64 {
@@ -246,7 +256,9 @@ impl Searcher<'_> {
             self.common = self.common.min(self.stack.len());
             let p = self.entries[frame.call as usize].op as usize;
             self.state = frame.state;
-            if !self.ops[p].repeat {
+            // A repeating operation that fired changed only the state; one whose window
+            // closed (a skipped frame) was marked placed and lifted like any other.
+            if !self.ops[p].repeat || frame.skipped {
                 self.placed.clear(p);
                 self.hash ^= self.zobrist[p];
                 self.high = frame.high;
@@ -315,6 +327,21 @@ impl Searcher<'_> {
         self.pref = pref;
         self.in_pref = pref != NONE;
         if pref == NONE { head } else { pref }
+    }
+
+    /// Whether the last operation placed (skips aside) was an optional one that changed
+    /// the register. A write right after it would make it dead: the same order without it
+    /// is valid too and is explored where it was not placed (or was resolved as not taking
+    /// effect, which is the same memo entry), so that write need not be tried here.
+    #[inline]
+    fn after_optional_change(&self) -> bool {
+        match self.stack.iter().rev().find(|f| !f.skipped) {
+            Some(f) => {
+                let op = &self.ops[self.entries[f.call as usize].op as usize];
+                !op.required && matches!(op.act, Act::Write(_) | Act::Cas(..))
+            }
+            None => false,
+        }
     }
 
     /// The next entry to try after `next` was the natural successor of the current one.
@@ -394,11 +421,13 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         common: 0,
         pref: NONE,
         in_pref: false,
+        frontier: 0,
     };
     // Operations that may take effect any number of times are never placed; marking them
     // placed from the start keeps the memo window from being pinned at the first of them.
+    // (Those with a finite interval are marked placed when their window closes.)
     for (p, op) in ops.iter().enumerate() {
-        if op.repeat {
+        if op.repeat && op.ret == u64::MAX {
             s.placed.set(p);
         }
     }
@@ -435,9 +464,11 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         if cursor == NONE
             || (!s.entries[cursor as usize].is_call && ops[s.entries[cursor as usize].op as usize].required)
         {
+            let at = if cursor == NONE { u64::MAX } else { ops[s.entries[cursor as usize].op as usize].ret };
+            s.frontier = s.frontier.max(at);
             match s.backtrack() {
                 Some(c) => cursor = c,
-                None => return Search::Violation,
+                None => return Search::Violation { frontier: s.frontier },
             }
             continue;
         }
@@ -457,7 +488,7 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
                 s.placed.clear(p);
                 match s.backtrack() {
                     Some(c) => cursor = c,
-                    None => return Search::Violation,
+                    None => return Search::Violation { frontier: s.frontier },
                 }
                 continue;
             }
@@ -483,6 +514,10 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
             cursor = s.advance(e.next);
             continue;
         };
+        if matches!(op.act, Act::Write(_)) && s.after_optional_change() {
+            cursor = s.advance(e.next);
+            continue;
+        }
         if op.repeat {
             // A relaxed operation: it may fire again later, so it is not lifted and not
             // recorded as placed; only the state changes.
@@ -522,7 +557,7 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
                 // configuration fails too.
                 match s.backtrack() {
                     Some(c) => cursor = c,
-                    None => return Search::Violation,
+                    None => return Search::Violation { frontier: s.frontier },
                 }
             } else {
                 cursor = s.advance(e.next);
