@@ -64,7 +64,7 @@ fn main() {
         };
         times.push((full, bare, name.to_string(), size));
     }
-    times.sort_by(|a, b| b.0.cmp(&a.0));
+    times.sort_by_key(|t| std::cmp::Reverse(t.0));
     for (full, bare, name, size) in times.iter().take(8) {
         println!("{name}: {full:?} (verdict only {bare:?}, explanation {size} ops)");
     }
