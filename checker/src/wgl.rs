@@ -230,6 +230,15 @@ struct Searcher<'a> {
     frontier: u64,
 }
 
+/// The state as the memo sees it: the register's state, and whether the last operation
+/// placed was an optional one that changed it (then a write may not come next, see
+/// `Searcher::after_optional_change`, so the same state and placed set has a smaller
+/// future and must not stand in for the unrestricted one).
+fn memo_state(state: State, after_optional_change: bool) -> State {
+    debug_assert!(state < 1 << 31);
+    state | (u32::from(after_optional_change) << 31)
+}
+
 fn state_hash(s: State) -> u64 {
     mix64(u64::from(s) ^ 0xC0FF_EE00_0000_0000)
 }
@@ -484,7 +493,8 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
             let new_hash = s.hash ^ s.zobrist[p];
             let new_high = s.high.max(p + 1);
             let (start, words) = s.placed.window(new_high);
-            if !s.memo.insert(new_hash ^ state_hash(s.state), s.state, start, words) {
+            let k = memo_state(s.state, s.after_optional_change());
+            if !s.memo.insert(new_hash ^ state_hash(k), k, start, words) {
                 s.placed.clear(p);
                 match s.backtrack() {
                     Some(c) => cursor = c,
@@ -523,7 +533,8 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
             // recorded as placed; only the state changes.
             if next_state != s.state {
                 let (start, words) = s.placed.window(s.high);
-                if s.memo.insert(s.hash ^ state_hash(next_state), next_state, start, words) {
+                let k = memo_state(next_state, true);
+                if s.memo.insert(s.hash ^ state_hash(k), k, start, words) {
                     s.stack.push(Frame {
                         call: cursor,
                         state: s.state,
@@ -550,7 +561,8 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         let new_hash = s.hash ^ s.zobrist[p];
         let new_high = s.high.max(p + 1);
         let (start, words) = s.placed.window(new_high);
-        if !s.memo.insert(new_hash ^ state_hash(next_state), next_state, start, words) {
+        let k = memo_state(next_state, !op.required && matches!(op.act, Act::Write(_) | Act::Cas(..)));
+        if !s.memo.insert(new_hash ^ state_hash(k), k, start, words) {
             s.placed.clear(p);
             if forced {
                 // Placing it leads somewhere already explored and failed, so this
