@@ -41,12 +41,58 @@ pub(crate) enum Edn {
     Float,
     Str,
     Char,
-    Keyword(Box<str>),
-    Symbol(Box<str>),
+    Keyword(Name),
+    Symbol(Name),
     Vector(Vec<Node>),
     List(Vec<Node>),
     Map(Vec<(Node, Node)>),
     Set,
+}
+
+/// A keyword's or symbol's name; Jepsen's own names without an allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Name {
+    Known(&'static str),
+    Other(Box<str>),
+}
+
+/// Names that histories use all the time.
+const KNOWN: [&str; 16] = [
+    "process",
+    "type",
+    "f",
+    "value",
+    "time",
+    "invoke",
+    "ok",
+    "fail",
+    "info",
+    "read",
+    "write",
+    "cas",
+    "nemesis",
+    "index",
+    "error",
+    "dgame/open",
+];
+
+impl Name {
+    fn new(bytes: &[u8]) -> Self {
+        match KNOWN.iter().find(|k| k.as_bytes() == bytes) {
+            Some(k) => Name::Known(k),
+            None => Name::Other(String::from_utf8_lossy(bytes).into()),
+        }
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Name::Known(s) => s,
+            Name::Other(s) => s,
+        }
+    }
 }
 
 /// A value and the line it starts on.
@@ -114,6 +160,7 @@ pub(crate) struct Reader<R> {
     level: Level,
     comments: Vec<String>,
     started: bool,
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> Reader<R> {
@@ -129,6 +176,7 @@ impl<R: Read> Reader<R> {
             level: Level::Top,
             comments: Vec::new(),
             started: false,
+            scratch: Vec::new(),
         }
     }
 
@@ -201,7 +249,16 @@ impl<R: Read> Reader<R> {
     /// not count against a form's length, and top-level comments are kept.
     fn skip_space(&mut self, outside: bool) -> Result<(), ReadError> {
         while let Some(b) = self.peek()? {
-            if b.is_ascii_whitespace() || b == b',' {
+            if b == b' ' || b == b',' {
+                // Runs of blanks in one go (no newline among them).
+                let chunk = &self.buf[self.pos..self.len];
+                let n = chunk.iter().position(|&c| c != b' ' && c != b',').unwrap_or(chunk.len());
+                self.pos += n;
+                self.form_bytes += n;
+                if self.form_bytes > MAX_FORM_BYTES {
+                    return Err(ReadError::TooLong { line: self.line, limit: MAX_FORM_BYTES });
+                }
+            } else if b.is_ascii_whitespace() {
                 self.bump()?;
             } else if b == b';' {
                 let mut text = Vec::new();
@@ -228,16 +285,33 @@ impl<R: Read> Reader<R> {
         Ok(())
     }
 
-    fn token(&mut self) -> Result<String, ReadError> {
-        let mut bytes = Vec::new();
-        while let Some(b) = self.peek()? {
-            if is_delim(b) {
+    /// The bytes up to the next delimiter, in the reader's scratch buffer (give it back
+    /// with `self.scratch = bytes` when done, to save an allocation per token).
+    fn token(&mut self) -> Result<Vec<u8>, ReadError> {
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
+        loop {
+            if self.pos >= self.len {
+                self.refill()?;
+                if self.pos >= self.len {
+                    break;
+                }
+            }
+            // A token never holds a newline (whitespace ends it), so whole runs can be
+            // taken from the buffer at once.
+            let chunk = &self.buf[self.pos..self.len];
+            let n = chunk.iter().position(|&b| is_delim(b)).unwrap_or(chunk.len());
+            if self.form_bytes + n > MAX_FORM_BYTES {
+                return Err(ReadError::TooLong { line: self.line, limit: MAX_FORM_BYTES });
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+            self.pos += n;
+            self.form_bytes += n;
+            if self.pos < self.len {
                 break;
             }
-            bytes.push(b);
-            self.bump()?;
         }
-        Ok(String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        Ok(bytes)
     }
 
     /// The next form for the caller: a top-level form, or an element of a top-level list
@@ -392,7 +466,7 @@ impl<R: Read> Reader<R> {
                 if self.peek()?.is_some() {
                     self.bump()?;
                 }
-                self.token()?;
+                self.scratch = self.token()?;
                 Edn::Char
             }
             b'#' => {
@@ -410,7 +484,10 @@ impl<R: Read> Reader<R> {
                     }
                     _ => {
                         // A tagged element: keep the value, ignore the tag.
-                        if self.token()?.is_empty() {
+                        let tag = self.token()?;
+                        let empty = tag.is_empty();
+                        self.scratch = tag;
+                        if empty {
                             let found = self.found_here()?;
                             return Err(self.syntax("a tag, a set or '_' after '#'", found));
                         }
@@ -425,15 +502,24 @@ impl<R: Read> Reader<R> {
                     let found = self.found_here()?;
                     return Err(self.syntax("a keyword name after ':'", found));
                 }
-                Edn::Keyword(name.into_boxed_str())
+                let keyword = Edn::Keyword(Name::new(&name));
+                self.scratch = name;
+                keyword
             }
             _ => {
-                let tok = self.token()?;
-                if tok.is_empty() {
+                let bytes = self.token()?;
+                if bytes.is_empty() {
                     let found = self.found_here()?;
                     return Err(self.syntax("a value", found));
                 }
-                match tok.as_str() {
+                // Plain digits, the common case, without going through text.
+                if bytes.len() <= 18 && bytes.iter().all(u8::is_ascii_digit) {
+                    let n = bytes.iter().fold(0i128, |n, &d| n * 10 + i128::from(d - b'0'));
+                    self.scratch = bytes;
+                    return Ok(Some(Node { line, value: Edn::Int(n) }));
+                }
+                let tok = String::from_utf8_lossy(&bytes);
+                let value = match &*tok {
                     "nil" => Edn::Nil,
                     "true" => Edn::Bool(true),
                     "false" => Edn::Bool(false),
@@ -457,10 +543,13 @@ impl<R: Read> Reader<R> {
                                 }
                             }
                         } else {
-                            Edn::Symbol(tok.into_boxed_str())
+                            Edn::Symbol(Name::new(&bytes))
                         }
                     }
-                }
+                };
+                drop(tok);
+                self.scratch = bytes;
+                value
             }
         };
         Ok(Some(Node { line, value }))
