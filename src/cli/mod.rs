@@ -90,9 +90,12 @@ struct CheckArgs {
     /// Read a failed compare-and-set as "it ran and the compare did not match".
     #[arg(long)]
     strict_failed_cas: bool,
-    /// Give up after this many seconds (the verdict is then unknown).
+    /// Give up after this many seconds (the verdict is then unknown); replaces the step budget.
     #[arg(long, value_name = "SECONDS")]
     time_limit: Option<f64>,
+    /// Do not shrink a violation to its minimal operations (faster; the explanation lists more).
+    #[arg(long)]
+    no_explain: bool,
     /// Print the verdict as JSON.
     #[arg(long)]
     json: bool,
@@ -225,10 +228,11 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(h) => h,
         Err(e) => return fail(e),
     };
-    let mut options = dgame_checker::Options::default().strict_failed_cas(args.strict_failed_cas);
+    let mut options =
+        dgame_checker::Options::default().strict_failed_cas(args.strict_failed_cas).minimize(!args.no_explain);
     if let Some(secs) = args.time_limit {
         match std::time::Duration::try_from_secs_f64(secs) {
-            Ok(limit) if secs > 0.0 => options = options.max_time(Some(limit)),
+            Ok(limit) if secs > 0.0 => options = options.time_limit(limit),
             _ => return fail(format!("--time-limit must be a positive number of seconds, got {secs}")),
         }
     }
