@@ -391,6 +391,7 @@ impl RunArgs {
             c.cuts.push(Cut { from: vec![node], to: others, one_way: false, at, heal });
         }
         c.validate().map_err(|e| self.explain(&e))?;
+        super::lint::errors(&c)?;
         Ok(c)
     }
 }

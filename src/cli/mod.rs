@@ -25,6 +25,7 @@
 mod args;
 mod files;
 mod interrupt;
+mod lint;
 mod merge;
 mod sweep;
 
@@ -254,10 +255,19 @@ fn quiet_on_closed_pipe() {
     }
 }
 
+/// The configuration of the run flags, its warnings printed to standard error.
+fn config_of(run: &RunArgs) -> Result<dgame_engine::Config, String> {
+    let config = run.to_config()?;
+    for w in lint::warnings(&config) {
+        eprintln!("warning: {w}");
+    }
+    Ok(config)
+}
+
 fn play(algorithms: &[Algorithm], args: &PlayArgs) -> Result<ExitCode, String> {
     let algorithm = choose(algorithms, args.run.algorithm.as_deref())?;
     let options = crate::web::PlayOptions {
-        config: args.run.to_config()?,
+        config: config_of(&args.run)?,
         addr: args.addr,
         port: args.port,
         speed: args.speed,
@@ -269,7 +279,7 @@ fn play(algorithms: &[Algorithm], args: &PlayArgs) -> Result<ExitCode, String> {
 
 fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     let algorithm = choose(algorithms, cmd.run.algorithm.as_deref())?;
-    let config = cmd.run.to_config()?;
+    let config = config_of(&cmd.run)?;
     let writer = files::EventWriter::open(cmd.trace_out.as_deref(), cmd.save.as_deref(), algorithm.name, &config)?;
     let out = if writer.is_empty() {
         algorithm.run(&config)

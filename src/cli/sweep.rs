@@ -528,7 +528,14 @@ const BATCH: usize = 64;
 /// `dgame sweep`.
 pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, String> {
     let algorithm = choose(algorithms, args.run.algorithm.as_deref())?;
-    let base = args.run.to_config()?;
+    let base = super::config_of(&args.run)?;
+    let summary = run_sweep(algorithm, &base, args)?;
+    print_summary(&summary, args.json)?;
+    Ok(ExitCode::from(if summary.interrupted { EXIT_INTERRUPTED } else { summary.exit_code() }))
+}
+
+/// Sweeps `base` over the seeds of `args` (its shard of them) and shrinks the first violation.
+fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<SweepSummary, String> {
     let (k, n) = args.shard.unwrap_or((1, 1));
     let width = args.seeds.end - args.seeds.start;
     let total = width.saturating_sub(k - 1).div_ceil(n);
@@ -563,7 +570,7 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, Str
     );
     bar.set_message("0 violations");
     let started = Instant::now();
-    let mut summary = SweepSummary::empty(algorithm.name, &base, args.seeds.clone(), args.shard);
+    let mut summary = SweepSummary::empty(algorithm.name, base, args.seeds.clone(), args.shard);
     let mut first: Option<Violation> = None;
     loop {
         if interrupt::interrupted() {
@@ -614,8 +621,7 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, Str
     };
     summary.first_violation = first.map(|f| f.1);
     summary.settle();
-    print_summary(&summary, args.json)?;
-    Ok(ExitCode::from(if summary.interrupted { EXIT_INTERRUPTED } else { summary.exit_code() }))
+    Ok(summary)
 }
 
 /// Prints a summary as text or JSON.
@@ -715,6 +721,49 @@ fn indent(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
+    use clap::Parser;
+
+    /// Panics in its write handler.
+    #[derive(Debug, Default)]
+    struct WritesPanic;
+
+    #[node]
+    impl WritesPanic {
+        #[endpoint(ClientReadRequest)]
+        fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+            ClientReadResponse::ok(None)
+        }
+        #[endpoint(ClientWriteRequest)]
+        fn write(&mut self, _: ClientWriteRequest) -> ClientWriteResponse {
+            panic!("writes are not for me")
+        }
+    }
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        sweep: SweepArgs,
+    }
+
+    #[test]
+    fn a_handler_panic_in_a_sweep_is_counted_by_kind_and_the_first_one_is_named() {
+        let a = Algorithm::new::<WritesPanic>("writes-panic", "none");
+        let args =
+            T::try_parse_from(["t", "--seeds", "3..9", "--nodes", "1", "--ticks", "100", "--client-kind", "write"])
+                .unwrap()
+                .sweep;
+        let base = args.run.to_config().unwrap();
+        let s = run_sweep(&a, &base, &args).unwrap();
+        assert_eq!((s.seeds_run, s.linearizable, s.errors.count), (6, 0, 6));
+        assert_eq!(s.errors.first, [3, 4, 5, 6, 7, 8]);
+        assert_eq!(s.errors_by_kind.get("handler panicked"), Some(&6));
+        let first = s.first_error.as_ref().unwrap();
+        assert_eq!((first.seed, first.kind.as_str()), (3, "handler panicked"));
+        assert!(first.message.contains("writes are not for me"), "{}", first.message);
+        assert!(summary_text(&s).contains("first        seed 3 (handler panicked)"), "{}", summary_text(&s));
+        assert_eq!(s.exit_code(), 2);
+    }
 
     #[test]
     fn seed_lists_keep_the_smallest_and_merge_to_the_same() {
