@@ -34,9 +34,12 @@ pub struct Algorithm {
     pub guarantee: &'static str,
     /// Under which faults (one line; may be empty).
     pub fault_model: &'static str,
-    runner: fn(&Config, Option<Box<dyn Observer>>) -> Result<RunOutput, ConfigError>,
+    runner: Runner,
     start: fn(GameSetup),
 }
+
+/// Runs a world of one node type, with an optional extra observer.
+type Runner = fn(&Config, Option<Box<dyn Observer>>) -> Result<RunOutput, ConfigError>;
 
 impl Algorithm {
     /// The algorithm whose nodes are `N::default()`.

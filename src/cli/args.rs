@@ -287,7 +287,7 @@ fn parse_isolate(s: &str) -> Result<(ServerId, u64, Option<u64>), String> {
 impl RunArgs {
     /// The flag that sets a configuration key, if it was given.
     fn flag_for(&self, field: &str) -> Option<&'static str> {
-        let given = match field {
+        match field {
             "nodes" => self.nodes.is_some().then_some("--nodes"),
             "clients" => self.clients.is_some().then_some("--clients"),
             "ticks" => self.ticks.is_some().then_some("--ticks"),
@@ -304,8 +304,7 @@ impl RunArgs {
             "clock_rates" => (!self.clock_rates.is_empty()).then_some("--clock-rate"),
             "nemesis" => (!self.nemesis.is_empty()).then_some("--nemesis"),
             _ => None,
-        };
-        given
+        }
     }
 
     /// Says which flag (or which file) a configuration error comes from.

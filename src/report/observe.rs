@@ -45,8 +45,9 @@ impl TypeCounts {
     #[inline]
     fn add(&mut self, name: &'static str) {
         let key = name.as_ptr() as usize;
-        let slot = &mut self.slots
-            [(key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - SLOTS.trailing_zeros())) as usize];
+        // Fibonacci hashing: the top bits of the product pick the slot.
+        let hash = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.trailing_zeros());
+        let slot = &mut self.slots[hash as usize];
         if slot.0 == key {
             slot.2 += 1;
         } else if slot.0 == 0 {
