@@ -7,7 +7,9 @@ use std::rc::Rc;
 use dgame_engine::event::{Event, Observer, Shared};
 use dgame_engine::{Config, ConfigError, Node, World};
 
-use crate::report::{RunObserver, RunOutput};
+use crate::report::RunObserver;
+/// What [`Algorithm::run`] returns; defined beside the report built from it.
+pub use crate::report::RunOutput;
 use crate::web::{Game, GameSetup, run_game};
 
 /// An algorithm the command line can run: a node type with a name and its promise.
