@@ -18,7 +18,7 @@ fn algorithm(name: &str) -> Algorithm {
 
 fn serve(name: &str, config: Config) -> Server {
     let options = PlayOptions { port: 0, paused: true, ..PlayOptions::default() };
-    Server::start(&algorithm(name), config, &options).expect("the server starts")
+    Server::start(&algorithm(name).game(), config, &options).expect("the server starts")
 }
 
 fn config(seed: u64) -> Config {
@@ -295,7 +295,7 @@ fn the_command_line_replays_the_game_with_its_clicks() {
         .unwrap_or_else(|e| panic!("{command}: {e}"));
     let replay = args.run.to_config().expect("a valid configuration");
     assert_eq!(replay.ticks, 60);
-    let out = algorithm("abd").run(&replay, false).expect("it runs");
+    let out = algorithm("abd").run(&replay).expect("it runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     let replayed = serde_json::to_value(&out.history.operations).unwrap();
     let played = s["history"].as_array().unwrap();
@@ -486,7 +486,7 @@ fn every_tab_streams_every_state() {
 #[test]
 fn a_running_game_ticks_on_its_own() {
     let options = PlayOptions { port: 0, paused: false, speed: 100.0, ..PlayOptions::default() };
-    let server = Server::start(&algorithm("raft"), config(2), &options).expect("starts");
+    let server = Server::start(&algorithm("raft").game(), config(2), &options).expect("starts");
     let mut tab = open_stream(server.local_addr());
     let mut last = 0;
     while last < 10 {

@@ -45,6 +45,7 @@
 extern crate self as dgame_engine;
 
 mod client;
+mod command_line;
 pub mod config;
 mod error;
 pub mod event;

@@ -18,16 +18,16 @@ use serde::{Deserialize, Serialize};
 
 use super::hub::{CloseOnDrop, Hub};
 use super::state;
-use crate::cli::VerdictReport;
+use crate::report::VerdictReport;
 
 /// Everything the game thread needs, sent to it when it starts.
-pub(crate) struct GameSetup {
-    pub algorithm: &'static str,
-    pub config: Config,
-    pub speed: f64,
-    pub paused: bool,
-    pub commands: Receiver<Envelope>,
-    pub hub: Arc<Hub>,
+pub struct GameSetup {
+    pub(crate) algorithm: &'static str,
+    pub(crate) config: Config,
+    pub(crate) speed: f64,
+    pub(crate) paused: bool,
+    pub(crate) commands: Receiver<Envelope>,
+    pub(crate) hub: Arc<Hub>,
 }
 
 /// What a node menu can do.
@@ -346,7 +346,7 @@ fn fresh_seed(old: u64) -> u64 {
 }
 
 /// The game thread's body, for node type `N`.
-pub(crate) fn run_game<N: Node + Default>(setup: GameSetup) {
+pub fn run_game<N: Node + Default>(setup: GameSetup) {
     let GameSetup { algorithm, config, speed, paused, commands, hub } = setup;
     // However this thread ends (a panic in a node's `Debug` included), the streams end too.
     let _close = CloseOnDrop(hub.clone());

@@ -9,11 +9,11 @@
 //! the page replays the game, clicks included. The API is documented in `docs/PLAY.md`.
 //!
 //! ```no_run
-//! use distributed_game::cli::builtin;
+//! use distributed_game::registry::builtin;
 //! use distributed_game::engine::Config;
 //! use distributed_game::web::{PlayOptions, Server};
 //!
-//! let abd = builtin().into_iter().find(|a| a.name == "abd").unwrap();
+//! let abd = builtin().into_iter().find(|a| a.name == "abd").unwrap().game();
 //! let server = Server::start(&abd, Config::default(), &PlayOptions::default())?;
 //! println!("open {}", server.url());
 //! server.wait();
@@ -39,19 +39,35 @@ mod state;
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
-pub(crate) use game::{GameSetup, run_game};
-pub use server::Server;
+use dgame_engine::Config;
 
-use crate::cli::{Algorithm, RunArgs};
+pub use game::{GameSetup, run_game};
+pub use server::Server;
 
 /// The fastest the game ticks, in ticks per second.
 pub const MAX_SPEED: f64 = 100.0;
 /// The slowest the game ticks, in ticks per second.
 pub const MIN_SPEED: f64 = 0.1;
 
+/// A game that can be played: an algorithm's name, its promise, and the function that plays
+/// it on the calling thread (a world is not `Send`), usually [`run_game::<N>`](run_game).
+#[derive(Debug, Clone, Copy)]
+pub struct Game {
+    /// Its name (`--algorithm NAME`).
+    pub name: &'static str,
+    /// What it promises, in one line.
+    pub guarantee: &'static str,
+    /// Under which faults (may be empty).
+    pub fault_model: &'static str,
+    /// Plays the game.
+    pub start: fn(GameSetup),
+}
+
 /// How to serve a game.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayOptions {
+    /// The game's configuration (validated before serving).
+    pub config: Config,
     /// The address to listen on (127.0.0.1: this machine only).
     pub addr: IpAddr,
     /// The port (0: any free port; [`Server::url`] tells which).
@@ -60,63 +76,48 @@ pub struct PlayOptions {
     pub speed: f64,
     /// Start paused (at tick 0) instead of running.
     pub paused: bool,
+    /// The program's name in the command that replays a game (`dgame`).
+    pub program: String,
 }
 
 impl Default for PlayOptions {
     fn default() -> Self {
-        PlayOptions { addr: IpAddr::V4(Ipv4Addr::LOCALHOST), port: 8080, speed: 5.0, paused: false }
+        PlayOptions {
+            config: Config::default(),
+            addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            speed: 5.0,
+            paused: false,
+            program: "dgame".to_owned(),
+        }
     }
 }
 
-/// The flags of `dgame play`: the run's, and where to serve.
-#[derive(Debug, Clone, clap::Args)]
-pub struct PlayArgs {
-    /// The run: the same flags as `dgame run`.
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// The port to serve on (0: any free port).
-    #[arg(long, default_value_t = 8080)]
-    pub port: u16,
-    /// The address to listen on. The default serves this machine only; `0.0.0.0` serves
-    /// anyone who can reach it, and anyone can then drop signals and crash nodes.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub addr: IpAddr,
-    /// Ticks per second at the start (the page can change it).
-    #[arg(long, default_value_t = 5.0, value_parser = parse_speed)]
-    pub speed: f64,
-    /// Start paused at tick 0.
-    #[arg(long)]
-    pub paused: bool,
+/// The program's name in the commands the page shows, set by [`play`].
+static PROGRAM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub(crate) fn program() -> &'static str {
+    PROGRAM.get().map_or("dgame", String::as_str)
 }
 
-fn parse_speed(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (MIN_SPEED..=MAX_SPEED).contains(&v) => Ok(v),
-        _ => Err(format!("`{s}` is not a speed: write ticks per second between {MIN_SPEED} and {MAX_SPEED}, like 5")),
-    }
-}
-
-/// `dgame play`: serves the game until the process is stopped.
-pub fn play(algorithms: &[Algorithm], args: &PlayArgs) -> ExitCode {
+/// `dgame play`: serves the first of `games` until the process is stopped.
+pub fn play(games: &[Game], options: PlayOptions) -> ExitCode {
     let fail = |msg: String| {
         eprintln!("error: {msg}");
         ExitCode::from(2)
     };
-    let algorithm = match crate::cli::choose(algorithms, args.run.algorithm.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return fail(e),
+    let Some(game) = games.first() else {
+        return fail("no game to play".to_owned());
     };
-    let config = match args.run.to_config() {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let options = PlayOptions { addr: args.addr, port: args.port, speed: args.speed, paused: args.paused };
-    let server = match Server::start(algorithm, config, &options) {
+    let _ = PROGRAM.set(options.program.clone());
+    let server = match Server::start(game, options.config.clone(), &options) {
         Ok(s) => s,
-        Err(e) => return fail(format!("cannot listen on {}:{}: {e} (try another --port)", args.addr, args.port)),
+        Err(e) => {
+            return fail(format!("cannot listen on {}:{}: {e} (try another --port)", options.addr, options.port));
+        }
     };
     // Tests read this line to find the port; keep its shape.
-    println!("dgame play: {} on {}", algorithm.name, server.url());
+    println!("dgame play: {} on {}", game.name, server.url());
     println!("open it in a browser; Ctrl-C stops");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();

@@ -15,8 +15,7 @@ use super::game::{Command, Envelope, GameSetup};
 use super::http::{ReadError, Response, STREAM_HEAD, read_request};
 use super::hub::Hub;
 use super::hub::Next;
-use super::{MAX_SPEED, MIN_SPEED, PlayOptions};
-use crate::cli::Algorithm;
+use super::{Game, MAX_SPEED, MIN_SPEED, PlayOptions};
 
 /// More connections at once than a handful of tabs need; beyond it the server answers 503.
 const MAX_CONNECTIONS: usize = 128;
@@ -39,23 +38,22 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Starts the game of `algorithm` with `config` (validated, e.g. by
-    /// [`RunArgs::to_config`](crate::cli::RunArgs::to_config)) and serves it.
-    pub fn start(algorithm: &Algorithm, config: Config, options: &PlayOptions) -> std::io::Result<Server> {
+    /// Starts `game` with `config` (validated here) and serves it.
+    pub fn start(game: &Game, config: Config, options: &PlayOptions) -> std::io::Result<Server> {
         config.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let listener = TcpListener::bind((options.addr, options.port))?;
         let addr = listener.local_addr()?;
         let hub = Arc::new(Hub::default());
         let (tx, rx) = mpsc::channel();
         let setup = GameSetup {
-            algorithm: algorithm.name,
+            algorithm: game.name,
             config,
             speed: options.speed.clamp(MIN_SPEED, MAX_SPEED),
             paused: options.paused,
             commands: rx,
             hub: hub.clone(),
         };
-        let play = algorithm.player;
+        let play = game.start;
         let game = thread::Builder::new().name("dgame-play-game".into()).spawn(move || play(setup))?;
         // The first state is published before the server answers anyone.
         while hub.latest().is_empty() && !game.is_finished() {

@@ -5,7 +5,7 @@ use dgame_engine::{ClientId, Config, Node, NodeId, OpKind, Outcome, ServerId, Si
 use serde::Serialize;
 
 use super::game::{Game, LogEntry, status_name};
-use crate::cli::{Latency, VerdictReport, command_line};
+use crate::report::{Latency, VerdictReport};
 
 /// Debug texts longer than this are cut (a log of a thousand entries helps nobody on a dot).
 const MAX_TEXT: usize = 1500;
@@ -270,7 +270,7 @@ pub(crate) fn to_json<N: Node>(game: &Game<N>) -> String {
         speed: game.speed,
         tick_ms: 1000.0 / game.speed,
         config: &game.base,
-        command: command_line(game.algorithm, &game.replay_config()),
+        command: game.replay_config().command_line(super::program(), game.algorithm),
         interventions: game.clicks.iter().map(ToString::to_string).collect(),
         leader: leader.map(ServerId::Node),
         nodes,

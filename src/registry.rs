@@ -1,0 +1,172 @@
+//! The algorithms a binary knows, the built-in ones and a user's own: each a node type behind
+//! `fn` pointers, one to run a world for a report and one to play it in the browser.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use dgame_engine::event::{Event, Observer, Shared};
+use dgame_engine::{Config, ConfigError, Node, World};
+
+use crate::report::RunObserver;
+/// What [`Algorithm::run`] returns; defined beside the report built from it.
+pub use crate::report::RunOutput;
+use crate::web::{Game, GameSetup, run_game};
+
+/// An algorithm the command line can run: a node type with a name and its promise.
+///
+/// ```
+/// # use distributed_game::prelude::*;
+/// # #[derive(Debug, Default)] struct MyNode;
+/// # #[node] impl MyNode {
+/// #   #[endpoint(ClientReadRequest)] fn r(&mut self, _: ClientReadRequest) -> ClientReadResponse { ClientReadResponse::ok(None) }
+/// #   #[endpoint(ClientWriteRequest)] fn w(&mut self, _: ClientWriteRequest) -> ClientWriteResponse { ClientWriteResponse::ok() }
+/// # }
+/// use distributed_game::registry::Algorithm;
+///
+/// let mine = Algorithm::new::<MyNode>("my-node", "linearizable, I hope").with_fault_model("no loss");
+/// let out = mine.run(&Config::builder().nodes(1).ticks(50).build()?)?;
+/// assert!(out.error.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Algorithm {
+    /// Its name on the command line (`--algorithm NAME`).
+    pub name: &'static str,
+    /// What it promises, in one line.
+    pub guarantee: &'static str,
+    /// Under which faults (one line; may be empty).
+    pub fault_model: &'static str,
+    runner: Runner,
+    start: fn(GameSetup),
+}
+
+/// Runs a world of one node type, with an optional extra observer.
+type Runner = fn(&Config, Option<Box<dyn Observer>>) -> Result<RunOutput, ConfigError>;
+
+impl Algorithm {
+    /// The algorithm whose nodes are `N::default()`.
+    pub fn new<N: Node + Default>(name: &'static str, guarantee: &'static str) -> Self {
+        Algorithm { name, guarantee, fault_model: "", runner: run_world::<N>, start: run_game::<N> }
+    }
+
+    /// The same, with its fault model.
+    #[must_use]
+    pub fn with_fault_model(mut self, fault_model: &'static str) -> Self {
+        self.fault_model = fault_model;
+        self
+    }
+
+    /// Runs one simulation of `config` for its report.
+    pub fn run(&self, config: &Config) -> Result<RunOutput, ConfigError> {
+        (self.runner)(config, None)
+    }
+
+    /// The same, with `observer` seeing every event as it happens (a trace written as the run
+    /// goes, a replay compared event by event).
+    pub fn run_observed(&self, config: &Config, observer: Box<dyn Observer>) -> Result<RunOutput, ConfigError> {
+        (self.runner)(config, Some(observer))
+    }
+
+    /// The game of this algorithm for [`web::play`](crate::web::play).
+    pub fn game(&self) -> Game {
+        Game { name: self.name, guarantee: self.guarantee, fault_model: self.fault_model, start: self.start }
+    }
+}
+
+impl std::fmt::Debug for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Algorithm").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+fn run_world<N: Node + Default>(
+    config: &Config,
+    observer: Option<Box<dyn Observer>>,
+) -> Result<RunOutput, ConfigError> {
+    let mut world = World::<N>::new(config.clone())?;
+    let watch = Rc::new(RefCell::new(RunObserver::default()));
+    world.subscribe(Shared(watch.clone()));
+    if let Some(mut observer) = observer {
+        world.subscribe(move |e: &Event<'_>| observer.on_event(e));
+    }
+    let error = world.run().err();
+    let mut watch = watch.borrow_mut();
+    let (faults, ops_during_faults) = watch.finish_faults(world.history(), world.now());
+    Ok(RunOutput {
+        history: world.history().clone(),
+        stats: world.stats(),
+        messages: watch.messages(),
+        error,
+        ticks_run: world.now(),
+        faults,
+        ops_during_faults,
+    })
+}
+
+/// The algorithms that come with distributed-game, the strongest first (the first is what
+/// `dgame` runs by default). Each entry names its type and the constants of its module once.
+pub fn builtin() -> Vec<Algorithm> {
+    use dgame_algorithms as a;
+    macro_rules! entry {
+        ($name:literal, $module:path, $node:ty) => {{
+            use $module as m;
+            Algorithm::new::<$node>($name, m::GUARANTEE).with_fault_model(m::FAULT_MODEL)
+        }};
+    }
+    vec![
+        entry!("abd", a::abd, a::Abd),
+        entry!("raft", a::raft, a::Raft),
+        entry!("single-client-sync-replication", a::single_client_sync_replication, a::SingleClientSyncReplication),
+        entry!(
+            "single-client-versioned-majority",
+            a::single_client_versioned_majority,
+            a::SingleClientVersionedMajority
+        ),
+        entry!("primary-backup", a::primary_backup, a::PrimaryBackup),
+        entry!("abd-no-write-back", a::broken::abd_no_write_back, a::broken::AbdNoWriteBack),
+        entry!("raft-local-reads", a::broken::raft_local_reads, a::broken::RaftLocalReads),
+    ]
+}
+
+/// The algorithm named `name`, or the first one when none is named.
+pub fn choose<'a>(algorithms: &'a [Algorithm], name: Option<&str>) -> Result<&'a Algorithm, String> {
+    match name {
+        Some(name) => find(algorithms, name),
+        None => algorithms.first().ok_or_else(|| "no algorithm to run: give main_with at least one".to_owned()),
+    }
+}
+
+/// Finds an algorithm by name, or says which exist.
+pub fn find<'a>(algorithms: &'a [Algorithm], name: &str) -> Result<&'a Algorithm, String> {
+    algorithms.iter().find(|a| a.name == name).ok_or_else(|| {
+        let names: Vec<&str> = algorithms.iter().map(|a| a.name).collect();
+        format!("unknown algorithm `{name}`; the algorithms are: {}", names.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_algorithm_is_built_in_once_with_its_guarantee_abd_first() {
+        let built = builtin();
+        assert_eq!(built.len(), dgame_algorithms::ALL.len());
+        for info in dgame_algorithms::ALL {
+            let matching: Vec<&Algorithm> = built.iter().filter(|a| a.name == info.name).collect();
+            assert_eq!(matching.len(), 1, "{} is built in once", info.name);
+            assert_eq!((matching[0].guarantee, matching[0].fault_model), (info.guarantee, info.fault_model));
+        }
+        assert_eq!((built[0].name, built[1].name), ("abd", "raft"));
+    }
+
+    #[test]
+    fn the_observer_counts_every_signal_by_route_and_type() {
+        let abd = &builtin()[0];
+        let out = abd.run(&Config::builder().ticks(200).seed(3).build().unwrap()).unwrap();
+        let m = &out.messages;
+        assert_eq!(m.client_gateway + m.gateway_node + m.node_node, out.stats.sent);
+        assert_eq!(m.by_type.values().sum::<u64>(), out.stats.sent);
+        assert!(m.by_type.contains_key("ClientReadRequest"), "{:?}", m.by_type);
+    }
+}
