@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use dgame_engine::event::{Event, Observer, OwnedEvent, Shared};
+use dgame_engine::event::{Event, Observer, OwnedEvent, SharedObserver as Shared};
 use dgame_engine::message::short_type_name;
 use dgame_engine::{Config, ConfigError, History, Node, RunError, ServerId, Stats, World};
 use serde::Serialize;

@@ -154,7 +154,7 @@ impl Report {
     /// Builds the report of a run (and runs the checker unless the run stopped on an error).
     pub fn new(algorithm: &str, config: &Config, out: &RunOutput, verdict: Option<&Verdict>) -> Report {
         let h: &History = &out.history;
-        let (ok, failed, unknown, pending) = h.counts();
+        let dgame_engine::OpCounts { ok, failed, unknown, pending } = h.counts();
         let finished = ok + failed + unknown;
         let latency = Latency::of(
             h.operations
