@@ -426,6 +426,15 @@ impl Config {
         toml::to_string(self).expect("a Config always serializes")
     }
 
+    /// Whether the server is one of this configuration's.
+    fn has(&self, s: ServerId) -> bool {
+        match s {
+            ServerId::Gateway => true,
+            ServerId::Node(n) => n.index() < self.nodes as usize,
+            ServerId::Client(c) => c.index() < self.clients as usize,
+        }
+    }
+
     /// Checks that this configuration can run.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |field, reason: String| Err(ConfigError::Invalid { field, reason });
@@ -457,7 +466,7 @@ impl Config {
                 return bad(field, format!("a probability between 0 and 1, got {p}"));
             }
         }
-        let node_exists = |n: crate::NodeId| (1..=self.nodes).contains(&n.0);
+        let node_exists = |n: crate::NodeId| n.index() < self.nodes as usize;
         for s in &self.schedule {
             if s.at == 0 {
                 return bad("schedule", format!("`{s}`: faults happen at tick 1 or later"));
@@ -474,11 +483,7 @@ impl Config {
                 return bad("nemesis", "give at least one kind: partition, isolate, crash or pause".into());
             }
         }
-        let exists = |s: &ServerId| match *s {
-            ServerId::Gateway => true,
-            ServerId::Node(n) => (1..=self.nodes).contains(&n.0),
-            ServerId::Client(c) => (1..=self.clients).contains(&c.0),
-        };
+        let exists = |s: &ServerId| self.has(*s);
         let counts = format!("there are {} nodes and {} clients", self.nodes, self.clients);
         for s in &self.schedule {
             if let crate::Fault::Cut { from, to, .. } | crate::Fault::Heal { from, to, .. } = &s.fault
@@ -512,12 +517,7 @@ impl Config {
                 return bad("cuts", format!("a cut at tick {} must heal after it, not at {:?}", cut.at, cut.heal));
             }
             for s in cut.from.iter().chain(&cut.to) {
-                let exists = match *s {
-                    ServerId::Gateway => true,
-                    ServerId::Node(n) => (1..=self.nodes).contains(&n.0),
-                    ServerId::Client(c) => (1..=self.clients).contains(&c.0),
-                };
-                if !exists {
+                if !self.has(*s) {
                     return bad(
                         "cuts",
                         format!("{s} does not exist (there are {} nodes and {} clients)", self.nodes, self.clients),
@@ -640,6 +640,52 @@ mod tests {
     }
 
     #[test]
+    fn parsing_a_delay_validates_it_as_the_configuration_does() {
+        for (text, reason) in [
+            ("0", "a signal takes at least 1 tick"),
+            ("5..3", "the minimum 5 is above the maximum 3; write it as `3..5`"),
+            ("0..2", "a signal takes at least 1 tick"),
+            ("exp:0:3", "needs a mean of at least 1"),
+            ("exp:5:3", "a cap at least the mean"),
+            ("100001", "at most 100000 ticks, got 100001"),
+        ] {
+            let err = text.parse::<Delay>().unwrap_err();
+            assert_eq!(err.text, text);
+            assert!(err.reason.contains(reason), "{text}: {err}");
+            let delay = Delay::parse_syntax(text).expect("well formed");
+            assert_eq!(delay.validate().unwrap_err().0, err.reason, "one check for both");
+            let config = Config { delay, ..Config::default() };
+            assert_eq!(config.validate(), Err(ConfigError::Invalid { field: "delay", reason: err.reason.clone() }));
+            let link = LinkDelay { from: vec![ServerId::Gateway], to: vec![ServerId::Gateway], one_way: false, delay };
+            let err = Config { links: vec![link], ..Config::default() }.validate().unwrap_err().to_string();
+            assert!(err.starts_with("`links`: the delay") && err.contains(reason), "{err}");
+        }
+        let syntax = "fast".parse::<Delay>().unwrap_err().to_string();
+        assert!(syntax.starts_with("`fast` is not a delay: write a whole number of ticks"), "{syntax}");
+        assert_eq!("exp:3:30".parse(), Ok(Delay::Exponential { mean: 3, max: 30 }));
+    }
+
+    #[test]
+    fn clock_rates_parse_and_validate_in_one_place() {
+        assert_eq!("n2=1.5".parse(), Ok(ClockRate { node: crate::NodeId(2), rate: 1.5 }));
+        assert_eq!(ClockRate::new(crate::NodeId(1), 0.5).map(|c| c.to_string()), Ok("n1=0.5".to_owned()));
+        for (text, reason) in [
+            ("n1=0", "a clock rate is in (0, 10], got 0"),
+            ("n1=10.5", "a clock rate is in (0, 10], got 10.5"),
+            ("n1=NaN", "a clock rate is in (0, 10], got NaN"),
+            ("c1=1", "write `n1=1.5`"),
+            ("n1", "write `n1=1.5`"),
+        ] {
+            let err = text.parse::<ClockRate>().unwrap_err();
+            assert!(err.reason.contains(reason), "{text}: {err}");
+        }
+        assert!(ClockRate::new(crate::NodeId(0), 1.0).is_err());
+        let bad = ClockRate { node: crate::NodeId(1), rate: 11.0 };
+        let err = Config { clock_rates: vec![bad], ..Config::default() }.validate().unwrap_err();
+        assert_eq!(err.to_string(), "`clock_rates`: a clock rate is in (0, 10], got 11");
+    }
+
+    #[test]
     fn toml_round_trips_and_defaults_fill_the_rest() {
         let c =
             Config::builder().nodes(5).delay(Delay::Uniform { min: 2, max: 4 }).gateway_timeout(None).build().unwrap();
@@ -665,6 +711,7 @@ mod tests {
             (Config::builder().loss(1.5).build(), "`loss`"),
             (Config::builder().max_pause(0).build(), "`max_pause`"),
             (Config::builder().client_timeout(Some(0)).build(), "`client_timeout`"),
+            (Config::builder().turn_budget(0).build(), "`turn_budget`"),
             (Config::from_toml("nodez = 3"), "unknown field `nodez`"),
             (Config::from_toml("delay = \"fast\""), "delay"),
             (Config::from_toml("loss = 2.0"), "`loss`"),
