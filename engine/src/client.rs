@@ -127,7 +127,7 @@ impl Client {
         };
         let index = env.history.operations.len();
         let op = Operation { index, client: self.id, kind, invoke: now, complete: None, outcome: Outcome::Pending };
-        self.display = op.label();
+        op.write_label(&mut self.display);
         emit!(env.wire, Event::OperationInvoked { tick: now, operation: &op });
         env.history.operations.push(op);
         let payload: Box<dyn Payload> = match kind {
@@ -148,7 +148,7 @@ impl Client {
         let operation = &mut env.history.operations[op];
         operation.complete = Some(now);
         operation.outcome = outcome;
-        self.display = operation.label();
+        operation.write_label(&mut self.display);
         let operation = &env.history.operations[op];
         emit!(env.wire, Event::OperationCompleted { tick: now, operation });
     }

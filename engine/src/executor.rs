@@ -151,9 +151,17 @@ impl<N: Node> NodeSlot<N> {
     /// ([`end_turn`](NodeSlot::end_turn)): handlers woken in this turn still see this one's.
     pub fn fire_timers(&mut self, wire: &mut Wire) -> Result<(u64, bool), RunError> {
         let local = self.ctx.core.local_time.get();
-        self.clock_debt += self.clock_rate;
-        let steps = self.clock_debt / 1000;
-        self.clock_debt %= 1000;
+        let steps = if self.clock_rate == 1000 {
+            1
+        } else {
+            self.clock_debt += self.clock_rate;
+            let steps = self.clock_debt / 1000;
+            self.clock_debt %= 1000;
+            steps
+        };
+        if N::__TIMERS.is_empty() {
+            return Ok((local + steps, false));
+        }
         let mut fired = false;
         for local in local..local + steps {
             self.ctx.core.local_time.set(local);
@@ -185,11 +193,11 @@ impl<N: Node> NodeSlot<N> {
                 io.deadlines.pop();
                 io.woken.push(task);
             }
+            if io.woken.is_empty() {
+                return Ok(false);
+            }
             std::mem::take(&mut io.woken)
         };
-        if woken.is_empty() {
-            return Ok(false);
-        }
         woken.sort_unstable();
         woken.dedup();
         for &task in &woken {
@@ -270,7 +278,7 @@ impl<N: Node> NodeSlot<N> {
         if !wire.shared.charge() {
             return Err(self.over_budget(wire, endpoint));
         }
-        let core = self.ctx.core.clone();
+        let core = &self.ctx.core;
         let t = &mut self.tasks[task.key];
         core.io.borrow_mut().current = Some(task);
         wire.shared.handler_entered(node, endpoint);

@@ -50,17 +50,27 @@ impl Operation {
     /// A short label as the viewer shows it: `R5`, `R∅`, `W7`, with `?` for unknown and `!`
     /// for failed, `…` while pending.
     pub fn label(&self) -> String {
-        let base = match self.kind {
-            OpKind::Read => "R".to_owned(),
-            OpKind::Write(v) => format!("W{v}"),
-        };
+        let mut label = String::new();
+        self.write_label(&mut label);
+        label
+    }
+
+    /// Writes [`label`](Operation::label) into `out`, replacing what was there (and reusing its
+    /// memory: the clients relabel themselves at every operation).
+    pub fn write_label(&self, out: &mut String) {
+        use std::fmt::Write;
+        out.clear();
+        match self.kind {
+            OpKind::Read => out.push('R'),
+            OpKind::Write(v) => write!(out, "W{v}").expect("a String takes any text"),
+        }
         match (self.kind, self.outcome) {
-            (OpKind::Read, Outcome::Ok(Some(v))) => format!("R{v}"),
-            (OpKind::Read, Outcome::Ok(None)) => "R∅".to_owned(),
-            (_, Outcome::Ok(_)) => base,
-            (_, Outcome::Failed) => format!("{base}!"),
-            (_, Outcome::Unknown) => format!("{base}?"),
-            (_, Outcome::Pending) => format!("{base}…"),
+            (OpKind::Read, Outcome::Ok(Some(v))) => write!(out, "{v}").expect("a String takes any text"),
+            (OpKind::Read, Outcome::Ok(None)) => out.push('∅'),
+            (_, Outcome::Ok(_)) => {}
+            (_, Outcome::Failed) => out.push('!'),
+            (_, Outcome::Unknown) => out.push('?'),
+            (_, Outcome::Pending) => out.push('…'),
         }
     }
 }

@@ -158,7 +158,12 @@ impl Network {
         let slot = &mut self.wheel[(now & self.mask) as usize];
         debug_assert!(slot.iter().all(|s| s.arrival == now));
         self.in_flight -= slot.len();
-        into.append(slot);
+        if into.is_empty() {
+            // Swapping moves no signal, and the slot keeps a buffer with room for the next.
+            std::mem::swap(into, slot);
+        } else {
+            into.append(slot);
+        }
     }
 
     /// How many signals are in flight.

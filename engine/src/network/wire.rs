@@ -149,6 +149,9 @@ impl Wire {
 
     /// Puts what handlers sent on the wire, in the order they sent it.
     pub fn flush(&mut self) -> Result<(), RunError> {
+        if self.shared.outbox.borrow().is_empty() {
+            return Ok(());
+        }
         let mut out = std::mem::take(&mut self.spare);
         std::mem::swap(&mut *self.shared.outbox.borrow_mut(), &mut out);
         let mut sent = Ok(());
