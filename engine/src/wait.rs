@@ -191,7 +191,9 @@ pub struct Quorum<R> {
 
 impl<R: 'static> Quorum<R> {
     pub(crate) fn new(core: Rc<NodeCore>, pending: Vec<(NodeId, SignalId)>) -> Self {
-        Quorum { core, pending, got: Vec::new(), matched: 0, need: Need::All, filter: None }
+        // One allocation for the replies, however many come (they are at most one per call).
+        let got = Vec::with_capacity(pending.len());
+        Quorum { core, pending, got, matched: 0, need: Need::All, filter: None }
     }
 
     /// Wait for every reply (the default).
