@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use distributed_game::algorithms::Abd;
-use distributed_game::engine::event::{Event, Observer, Shared};
+use distributed_game::engine::event::{Event, Observer, SharedObserver as Shared};
 use distributed_game::engine::{Config, ServerId, World};
 use distributed_game::registry::builtin;
 use distributed_game::report::{FaultLog, RunObserver};

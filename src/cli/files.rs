@@ -217,7 +217,7 @@ pub fn replay(algorithms: &[Algorithm], path: &Path, program: &str) -> Result<Ex
     let total = saved.events.len();
     let comparer = Rc::new(RefCell::new(Comparer { saved: saved.events, seen: 0, first_difference: None }));
     algorithm
-        .run_observed(&saved.config, Box::new(dgame_engine::event::Shared(comparer.clone())))
+        .run_observed(&saved.config, Box::new(dgame_engine::event::SharedObserver(comparer.clone())))
         .map_err(|e| e.to_string())?;
     let c = comparer.borrow();
     let mut out = std::io::stdout().lock();

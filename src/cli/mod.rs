@@ -54,6 +54,24 @@ pub struct Cli {
     /// With no command, `dgame` runs `dgame run` with these flags.
     #[command(flatten, next_help_heading = "Run options (with no command, `dgame` runs `dgame run`)")]
     run: RunCommand,
+    /// Stop with a report when one handler runs longer than this (wall-clock seconds, or
+    /// `never`): a handler that loops forever without waiting cannot be stopped otherwise.
+    #[arg(long, global = true, value_name = "SECONDS|never", default_value = "10", value_parser = parse_handler_budget, allow_negative_numbers = true)]
+    handler_budget: HandlerBudget,
+}
+
+/// `--handler-budget`: seconds of wall-clock time, or never.
+#[derive(Debug, Clone, Copy)]
+struct HandlerBudget(Option<std::time::Duration>);
+
+fn parse_handler_budget(text: &str) -> Result<HandlerBudget, String> {
+    if text == "never" {
+        return Ok(HandlerBudget(None));
+    }
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 1e9 => Ok(HandlerBudget(Some(std::time::Duration::from_secs_f64(secs)))),
+        _ => Err(format!("must be a positive number of seconds (at most 1e9) or `never`, got {text:?}")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,6 +245,7 @@ where
         Ok(cli) => cli,
         Err(e) => return clap_error(&e),
     };
+    crate::registry::set_handler_budget(cli.handler_budget.0);
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     if !matches!(command, Command::Play(_)) {
         quiet_on_closed_pipe();
@@ -289,7 +308,7 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
         algorithm.run(&config)
     } else {
         let writer = std::rc::Rc::new(std::cell::RefCell::new(writer));
-        let out = algorithm.run_observed(&config, Box::new(dgame_engine::event::Shared(writer.clone())));
+        let out = algorithm.run_observed(&config, Box::new(dgame_engine::event::SharedObserver(writer.clone())));
         writer.borrow_mut().finish()?;
         out
     }

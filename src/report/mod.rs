@@ -127,7 +127,7 @@ impl VerdictReport {
 /// The operation counts, the availability (ok / finished) and the latency of the successful
 /// operations of a history: the figures a report and a sweep share.
 pub fn figures(h: &History) -> (Operations, f64, Latency) {
-    let (ok, failed, unknown, pending) = h.counts();
+    let dgame_engine::OpCounts { ok, failed, unknown, pending } = h.counts();
     let finished = ok + failed + unknown;
     let latency = Latency::of(
         h.operations

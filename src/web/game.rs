@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use dgame_engine::event::{Event, Observer, Shared};
+use dgame_engine::event::{Event, Observer, SharedObserver as Shared};
 use dgame_engine::message::short_type_name;
 use dgame_engine::{
     Config, DropReason, Fault, History, Node, NodeId, NodeStatus, Outcome, Scheduled, ServerId, SignalId, World,
@@ -297,7 +297,7 @@ impl<N: Node> Game<N> {
         self.recorder.borrow_mut().by_user = false;
         result.map_err(|e| match e {
             WorldError::NoSuchSignal(_) | WorldError::NoSuchServer(_) => ApiError::new(404, e.to_string()),
-            WorldError::InvalidFault(_) => ApiError::new(409, e.to_string()),
+            WorldError::InvalidFault(_) | WorldError::Stopped(_) => ApiError::new(409, e.to_string()),
         })?;
         let scheduled = Scheduled { at: self.world.now() + 1, fault };
         let text = scheduled.to_string();
