@@ -18,28 +18,53 @@ fn algorithm(name: &str) -> Algorithm {
 
 fn serve(name: &str, config: Config) -> Server {
     let options = PlayOptions { port: 0, paused: true, ..PlayOptions::default() };
-    Server::start(&algorithm(name), config, &options).expect("the server starts")
+    Server::start(&algorithm(name).game(), config, &options).expect("the server starts")
 }
 
 fn config(seed: u64) -> Config {
     Config::builder().nodes(3).clients(2).ticks(300).seed(seed).build().expect("a valid configuration")
 }
 
-/// One raw HTTP exchange: the status, the headers (lower-case names) and the body.
+/// Reads one response from `r`: the status, the headers (lower-case names) and the body (by its
+/// `Content-Length`, or to the end of the connection without one).
+fn read_response(r: &mut impl BufRead, head_only: bool) -> (u16, Vec<(String, String)>, String) {
+    let mut status_line = String::new();
+    r.read_line(&mut status_line).expect("reads a status line");
+    let status = status_line.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("{status_line:?}"));
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).expect("reads a header");
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (n, v) = line.split_once(':').expect("a header");
+        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let len = headers.iter().find(|(n, _)| n == "content-length").map(|(_, v)| v.parse::<usize>().unwrap());
+    let body = match (head_only, len) {
+        (true, _) => Vec::new(),
+        (false, Some(n)) => {
+            let mut b = vec![0; n];
+            r.read_exact(&mut b).expect("reads the body");
+            b
+        }
+        (false, None) => {
+            let mut b = Vec::new();
+            r.read_to_end(&mut b).expect("reads the body");
+            b
+        }
+    };
+    (status, headers, String::from_utf8(body).expect("UTF-8"))
+}
+
+/// One raw HTTP exchange on a connection of its own.
 fn exchange(addr: SocketAddr, raw: &[u8]) -> (u16, Vec<(String, String)>, String) {
     let mut s = TcpStream::connect(addr).expect("connects");
     s.set_read_timeout(Some(Duration::from_secs(20))).expect("sets a timeout");
     s.write_all(raw).expect("sends");
-    let mut out = String::new();
-    s.read_to_string(&mut out).expect("reads the answer");
-    let (head, body) = out.split_once("\r\n\r\n").expect("a head and a body");
-    let mut lines = head.lines();
-    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).expect("a status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    (status, headers, body.to_owned())
+    read_response(&mut BufReader::new(s), raw.starts_with(b"HEAD "))
 }
 
 fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
@@ -102,7 +127,7 @@ fn the_state_describes_the_whole_game() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|n| n["status"] == "up" && n["state"].as_str().unwrap().starts_with("Abd"))
+            .all(|n| n["status"] == "up" && n["state"].is_object() && n["routed"] == false && n["cut_off"] == false)
     );
     assert_eq!(s["clients"].as_array().unwrap().len(), 2);
     assert_eq!(s["signals"], json!([]));
@@ -372,9 +397,9 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_game_goes_on() {
     // Wrong methods, with the right one in `Allow`.
     for (method, path, allowed) in [
         ("GET", "/api/drop", "POST"),
-        ("PUT", "/api/state", "GET"),
-        ("POST", "/api/state", "GET"),
-        ("DELETE", "/", "GET"),
+        ("PUT", "/api/state", "GET, HEAD"),
+        ("POST", "/api/state", "GET, HEAD"),
+        ("DELETE", "/", "GET, HEAD"),
     ] {
         let body = if method == "GET" { None } else { Some("{}") };
         let raw = match body {
@@ -402,10 +427,9 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_game_goes_on() {
     // A name that is not this machine's (DNS rebinding).
     let (status, _, _) = exchange(addr, b"GET /api/state HTTP/1.1\r\nHost: attacker.example\r\n\r\n");
     assert_eq!(status, 403);
-    // Not HTTP at all, and a body too large.
-    let (status, _, body) = exchange(addr, b"HELLO\r\n\r\n");
+    // Not HTTP at all (hyper answers that one itself), and a body too large.
+    let (status, _, _) = exchange(addr, b"HELLO\r\n\r\n");
     assert_eq!(status, 400);
-    assert!(serde_json::from_str::<Value>(&body).unwrap()["error"].is_string());
     let (status, _, _) = exchange(addr, b"POST /api/drop HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n");
     assert_eq!(status, 413);
     // A client that connects and says nothing, then leaves, does not hurt either.
@@ -446,10 +470,15 @@ fn next_state(reader: &mut BufReader<TcpStream>) -> Value {
     }
 }
 
+/// The stream of whole states (`?full`), or of a state and then patches.
 fn open_stream(addr: SocketAddr) -> BufReader<TcpStream> {
+    open_stream_at(addr, "/api/stream?full")
+}
+
+fn open_stream_at(addr: SocketAddr, path: &str) -> BufReader<TcpStream> {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(b"GET /api/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").as_bytes()).unwrap();
     let mut reader = BufReader::new(s);
     let mut head = String::new();
     loop {
@@ -486,7 +515,7 @@ fn every_tab_streams_every_state() {
 #[test]
 fn a_running_game_ticks_on_its_own() {
     let options = PlayOptions { port: 0, paused: false, speed: 100.0, ..PlayOptions::default() };
-    let server = Server::start(&algorithm("raft"), config(2), &options).expect("starts");
+    let server = Server::start(&algorithm("raft").game(), config(2), &options).expect("starts");
     let mut tab = open_stream(server.local_addr());
     let mut last = 0;
     while last < 10 {

@@ -300,6 +300,11 @@ pub fn set_program(argv0: &std::ffi::OsStr) {
     let _ = PROGRAM.set(name.filter(|n| !n.is_empty()).unwrap_or_else(|| "dgame".to_owned()));
 }
 
+/// The program's name set by [`set_program`] (`dgame` when unset).
+pub(crate) fn program() -> &'static str {
+    PROGRAM.get().map_or("dgame", String::as_str)
+}
+
 /// The `dgame run` command line that reproduces `config` with `algorithm` (flags for every
 /// value that differs from the default).
 pub fn command_line(algorithm: &str, config: &Config) -> String {

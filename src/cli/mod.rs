@@ -62,7 +62,57 @@ enum Command {
     /// The algorithms, each with its guarantee.
     List,
     /// Plays the game in the browser: watch the signals, drop them, crash nodes, read the verdict.
-    Play(crate::web::PlayArgs),
+    Play(PlayArgs),
+}
+
+/// The flags of `dgame play`: the run's, and where to serve.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlayArgs {
+    /// The run: the same flags as `dgame run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The port to serve on (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address to listen on. The default serves this machine only; `0.0.0.0` serves
+    /// anyone who can reach it, and anyone can then drop signals and crash nodes.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub addr: std::net::IpAddr,
+    /// Ticks per second at the start (the page can change it).
+    #[arg(long, default_value_t = 5.0, value_parser = parse_speed)]
+    pub speed: f64,
+    /// Start paused at tick 0.
+    #[arg(long)]
+    pub paused: bool,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    use crate::web::{MAX_SPEED, MIN_SPEED};
+    match s.parse::<f64>() {
+        Ok(v) if (MIN_SPEED..=MAX_SPEED).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a speed: write ticks per second between {MIN_SPEED} and {MAX_SPEED}, like 5")),
+    }
+}
+
+/// `dgame play`: the algorithm chosen and the run flags, handed to [`crate::web::play`].
+fn play(algorithms: &[Algorithm], args: &PlayArgs) -> ExitCode {
+    let chosen = choose(algorithms, args.run.algorithm.as_deref()).and_then(|a| Ok((a, args.run.to_config()?)));
+    let (algorithm, config) = match chosen {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = crate::web::PlayOptions {
+        config,
+        addr: args.addr,
+        port: args.port,
+        speed: args.speed,
+        paused: args.paused,
+        program: args::program().to_owned(),
+    };
+    crate::web::play(&[algorithm.game()], options)
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -143,7 +193,7 @@ where
         Command::Sweep(args) => sweep::sweep(&algorithms, &args),
         Command::Replay { file } => files::replay(&algorithms, &file),
         Command::Check(args) => check(&args),
-        Command::Play(args) => crate::web::play(&algorithms, &args),
+        Command::Play(args) => play(&algorithms, &args),
         Command::List => {
             for a in &algorithms {
                 println!("{:34} {}", a.name, a.guarantee);

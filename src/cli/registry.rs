@@ -40,6 +40,16 @@ impl Algorithm {
         self
     }
 
+    /// The game of this algorithm for [`web::play`](crate::web::play).
+    pub fn game(&self) -> crate::web::Game {
+        crate::web::Game {
+            name: self.name,
+            guarantee: self.guarantee,
+            fault_model: self.fault_model,
+            start: self.player,
+        }
+    }
+
     /// Runs one simulation of `config`; with `trace`, keeps every event.
     pub fn run(&self, config: &Config, trace: bool) -> Result<RunOutput, ConfigError> {
         (self.runner)(config, trace)
