@@ -148,7 +148,9 @@ function layout(s) {
   const center = { x: 500, y: compact ? 285 : 250 };
   const clientTop = center.y + ring + (compact ? 70 : 150);
   const height = Math.max(640, clientTop + rows * 64 + 10);
-  view = { height, rNode, compact, center, ring };
+  view = { height, rNode, compact, tiny: n > 12, center, ring };
+  document.body.classList.toggle('compact', compact);
+  document.body.classList.toggle('tiny', n > 12);
   s.nodes.forEach((node, i) => {
     const a = nodeAngle(i, n);
     pos.set(node.id, { x: center.x + ring * Math.cos(a), y: center.y + ring * Math.sin(a), r: rNode, a });
@@ -174,8 +176,8 @@ function el(tag, attrs, parent) {
 
 // Where a node's state card goes: under it, or outside the ring when the nodes are many.
 function cardBox(p, open) {
-  const w = open ? 300 : (view.compact ? 132 : 230);
-  const h = open ? 240 : (view.compact ? 34 : 100);
+  const w = open ? 300 : (view.tiny ? 96 : view.compact ? 132 : 230);
+  const h = open ? 240 : (view.tiny ? 17 : view.compact ? 34 : 100);
   if (!view.compact) return { x: p.x - w / 2, y: p.y + p.r + 19, w, h };
   const ox = Math.cos(p.a), oy = Math.sin(p.a);
   let x = p.x + ox * (p.r + 8) - w / 2 + ox * w / 2;
@@ -816,7 +818,8 @@ function drawHistory() {
     ctx.textAlign = 'center';
     ctx.fillText(String(t), xx, h - axis / 2);
   }
-  for (let i = 0; i < lanes; i++) {
+  const labelEvery = laneH < 11 ? Math.ceil(11 / laneH) : 1;
+  for (let i = 0; i < lanes; i += labelEvery) {
     ctx.fillStyle = '#8794b8';
     ctx.textAlign = 'left';
     ctx.fillText('c' + (i + 1), 8, 4 + laneH * i + laneH / 2);
@@ -835,8 +838,9 @@ function drawHistory() {
     const end = op.complete == null ? s.tick + 1 : op.complete + 1;
     if (end < t0) continue;
     const x0 = Math.max(left, x(op.invoke)), x1 = Math.min(w - right, x(end));
-    const y = 4 + laneH * (op.client - 1) + 3;
-    const bh = laneH - 6;
+    const pad = laneH > 14 ? 3 : 0.5;
+    const y = 4 + laneH * (op.client - 1) + pad;
+    const bh = Math.max(1.5, laneH - 2 * pad);
     const culprit = culprits.has(op.index);
     // Dim only what the violation is about: the operations it overlaps, not those after it.
     ctx.globalAlpha = culprits.size && !culprit && op.invoke <= dimUntil ? 0.45 : 1;
@@ -854,7 +858,7 @@ function drawHistory() {
     }
     const label = op.label;
     const tw = ctx.measureText(label).width;
-    if (x1 - x0 > tw + 6) {
+    if (x1 - x0 > tw + 6 && bh >= 10) {
       ctx.fillStyle = color ? '#08101f' : '#dfe7ff';
       ctx.textAlign = 'center';
       ctx.fillText(label, (x0 + x1) / 2, y + bh / 2 + 0.5);
@@ -956,12 +960,12 @@ function drawDiagram() {
   ctx.font = '10px ui-monospace, DejaVu Sans Mono, monospace';
   ctx.textBaseline = 'middle';
   const names = ['clients', 'gateway', ...s.nodes.map((n) => n.id)];
-  const showEvery = laneH < 9 ? Math.ceil(9 / laneH) : 1;
+  const showEvery = laneH < 11 ? Math.ceil(11 / laneH) : 1;
   for (let i = 0; i < lanes; i++) {
     const node = i >= 2 ? s.nodes[i - 2] : null;
     ctx.strokeStyle = node && node.status === 'crashed' ? 'rgba(255,92,122,.35)' : 'rgba(60,80,125,.55)';
     ctx.beginPath(); ctx.moveTo(left, y(i)); ctx.lineTo(w - right, y(i)); ctx.stroke();
-    if (i < 2 || (i - 2) % showEvery === 0) {
+    if (i === 1 || (i === 0 && showEvery === 1) || (i >= 2 && (i - 2) % showEvery === 0)) {
       ctx.fillStyle = node && node.routed ? '#ffc857' : '#8794b8';
       ctx.textAlign = 'right';
       ctx.fillText(names[i], left - 6, y(i));
