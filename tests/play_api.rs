@@ -30,7 +30,8 @@ fn config(seed: u64) -> Config {
 fn read_response(r: &mut impl BufRead, head_only: bool) -> (u16, Vec<(String, String)>, String) {
     let mut status_line = String::new();
     r.read_line(&mut status_line).expect("reads a status line");
-    let status = status_line.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("{status_line:?}"));
+    let status =
+        status_line.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("{status_line:?}"));
     let mut headers = Vec::new();
     loop {
         let mut line = String::new();
@@ -478,7 +479,8 @@ fn open_stream(addr: SocketAddr) -> BufReader<TcpStream> {
 fn open_stream_at(addr: SocketAddr, path: &str) -> BufReader<TcpStream> {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").as_bytes()).unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
+        .unwrap();
     let mut reader = BufReader::new(s);
     let mut head = String::new();
     loop {
@@ -543,7 +545,8 @@ fn connections_are_kept_alive_and_head_works() {
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut reader = BufReader::new(s.try_clone().unwrap());
     // Two requests written at once (pipelined) on one connection, then a HEAD on the same one.
-    s.write_all(b"GET /api/state HTTP/1.1\r\nHost: localhost\r\n\r\nGET /app.js HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    s.write_all(b"GET /api/state HTTP/1.1\r\nHost: localhost\r\n\r\nGET /app.js HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
     let (a, _, body) = read_response(&mut reader, false);
     assert_eq!(a, 200);
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["tick"], 0);
@@ -650,7 +653,12 @@ fn the_stream_sends_a_state_then_patches() {
     step(addr);
     let (kind, patch) = event(&mut tab);
     assert_eq!(kind, "patch");
-    assert!(patch.len() * 5 < full.len(), "a tick's patch ({} bytes) is a fraction of the state ({} bytes)", patch.len(), full.len());
+    assert!(
+        patch.len() * 5 < full.len(),
+        "a tick's patch ({} bytes) is a fraction of the state ({} bytes)",
+        patch.len(),
+        full.len()
+    );
     let p: Value = serde_json::from_str(&patch).unwrap();
     assert_eq!(p["o"]["tick"]["="], 201);
 }
@@ -706,7 +714,10 @@ fn isolating_a_node_marks_it_alone_and_a_no_op_is_refused() {
     let cut_off: Vec<bool> = s["nodes"].as_array().unwrap().iter().map(|n| n["cut_off"].as_bool().unwrap()).collect();
     assert_eq!(cut_off, [false, true, false], "only n2 is cut off");
     assert_eq!(s["nodes"][0]["unreachable"], json!(["n2"]));
-    assert!(refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": "isolate"}"#), 409).contains("already isolated"));
+    assert!(
+        refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": "isolate"}"#), 409)
+            .contains("already isolated")
+    );
     assert!(refused(addr, "POST", "/api/node", Some(r#"{"node": 1, "action": "heal"}"#), 409).contains("not cut off"));
     let s = state(addr);
     assert_eq!(s["interventions"], json!(["isolate n2@2"]), "the refusals were not recorded");
@@ -767,11 +778,17 @@ impl std::fmt::Debug for Fragile {
 #[distributed_game::prelude::node]
 impl Fragile {
     #[endpoint(distributed_game::prelude::ClientReadRequest)]
-    fn read(&mut self, _: distributed_game::prelude::ClientReadRequest) -> distributed_game::prelude::ClientReadResponse {
+    fn read(
+        &mut self,
+        _: distributed_game::prelude::ClientReadRequest,
+    ) -> distributed_game::prelude::ClientReadResponse {
         distributed_game::prelude::ClientReadResponse::ok(None)
     }
     #[endpoint(distributed_game::prelude::ClientWriteRequest)]
-    fn write(&mut self, _: distributed_game::prelude::ClientWriteRequest) -> distributed_game::prelude::ClientWriteResponse {
+    fn write(
+        &mut self,
+        _: distributed_game::prelude::ClientWriteRequest,
+    ) -> distributed_game::prelude::ClientWriteResponse {
         distributed_game::prelude::ClientWriteResponse::ok()
     }
     #[timer(interval = 1)]
@@ -813,7 +830,10 @@ fn the_game_pauses_on_the_violation_at_the_documented_seeds() {
     let cases = [
         ("single-client-sync-replication", "--clients 3 --seed 2"),
         ("single-client-versioned-majority", "--clients 3 --seed 11"),
-        ("raft-local-reads", "--clients 3 --nemesis isolate --nemesis-interval 40 --nemesis-duration 60 --ticks 300 --seed 7"),
+        (
+            "raft-local-reads",
+            "--clients 3 --nemesis isolate --nemesis-interval 40 --nemesis-duration 60 --ticks 300 --seed 7",
+        ),
     ];
     for (name, line) in cases {
         let config = flags(line);
@@ -873,13 +893,27 @@ fn the_reproduce_line_replays_what_the_page_showed_with_a_nemesis() {
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|v| v.get("client").is_some())
-        .map(|v| (v["client"].as_u64().unwrap(), v["f"].as_str().unwrap().to_owned(), v["invoke"].as_u64().unwrap(), v["complete"].as_u64()))
+        .map(|v| {
+            (
+                v["client"].as_u64().unwrap(),
+                v["f"].as_str().unwrap().to_owned(),
+                v["invoke"].as_u64().unwrap(),
+                v["complete"].as_u64(),
+            )
+        })
         .collect();
     let mut played: Vec<(u64, String, u64, Option<u64>)> = s["history"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|o| (o["client"].as_u64().unwrap(), o["kind"].as_str().unwrap().to_owned(), o["invoke"].as_u64().unwrap(), o["complete"].as_u64()))
+        .map(|o| {
+            (
+                o["client"].as_u64().unwrap(),
+                o["kind"].as_str().unwrap().to_owned(),
+                o["invoke"].as_u64().unwrap(),
+                o["complete"].as_u64(),
+            )
+        })
         .collect();
     replayed.sort();
     played.sort();

@@ -65,7 +65,8 @@ fn start(args: &[&str]) -> (Killed, String) {
         for _ in lines {}
     });
     let line = rx.recv_timeout(Duration::from_secs(30)).expect("dgame play prints its URL");
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in `{line}`"));
+    let url =
+        line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in `{line}`"));
     (dgame, url.to_owned())
 }
 
@@ -86,8 +87,32 @@ fn the_page_plays_in_headless_chromium() {
 
     // Three games: the one a player plays, a big one for the frame rate, and a broken one.
     let abd = ["--algorithm", "abd", "--nodes", "5", "--seed", "7", "--clients", "3", "--speed", "5"];
-    let big = ["--algorithm", "raft", "--nodes", "25", "--clients", "20", "--delay", "4..12", "--seed", "1", "--speed", "100", "--paused"];
-    let bug = ["--algorithm", "single-client-versioned-majority", "--clients", "3", "--seed", "11", "--speed", "100", "--paused"];
+    let big = [
+        "--algorithm",
+        "raft",
+        "--nodes",
+        "25",
+        "--clients",
+        "20",
+        "--delay",
+        "4..12",
+        "--seed",
+        "1",
+        "--speed",
+        "100",
+        "--paused",
+    ];
+    let bug = [
+        "--algorithm",
+        "single-client-versioned-majority",
+        "--clients",
+        "3",
+        "--seed",
+        "11",
+        "--speed",
+        "100",
+        "--paused",
+    ];
     let servers: Vec<(Killed, String)> = [&abd[..], &big[..], &bug[..]].iter().map(|args| start(args)).collect();
     let urls: Vec<&str> = servers.iter().map(|(_, url)| url.as_str()).collect();
 

@@ -265,8 +265,11 @@ fn command(path: &str, content_type: &str, body: &Bytes) -> Result<Command, ApiE
     Ok(match path {
         "/api/drop" => Command::Drop(parse::<DropBody>(path, body, r#"{"signal": 57}"#)?.signal),
         "/api/node" => {
-            let b: NodeBody =
-                parse(path, body, r#"{"node": 2, "action": "crash"} (crash, restart, pause, resume, isolate or heal)"#)?;
+            let b: NodeBody = parse(
+                path,
+                body,
+                r#"{"node": 2, "action": "crash"} (crash, restart, pause, resume, isolate or heal)"#,
+            )?;
             Command::Node(b.node, b.action)
         }
         "/api/speed" => Command::Speed(parse::<SpeedBody>(path, body, r#"{"ticks_per_second": 10}"#)?.ticks_per_second),
@@ -310,7 +313,8 @@ async fn send(ctx: &Ctx, command: Command) -> Result<String, ApiError> {
     let (tx, rx) = oneshot::channel();
     let gone = || ApiError::new(503, "the game has stopped");
     ctx.game.send(Envelope { command, reply: tx }).map_err(|_| gone())?;
-    let (did, state) = tokio::time::timeout(Duration::from_secs(60), rx).await.map_err(|_| gone())?.map_err(|_| gone())??;
+    let (did, state) =
+        tokio::time::timeout(Duration::from_secs(60), rx).await.map_err(|_| gone())?.map_err(|_| gone())??;
     Ok(format!(r#"{{"ok":true,"did":{},"state":{state}}}"#, Json::String(did)))
 }
 

@@ -14,7 +14,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use dgame_engine::event::Shared;
-use dgame_engine::{Config, Fault, History, Node, NodeId, NodeStatus, Scheduled, ServerId, SignalId, World, WorldError};
+use dgame_engine::{
+    Config, Fault, History, Node, NodeId, NodeStatus, Scheduled, ServerId, SignalId, World, WorldError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -275,7 +277,11 @@ impl<N: Node> Session<N> {
         if !was_violation && self.violation_at.is_some() && self.pause_on_violation && self.running {
             self.running = false;
             let now = self.world.now();
-            self.recorder.borrow_mut().push(now, "verdict", format!("paused at tick {now}: the history is not linearizable"));
+            self.recorder.borrow_mut().push(
+                now,
+                "verdict",
+                format!("paused at tick {now}: the history is not linearizable"),
+            );
         }
         if self.finished() {
             self.running = false;
@@ -299,9 +305,8 @@ impl<N: Node> Session<N> {
     /// The node states now (computed once per tick and timeline).
     pub fn states(&self) -> States {
         let n = self.world.node_count() as u32;
-        let values = (1..=n)
-            .map(|i| super::hooks::node_state(&self.world, NodeId(i)).unwrap_or(Ok(Value::Null)))
-            .collect();
+        let values =
+            (1..=n).map(|i| super::hooks::node_state(&self.world, NodeId(i)).unwrap_or(Ok(Value::Null))).collect();
         States { tick: self.world.now(), timeline: self.timeline, values }
     }
 
@@ -413,7 +418,11 @@ impl<N: Node + Default> Session<N> {
         let text = format!(
             "forked at tick {at}: the {ticks} tick{} after it{} discarded",
             if ticks == 1 { "" } else { "s" },
-            if clicks > 0 { format!(" and {clicks} click{} were", if clicks == 1 { "" } else { "s" }) } else { " were".into() }
+            if clicks > 0 {
+                format!(" and {clicks} click{} were", if clicks == 1 { "" } else { "s" })
+            } else {
+                " were".into()
+            }
         );
         self.recorder.borrow_mut().push(at, "game", text);
     }

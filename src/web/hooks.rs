@@ -121,7 +121,10 @@ impl Reader<'_> {
             }
         }
         self.i += 1;
-        serde_json::from_str::<String>(&self.text(start)).ok().map(Value::String).or(Some(Value::String(self.text(start))))
+        serde_json::from_str::<String>(&self.text(start))
+            .ok()
+            .map(Value::String)
+            .or(Some(Value::String(self.text(start))))
     }
 
     /// Values separated by commas up to `close`.
@@ -251,7 +254,10 @@ mod tests {
                    "name": "a \"b\"", "x": -1.5, "set": [1, 2], "empty": [], "t": [1, "'c'"]})
         );
         assert_eq!(node_badge(&parse_debug(t).unwrap()).as_deref(), Some("leader t3"));
-        assert_eq!(parse_debug("Abd { current: Tagged { tag: (1, 2), value: None } }").unwrap()["current"]["value"], json!(null));
+        assert_eq!(
+            parse_debug("Abd { current: Tagged { tag: (1, 2), value: None } }").unwrap()["current"]["value"],
+            json!(null)
+        );
         assert!(parse_debug("not { debug").is_none());
     }
 

@@ -84,11 +84,11 @@ pub(crate) fn next_event(last: Option<&Snapshot>, now: &Snapshot) -> Option<(&'s
     match last {
         None => Some(("state", now.state.to_string())),
         Some(last) if last.version == now.version => None,
-        Some(last) if last.version + 1 == now.version => {
-            now.patch.as_ref().map(|p| ("patch", p.to_string())).or_else(|| {
-                patch::diff(&last.state, &now.state).map(|p| ("patch", p.to_string()))
-            })
-        }
+        Some(last) if last.version + 1 == now.version => now
+            .patch
+            .as_ref()
+            .map(|p| ("patch", p.to_string()))
+            .or_else(|| patch::diff(&last.state, &now.state).map(|p| ("patch", p.to_string()))),
         Some(last) => patch::diff(&last.state, &now.state).map(|p| ("patch", p.to_string())),
     }
 }

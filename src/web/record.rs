@@ -137,7 +137,17 @@ impl Recorder {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn sent(&mut self, tick: u64, id: u64, from: ServerId, to: ServerId, kind: SignalKind, arrival: u64, text: &str, ty: String) {
+    fn sent(
+        &mut self,
+        tick: u64,
+        id: u64,
+        from: ServerId,
+        to: ServerId,
+        kind: SignalKind,
+        arrival: u64,
+        text: &str,
+        ty: String,
+    ) {
         let (kind_name, reply_to) = match kind {
             SignalKind::Request => ("request", None),
             SignalKind::Reply { to } => ("reply", Some(to.0)),
@@ -254,8 +264,12 @@ impl Observer for Recorder {
                 });
                 let crashing = self.crashing;
                 let text = match (&route, crashing) {
-                    (Some((_, _, _, true)), Some(n)) => format!("#{} in n{}'s inbox lost: n{} crashed", signal.0, n.0, n.0),
-                    (Some((from, to, ty, _)), _) => format!("#{} {ty} {} → {} {why}", signal.0, from.short(), to.short()),
+                    (Some((_, _, _, true)), Some(n)) => {
+                        format!("#{} in n{}'s inbox lost: n{} crashed", signal.0, n.0, n.0)
+                    }
+                    (Some((from, to, ty, _)), _) => {
+                        format!("#{} {ty} {} → {} {why}", signal.0, from.short(), to.short())
+                    }
                     (None, _) => format!("#{} {why}", signal.0),
                 };
                 // A click acts from the next tick, and is logged there.

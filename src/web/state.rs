@@ -167,7 +167,6 @@ fn cut_text(mut s: String) -> String {
     s
 }
 
-
 /// The places where `new` differs from `old`, as paths (`log/4/term`; the root is empty).
 pub(crate) fn changed_paths(old: &Value, new: &Value) -> Vec<String> {
     fn walk(p: &Value, path: &str, out: &mut Vec<String>) {

@@ -197,7 +197,8 @@ function buildServers(s) {
   for (let i = 0; i < s.nodes.length; i++) {
     for (let j = i + 1; j < s.nodes.length; j++) {
       const a = pos.get(s.nodes[i].id), b = pos.get(s.nodes[j].id);
-      el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'link peer', 'data-a': s.nodes[i].id, 'data-b': s.nodes[j].id }, links);
+      // Many nodes: the chords would be a grey fog; only a cut one is drawn.
+      el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'link peer' + (s.nodes.length > 9 ? ' quiet' : ''), 'data-a': s.nodes[i].id, 'data-b': s.nodes[j].id }, links);
     }
   }
   for (const node of s.nodes) {
@@ -249,8 +250,7 @@ function toggleCard(id) {
   fo.setAttribute('x', box.x); fo.setAttribute('y', box.y); fo.setAttribute('width', box.w); fo.setAttribute('height', box.h);
   g.classList.toggle('open', open);
   if (open) g.parentNode.appendChild(g); // on top of its neighbours
-  const card = g.querySelector('.node-card');
-  card.dataset.key = '';
+  g.__node = null;
   dirty = true;
 }
 
@@ -393,38 +393,61 @@ function drawTimeline(s) {
   } else note.classList.add('hidden');
 }
 
+let linksKey = '';
+const serverEls = new Map();
+function serverEl(id, cls) {
+  let e = serverEls.get(id);
+  if (!e || !e.isConnected) {
+    e = $('servers').querySelector(`.${cls}[data-id="${id}"]`);
+    if (e) serverEls.set(id, e);
+  }
+  return e;
+}
+
+function setClass(e, cls, on) { if (e.classList.contains(cls) !== on) e.classList.toggle(cls, on); }
+
 function drawServers(s) {
-  const cut = new Set(s.cuts.map(([a, b]) => a + '>' + b));
-  for (const line of $('links').children) {
-    const a = line.getAttribute('data-a'), b = line.getAttribute('data-b');
-    line.classList.toggle('cut', cut.has(a + '>' + b) || cut.has(b + '>' + a));
-    line.classList.toggle('route', a === 'gateway' && b === s.routes_to);
+  const key = layoutKey + JSON.stringify(s.cuts) + s.routes_to;
+  if (key !== linksKey) {
+    linksKey = key;
+    const cut = new Set(s.cuts.map(([a, b]) => a + '>' + b));
+    for (const line of $('links').children) {
+      const a = line.getAttribute('data-a'), b = line.getAttribute('data-b');
+      setClass(line, 'cut', cut.has(a + '>' + b) || cut.has(b + '>' + a));
+      setClass(line, 'route', a === 'gateway' && b === s.routes_to);
+    }
   }
   for (const node of s.nodes) {
-    const g = $('servers').querySelector(`.node[data-id="${node.id}"]`);
+    const g = serverEl(node.id, 'node');
     if (!g) continue;
-    g.classList.toggle('crashed', node.status === 'crashed');
-    g.classList.toggle('paused', node.status === 'paused');
-    g.classList.toggle('cut-off', node.cut_off);
-    g.classList.toggle('routed', node.routed);
+    if (g.__node === node) continue;
+    g.__node = node;
+    setClass(g, 'crashed', node.status === 'crashed');
+    setClass(g, 'paused', node.status === 'paused');
+    setClass(g, 'cut-off', node.cut_off);
+    setClass(g, 'routed', node.routed);
     const badge = g.querySelector('.badge-text');
-    badge.textContent = node.badge || '';
-    badge.setAttribute('class', 'badge-text ' + (node.badge ? node.badge.split(' ')[0] : ''));
+    if (badge.textContent !== (node.badge || '')) {
+      badge.textContent = node.badge || '';
+      badge.setAttribute('class', 'badge-text ' + (node.badge ? node.badge.split(' ')[0] : ''));
+    }
     const mark = g.querySelector('.mark');
     const marks = [];
     if (node.status !== 'up') marks.push(node.status);
     if (node.cut_off) marks.push('cut off');
-    mark.textContent = marks.join(' · ');
-    mark.setAttribute('class', 'mark ' + (node.status !== 'up' ? node.status : node.cut_off ? 'cut-off' : ''));
+    if (mark.textContent !== marks.join(' · ')) {
+      mark.textContent = marks.join(' · ');
+      mark.setAttribute('class', 'mark ' + (node.status !== 'up' ? node.status : node.cut_off ? 'cut-off' : ''));
+    }
     const card = g.querySelector('.node-card');
-    if (card.__node !== node || card.dataset.key === '') {
-      card.__node = node;
-      card.dataset.key = 'x';
-      const open = expanded.has(node.id);
-      card.classList.toggle('crashed', node.status === 'crashed');
-      card.classList.toggle('open', open);
-      card.innerHTML = `<div class="card-head">${open ? '▾' : '▸'} ${escapeHtml(node.badge || node.id)}</div>` +
-        (open ? stateHtml(node) : `<div class="summary">${stateSummary(node)}</div>`);
+    const open = expanded.has(node.id);
+    const html = `<div class="card-head">${open ? '▾' : '▸'} ${escapeHtml(node.badge || node.id)}</div>` +
+      (open ? stateHtml(node) : view.tiny ? '' : `<div class="summary">${stateSummary(node)}</div>`);
+    if (card.__html !== html) {
+      card.__html = html;
+      setClass(card, 'crashed', node.status === 'crashed');
+      setClass(card, 'open', open);
+      card.innerHTML = html;
     }
   }
   const sub = $('gateway-sub');
@@ -433,8 +456,9 @@ function drawServers(s) {
     sub.textContent = !target ? 'round robin' : `routes to ${target.id}${target.status !== 'up' ? ' (' + target.status + ')' : ''}`;
   }
   for (const client of s.clients) {
-    const g = $('servers').querySelector(`.client[data-id="${client.id}"]`);
-    if (!g) continue;
+    const g = serverEl(client.id, 'client');
+    if (!g || g.__client === client) continue;
+    g.__client = client;
     const op = client.operation != null ? s.history[client.operation] : null;
     g.classList.toggle('waiting', client.waiting);
     const t = g.querySelector('.op');
@@ -753,7 +777,7 @@ function drawLog(s) {
   logShown = s.log;
   const ol = $('log');
   const items = [];
-  for (let i = s.log.length - 1; i >= 0; i--) {
+  for (let i = s.log.length - 1; i >= Math.max(0, s.log.length - 80); i--) {
     const e = s.log[i];
     items.push(`<li class="${e.kind}${e.by_user ? ' you' : ''}" data-seq="${e.seq}" data-tick="${e.tick}"${e.signal != null ? ` data-signal="${e.signal}"` : ''}${e.operation != null ? ` data-op="${e.operation}"` : ''} title="go to tick ${e.tick}">` +
       `<span class="t">t${e.tick}</span><span class="x">${escapeHtml(e.text)}</span>` + (e.by_user ? '<span class="who">you</span>' : '') + '</li>');
@@ -831,7 +855,8 @@ function drawHistory() {
   // Only the operations in view: the history is in invocation order, and none lasts forever.
   const ops = s.history;
   let lo = 0, hi = ops.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (ops[mid].invoke < t0 - 400) lo = mid + 1; else hi = mid; }
+  const longest = s.config.client_timeout == null ? 400 : s.config.client_timeout + 2;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (ops[mid].invoke < t0 - longest) lo = mid + 1; else hi = mid; }
   for (let i = lo; i < ops.length; i++) {
     const op = ops[i];
     if (op.invoke > t1) break;
@@ -845,7 +870,7 @@ function drawHistory() {
     // Dim only what the violation is about: the operations it overlaps, not those after it.
     ctx.globalAlpha = culprits.size && !culprit && op.invoke <= dimUntil ? 0.45 : 1;
     const color = OUTCOME_COLOR[op.outcome];
-    ctx.fillStyle = color || ctx.createPattern(stripes(), 'repeat');
+    ctx.fillStyle = color || stripePattern(ctx);
     roundRect(ctx, x0, y, Math.max(2, x1 - x0 - 1), bh, 3);
     ctx.fill();
     if (culprit || hotOp === op.index) {
@@ -866,6 +891,12 @@ function drawHistory() {
     ctx.globalAlpha = 1;
     historyBoxes.push({ x0, x1, y, y1: y + bh, op });
   }
+}
+
+let patternFor = null, pattern = null;
+function stripePattern(ctx) {
+  if (patternFor !== ctx) { patternFor = ctx; pattern = ctx.createPattern(stripes(), 'repeat'); }
+  return pattern;
 }
 
 let stripeCanvas = null;
@@ -982,12 +1013,20 @@ function drawDiagram() {
   const hot = hotOp != null ? hotOp : null;
   const anyHot = hot != null || hotMessage != null || hovered != null;
   diagramSegs = [];
-  ctx.lineCap = 'round';
+  // One path per style: a few strokes a frame, however many messages.
+  const buckets = new Map();
+  const bucket = (color, alpha, width, dash) => {
+    const k = color + alpha + ':' + width + ':' + dash;
+    let b = buckets.get(k);
+    if (!b) { b = { color, alpha, width, dash, lines: new Path2D(), heads: new Path2D() }; buckets.set(k, b); }
+    return b;
+  };
+  const crosses = new Path2D();
   for (const m of s.messages) {
-    if (m.sent > now || (m.end != null && m.end < t0) || m.arrival < t0 - 5 && m.end == null) continue;
+    if (m.sent > now || (m.end != null && m.end < t0) || (m.arrival < t0 - 5 && m.end == null)) continue;
     const la = laneOf(s, m.from), lb = laneOf(s, m.to);
     const xa = x(m.sent), ya = y(la);
-    const full = { x: x(m.arrival), y: y(lb) };
+    const fx = x(m.arrival), fy = y(lb);
     const span = Math.max(1, m.arrival - m.sent);
     let stop = Math.min(1, (now - m.sent) / span);
     let cross = false;
@@ -995,37 +1034,44 @@ function drawDiagram() {
       const at = m.fate === 'crashed' ? 1 : Math.max(0, Math.min(1, (m.end - m.sent) / span));
       if (stop >= at) { stop = at; cross = true; }
     }
-    const xb = xa + (full.x - xa) * stop, yb = ya + (full.y - ya) * stop;
+    const xb = xa + (fx - xa) * stop, yb = ya + (fy - ya) * stop;
     const isHot = (hot != null && m.ops.includes(hot)) || hotMessage === m.id || hovered === m.id;
-    const isCulprit = culprits.size && m.ops.some((o) => culprits.has(o));
+    const isCulprit = culprits.size > 0 && m.ops.some((o) => culprits.has(o));
     let color = CAT_COLOR[category(m)];
-    let alpha = anyHot ? (isHot ? 1 : 0.18) : (culprits.size ? (isCulprit ? 1 : 0.35) : 0.75);
+    const alpha = anyHot ? (isHot ? 1 : 0.18) : (culprits.size ? (isCulprit ? 1 : 0.35) : 0.75);
     let width = isHot ? 2.4 : 1.2;
     if (isCulprit && !anyHot) { color = '#ff3d6e'; width = 2; }
-    ctx.globalAlpha = alpha;
-    ctx.strokeStyle = color;
-    ctx.lineWidth = width;
-    ctx.setLineDash(m.copy_of != null ? [4, 3] : []);
-    ctx.beginPath(); ctx.moveTo(xa, ya); ctx.lineTo(xb, yb); ctx.stroke();
-    ctx.setLineDash([]);
-    if (m.copy_of != null) { ctx.fillStyle = color; ctx.beginPath(); ctx.arc(xa, ya, 2.5, 0, 7); ctx.fill(); }
+    const b = bucket(color, alpha, width, m.copy_of != null);
+    b.lines.moveTo(xa, ya); b.lines.lineTo(xb, yb);
+    if (m.copy_of != null) { b.heads.moveTo(xa + 2.5, ya); b.heads.arc(xa, ya, 2.5, 0, 7); }
     if (cross) {
-      ctx.strokeStyle = '#ff5c7a'; ctx.lineWidth = 1.8;
-      ctx.beginPath(); ctx.moveTo(xb - 3, yb - 3); ctx.lineTo(xb + 3, yb + 3); ctx.moveTo(xb + 3, yb - 3); ctx.lineTo(xb - 3, yb + 3); ctx.stroke();
+      crosses.moveTo(xb - 3, yb - 3); crosses.lineTo(xb + 3, yb + 3); crosses.moveTo(xb + 3, yb - 3); crosses.lineTo(xb - 3, yb + 3);
     } else if (stop >= 1) {
       const ang = Math.atan2(yb - ya, xb - xa);
-      ctx.fillStyle = color;
-      ctx.beginPath();
-      ctx.moveTo(xb, yb);
-      ctx.lineTo(xb - 6 * Math.cos(ang - 0.45), yb - 6 * Math.sin(ang - 0.45));
-      ctx.lineTo(xb - 6 * Math.cos(ang + 0.45), yb - 6 * Math.sin(ang + 0.45));
-      ctx.closePath(); ctx.fill();
+      b.heads.moveTo(xb, yb);
+      b.heads.lineTo(xb - 6 * Math.cos(ang - 0.45), yb - 6 * Math.sin(ang - 0.45));
+      b.heads.lineTo(xb - 6 * Math.cos(ang + 0.45), yb - 6 * Math.sin(ang + 0.45));
+      b.heads.closePath();
     } else {
-      ctx.fillStyle = color; ctx.beginPath(); ctx.arc(xb, yb, 2.2, 0, 7); ctx.fill();
+      b.heads.moveTo(xb + 2.2, yb); b.heads.arc(xb, yb, 2.2, 0, 7);
     }
-    diagramSegs.push({ m, xa, ya, xb, yb });
+    diagramSegs.push({ m, xa, ya, xb, yb, culprit: isCulprit, hot: isHot });
+  }
+  ctx.lineCap = 'round';
+  for (const b of buckets.values()) {
+    ctx.globalAlpha = b.alpha;
+    ctx.strokeStyle = b.color;
+    ctx.fillStyle = b.color;
+    ctx.lineWidth = b.width;
+    ctx.setLineDash(b.dash ? [4, 3] : []);
+    ctx.stroke(b.lines);
+    ctx.setLineDash([]);
+    ctx.fill(b.heads);
   }
   ctx.globalAlpha = 1;
+  ctx.strokeStyle = '#ff5c7a';
+  ctx.lineWidth = 1.8;
+  ctx.stroke(crosses);
   ctx.lineWidth = 1;
 }
 
