@@ -2,7 +2,7 @@
 //! command, and every kind of bad request (each answered with a 4xx and a JSON error while the
 //! game goes on). Games start paused, so every tick here is a step the test took.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
@@ -636,7 +636,7 @@ fn the_stream_sends_a_state_then_patches() {
         step(addr);
     }
     let mut tab = open_stream_at(addr, "/api/stream");
-    let mut event = |tab: &mut BufReader<TcpStream>| {
+    let event = |tab: &mut BufReader<TcpStream>| {
         let mut kind = String::new();
         loop {
             let mut line = String::new();

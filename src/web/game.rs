@@ -144,6 +144,8 @@ pub(crate) struct Session<N: Node> {
     /// The node states as last shown at the tick before the current one, and as last shown.
     pub before: Option<States>,
     pub current: Option<States>,
+    /// The `Debug` texts of the signals in flight, made once per signal.
+    pub signal_texts: std::collections::BTreeMap<u64, String>,
 }
 
 impl<N: Node + Default> Session<N> {
@@ -167,6 +169,7 @@ impl<N: Node + Default> Session<N> {
             pause_on_violation: true,
             before: None,
             current: None,
+            signal_texts: Default::default(),
         };
         s.log_start();
         s.verdict = verdict_of(s.world.history());
@@ -191,6 +194,8 @@ impl<N: Node + Default> Session<N> {
         self.verdict = VerdictReport::Linearizable;
         self.before = None;
         self.current = None;
+        // A signal id names another message on another timeline.
+        self.signal_texts.clear();
         self.run_to(tick);
     }
 

@@ -205,7 +205,9 @@ impl Observer for Recorder {
             Event::SignalSent { tick, signal, from, to, kind, arrival, message } => {
                 self.crashing = None;
                 let ty = short_type_name(message.type_name()).into_owned();
-                let text = debug_text(message).unwrap_or_default();
+                // Only a client's request and the gateway's forward are matched by their text.
+                let matched = matches!((from, to), (ServerId::Client(_), _) | (ServerId::Gateway, ServerId::Node(_)));
+                let text = if matched { debug_text(message).unwrap_or_default() } else { String::new() };
                 self.sent(tick, signal.0, from, to, kind, arrival, &text, ty);
             }
             Event::SignalDuplicated { signal, of, .. } => {

@@ -220,6 +220,15 @@ fn explained(verdict: &VerdictReport, history: &[dgame_engine::Operation]) -> Ve
 /// The state of `game` as JSON.
 pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
     let current = game.states();
+    {
+        let in_flight = game.world.in_flight();
+        let texts = &mut game.signal_texts;
+        let ids: std::collections::BTreeSet<u64> = in_flight.iter().map(|s| s.id.0).collect();
+        texts.retain(|id, _| ids.contains(id));
+        for s in &in_flight {
+            texts.entry(s.id.0).or_insert_with(|| cut_text(debug_text(s.message).unwrap_or_else(|e| format!("({e})"))));
+        }
+    }
     let value = {
         let game = &*game;
         let w = &game.world;
@@ -341,7 +350,7 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
                     category,
                     reply_to,
                     type_name: dgame_engine::message::short_type_name(s.message.type_name()).into_owned(),
-                    message: cut_text(debug_text(s.message).unwrap_or_else(|e| format!("({e})"))),
+                    message: game.signal_texts.get(&s.id.0).cloned().unwrap_or_default(),
                     sent: s.sent,
                     arrival: s.arrival,
                 }

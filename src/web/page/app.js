@@ -332,9 +332,16 @@ function stateSummary(node) {
   if (!v || typeof v !== 'object') return scalar(v);
   const changed = new Set(node.changed || []);
   const parts = [];
+  // One level of nesting is spread out: `current.tag 3` rather than `current {…}`.
+  const entries = [];
   for (const [k, x] of Object.entries(v)) {
-    const shown = isScalar(x) ? scalar(x) : isLog(x) ? `<span class="num">${x.length}</span> entries` : Array.isArray(x) ? `[${x.length}]` : '{…}';
-    parts.push(`<span class="pair${isChanged(changed, k) ? ' chg' : ''}"><span class="k">${escapeHtml(k)}</span> ${shown}</span>`);
+    if (x && typeof x === 'object' && !Array.isArray(x)) for (const [k2, y] of Object.entries(x)) entries.push([k + '.' + k2, y, k + '/' + k2]);
+    else entries.push([k, x, k]);
+  }
+  for (const [k, x, path] of entries) {
+    const shown = isScalar(x) ? scalar(x) : isLog(x) ? `<span class="num">${x.length}</span> entries`
+      : Array.isArray(x) && x.every(isScalar) && x.length <= 4 ? `(${x.map(scalar).join(', ')})` : Array.isArray(x) ? `[${x.length}]` : '{…}';
+    parts.push(`<span class="pair${isChanged(changed, path) ? ' chg' : ''}"><span class="k">${escapeHtml(k)}</span> ${shown}</span>`);
     if (parts.length >= (view.compact ? 2 : 6)) break;
   }
   return parts.join(view.compact ? ' ' : '');
@@ -577,19 +584,26 @@ function animateFlashes(now) {
   }
 }
 
-let dirtyDiagram = true;
-let lastDrawnT = -1;
+let dirtyDiagram = true;  // the pointer moved over something: redraw the canvases now
+let staleCanvases = true;  // the state or the time moved on
+let lastDrawnT = -1, lastCanvasAt = 0;
+// While the clock runs, the canvases follow it 20 times a second (their axes move a tick or so
+// per frame at full speed); the stage's dots move every frame; a hover redraws at once.
+const CANVAS_MS = 50;
 function frame(now) {
   window.__frames = (window.__frames || 0) + 1;
   if (state) {
-    if (dirty) { dirty = false; render(); dirtyDiagram = true; }
+    if (dirty) { dirty = false; render(); staleCanvases = true; }
     placeSignals();
     animateFlashes(now);
     const t = state.tick + frac();
-    // The canvases move with time only while it runs; otherwise only when something changed.
-    if (dirtyDiagram || t !== lastDrawnT) {
+    if (t !== lastDrawnT) staleCanvases = true;
+    const due = !state.running || now - lastCanvasAt >= CANVAS_MS;
+    if (dirtyDiagram || (staleCanvases && due)) {
       lastDrawnT = t;
+      lastCanvasAt = now;
       dirtyDiagram = false;
+      staleCanvases = false;
       drawHistory();
       drawDiagram();
     }
@@ -936,7 +950,7 @@ function historyHover(e) {
   const hit = historyHit(e);
   const t = $('tooltip');
   const next = hit ? hit.op.index : null;
-  if (next !== hotOp) { hotOp = next; dirty = true; }
+  if (next !== hotOp) { hotOp = next; dirty = true; dirtyDiagram = true; }
   if (!hit) { if (hovered == null) hideTooltip(); return; }
   const op = hit.op;
   const what = op.kind === 'read' ? 'read' : `write ${op.value}`;
@@ -1087,7 +1101,7 @@ function diagramHover(e) {
     if (d < bestD) { bestD = d; best = sg; }
   }
   const next = best ? best.m.id : null;
-  if (next !== hotMessage) { hotMessage = next; dirty = true; }
+  if (next !== hotMessage) { hotMessage = next; dirty = true; dirtyDiagram = true; }
   if (!best) { hideTooltip(); return; }
   const m = best.m;
   const fate = m.fate === 'delivered' ? `delivered at the end of tick ${m.end}` : m.fate === 'in_flight' ? `arrives at the end of tick ${m.arrival}` : `dropped at tick ${m.end} (${m.fate.replace('_', ' ')})`;
