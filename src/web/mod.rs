@@ -1,38 +1,50 @@
 //! `dgame play`: the game in the browser.
 //!
 //! One simulation runs natively on a thread of its own (a [`World`](dgame_engine::World) is
-//! not `Send`), ticking at the chosen speed. A small HTTP server on the standard library's
-//! sockets serves the page (HTML, CSS and JavaScript embedded in the binary: no CDN, no build
-//! step), a JSON API to look and to intervene, and a Server-Sent Events stream that pushes the
-//! whole state after every tick to every tab watching. Every intervention (a dropped signal, a
-//! crashed node) is recorded as a fault at the tick it landed on, so the command line shown on
-//! the page replays the game, clicks included. The API is documented in `docs/PLAY.md`.
+//! not `Send`), ticking at the chosen speed. An [axum](https://docs.rs/axum) server on a small
+//! tokio runtime serves the page (HTML, CSS and JavaScript embedded in the binary: no CDN, no
+//! build step), a JSON API to look and to intervene, and a Server-Sent Events stream that sends
+//! every tab the state once, then only what changed. Every intervention (a dropped signal, a
+//! crashed node) is recorded as a fault at the tick it acts from, so the command line shown on
+//! the page replays the game, clicks included; since a run is deterministic, the game can also
+//! be rewound to any past tick and, by acting there, forked. The API is documented in
+//! `docs/PLAY.md`.
 //!
 //! ```no_run
-//! use distributed_game::registry::builtin;
 //! use distributed_game::engine::Config;
-//! use distributed_game::web::{PlayOptions, Server};
+//! use distributed_game::web::{Game, PlayOptions, Server, run_game};
+//! # use distributed_game::prelude::*;
+//! # #[derive(Debug, Default)] struct MyNode;
+//! # #[node] impl MyNode {
+//! #   #[endpoint(ClientReadRequest)] fn r(&mut self, _: ClientReadRequest) -> ClientReadResponse { ClientReadResponse::ok(None) }
+//! #   #[endpoint(ClientWriteRequest)] fn w(&mut self, _: ClientWriteRequest) -> ClientWriteResponse { ClientWriteResponse::ok() }
+//! # }
 //!
-//! let abd = builtin().into_iter().find(|a| a.name == "abd").unwrap().game();
-//! let server = Server::start(&abd, Config::default(), &PlayOptions::default())?;
+//! let game = Game { name: "my-node", guarantee: "none", fault_model: "", start: run_game::<MyNode> };
+//! let server = Server::start(&game, Config::default(), &PlayOptions::default())?;
 //! println!("open {}", server.url());
 //! server.wait();
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
 //! The map of the module:
-//! - `server`: the listener, one thread per connection, [`Server`];
-//! - `http`: reading a request and writing a response, nothing more;
-//! - `api`: the routes, the JSON commands and their errors;
-//! - `game`: the simulation thread, its loop and its commands;
+//! - `server`: the runtime, the listener and [`Server`];
+//! - `api`: the routes, the guards (Host, Origin, content type), the JSON commands and errors;
+//! - `game`: the simulation thread, its loop, its commands, time travel;
+//! - `record`: what the game thread remembers of a run (the log, the messages, the faults);
 //! - `state`: what the page sees of a world, as JSON;
-//! - `hub`: the latest state and the streams of the tabs watching;
+//! - `patch`: the difference between two states, which is what the stream sends;
+//! - `hub`: the latest state, handed to the streams;
+//! - `hooks`, `compat`: the two places that stand in for code another module will provide;
 //! - `page/`: the page itself.
 
 mod api;
+mod compat;
 mod game;
-mod http;
+mod hooks;
 mod hub;
+mod patch;
+mod record;
 mod server;
 mod state;
 
@@ -93,14 +105,8 @@ impl Default for PlayOptions {
     }
 }
 
-/// The program's name in the commands the page shows, set by [`play`].
-static PROGRAM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-pub(crate) fn program() -> &'static str {
-    PROGRAM.get().map_or("dgame", String::as_str)
-}
-
-/// `dgame play`: serves the first of `games` until the process is stopped.
+/// `dgame play`: serves the first of `games` with `options` until the process is stopped.
+/// A configuration or an address that does not work is reported on standard error, exit code 2.
 pub fn play(games: &[Game], options: PlayOptions) -> ExitCode {
     let fail = |msg: String| {
         eprintln!("error: {msg}");
@@ -109,11 +115,10 @@ pub fn play(games: &[Game], options: PlayOptions) -> ExitCode {
     let Some(game) = games.first() else {
         return fail("no game to play".to_owned());
     };
-    let _ = PROGRAM.set(options.program.clone());
     let server = match Server::start(game, options.config.clone(), &options) {
         Ok(s) => s,
         Err(e) => {
-            return fail(format!("cannot listen on {}:{}: {e} (try another --port)", options.addr, options.port));
+            return fail(format!("cannot serve on {}:{}: {e} (try another --port)", options.addr, options.port));
         }
     };
     // Tests read this line to find the port; keep its shape.
