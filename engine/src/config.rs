@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::chooser::Script;
 use crate::fault::{Nemesis, Scheduled};
 use crate::ids::{ServerId, Tick};
 
@@ -51,6 +52,10 @@ pub struct Config {
     pub links: Vec<LinkDelay>,
     /// Nodes whose local clock runs at another rate than 1 (timers fire faster or slower).
     pub clock_rates: Vec<ClockRate>,
+    /// Deviations from the seed's decisions, by signal id (`"57:drop,80:delay=9"`): the
+    /// choice script an explorer found (see [`Script`]).
+    #[serde(skip_serializing_if = "Script::is_empty")]
+    pub deviations: Script,
 }
 
 /// The delay of the links from every server of `from` to every server of `to` (and back,
@@ -100,6 +105,7 @@ impl Default for Config {
             duplicate: 0.0,
             links: Vec::new(),
             clock_rates: Vec::new(),
+            deviations: Script::default(),
         }
     }
 }
@@ -464,6 +470,8 @@ setters! {
     nemesis: Option<Nemesis>,
     /// Sets [`Config::duplicate`].
     duplicate: f64,
+    /// Sets [`Config::deviations`].
+    deviations: Script,
 }
 
 impl ConfigBuilder {

@@ -44,6 +44,7 @@
 
 extern crate self as dgame_engine;
 
+pub mod chooser;
 mod client;
 pub mod config;
 mod error;
@@ -59,6 +60,7 @@ mod rng;
 pub mod wait;
 mod world;
 
+pub use chooser::{Adversary, Choice, Fate, Script, SignalInfo};
 pub use config::{ClientKind, ClockRate, Config, ConfigBuilder, ConfigError, Cut, Delay, LinkDelay, ValueMode};
 pub use dgame_macros::{Message, endpoint, init, node, timer};
 pub use error::{RunError, WorldError};

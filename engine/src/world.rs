@@ -71,11 +71,11 @@ struct Task {
 }
 
 pub(crate) struct NodeSlot<N> {
-    ctx: Ctx<N>,
+    pub(crate) ctx: Ctx<N>,
     tasks: Slab<Task>,
     pub(crate) inbox: Vec<Signal>,
     next_handler: u64,
-    status: NodeStatus,
+    pub(crate) status: NodeStatus,
     /// Local ticks per global tick, in thousandths (1000: a normal clock).
     clock_rate: u64,
     /// Thousandths of a local tick not yet ticked.
@@ -139,6 +139,8 @@ pub struct World<N: Node> {
     next_planned: usize,
     due: Vec<Signal>,
     outbox: Vec<Outgoing>,
+    /// The choice script, the adversary, what they chose, the invariants (`chooser.rs`).
+    pub(crate) chooser: crate::chooser::Chooser<N>,
 }
 
 impl<N: Node + Default> World<N> {
@@ -175,6 +177,7 @@ impl<N: Node> World<N> {
             next_planned: 0,
             due: Vec::new(),
             outbox: Vec::new(),
+            chooser: crate::chooser::Chooser::new(config.deviations.clone()),
             config,
         };
         for n in 1..=world.config.nodes {
@@ -294,7 +297,7 @@ impl<N: Node> World<N> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let result = self.run_tick();
+        let result = self.run_tick().and_then(|()| self.after_tick());
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }
@@ -573,11 +576,14 @@ impl<N: Node> World<N> {
                 clients: self.clients.len(),
             });
         }
-        let signal = self.network.make(now, id, from, to, kind, payload);
-        let copy = self.network.duplicates().then(|| {
+        let mut signal = self.network.make(now, id, from, to, kind, payload);
+        let mut duplicate = self.network.duplicates();
+        self.choose(&mut signal, Some(&mut duplicate));
+        let copy = duplicate.then(|| {
             let copy_id = self.shared.next_signal_id();
             let mut copy = self.network.make(now, copy_id, from, to, kind, signal.payload.clone_payload());
             copy.copy_of = Some(id);
+            self.choose(&mut copy, None);
             copy
         });
         for signal in std::iter::once(signal).chain(copy) {
@@ -915,7 +921,7 @@ impl<N: Node> World<N> {
     }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {
