@@ -213,7 +213,7 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> ExitCode {
     } else {
         print!("{}", report.to_text());
     }
-    if let Some(e) = &out.error {
+    if let Some(e) = out.error.as_ref().filter(|e| !matches!(e, dgame_engine::RunError::InvariantBroken { .. })) {
         eprintln!("error: the run stopped: {e}\nreproduce: {}", report.reproduce);
     }
     let _ = std::io::stdout().flush();
@@ -249,6 +249,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
             VerdictReport::Unknown { reason } => println!("{}: UNKNOWN ({reason})", args.file.display()),
             VerdictReport::Error { error } => println!("{}: {error}", args.file.display()),
+            VerdictReport::InvariantBroken { .. } => unreachable!("a history file has no nodes"),
         }
     }
     ExitCode::from(report.exit_code())

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use dgame_checker::Verdict;
-use dgame_engine::{Config, History, Outcome};
+use dgame_engine::{Config, History, Outcome, RunError};
 use serde::Serialize;
 
 use super::registry::{MessageCounts, RunOutput};
@@ -53,6 +53,17 @@ pub enum VerdictReport {
         /// Which budget.
         reason: String,
     },
+    /// An invariant of the algorithm did not hold at the end of a tick (the run stopped).
+    InvariantBroken {
+        /// Its name.
+        invariant: String,
+        /// The tick.
+        tick: u64,
+        /// What was wrong.
+        message: String,
+        /// Every node's state then.
+        states: Vec<String>,
+    },
     /// The run stopped with an error before the end.
     Error {
         /// The error.
@@ -78,7 +89,7 @@ impl VerdictReport {
     pub fn exit_code(&self) -> u8 {
         match self {
             VerdictReport::Linearizable => 0,
-            VerdictReport::NotLinearizable { .. } => 1,
+            VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. } => 1,
             VerdictReport::Unknown { .. } | VerdictReport::Error { .. } => 2,
         }
     }
@@ -164,6 +175,14 @@ impl Report {
                 .collect(),
         );
         let verdict = match (&out.error, verdict) {
+            (Some(RunError::InvariantBroken { tick, invariant, message, states, .. }), _) => {
+                VerdictReport::InvariantBroken {
+                    invariant: invariant.clone(),
+                    tick: *tick,
+                    message: message.clone(),
+                    states: states.clone(),
+                }
+            }
             (Some(e), _) => VerdictReport::Error { error: e.to_string() },
             (None, Some(v)) => VerdictReport::of(v),
             (None, None) => VerdictReport::Unknown { reason: "not checked".into() },
@@ -253,6 +272,13 @@ impl Report {
             }
             VerdictReport::Unknown { reason } => {
                 let _ = writeln!(s, "verdict      UNKNOWN ({reason})");
+            }
+            VerdictReport::InvariantBroken { invariant, tick, message, states } => {
+                let _ = writeln!(s, "verdict      INVARIANT BROKEN: \"{invariant}\" at tick {tick}");
+                let _ = writeln!(s, "  {message}");
+                for state in states {
+                    let _ = writeln!(s, "    - {state}");
+                }
             }
             VerdictReport::Error { error } => {
                 let _ = writeln!(s, "verdict      none: the run stopped: {error}");

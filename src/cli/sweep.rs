@@ -272,8 +272,9 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
                 let config = Config { seed, ..base.clone() };
                 let (r, verdict, out) = one(algorithm, &config);
                 bar.inc(1);
-                let violation = verdict.filter(Verdict::is_violation).map(|v| {
-                    let report = Report::new(algorithm.name, &config, &out, Some(&v));
+                let broken = matches!(r.verdict, VerdictReport::InvariantBroken { .. });
+                let violation = (broken || verdict.as_ref().is_some_and(Verdict::is_violation)).then(|| {
+                    let report = Report::new(algorithm.name, &config, &out, verdict.as_ref());
                     (config, report, out.history.operations.len())
                 });
                 (r, violation)
@@ -285,7 +286,10 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
             }
             results.push(r);
         }
-        let violations = results.iter().filter(|r| matches!(r.verdict, VerdictReport::NotLinearizable { .. })).count();
+        let violations = results
+            .iter()
+            .filter(|r| matches!(r.verdict, VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. }))
+            .count();
         bar.set_message(format!("{violations} violations"));
         if first.is_some() && !args.keep_going {
             break;
@@ -308,7 +312,7 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
         algorithm: algorithm.name.into(),
         seeds_run: results.len(),
         linearizable: results.iter().filter(|r| r.verdict == VerdictReport::Linearizable).count(),
-        violations: pick(|v| matches!(v, VerdictReport::NotLinearizable { .. })),
+        violations: pick(|v| matches!(v, VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. })),
         unknown: pick(|v| matches!(v, VerdictReport::Unknown { .. })),
         errors: pick(|v| matches!(v, VerdictReport::Error { .. })),
         availability: Spread::of(results.iter().map(|r| r.availability).collect()),
