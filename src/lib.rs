@@ -45,6 +45,7 @@ pub mod prelude {
 }
 
 pub mod cli;
+pub mod explore;
 pub mod web;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.

@@ -1,4 +1,4 @@
-//! The `dgame` command line: `run`, `sweep`, `replay`, `check`, `list`, `play`.
+//! The `dgame` command line: `run`, `sweep`, `explore`, `replay`, `check`, `list`, `play`.
 //!
 //! A crate of your own gets all of it for its node types with one call:
 //!
@@ -17,6 +17,7 @@
 //! ```
 
 mod args;
+mod explore;
 mod faults;
 mod files;
 mod registry;
@@ -31,8 +32,9 @@ use clap::{Parser, Subcommand};
 
 pub use args::{RunArgs, command_line};
 pub use faults::{FaultLog, FaultRecord};
-pub use registry::{Algorithm, MessageCounts, RunOutput, builtin};
+pub use registry::{Algorithm, MessageCounts, RunOptions, RunOutput, builtin};
 pub use report::{Latency, Report, VerdictReport};
+pub use explore::ExploreArgs;
 pub use sweep::{SweepArgs, SweepSummary};
 
 /// Run, sweep, shrink and check replication algorithms in a deterministic simulation.
@@ -52,6 +54,9 @@ enum Command {
     Run(RunCommand),
     /// The same run over a range of seeds, on all cores; shrinks the first violation.
     Sweep(SweepArgs),
+    /// Searches schedules and faults for a violation (of linearizability or an invariant),
+    /// shrinks it, and prints the command that replays it.
+    Explore(explore::ExploreArgs),
     /// Re-runs a run saved with `run --save FILE` and checks every event matches.
     Replay {
         /// The file `run --save` wrote.
@@ -141,6 +146,7 @@ where
     match command {
         Command::Run(cmd) => run(&algorithms, &cmd),
         Command::Sweep(args) => sweep::sweep(&algorithms, &args),
+        Command::Explore(args) => explore::explore(&algorithms, &args),
         Command::Replay { file } => files::replay(&algorithms, &file),
         Command::Check(args) => check(&args),
         Command::Play(args) => crate::web::play(&algorithms, &args),
