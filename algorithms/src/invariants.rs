@@ -56,7 +56,8 @@ raft_state!(RaftLocalReads, crate::broken::raft_local_reads::Entry, crate::broke
 
 /// **Election safety**: at most one node leads any term (Raft, figure 3).
 pub fn one_leader_per_term<R: RaftState>(nodes: &[&R]) -> Result<(), String> {
-    let mut leaders: Vec<(u64, usize)> = nodes.iter().enumerate().filter(|(_, n)| n.leads()).map(|(i, n)| (n.term(), i)).collect();
+    let mut leaders: Vec<(u64, usize)> =
+        nodes.iter().enumerate().filter(|(_, n)| n.leads()).map(|(i, n)| (n.term(), i)).collect();
     leaders.sort_unstable();
     for pair in leaders.windows(2) {
         if pair[0].0 == pair[1].0 {
@@ -102,7 +103,12 @@ pub fn committed_entries_never_change<R: RaftState>() -> impl FnMut(&[&R]) -> Re
     move |nodes: &[&R]| {
         for (i, n) in nodes.iter().enumerate() {
             let Some(prefix) = n.log().get(..n.commit()) else {
-                return Err(format!("n{} says index {} is committed but its log has {} entries", i + 1, n.commit(), n.log().len()));
+                return Err(format!(
+                    "n{} says index {} is committed but its log has {} entries",
+                    i + 1,
+                    n.commit(),
+                    n.log().len()
+                ));
             };
             if let Some(d) = prefix.iter().zip(&committed).position(|(a, b)| a != b) {
                 return Err(format!(

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::RunArgs;
 use super::registry::Algorithm;
-use crate::explore::{ExploreOptions, Exploration, StrategyKind, explore_with};
+use crate::explore::{Exploration, ExploreOptions, StrategyKind, explore_with};
 
 /// `dgame explore` flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -103,6 +103,7 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         horizon: args.horizon,
         shard: args.shard.unwrap_or((1, 1)),
         shrink: !args.no_shrink,
+        targets: None,
     };
     let bar = match options.runs {
         Some(n) => ProgressBar::new(n),
@@ -180,7 +181,8 @@ pub fn text(e: &Exploration) -> String {
             }
             None => t.push_str(&indent(&f.report.to_text())),
         }
-        let _ = writeln!(t, "\nsearched {} runs in {:.2} s ({:.0} runs/s) before it", s.runs, s.seconds, s.runs_per_second);
+        let _ =
+            writeln!(t, "\nsearched {} runs in {:.2} s ({:.0} runs/s) before it", s.runs, s.seconds, s.runs_per_second);
         return t;
     }
     let stopped = match s.stopped_by.as_str() {
@@ -189,7 +191,11 @@ pub fn text(e: &Exploration) -> String {
         "exhausted" => "the end of the exhaustive search",
         other => other,
     };
-    let _ = writeln!(t, "{}: no violation found in {} runs ({:.2} s, {:.0} runs/s)", e.algorithm, s.runs, s.seconds, s.runs_per_second);
+    let _ = writeln!(
+        t,
+        "{}: no violation found in {} runs ({:.2} s, {:.0} runs/s)",
+        e.algorithm, s.runs, s.seconds, s.runs_per_second
+    );
     let _ = writeln!(t, "  budget         {}; stopped by {stopped}", e.budget);
     let by: Vec<String> = s.runs_by_strategy.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let _ = writeln!(t, "  strategies     {}", by.join(", "));
@@ -214,8 +220,13 @@ pub fn text(e: &Exploration) -> String {
         }
     }
     let injected: Vec<String> = s.injected.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    let _ = writeln!(t, "  injected       {}", if injected.is_empty() { "nothing".to_owned() } else { injected.join(", ") });
-    let _ = writeln!(t, "  longest run    {} ticks; most operations in a run {}", s.longest_run_ticks, s.most_operations);
+    let _ = writeln!(
+        t,
+        "  injected       {}",
+        if injected.is_empty() { "nothing".to_owned() } else { injected.join(", ") }
+    );
+    let _ =
+        writeln!(t, "  longest run    {} ticks; most operations in a run {}", s.longest_run_ticks, s.most_operations);
     if s.errors > 0 {
         let _ = writeln!(t, "  errors         {} runs stopped on an error that is not a violation", s.errors);
     }

@@ -31,10 +31,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use args::{RunArgs, command_line};
+pub use explore::ExploreArgs;
 pub use faults::{FaultLog, FaultRecord};
 pub use registry::{Algorithm, MessageCounts, RunOptions, RunOutput, builtin};
 pub use report::{Latency, Report, VerdictReport};
-pub use explore::ExploreArgs;
 pub use sweep::{SweepArgs, SweepSummary};
 
 /// Run, sweep, shrink and check replication algorithms in a deterministic simulation.

@@ -1,10 +1,10 @@
 //! The algorithms the command line knows: the built-in ones and a user's own.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::any::Any;
 
 use dgame_engine::event::{Event, Observer, OwnedEvent, Shared};
 use dgame_engine::message::short_type_name;
@@ -179,7 +179,6 @@ impl Algorithm {
         self.fault_model = fault_model;
         self
     }
-
 }
 
 impl std::fmt::Debug for Algorithm {

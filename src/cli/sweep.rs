@@ -288,7 +288,9 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
         }
         let violations = results
             .iter()
-            .filter(|r| matches!(r.verdict, VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. }))
+            .filter(|r| {
+                matches!(r.verdict, VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. })
+            })
             .count();
         bar.set_message(format!("{violations} violations"));
         if first.is_some() && !args.keep_going {
@@ -312,7 +314,9 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
         algorithm: algorithm.name.into(),
         seeds_run: results.len(),
         linearizable: results.iter().filter(|r| r.verdict == VerdictReport::Linearizable).count(),
-        violations: pick(|v| matches!(v, VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. })),
+        violations: pick(|v| {
+            matches!(v, VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. })
+        }),
         unknown: pick(|v| matches!(v, VerdictReport::Unknown { .. })),
         errors: pick(|v| matches!(v, VerdictReport::Error { .. })),
         availability: Spread::of(results.iter().map(|r| r.availability).collect()),

@@ -26,14 +26,14 @@ use std::time::{Duration, Instant};
 use dgame_checker::Verdict;
 use dgame_engine::{Adversary, Config, History, RunError, Tick};
 use rayon::prelude::*;
-use std::collections::HashSet;
 use serde::Serialize;
+use std::collections::HashSet;
 
 use crate::cli::{Algorithm, Report, RunOptions, RunOutput};
 pub use shrink::{Shrunk, Size, shrink};
 pub use strategy::{
-    EXHAUSTIVE_MAX_CLIENTS, EXHAUSTIVE_MAX_NODES, Exhaustive, Filter, Plan, Probe, StrategyKind, Targeted,
-    exhaustive_misfit, hold_bound,
+    Demote, EXHAUSTIVE_MAX_CLIENTS, EXHAUSTIVE_MAX_NODES, Exhaustive, Filter, Plan, Point, Probe, StrategyKind,
+    Targeted, exhaustive_misfit, hold_bound,
 };
 
 /// What went wrong in a run.
@@ -133,6 +133,8 @@ pub struct ExploreOptions {
     pub shard: (u64, u64),
     /// Shrink the first violation.
     pub shrink: bool,
+    /// Aim the targeted strategy only at these (`None`: at everything a default run shows).
+    pub targets: Option<Vec<Filter>>,
 }
 
 impl Default for ExploreOptions {
@@ -145,6 +147,7 @@ impl Default for ExploreOptions {
             horizon: 120,
             shard: (1, 1),
             shrink: true,
+            targets: None,
         }
     }
 }
@@ -164,6 +167,12 @@ pub struct Found {
     pub violation: Violation,
     /// The run's report; its configuration carries the choice script that replays it.
     pub report: Report,
+    /// The targeted adversary that found it, if one did (the shrinker narrows its window
+    /// before it works on the script).
+    #[serde(skip)]
+    pub targeted: Option<Targeted>,
+    /// The last tick that matters (see [`Violation::end_tick`]).
+    pub end_tick: Tick,
 }
 
 /// The shrunk violation.
@@ -212,6 +221,8 @@ pub struct Searched {
     pub exhaustive: Option<ExhaustiveProgress>,
     /// Strategies asked for that do not fit the configuration, and why.
     pub skipped: Vec<String>,
+    /// Runs made after the violation, looking for an earlier one to shrink.
+    pub shrink_search_runs: u64,
 }
 
 /// How far the exhaustive search got.
@@ -256,7 +267,11 @@ struct Executed {
 fn execute(algorithm: &Algorithm, plan: &Plan, track_states: bool) -> Executed {
     let options = RunOptions {
         trace: false,
-        adversary: plan.adversary.clone().map(|t| Box::new(t) as Box<dyn Adversary>),
+        adversary: match (&plan.adversary, &plan.demote) {
+            (Some(t), _) => Some(Box::new(t.clone()) as Box<dyn Adversary>),
+            (None, Some(d)) => Some(Box::new(d.clone()) as Box<dyn Adversary>),
+            (None, None) => None,
+        },
         track_states,
     };
     let out = algorithm.run_with(&plan.config, options).expect("plans are valid configurations");
@@ -315,7 +330,7 @@ pub fn explore_with(
     // A default run shows what to aim at: the message types and how many signals.
     let probe_out = algorithm.run(base, false).map_err(|e| e.to_string())?;
     let probe = Probe { types: probe_out.messages.by_type.keys().cloned().collect(), signals: probe_out.stats.sent };
-    let targets = strategy::targets(base, &probe);
+    let targets = options.targets.clone().unwrap_or_else(|| strategy::targets(base, &probe));
     let mut exhaustive = strategies
         .contains(&StrategyKind::Exhaustive)
         .then(|| Exhaustive::new(base, options.depth.min(2), options.horizon, options.shard));
@@ -403,8 +418,10 @@ pub fn explore_with(
                     plan: plan.label.clone(),
                     after_runs: searched.runs,
                     after_seconds: started.elapsed().as_secs_f64(),
-                    violation: v,
                     report: Report::new(algorithm.name, &config, &r.out, r.verdict.as_ref()),
+                    targeted: plan.adversary.clone(),
+                    end_tick: v.end_tick(&r.out.history).unwrap_or(r.out.ticks_run),
+                    violation: v,
                 });
             }
         }
@@ -426,6 +443,11 @@ pub fn explore_with(
         horizon: options.horizon.min(base.ticks),
     });
     let mut shrunk = None;
+    if options.shrink
+        && let Some(f) = found.as_mut()
+    {
+        earlier(algorithm, base, options, f, &mut searched);
+    }
     if let Some(f) = &found {
         let config = &f.report.config;
         // The script alone (no adversary) must replay the violation: a check of the chooser.
@@ -438,6 +460,8 @@ pub fn explore_with(
             ));
         }
         if options.shrink {
+            let narrowed = f.targeted.as_ref().map(|t| narrow(algorithm, config, t, &f.violation));
+            let config = narrowed.as_ref().unwrap_or(config);
             let s = shrink(algorithm, config, &f.violation);
             let out = algorithm.run(&s.config, false).map_err(|e| e.to_string())?;
             let verdict = out.error.is_none().then(|| out.history.check());
@@ -458,6 +482,79 @@ pub fn explore_with(
         (None, None) => "none (until a violation or the exhaustive search ends)".to_owned(),
     };
     Ok(Exploration { algorithm: algorithm.name.to_owned(), strategies, budget, searched, found, shrunk })
+}
+
+/// Runs a configuration (with an adversary) and says how it fails, if it does.
+fn violation_of(algorithm: &Algorithm, config: &Config, adversary: Option<Targeted>) -> Option<(Violation, RunOutput)> {
+    let options =
+        RunOptions { adversary: adversary.map(|t| Box::new(t) as Box<dyn Adversary>), ..RunOptions::default() };
+    let out = algorithm.run_with(config, options).ok()?;
+    let verdict = out.error.is_none().then(|| out.history.check());
+    classify(&out, verdict.as_ref()).map(|v| (v, out))
+}
+
+/// Runs the explorer re-searches for an earlier violation, at least and at most, each time.
+const EARLIER_RUNS: (u64, u64) = (600, 4_000);
+
+/// Looks for the same kind of violation in runs half as long, with the strategy that found
+/// it, as long as it finds one: a violation at tick 80 has far fewer operations before it
+/// than one at tick 600, and no shrinking of a schedule can remove those.
+fn earlier(algorithm: &Algorithm, base: &Config, options: &ExploreOptions, found: &mut Found, searched: &mut Searched) {
+    let mut rounds = 0;
+    while rounds < 6 {
+        rounds += 1;
+        let ticks = found.end_tick / 2;
+        if ticks < 20 {
+            return;
+        }
+        let shorter = Config { ticks, ..base.clone() };
+        let sub = ExploreOptions {
+            strategies: vec![found.strategy],
+            runs: Some((3 * found.after_runs).clamp(EARLIER_RUNS.0, EARLIER_RUNS.1)),
+            time: None,
+            shrink: false,
+            targets: found.targeted.as_ref().map(|t| vec![t.filter.clone()]),
+            ..options.clone()
+        };
+        let Ok(e) = explore_with(algorithm, &shorter, &sub, &|_| {}) else { return };
+        searched.shrink_search_runs += e.searched.runs;
+        match e.found {
+            Some(f) if f.violation.same_kind(&found.violation) => {
+                *found = Found { after_runs: found.after_runs, after_seconds: found.after_seconds, ..f };
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Narrows a targeted adversary's window (later start, earlier end, halving the step) while
+/// the violation stays, and gives the configuration with the narrowed run's script.
+fn narrow(algorithm: &Algorithm, config: &Config, t: &Targeted, want: &Violation) -> Config {
+    let plain = Config { deviations: dgame_engine::Script::default(), ..config.clone() };
+    let fails = |t: &Targeted| {
+        violation_of(algorithm, &plain, Some(t.clone())).filter(|(v, _)| v.same_kind(want)).map(|(_, out)| out)
+    };
+    let mut best = t.clone();
+    let Some(mut out) = fails(&best) else { return config.clone() };
+    for side in [0, 1] {
+        let mut step = (best.end - best.start) / 2;
+        while step > 0 {
+            let mut cand = best.clone();
+            if side == 0 {
+                cand.end -= step;
+            } else {
+                cand.start += step;
+            }
+            match (cand.start < cand.end).then(|| fails(&cand)).flatten() {
+                Some(o) => {
+                    best = cand;
+                    out = o;
+                }
+                None => step /= 2,
+            }
+        }
+    }
+    Config { deviations: out.deviations, ..plain }
 }
 
 /// [`explore_with`] without a progress callback.

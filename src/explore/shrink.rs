@@ -77,7 +77,8 @@ fn ddmin<T: Clone>(mut items: Vec<T>, mut test: impl FnMut(&[T]) -> bool) -> Vec
     while items.len() >= 2 {
         let chunk = items.len().div_ceil(n);
         let mut reduced = false;
-        for i in 0..n {
+        // Later chunks first: removing a late deviation leaves the signal ids before it alone.
+        for i in (0..n).rev() {
             let lo = (i * chunk).min(items.len());
             let hi = ((i + 1) * chunk).min(items.len());
             if lo == hi {
@@ -159,6 +160,16 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
         let shorter = Config { ticks: end, ..best.clone() };
         if let Some(sz) = s.fails(&shorter) {
             (best, best_size) = (shorter, sz);
+        }
+    }
+    // Deviations of signals the run never sent change nothing.
+    if let Some(out) = algorithm.run(&best, false).ok() {
+        let sent = out.stats.sent;
+        let c = Config { deviations: best.deviations.iter().filter(|(id, _)| id.0 <= sent).collect(), ..best.clone() };
+        if c.deviations.len() < best.deviations.len()
+            && let Some(sz) = s.fails(&c)
+        {
+            (best, best_size) = (c, sz);
         }
     }
     loop {

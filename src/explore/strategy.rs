@@ -1,12 +1,10 @@
 //! The search strategies: each makes plans (a configuration, maybe with a choice script or an
 //! adversary), deterministically from the explorer's seed and its own run count.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use dgame_engine::{
-    Adversary, Choice, ClientId, Config, Cut, Delay, Fate, Nemesis, NemesisKind, NodeId, ServerId, SignalId, SignalInfo,
-    Tick,
+    Adversary, ClientId, Config, Cut, Delay, Fate, Nemesis, NemesisKind, NodeId, ServerId, SignalInfo, Tick,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -138,6 +136,71 @@ impl Adversary for Targeted {
     }
 }
 
+/// What a priority change point does to its signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Point {
+    /// Drop this one signal.
+    Drop,
+    /// Lower the priority of its chain (same sender, recipient and message type): it and
+    /// every later signal of the chain are held back until `hold` ticks after it was sent.
+    Chain,
+    /// The same for its whole link (same sender and recipient, any type).
+    Link,
+}
+
+/// PCT-style priority changes: at each point (a signal id), that signal's chain or link gets
+/// the lowest priority for `hold` ticks: its signals arrive only when the time is up, after
+/// everything else. (A chain of one signal is PCT's "hold one signal back".)
+#[derive(Debug, Clone, Serialize)]
+pub struct Demote {
+    /// The change points, in signal order.
+    pub points: Vec<(u64, Point)>,
+    /// How long a demotion lasts: as long as the timeouts allow.
+    pub hold: Tick,
+    #[serde(skip)]
+    active: Vec<(ServerId, ServerId, Option<&'static str>, Tick)>,
+}
+
+impl Demote {
+    /// Demotions at these points.
+    pub fn new(points: Vec<(u64, Point)>, hold: Tick) -> Self {
+        Demote { points, hold, active: Vec::new() }
+    }
+}
+
+impl fmt::Display for Demote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .points
+            .iter()
+            .map(|(s, p)| match p {
+                Point::Drop => format!("drop signal {s}"),
+                Point::Chain => format!("hold signal {s}'s chain"),
+                Point::Link => format!("hold signal {s}'s link"),
+            })
+            .collect();
+        write!(f, "{} ({} ticks)", parts.join(", "), self.hold)
+    }
+}
+
+impl Adversary for Demote {
+    fn choose(&mut self, s: &SignalInfo<'_>, fate: &mut Fate) {
+        if let Some(&(_, point)) = self.points.iter().find(|p| p.0 == s.id.0) {
+            match point {
+                Point::Drop => fate.lost = true,
+                Point::Chain => self.active.push((s.from, s.to, Some(s.message.type_name()), s.tick + self.hold)),
+                Point::Link => self.active.push((s.from, s.to, None, s.tick + self.hold)),
+            }
+        }
+        for &(from, to, message, until) in &self.active {
+            if s.from == from && s.to == to && s.tick < until && message.is_none_or(|m| m == s.message.type_name()) {
+                fate.delay = fate.delay.max(until - s.tick);
+            }
+        }
+    }
+}
+
 /// One run to make.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -147,6 +210,8 @@ pub struct Plan {
     pub config: Config,
     /// An adversary, for the targeted strategy.
     pub adversary: Option<Targeted>,
+    /// Priority change points, for PCT and the exhaustive search.
+    pub demote: Option<Demote>,
     /// What the plan does, in words.
     pub label: String,
     /// For the exhaustive strategy: where this plan sits in its search.
@@ -190,9 +255,11 @@ pub fn swarm(base: &Config, seed: u64, run: u64) -> Plan {
         c.loss = [0.01, 0.05, 0.1, 0.2][r.random_range(0..4)];
         parts.push(format!("loss {}", c.loss));
     }
-    if r.random_bool(0.3) {
-        c.duplicate = [0.02, 0.1][r.random_range(0..2)];
-        parts.push(format!("duplicate {}", c.duplicate));
+    // Duplication only when the flags ask for it: most algorithms' fault models leave it
+    // out (the gateway forwards both copies of a client request, so a write can happen twice).
+    if base.duplicate > 0.0 {
+        c.duplicate = r.random_range(0.0..=(base.duplicate * 2.0).min(1.0));
+        parts.push(format!("duplicate {:.3}", c.duplicate));
     }
     if base.clients > 1 {
         c.clients = r.random_range(2.min(base.clients)..=base.clients);
@@ -226,7 +293,7 @@ pub fn swarm(base: &Config, seed: u64, run: u64) -> Plan {
         c.cuts.push(Cut { from: vec![n], to: others, one_way: false, at, heal: Some(heal) });
     }
     let label = if parts.is_empty() { "the default mix".to_owned() } else { parts.join(", ") };
-    Plan { strategy: StrategyKind::Swarm, config: c, adversary: None, label, node: None }
+    Plan { strategy: StrategyKind::Swarm, config: c, adversary: None, demote: None, label, node: None }
 }
 
 /// Everything a targeted adversary can aim at, in a fixed order.
@@ -272,31 +339,44 @@ pub fn targeted(base: &Config, targets: &[Filter], seed: u64, run: u64) -> Plan 
     let bound = hold_bound(base);
     let hold = if r.random_bool(0.5) { None } else { Some(r.random_range(base.delay.max() + 1..=bound)) };
     let t = Targeted { filter, start, end: start + len, hold };
-    Plan { strategy: StrategyKind::Targeted, label: t.to_string(), config: c, adversary: Some(t), node: None }
+    Plan {
+        strategy: StrategyKind::Targeted,
+        label: t.to_string(),
+        config: c,
+        adversary: Some(t),
+        demote: None,
+        node: None,
+    }
 }
 
-/// PCT-style: `d` = 1, 2, 3 in turn; the first point anywhere among the signals a default run
-/// sends, the others soon after it (a bug's deviations are close together); each point holds
-/// its signal back as long as the timeouts allow, or drops it.
+/// PCT-style priority changes: `d` = 1, 2, 3 in turn; the first point anywhere among the
+/// signals a default run sends, each next one a short geometric step after the one before
+/// (a bug's deviations are close together: the signals of one broadcast are neighbours); each
+/// point lowers its signal's chain (or link, or drops it) for as long as the timeouts allow.
 pub fn pct(base: &Config, probe: &Probe, max_depth: usize, seed: u64, run: u64) -> Plan {
     let mut r = rng(seed, StrategyKind::Pct, run);
     let c = Config { seed: base.seed.wrapping_add(run), ..base.clone() };
     let depth = 1 + (run as usize % max_depth.max(1));
     let signals = probe.signals.max(2);
-    let window = 8 * u64::from(c.nodes).max(3);
-    let bound = hold_bound(base);
-    let mut script = base.deviations.clone();
-    let first = r.random_range(1..=signals);
-    let mut points = BTreeSet::from([first]);
+    let window = 4 * u64::from(c.nodes).max(3);
+    let mut points = Vec::new();
+    let mut at = r.random_range(1..=signals);
     while points.len() < depth {
-        points.insert(first + r.random_range(1..=window));
+        let point = match r.random_range(0..8) {
+            0 => Point::Drop,
+            1..=4 => Point::Chain,
+            _ => Point::Link,
+        };
+        points.push((at, point));
+        let mut step = 1;
+        while step < window && r.random_bool(0.6) {
+            step += 1;
+        }
+        at += step;
     }
-    for &p in &points {
-        let choice = if r.random_bool(0.25) { Choice::DROP } else { Choice::delay(bound) };
-        script.insert(SignalId(p), choice);
-    }
-    let label = format!("d={depth}: {script}");
-    Plan { strategy: StrategyKind::Pct, config: Config { deviations: script, ..c }, adversary: None, label, node: None }
+    let demote = Demote::new(points, hold_bound(base));
+    let label = format!("d={depth}: {demote}");
+    Plan { strategy: StrategyKind::Pct, config: c, adversary: None, demote: Some(demote), label, node: None }
 }
 
 /// Where a plan of the exhaustive search is: the last signal it deviates, and how many.
@@ -327,14 +407,15 @@ pub fn exhaustive_misfit(base: &Config) -> Option<String> {
 #[derive(Debug)]
 struct Expansion {
     config: Config,
+    points: Vec<(u64, Point)>,
     depth: usize,
     next: u64,
     to: u64,
     choice: usize,
 }
 
-/// Delay-bounded search by re-execution: every schedule with at most `depth` deviations from
-/// the seed's (each a drop, a short reorder or a hold), fewest deviations first, in runs of
+/// Delay-bounded search by re-execution: every schedule with at most `depth` priority change
+/// points (each a drop of one signal, or a hold of its chain or link), fewest first, in runs of
 /// `horizon` ticks; a deviation after the first is within `window` signals of the one before
 /// (a bug's deviations are close together). When a seed is exhausted, the next one.
 #[derive(Debug)]
@@ -343,7 +424,8 @@ pub struct Exhaustive {
     depth: usize,
     window: u64,
     queue: std::collections::VecDeque<Expansion>,
-    choices: [Choice; 3],
+    choices: [Point; 3],
+    hold: Tick,
     /// Seeds started.
     pub seeds_started: u64,
     /// Seeds whose every schedule within the bound ran.
@@ -361,13 +443,13 @@ impl Exhaustive {
     /// The search of `base` (its ticks cut to `horizon`).
     pub fn new(base: &Config, depth: usize, horizon: Tick, shard: (u64, u64)) -> Self {
         let base = Config { ticks: base.ticks.min(horizon), ..base.clone() };
-        let choices = [Choice::DROP, Choice::delay(base.delay.max() + 2), Choice::delay(hold_bound(&base))];
         Exhaustive {
-            window: 8 * u64::from(base.nodes).max(3),
+            choices: [Point::Drop, Point::Chain, Point::Link],
+            hold: hold_bound(&base),
+            window: 2 * u64::from(base.nodes).max(3),
             base,
             depth,
             queue: Default::default(),
-            choices,
             seeds_started: 0,
             seeds_exhausted: 0,
             shard,
@@ -390,13 +472,15 @@ impl Exhaustive {
                 e.choice = 0;
                 e.next += 1;
             }
-            let mut script = e.config.deviations.clone();
-            script.insert(SignalId(s), choice);
+            let mut points = e.points.clone();
+            points.push((s, choice));
+            let demote = Demote::new(points.clone(), self.hold);
             return Some(Plan {
                 strategy: StrategyKind::Exhaustive,
-                label: format!("seed {}, {script}", e.config.seed),
-                config: Config { deviations: script, ..e.config.clone() },
+                label: format!("seed {}, {demote}", e.config.seed),
+                config: e.config.clone(),
                 adversary: None,
+                demote: Some(demote),
                 node: Some(ExhaustiveNode { last: s, depth: e.depth + 1 }),
             });
         }
@@ -416,6 +500,7 @@ impl Exhaustive {
             label: format!("seed {seed}, the default schedule"),
             config: Config { seed, ..self.base.clone() },
             adversary: None,
+            demote: None,
             node: Some(ExhaustiveNode { last: 0, depth: 0 }),
         })
     }
@@ -438,6 +523,7 @@ impl Exhaustive {
         let to = if node.depth == 0 { signals } else { signals.min(node.last + self.window) };
         self.queue.push_back(Expansion {
             config: plan.config.clone(),
+            points: plan.demote.as_ref().map(|d| d.points.clone()).unwrap_or_default(),
             depth: node.depth,
             next: node.last + 1,
             to,
