@@ -205,8 +205,8 @@ pub fn text(e: &Exploration) -> String {
     if let Some(x) = &s.exhaustive {
         let _ = writeln!(
             t,
-            "  exhaustive     {} seeds exhausted of {} started, every schedule with at most {} deviations in {} ticks; \
-             {} runs pruned (schedule or states seen)",
+            "  exhaustive     {} seeds exhausted of {} started, every schedule with at most {} priority change \
+             points in {} ticks; {} runs pruned (schedule or states seen)",
             x.seeds_exhausted, x.seeds_started, x.depth, x.horizon, x.pruned
         );
     }
