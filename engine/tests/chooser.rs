@@ -79,9 +79,9 @@ impl Adversary for Meddler {
     fn choose(&mut self, s: &SignalInfo<'_>, fate: &mut Fate) {
         if s.message.type_name().ends_with("Store") && s.to == ServerId::Node(NodeId(2)) {
             fate.lost = true;
-        } else if s.id.0 % 3 == 0 {
+        } else if s.id.0.is_multiple_of(3) {
             fate.delay = 30;
-        } else if s.id.0 % 7 == 0 && s.copy_of.is_none() {
+        } else if s.id.0.is_multiple_of(7) && s.copy_of.is_none() {
             fate.duplicate = true;
         }
     }

@@ -163,7 +163,7 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
         }
     }
     // Deviations of signals the run never sent change nothing.
-    if let Some(out) = algorithm.run(&best, false).ok() {
+    if let Ok(out) = algorithm.run(&best, false) {
         let sent = out.stats.sent;
         let c = Config { deviations: best.deviations.iter().filter(|(id, _)| id.0 <= sent).collect(), ..best.clone() };
         if c.deviations.len() < best.deviations.len()
