@@ -342,7 +342,14 @@ impl<N: Node> World<N> {
     ///         Ok(())
     ///     }
     /// });
-    /// world.run()?;
+    /// // Two clients' writes can land out of order, so this invariant is wrong; the run says so.
+    /// match world.run() {
+    ///     Err(RunError::InvariantBroken { invariant, tick, message, .. }) => {
+    ///         assert_eq!(invariant, "values only go up");
+    ///         println!("tick {tick}: {message}"); // tick 22: Some(2) then Some(1)
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn invariant(
