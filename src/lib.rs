@@ -51,6 +51,7 @@ pub mod prelude {
 }
 
 pub mod cli;
+pub mod explore;
 pub mod registry;
 pub mod report;
 pub mod web;

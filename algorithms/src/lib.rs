@@ -19,6 +19,7 @@
 
 pub mod abd;
 pub mod broken;
+pub mod invariants;
 pub mod primary_backup;
 pub mod raft;
 pub mod single_client_sync_replication;
@@ -96,6 +97,13 @@ pub const ALL: &[AlgorithmInfo] = &[
         fault_model: broken::raft_local_reads::FAULT_MODEL,
         broken: true,
     },
+    AlgorithmInfo {
+        name: "abd-fire-and-forget-repair",
+        type_name: "broken::AbdFireAndForgetRepair",
+        guarantee: broken::abd_fire_and_forget_repair::GUARANTEE,
+        fault_model: broken::abd_fire_and_forget_repair::FAULT_MODEL,
+        broken: true,
+    },
 ];
 
 /// The algorithm named `name` (kebab-case, as in [`ALL`]).
@@ -114,6 +122,6 @@ mod tests {
             assert_eq!(find(a.name), Some(a));
             assert!(!a.guarantee.is_empty() && !a.fault_model.is_empty());
         }
-        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 2);
+        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 3);
     }
 }

@@ -104,6 +104,9 @@ impl Config {
             };
             push("cut", format!("{}@{ticks}", format_sides(&cut.from, &cut.to, cut.one_way)));
         }
+        if !self.deviations.is_empty() {
+            push("deviate", self.deviations.to_string());
+        }
         out
     }
 }

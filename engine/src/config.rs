@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::chooser::Script;
 use crate::fault::{Nemesis, Scheduled};
 use crate::ids::{ServerId, Tick};
 
@@ -56,6 +57,10 @@ pub struct Config {
     /// over and over): the run stops with
     /// [`RunError::TurnBudgetExceeded`](crate::RunError::TurnBudgetExceeded) naming it.
     pub turn_budget: u64,
+    /// Deviations from the seed's decisions, by signal id (`"57:drop,80:delay=9"`): the
+    /// choice script an explorer found (see [`Script`]).
+    #[serde(skip_serializing_if = "Script::is_empty")]
+    pub deviations: Script,
 }
 
 /// The delay of the links from every server of `from` to every server of `to` (and back,
@@ -177,6 +182,7 @@ impl Default for Config {
             links: Vec::new(),
             clock_rates: Vec::new(),
             turn_budget: DEFAULT_TURN_BUDGET,
+            deviations: Script::default(),
         }
     }
 }
@@ -571,6 +577,8 @@ setters! {
     duplicate: f64,
     /// Sets [`Config::turn_budget`].
     turn_budget: u64,
+    /// Sets [`Config::deviations`].
+    deviations: Script,
 }
 
 impl ConfigBuilder {

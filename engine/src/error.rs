@@ -111,6 +111,21 @@ pub enum RunError {
         /// Why not.
         reason: String,
     },
+    /// An invariant declared with [`World::invariant`](crate::World::invariant) did not hold
+    /// at the end of a tick.
+    #[error("tick {tick} (seed {seed}): the invariant \"{invariant}\" is broken: {message}")]
+    InvariantBroken {
+        /// The tick at whose end it did not hold.
+        tick: Tick,
+        /// The run's seed.
+        seed: u64,
+        /// Its name.
+        invariant: String,
+        /// What the invariant said was wrong.
+        message: String,
+        /// Every node's state then (`n1: ...`, with `Debug`), in id order.
+        states: Vec<String>,
+    },
 }
 
 impl RunError {

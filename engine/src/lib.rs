@@ -49,6 +49,7 @@ extern crate self as dgame_engine;
 
 mod apply;
 mod catch;
+pub mod chooser;
 mod client;
 mod command_line;
 pub mod config;
@@ -69,6 +70,7 @@ pub mod wait;
 pub mod watchdog;
 mod world;
 
+pub use chooser::{Adversary, Choice, Fate, Script, SignalInfo};
 pub use config::{
     ClientKind, ClockRate, Config, ConfigBuilder, ConfigError, Cut, Delay, InvalidValue, LinkDelay, ValueMode,
 };

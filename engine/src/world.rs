@@ -70,6 +70,8 @@ pub struct World<N: Node> {
     called_off: BTreeSet<(usize, NodeId)>,
     /// The buffer delivery takes the due signals into, kept to reuse its memory.
     due: Vec<Signal>,
+    /// The invariants checked after every tick, and the states' fingerprints (`chooser.rs`).
+    pub(crate) invariants: crate::chooser::Invariants<N>,
 }
 
 impl<N: Node + Default> World<N> {
@@ -116,8 +118,10 @@ impl<N: Node> World<N> {
                 .map(|n| NemesisPlanner::new(n, stream(seed, Stream::Nemesis), config.nodes, config.ticks)),
             called_off: BTreeSet::new(),
             due: Vec::new(),
+            invariants: crate::chooser::Invariants::default(),
             config,
         };
+        world.wire.chooser = crate::chooser::SignalChooser::new(world.config.deviations.clone());
         for n in 0..world.config.nodes as usize {
             let node = (world.make)(NodeId::from_index(n));
             world.push_node(node);
@@ -181,7 +185,7 @@ impl<N: Node> World<N> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let result = self.run_tick();
+        let result = self.run_tick().and_then(|()| self.after_tick());
         if let Err(e) = &result {
             self.failed = Some(e.clone());
         }

@@ -97,6 +97,18 @@ pub struct RunArgs {
     /// A node's clock rate: `n1=1.5` makes its timers fire 1.5 times as often. Repeatable.
     #[arg(long = "clock-rate", value_name = "NODE=RATE", value_parser = parse_clock_rate)]
     pub clock_rates: Vec<ClockRate>,
+    /// Deviations from the seed's decisions, by signal id (a choice script, as `explore`
+    /// prints): `57:drop,80:delay=9`; also `deliver`, `dup`, `single`, joined with `+`.
+    #[arg(long, value_name = "SCRIPT", value_parser = parse_script)]
+    pub deviate: Option<dgame_engine::Script>,
+    /// A choice script in a file (the same syntax; commas, spaces or lines between entries,
+    /// `#` comments). Combined with `--deviate`, which wins for a signal both name.
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+}
+
+fn parse_script(s: &str) -> Result<dgame_engine::Script, String> {
+    s.parse().map_err(|e: dgame_engine::chooser::ParseScriptError| e.to_string())
 }
 
 /// A parser for a whole-number flag that names the flag when the value is negative, not a
@@ -389,6 +401,15 @@ impl RunArgs {
                 .collect();
             c.cuts.push(Cut { from: vec![node], to: others, one_way: false, at, heal });
         }
+        if let Some(path) = &self.script {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let lines: Vec<&str> = text.lines().map(|l| l.split('#').next().unwrap_or("")).collect();
+            let script = parse_script(&lines.join(",")).map_err(|e| format!("{}: {e}", path.display()))?;
+            c.deviations.0.extend(script.0);
+        }
+        if let Some(script) = &self.deviate {
+            c.deviations.0.extend(script.0.clone());
+        }
         c.validate().map_err(|e| self.explain(&e))?;
         super::lint::errors(&c)?;
         Ok(c)
@@ -424,6 +445,8 @@ mod tests {
             "never",
             "--seed",
             "9",
+            "--deviate",
+            "12:drop,30:delay=20+dup",
         ])
         .unwrap();
         let config = args.run.to_config().unwrap();
@@ -432,6 +455,7 @@ mod tests {
         let again = T::try_parse_from(std::iter::once("t".to_owned()).chain(words.into_iter().skip(1))).unwrap();
         assert_eq!(again.run.to_config().unwrap(), config);
         assert!(line.starts_with("dgame run --algorithm abd --seed 9 --nodes 5"), "{line}");
+        assert!(line.ends_with("--deviate '12:drop,30:delay=20+dup'"), "{line}");
     }
 
     #[test]

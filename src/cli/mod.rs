@@ -1,4 +1,4 @@
-//! The `dgame` command line: `run`, `sweep`, `merge`, `replay`, `check`, `list`, `play`. It
+//! The `dgame` command line: `run`, `sweep`, `explore`, `merge`, `replay`, `check`, `list`, `play`. It
 //! parses flags and prints; the algorithms are in [`registry`](crate::registry), the report of
 //! a run in [`report`](crate::report), the game in [`web`](crate::web).
 //!
@@ -23,6 +23,7 @@
 //! sweep stopped by Ctrl-C.
 
 mod args;
+mod explore;
 mod files;
 mod interrupt;
 mod lint;
@@ -39,6 +40,7 @@ use clap::{Parser, Subcommand};
 /// The algorithm registry, re-exported so that `main_with`'s callers need one import.
 pub use crate::registry::{Algorithm, builtin};
 pub use args::{MAX_CLIENTS, MAX_NODES, RunArgs};
+pub use explore::ExploreArgs;
 pub use files::{MAX_CONFIG_BYTES, MAX_HISTORY_BYTES, MAX_SAVED_RUN_BYTES};
 pub use sweep::{SweepArgs, SweepSummary};
 
@@ -80,6 +82,9 @@ enum Command {
     Run(RunCommand),
     /// The same run over a range of seeds, on all cores; shrinks the first violation.
     Sweep(SweepArgs),
+    /// Searches schedules and faults for a violation (of linearizability or an invariant),
+    /// shrinks it, and prints the command that replays it.
+    Explore(explore::ExploreArgs),
     /// Merges the `sweep --json` summaries of shards into one summary.
     Merge(merge::MergeArgs),
     /// Re-runs a run saved with `run --save FILE` and checks every event matches.
@@ -253,6 +258,7 @@ where
     let result = match command {
         Command::Run(cmd) => run(&algorithms, &cmd),
         Command::Sweep(args) => sweep::sweep(&algorithms, &args),
+        Command::Explore(args) => Ok(explore::explore(&algorithms, &args)),
         Command::Merge(args) => merge::merge(&args),
         Command::Replay { file } => files::replay(&algorithms, &file, program()),
         Command::Check(args) => check(&args),
@@ -326,7 +332,7 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     } else {
         print_out(&report.to_text())?;
     }
-    if let Some(e) = &out.error {
+    if let Some(e) = out.error.as_ref().filter(|e| !matches!(e, dgame_engine::RunError::InvariantBroken { .. })) {
         eprintln!("error: the run stopped: {e}\nreproduce: {}", report.reproduce);
     }
     Ok(ExitCode::from(report.verdict.exit_code()))
@@ -366,6 +372,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             }
             VerdictReport::Unknown { reason } => format!("{file}: UNKNOWN ({reason})\n"),
             VerdictReport::Error { error } => format!("{file}: {error}\n"),
+            VerdictReport::InvariantBroken { .. } => unreachable!("a history file has no nodes"),
         }
     };
     print_out(&text)?;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use dgame_checker::Verdict;
-use dgame_engine::{Config, ServerId};
+use dgame_engine::{Config, RunError, ServerId};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -301,7 +301,9 @@ impl SweepSummary {
         self.seeds_run += 1;
         match &r.verdict {
             VerdictReport::Linearizable => self.linearizable += 1,
-            VerdictReport::NotLinearizable { .. } => self.violations.add(r.seed),
+            VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. } => {
+                self.violations.add(r.seed)
+            }
             VerdictReport::Unknown { .. } => self.unknown.add(r.seed),
             VerdictReport::Error { .. } => self.errors.add(r.seed),
         }
@@ -433,7 +435,16 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>
     let mut fault_kinds: Vec<String> = out.faults.iter().map(|f| f.kind.clone()).collect();
     fault_kinds.sort();
     fault_kinds.dedup();
+    let broken = matches!(out.error, Some(RunError::InvariantBroken { .. }));
     let verdict_report = match (&out.error, &verdict) {
+        (Some(RunError::InvariantBroken { tick, invariant, message, states, .. }), _) => {
+            VerdictReport::InvariantBroken {
+                invariant: invariant.clone(),
+                tick: *tick,
+                message: message.clone(),
+                states: states.clone(),
+            }
+        }
         (Some(e), _) => VerdictReport::Error { error: e.to_string() },
         (None, Some(v)) => VerdictReport::of(v),
         (None, None) => unreachable!("checked when there is no error"),
@@ -442,15 +453,15 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>
         seed: config.seed,
         fault_kinds,
         verdict: verdict_report,
-        error: out.error.as_ref().map(|e| (error_kind(e), e.to_string())),
+        error: out.error.as_ref().filter(|_| !broken).map(|e| (error_kind(e), e.to_string())),
         availability,
         latency_p50: latency.p50,
         latency_max: latency.max,
         operations: ops.total,
         ok: ops.ok,
     };
-    let violation = verdict.filter(Verdict::is_violation).map(|v| {
-        let report = Report::new(program(), algorithm.name, config, &out, Some(&v));
+    let violation = (broken || verdict.as_ref().is_some_and(Verdict::is_violation)).then(|| {
+        let report = Report::new(program(), algorithm.name, config, &out, verdict.as_ref());
         (config.clone(), report, out.history.operations.len())
     });
     (r, violation)
@@ -458,6 +469,9 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>
 
 fn violates(algorithm: &Algorithm, config: &Config) -> Option<usize> {
     let out = catch_unwind(AssertUnwindSafe(|| algorithm.run(config))).ok()?.ok()?;
+    if matches!(out.error, Some(RunError::InvariantBroken { .. })) {
+        return Some(out.history.operations.len());
+    }
     if out.error.is_some() {
         return None;
     }

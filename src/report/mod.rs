@@ -31,6 +31,12 @@ pub struct RunOutput {
     pub faults: Vec<FaultRecord>,
     /// The operations that overlapped a fault (indices into the history).
     pub ops_during_faults: Vec<usize>,
+    /// Every decision that differed from the seed's: the choice script that replays the run.
+    pub deviations: dgame_engine::Script,
+    /// A fingerprint of every signal's fate (equal for runs with the same schedule).
+    pub schedule: u64,
+    /// The nodes' states' fingerprints after each tick (when states were tracked).
+    pub states: Vec<u64>,
 }
 
 /// The kind of a run error in words (`handler panicked`, `no endpoint`, ...), to count errors
@@ -93,6 +99,17 @@ pub enum VerdictReport {
         /// Which budget.
         reason: String,
     },
+    /// An invariant of the algorithm did not hold at the end of a tick (the run stopped).
+    InvariantBroken {
+        /// Its name.
+        invariant: String,
+        /// The tick.
+        tick: u64,
+        /// What was wrong.
+        message: String,
+        /// Every node's state then.
+        states: Vec<String>,
+    },
     /// The run stopped with an error before the end.
     Error {
         /// The error.
@@ -118,7 +135,7 @@ impl VerdictReport {
     pub fn exit_code(&self) -> u8 {
         match self {
             VerdictReport::Linearizable => 0,
-            VerdictReport::NotLinearizable { .. } => 1,
+            VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. } => 1,
             VerdictReport::Unknown { .. } | VerdictReport::Error { .. } => 2,
         }
     }
@@ -212,6 +229,14 @@ impl Report {
     pub fn new(program: &str, algorithm: &str, config: &Config, out: &RunOutput, verdict: Option<&Verdict>) -> Report {
         let (operations, availability, latency) = figures(&out.history);
         let verdict = match (&out.error, verdict) {
+            (Some(RunError::InvariantBroken { tick, invariant, message, states, .. }), _) => {
+                VerdictReport::InvariantBroken {
+                    invariant: invariant.clone(),
+                    tick: *tick,
+                    message: message.clone(),
+                    states: states.clone(),
+                }
+            }
             (Some(e), _) => VerdictReport::Error { error: e.to_string() },
             (None, Some(v)) => VerdictReport::of(v),
             (None, None) => VerdictReport::Unknown { reason: "not checked".into() },
@@ -317,6 +342,13 @@ impl Report {
             }
             VerdictReport::Unknown { reason } => {
                 let _ = writeln!(s, "verdict      UNKNOWN ({reason})");
+            }
+            VerdictReport::InvariantBroken { invariant, tick, message, states } => {
+                let _ = writeln!(s, "verdict      INVARIANT BROKEN: \"{invariant}\" at tick {tick}");
+                let _ = writeln!(s, "  {message}");
+                for state in states {
+                    let _ = writeln!(s, "    - {state}");
+                }
             }
             VerdictReport::Error { error } => {
                 let _ = writeln!(s, "verdict      none: the run stopped: {error}");

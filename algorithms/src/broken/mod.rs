@@ -3,8 +3,10 @@
 //!
 //! Run one, read the checker's explanation, then diff it against the correct algorithm.
 
+pub mod abd_fire_and_forget_repair;
 pub mod abd_no_write_back;
 pub mod raft_local_reads;
 
+pub use abd_fire_and_forget_repair::AbdFireAndForgetRepair;
 pub use abd_no_write_back::AbdNoWriteBack;
 pub use raft_local_reads::RaftLocalReads;

@@ -143,6 +143,21 @@ impl Network {
         self.duplicate > 0.0 && self.duplicate_rng.random_bool(self.duplicate)
     }
 
+    /// Makes room on the wheel for signals of `delay` ticks (a choice script or an adversary
+    /// may give delays longer than the configuration's).
+    pub fn grow(&mut self, delay: Tick) {
+        let slots = (delay + 1).next_power_of_two();
+        if slots <= self.wheel.len() as u64 {
+            return;
+        }
+        let old = std::mem::replace(&mut self.wheel, (0..slots).map(|_| Vec::new()).collect());
+        self.mask = slots - 1;
+        // Each old slot holds one arrival tick, in sending order: re-bucketing keeps that order.
+        for signal in old.into_iter().flatten() {
+            self.wheel[(signal.arrival & self.mask) as usize].push(signal);
+        }
+    }
+
     /// Puts a signal on the wire, or gives it back if its link is cut.
     pub fn insert(&mut self, signal: Signal) -> Result<(), Signal> {
         if self.is_cut(signal.from, signal.to) {

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use crate::chooser::SignalChooser;
 use crate::error::RunError;
 use crate::event::{DropReason, Event, Observer, SignalKind};
 use crate::ids::{ServerId, SignalId, Tick};
@@ -58,11 +59,22 @@ pub(crate) struct Wire {
     pub clients: usize,
     /// The buffer the handlers' outbox is swapped with, kept to reuse its memory.
     spare: Vec<Outgoing>,
+    /// The choice script and the adversary, which may change a signal's fate (`chooser.rs`).
+    pub chooser: SignalChooser,
 }
 
 impl Wire {
     pub fn new(shared: Rc<WorldShared>, network: Network, seed: u64, clients: usize) -> Self {
-        Wire { shared, network, observers: Vec::new(), stats: Stats::default(), seed, clients, spare: Vec::new() }
+        Wire {
+            shared,
+            network,
+            observers: Vec::new(),
+            stats: Stats::default(),
+            seed,
+            clients,
+            spare: Vec::new(),
+            chooser: SignalChooser::default(),
+        }
     }
 
     /// The tick running (or the last that ran, between ticks).
@@ -116,11 +128,14 @@ impl Wire {
                 clients: self.clients,
             });
         }
-        let signal = self.network.make(now, id, from, to, kind, payload);
-        let copy = self.network.duplicates().then(|| {
+        let mut signal = self.network.make(now, id, from, to, kind, payload);
+        let mut duplicate = self.network.duplicates();
+        self.chooser.choose(&mut self.network, &mut signal, Some(&mut duplicate));
+        let copy = duplicate.then(|| {
             let copy_id = self.shared.next_signal_id();
             let mut copy = self.network.make(now, copy_id, from, to, kind, signal.payload.clone_payload());
             copy.copy_of = Some(id);
+            self.chooser.choose(&mut self.network, &mut copy, None);
             copy
         });
         self.put(signal);

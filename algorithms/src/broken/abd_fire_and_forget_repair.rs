@@ -1,0 +1,129 @@
+//! **AbdFireAndForgetRepair**: [`Abd`](crate::Abd) whose reads send the write-back without
+//! waiting for it. *Broken on purpose*: find the bug with `dgame explore`.
+//!
+//! - **The bug, in one line**: a read "repairs" the replicas with the newest value it heard,
+//!   but fire-and-forget (one-way, not awaited) and not on its own copy, then answers: the
+//!   value may still be on one node only when the read returns it.
+//! - **How it shows**: a write is half done (its value on its coordinator only). Read A hears
+//!   that node, sends its repair and returns the new value; the repair is slow or lost; read
+//!   B, starting after A ended, hears a majority without the value and returns the old one.
+//!   Random delays almost never line the three messages up (a sweep passes thousands of
+//!   seeds); an adversary that holds back the `Propagate`s for a while finds it at once.
+//! - **Guarantee**: none with several clients (reads can go back in time).
+//! - **Fault model**: as [`Abd`](crate::Abd)'s.
+//!
+//! This file is `abd.rs` with the type renamed and one line of `read` changed.
+
+use dgame_engine::prelude::*;
+
+/// The guarantee, in one line (for tools).
+pub const GUARANTEE: &str = "none with several clients (a read's repair may not have landed when it answers)";
+/// The fault model, in one line (for tools).
+pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses; live while a majority can talk";
+
+/// How long a phase waits for a majority before asking again (a round trip takes at most
+/// 2 x 3 ticks of delay plus 2 ticks of handling).
+const RETRY: Tick = 10;
+
+/// A write's identity and place in the order: compared by version, then writer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Tag {
+    /// One more than the highest version the writer saw.
+    pub version: u64,
+    /// The node that coordinated the write: breaks ties between concurrent writers.
+    pub writer: u32,
+}
+
+/// A value with its tag; the default (tag `(0, 0)`, no value) is the empty register.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tagged {
+    /// Its tag.
+    pub tag: Tag,
+    /// The value (`None`: never written).
+    pub value: Option<Value>,
+}
+
+/// Phase 1: what is your tagged value?
+#[derive(Debug, Clone, Message)]
+#[reply(Tagged)]
+pub struct Query;
+
+/// Phase 2: keep this tagged value if it is newer than yours.
+#[derive(Debug, Clone, Message)]
+#[reply(Ack)]
+pub struct Propagate(Tagged);
+
+/// A node: one replica of the register.
+#[derive(Debug, Default)]
+pub struct AbdFireAndForgetRepair {
+    /// This replica's tagged value.
+    pub current: Tagged,
+}
+
+impl AbdFireAndForgetRepair {
+    /// Keeps `t` if it is newer than what we have, persisting it first.
+    fn adopt(&mut self, ctx: &Ctx<Self>, t: Tagged) {
+        if t.tag > self.current.tag {
+            ctx.durable(|d| d.put("current", t));
+            self.current = t;
+        }
+    }
+
+    /// Phase 1: the highest tagged value of a majority (this node included).
+    async fn query(cx: &AsyncCtx<Self>) -> Tagged {
+        loop {
+            // `majority() - 1` peers, plus this node, make a majority.
+            if let Ok(replies) = cx.broadcast(Query).at_least(cx.majority() - 1).timeout(RETRY).await {
+                return cx
+                    .with(|me| replies.iter().copied().chain([me.current]).max_by_key(|t| t.tag).unwrap_or_default());
+            }
+            // Too few answers in time (lost messages, a cut): ask everyone again.
+        }
+    }
+
+    /// Phase 2: `t` is stored on a majority (this node included) when this returns.
+    async fn propagate(cx: &AsyncCtx<Self>, t: Tagged) {
+        cx.with(|me| me.adopt(cx, t));
+        while cx.broadcast(Propagate(t)).at_least(cx.majority() - 1).timeout(RETRY).await.is_err() {}
+    }
+}
+
+#[node]
+impl AbdFireAndForgetRepair {
+    /// After a restart, take back what we persisted (nothing, the first time).
+    #[init]
+    fn recover(&mut self, ctx: &mut Ctx<Self>) {
+        self.current = ctx.durable(|d| d.get("current")).unwrap_or_default();
+    }
+
+    /// Read the newest value of a majority, make sure a majority has it, answer it.
+    #[endpoint(ClientReadRequest)]
+    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
+        let newest = Self::query(&cx).await;
+        // BUG: fire and forget. (`Abd` awaits `Self::propagate(&cx, newest)` here.)
+        cx.send_to_peers(Propagate(newest));
+        ClientReadResponse::ok(newest.value)
+    }
+
+    /// Learn the highest version of a majority, store the value above it on a majority.
+    #[endpoint(ClientWriteRequest)]
+    async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+        let highest = Self::query(&cx).await;
+        let tag = Tag { version: highest.tag.version + 1, writer: cx.id().0 };
+        Self::propagate(&cx, Tagged { tag, value: Some(req.value) }).await;
+        ClientWriteResponse::ok()
+    }
+
+    /// Phase 1 at a replica.
+    #[endpoint(Query)]
+    fn query_endpoint(&mut self, _: Query) -> Tagged {
+        self.current
+    }
+
+    /// Phase 2 at a replica.
+    #[endpoint(Propagate)]
+    fn propagate_endpoint(&mut self, ctx: &mut Ctx<Self>, Propagate(t): Propagate) -> Ack {
+        self.adopt(ctx, t);
+        Ack
+    }
+}

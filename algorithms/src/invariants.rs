@@ -1,0 +1,174 @@
+//! Invariants of the sample algorithms: properties of all nodes' states that hold after every
+//! tick of a correct run, whatever the network does. `dgame run`, `sweep` and `explore` check
+//! them (they are declared in the command line's registry), and a broken one stops the run
+//! with the tick and every node's state, usually long before a client sees a wrong value.
+//!
+//! Each is generic over a small view trait ([`RaftState`], [`AbdState`]) so that a variant of
+//! an algorithm (a broken one, or yours) gets them by implementing the view.
+
+use std::fmt::Debug;
+
+use crate::abd::{Abd, Tag};
+use crate::broken::{AbdFireAndForgetRepair, AbdNoWriteBack, RaftLocalReads};
+use crate::raft::{self, Raft};
+
+/// What the Raft invariants look at in a node.
+pub trait RaftState {
+    /// A log entry.
+    type Entry: PartialEq + Clone + Debug;
+    /// The node's current term.
+    fn term(&self) -> u64;
+    /// Whether it leads its term.
+    fn leads(&self) -> bool;
+    /// Its log (entry `i`, counting from 1, at `[i - 1]`).
+    fn log(&self) -> &[Self::Entry];
+    /// The term of an entry.
+    fn entry_term(entry: &Self::Entry) -> u64;
+    /// The highest index it knows committed.
+    fn commit(&self) -> usize;
+}
+
+macro_rules! raft_state {
+    ($t:ty, $entry:ty, $role:path) => {
+        impl RaftState for $t {
+            type Entry = $entry;
+            fn term(&self) -> u64 {
+                self.term
+            }
+            fn leads(&self) -> bool {
+                self.role == $role
+            }
+            fn log(&self) -> &[$entry] {
+                &self.log
+            }
+            fn entry_term(entry: &$entry) -> u64 {
+                entry.term
+            }
+            fn commit(&self) -> usize {
+                self.commit
+            }
+        }
+    };
+}
+
+raft_state!(Raft, raft::Entry, raft::Role::Leader);
+raft_state!(RaftLocalReads, crate::broken::raft_local_reads::Entry, crate::broken::raft_local_reads::Role::Leader);
+
+/// **Election safety**: at most one node leads any term (Raft, figure 3).
+pub fn one_leader_per_term<R: RaftState>(nodes: &[&R]) -> Result<(), String> {
+    let mut leaders: Vec<(u64, usize)> =
+        nodes.iter().enumerate().filter(|(_, n)| n.leads()).map(|(i, n)| (n.term(), i)).collect();
+    leaders.sort_unstable();
+    for pair in leaders.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            return Err(format!("n{} and n{} both lead term {}", pair[0].1 + 1, pair[1].1 + 1, pair[0].0));
+        }
+    }
+    Ok(())
+}
+
+/// **Log matching**: if two logs hold an entry of the same index and term, they are equal up
+/// to that index (Raft, figure 3).
+pub fn log_matching<R: RaftState>(nodes: &[&R]) -> Result<(), String> {
+    for (i, a) in nodes.iter().enumerate() {
+        for (j, b) in nodes.iter().enumerate().skip(i + 1) {
+            let (la, lb) = (a.log(), b.log());
+            // The highest index with the same term in both: everything before must agree.
+            let Some(k) = (0..la.len().min(lb.len())).rev().find(|&k| R::entry_term(&la[k]) == R::entry_term(&lb[k]))
+            else {
+                continue;
+            };
+            if let Some(d) = (0..=k).find(|&d| la[d] != lb[d]) {
+                return Err(format!(
+                    "n{} and n{} both have an entry of term {} at index {}, but differ at index {}: {:?} and {:?}",
+                    i + 1,
+                    j + 1,
+                    R::entry_term(&la[k]),
+                    k + 1,
+                    d + 1,
+                    la[d],
+                    lb[d]
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// **State machine safety**, as a checker that remembers: an entry a node once knew
+/// committed is never replaced, on it or on any node that commits that index. Needs the
+/// ticks before, so it makes a fresh checker for each run.
+pub fn committed_entries_never_change<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
+    let mut committed: Vec<R::Entry> = Vec::new();
+    move |nodes: &[&R]| {
+        for (i, n) in nodes.iter().enumerate() {
+            let Some(prefix) = n.log().get(..n.commit()) else {
+                return Err(format!(
+                    "n{} says index {} is committed but its log has {} entries",
+                    i + 1,
+                    n.commit(),
+                    n.log().len()
+                ));
+            };
+            if let Some(d) = prefix.iter().zip(&committed).position(|(a, b)| a != b) {
+                return Err(format!(
+                    "index {} was committed as {:?}, but n{} now has {:?} committed there",
+                    d + 1,
+                    committed[d],
+                    i + 1,
+                    prefix[d]
+                ));
+            }
+            if prefix.len() > committed.len() {
+                committed.extend_from_slice(&prefix[committed.len()..]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the ABD invariant looks at in a node.
+pub trait AbdState {
+    /// The tag type (ordered).
+    type Tag: Ord + Copy + Debug;
+    /// The node's current tag.
+    fn tag(&self) -> Self::Tag;
+}
+
+impl AbdState for Abd {
+    type Tag = Tag;
+    fn tag(&self) -> Tag {
+        self.current.tag
+    }
+}
+
+impl AbdState for AbdNoWriteBack {
+    type Tag = crate::broken::abd_no_write_back::Tag;
+    fn tag(&self) -> Self::Tag {
+        self.current.tag
+    }
+}
+
+impl AbdState for AbdFireAndForgetRepair {
+    type Tag = crate::broken::abd_fire_and_forget_repair::Tag;
+    fn tag(&self) -> Self::Tag {
+        self.current.tag
+    }
+}
+
+/// **A node's tag never goes down** (from one tick to the next, crashes and restarts
+/// included: a replica that acknowledged a tag must not forget it). A checker that
+/// remembers the tick before.
+pub fn tag_never_goes_down<A: AbdState>() -> impl FnMut(&[&A]) -> Result<(), String> {
+    let mut before: Vec<A::Tag> = Vec::new();
+    move |nodes: &[&A]| {
+        let now: Vec<A::Tag> = nodes.iter().map(|n| n.tag()).collect();
+        for (i, (b, n)) in before.iter().zip(&now).enumerate() {
+            if n < b {
+                return Err(format!("n{}'s tag went down from {b:?} to {n:?}", i + 1));
+            }
+        }
+        before = now;
+        Ok(())
+    }
+}

@@ -1,0 +1,236 @@
+//! `dgame explore`: search the schedules and faults for a violation, shrink it, print the
+//! story and the command that replays it; or say how hard it looked.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::args::RunArgs;
+use crate::explore::{Exploration, ExploreOptions, StrategyKind, explore_with};
+use crate::registry::Algorithm;
+
+/// `dgame explore` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExploreArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Stop after this much wall-clock time: `30s`, `2m`, `500ms` (results then vary by
+    /// machine; use --runs for a fixed amount of search). The default, with no --runs: 30s.
+    #[arg(long, value_parser = parse_duration, value_name = "TIME")]
+    budget: Option<Duration>,
+    /// Stop after this many runs.
+    #[arg(long, value_name = "N")]
+    runs: Option<u64>,
+    /// The strategies, comma-separated (all that fit the configuration, taking turns, by
+    /// default): swarm, targeted, pct, exhaustive.
+    #[arg(long, value_delimiter = ',', value_name = "S")]
+    strategy: Vec<StrategyKind>,
+    /// PCT's deepest bug depth d (it tries d = 1..=DEPTH); the exhaustive search's bound on
+    /// deviations is the smaller of this and 2.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=8))]
+    depth: u64,
+    /// Ticks of each exhaustive run (the configuration's, if fewer).
+    #[arg(long, default_value_t = 120, value_name = "TICKS", value_parser = clap::value_parser!(u64).range(1..))]
+    horizon: u64,
+    /// Take only the K-th of N shares of the runs (`--shard 2/4`); the N shards together
+    /// make each run once.
+    #[arg(long, value_parser = parse_shard, value_name = "K/N")]
+    shard: Option<(u64, u64)>,
+    /// Do not shrink the violation.
+    #[arg(long)]
+    no_shrink: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Save the (shrunk) violating run for `dgame replay`.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let bad = || format!("`{s}` is not a time budget: write a number with a unit, like `30s`, `2m` or `500ms`");
+    let t = s.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        return Err(bad());
+    };
+    let n: f64 = number.trim().parse().map_err(|_| bad())?;
+    if !n.is_finite() || n < 0.0 {
+        return Err(bad());
+    }
+    Duration::try_from_secs_f64(n * scale).map_err(|_| bad())
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("`{s}` is not a shard: write K/N with 1 <= K <= N, like `2/4`");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// Runs `dgame explore`.
+pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
+    let fail = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    let algorithm = match super::choose(algorithms, args.run.algorithm.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let base = match args.run.to_config() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let options = ExploreOptions {
+        strategies: args.strategy.clone(),
+        runs: args.runs,
+        time: args.budget.or(args.runs.is_none().then_some(Duration::from_secs(30))),
+        depth: args.depth as usize,
+        horizon: args.horizon,
+        shard: args.shard.unwrap_or((1, 1)),
+        shrink: !args.no_shrink,
+        targets: None,
+    };
+    let bar = match options.runs {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {bar:30} {pos} runs, {per_sec}, {elapsed}").expect("a valid template"),
+    );
+    let result = explore_with(algorithm, &base, &options, &|runs| bar.set_position(runs));
+    bar.finish_and_clear();
+    let e = match result {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    if let Some(path) = &args.save
+        && let Some(report) = e.shrunk.as_ref().map(|s| &s.report).or(e.found.as_ref().map(|f| &f.report))
+    {
+        let saved = super::files::EventWriter::open(None, Some(path), algorithm.name, &report.config).and_then(|w| {
+            let writer = std::rc::Rc::new(std::cell::RefCell::new(w));
+            let observer = Box::new(dgame_engine::event::SharedObserver(writer.clone()));
+            algorithm.run_observed(&report.config, observer).map_err(|e| e.to_string())?;
+            writer.borrow_mut().finish()
+        });
+        if let Err(msg) = saved {
+            return fail(msg);
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&e).expect("explorations serialize"));
+    } else {
+        print!("{}", text(&e));
+    }
+    ExitCode::from(if e.found.is_some() { 1 } else { 0 })
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// The result for people.
+pub fn text(e: &Exploration) -> String {
+    let mut t = String::new();
+    let s = &e.searched;
+    if let Some(f) = &e.found {
+        let _ = writeln!(
+            t,
+            "{}: {} found by {} after {} runs ({:.2} s): {}",
+            e.algorithm,
+            f.violation.describe(),
+            f.strategy,
+            f.after_runs,
+            f.after_seconds,
+            f.plan
+        );
+        match &e.shrunk {
+            Some(sh) => {
+                let (b, a) = (sh.before, sh.after);
+                let _ = writeln!(
+                    t,
+                    "shrunk in {} runs: faults {} -> {}, deviations {} -> {}, ticks {} -> {}, clients {} -> {}, \
+                     nodes {} -> {}, operations {} -> {}\n",
+                    sh.runs,
+                    b.faults,
+                    a.faults,
+                    b.deviations,
+                    a.deviations,
+                    b.ticks,
+                    a.ticks,
+                    b.clients,
+                    a.clients,
+                    b.nodes,
+                    a.nodes,
+                    b.operations,
+                    a.operations
+                );
+                t.push_str(&indent(&sh.report.to_text()));
+            }
+            None => t.push_str(&indent(&f.report.to_text())),
+        }
+        let _ =
+            writeln!(t, "\nsearched {} runs in {:.2} s ({:.0} runs/s) before it", s.runs, s.seconds, s.runs_per_second);
+        return t;
+    }
+    let stopped = match s.stopped_by.as_str() {
+        "runs" => "the run budget",
+        "time" => "the time budget (wall-clock: another machine searches more or less)",
+        "exhausted" => "the end of the exhaustive search",
+        other => other,
+    };
+    let _ = writeln!(
+        t,
+        "{}: no violation found in {} runs ({:.2} s, {:.0} runs/s)",
+        e.algorithm, s.runs, s.seconds, s.runs_per_second
+    );
+    let _ = writeln!(t, "  budget         {}; stopped by {stopped}", e.budget);
+    let by: Vec<String> = s.runs_by_strategy.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let _ = writeln!(t, "  strategies     {}", by.join(", "));
+    for why in &s.skipped {
+        let _ = writeln!(t, "  skipped        {why}");
+    }
+    if let Some(x) = &s.exhaustive {
+        let _ = writeln!(
+            t,
+            "  exhaustive     {} seeds exhausted of {} started, every schedule with at most {} priority change \
+             points in {} ticks; {} runs pruned (schedule or states seen)",
+            x.seeds_exhausted, x.seeds_started, x.depth, x.horizon, x.pruned
+        );
+    }
+    let _ = writeln!(t, "  schedules      {} distinct", s.distinct_schedules);
+    match s.distinct_states {
+        Some(n) => {
+            let _ = writeln!(t, "  states         {n} distinct (all nodes at the end of a tick)");
+        }
+        None => {
+            let _ = writeln!(t, "  states         not counted: the node type does not hash (`Algorithm::hashable`)");
+        }
+    }
+    let injected: Vec<String> = s.injected.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let _ = writeln!(
+        t,
+        "  injected       {}",
+        if injected.is_empty() { "nothing".to_owned() } else { injected.join(", ") }
+    );
+    let _ =
+        writeln!(t, "  longest run    {} ticks; most operations in a run {}", s.longest_run_ticks, s.most_operations);
+    if s.errors > 0 {
+        let _ = writeln!(t, "  errors         {} runs stopped on an error that is not a violation", s.errors);
+    }
+    t
+}
