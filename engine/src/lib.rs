@@ -71,7 +71,7 @@ pub use message::{
     Payload, Status,
 };
 pub use network::InFlight;
-pub use node::{AsyncCtx, Ctx, Durable, Node};
+pub use node::{AsyncCtx, Badge, Ctx, Node};
 pub use wait::{Partial, Replies, Timeout};
 pub use world::{NodeStatus, Stats, World};
 
@@ -81,7 +81,7 @@ pub use node::{__private, Action, Handled, TimerSpec};
 /// Everything a node's author needs: `use dgame_engine::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Ack, AsyncCtx, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
+        Ack, AsyncCtx, Badge, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
         ClientWriteResponse, Config, Ctx, Delay, History, LeaderNotification, Message, Node, NodeId, OpKind, Outcome,
         Partial, Replies, RunError, ServerId, Status, Tick, Timeout, Value, World, endpoint, init, node, timer,
     };

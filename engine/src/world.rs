@@ -23,7 +23,7 @@ use crate::history::History;
 use crate::ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
 use crate::message::{Message, Payload, short_type_name};
 use crate::network::{InFlight, Network, Signal};
-use crate::node::{Action, Ctx, Durable, Node, NodeCore, NodeIo, Outgoing, Shared, TaskRef};
+use crate::node::{Action, Ctx, Node, NodeCore, NodeIo, Outgoing, Shared, TaskRef};
 use crate::rng::{Stream, stream};
 
 /// Sends an event to every observer; builds nothing when there are none.
@@ -151,8 +151,8 @@ impl<N: Node + Default> World<N> {
 impl<N: Node> World<N> {
     /// A world whose nodes are made by `make(id)`.
     ///
-    /// `make` is called again to rebuild a node that restarts after a crash; what the node
-    /// kept in its durable store ([`Ctx::durable`]) is still there.
+    /// `make` is called again to rebuild a node that restarts after a crash; the fields named in
+    /// its `#[node(durable(...))]` are then moved over from the node that crashed.
     pub fn with_nodes(config: Config, make: impl FnMut(NodeId) -> N + 'static) -> Result<Self, ConfigError> {
         config.validate()?;
         let mut world = World {
@@ -210,7 +210,6 @@ impl<N: Node> World<N> {
             shared: self.shared.clone(),
             peers: RefCell::new(Rc::from(Vec::new())),
             local_time: Cell::new(1),
-            durable: RefCell::new(Durable::default()),
             io: RefCell::new(NodeIo {
                 current: None,
                 endpoint: "",
@@ -782,20 +781,17 @@ impl<N: Node> World<N> {
     }
 
     fn restart(&mut self, n: NodeId) {
-        let node = (self.make)(n);
+        let mut node = (self.make)(n);
         let slot = &mut self.nodes[n.0 as usize - 1];
-        *slot.ctx.state.borrow_mut() = node;
+        let mut state = slot.ctx.state.borrow_mut();
+        N::__restore(&mut state, &mut node);
+        *state = node;
+        drop(state);
         slot.status = NodeStatus::Up;
         slot.clock_debt = 0;
         slot.needs_init = true;
         // A restarted process starts its timers from scratch.
         slot.ctx.core.local_time.set(1);
-    }
-
-    /// Runs `f` on a node's durable store (what survives its crashes).
-    pub fn durable<R>(&self, id: NodeId, f: impl FnOnce(&mut Durable) -> R) -> Option<R> {
-        let slot = self.slot(id)?;
-        Some(f(&mut slot.ctx.core.durable.borrow_mut()))
     }
 
     fn slot(&self, id: NodeId) -> Option<&NodeSlot<N>> {
@@ -845,6 +841,24 @@ impl<N: Node> World<N> {
     pub fn node(&self, id: NodeId) -> Option<Ref<'_, N>> {
         let slot = self.slot(id)?;
         Some(slot.ctx.state.borrow())
+    }
+
+    /// A node's state as data, for viewers: its `serde::Serialize` form if its type has one,
+    /// else its `Debug` text as a string. A panic in that code gives
+    /// `{"error": "..."}` instead of unwinding.
+    pub fn node_state(&self, id: NodeId) -> Option<serde_json::Value> {
+        let state = self.slot(id)?.ctx.state.try_borrow().ok()?;
+        Some(catch_unwind(AssertUnwindSafe(|| state.__state())).unwrap_or_else(|panic| {
+            serde_json::json!({ "error": format!("the state of {} panicked: {}", N::__NAME, panic_message(&*panic)) })
+        }))
+    }
+
+    /// A node's [`Badge`](crate::Badge) (`"leader t3"`), if its type implements it. A panic in
+    /// the badge gives `"badge panicked: ..."` instead of unwinding.
+    pub fn node_badge(&self, id: NodeId) -> Option<String> {
+        let state = self.slot(id)?.ctx.state.try_borrow().ok()?;
+        catch_unwind(AssertUnwindSafe(|| state.__badge()))
+            .unwrap_or_else(|panic| Some(format!("badge panicked: {}", panic_message(&*panic))))
     }
 
     /// A node's local clock: the value its next turn will see (1 before its first turn).
