@@ -285,7 +285,7 @@ impl<N> Ctx<N> {
 /// ```ignore
 /// #[endpoint(ClientReadRequest)]
 /// async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
-///     let replies = cx.broadcast(GetValue).at_least(cx.majority() - 1).await;
+///     let replies = cx.broadcast(GetValue).majority().await;
 ///     cx.with(|me| ClientReadResponse::ok(me.newest(&replies)))
 /// }
 /// ```
