@@ -257,10 +257,11 @@ impl Raft {
             })
         });
         let Some((index, term)) = logged else { return Fate::Refused };
-        // The next heartbeat carries the entry. Even if we lose the leadership meanwhile, our
-        // log tells the truth: an entry with our term at `index` below the commit index is
-        // ours, committed (logs that agree on an entry's index and term agree on everything
-        // before it). If another leader's entry replaced it, its fate is unknown to us.
+        // The next heartbeat carries the entry. Wait until it commits or leaves our log
+        // (another leader's entry replaced it: its fate is unknown to us), or we give up. Even
+        // if we lose the leadership meanwhile, our log tells the truth: an entry with our term
+        // at `index` below the commit index is ours, committed (logs that agree on an entry's
+        // index and term agree on everything before it).
         let ours = |me: &Self| me.last_index() >= index && me.term_at(index) == term;
         let _ = cx.until(|me| me.commit >= index || !ours(me)).timeout(MAX_WAIT).await;
         cx.with(|me| if ours(me) && me.commit >= index { Fate::Committed(index) } else { Fate::Unknown })

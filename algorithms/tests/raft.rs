@@ -94,3 +94,25 @@ fn a_leader_cut_off_from_the_nodes_answers_nothing_stale() {
     println!("raft, leader cut off from the nodes at tick 80: {runs} runs, all linearizable");
     assert!(runs >= 95);
 }
+
+/// What the browser game shows of a Raft node: its badge (role and term) and its state as data,
+/// the log as rows of term and command.
+#[test]
+fn a_node_shows_its_role_and_term_as_a_badge_and_its_log_as_data() {
+    let config = base(3, 2, 100).seed(1).build().unwrap();
+    let mut world = World::<Raft>::new(config).unwrap();
+    world.run().unwrap();
+    let leader = world.leader().unwrap();
+    let (term, log_len) = (world.node(leader).unwrap().term, world.node(leader).unwrap().log.len());
+    assert_eq!(world.node_badge(leader), Some(format!("leader t{term}")));
+    let follower = NodeId(if leader == NodeId(1) { 2 } else { 1 });
+    assert_eq!(world.node_badge(follower), Some(format!("follower t{term}")));
+    let state = world.node_state(leader).unwrap();
+    assert_eq!(state["role"], "leader");
+    assert_eq!(state["term"], term);
+    let log = state["log"].as_array().expect("the log is an array");
+    assert_eq!(log.len(), log_len);
+    assert_eq!(log[0], serde_json::json!({ "term": log[0]["term"], "command": "Noop" }), "the first leader's no-op");
+    assert!(log.iter().any(|e| e["command"].get("Write").is_some()), "writes carry their value: {log:?}");
+    assert!(state["matched"].as_object().is_some_and(|m| m.len() == 2), "per-follower progress, by node id");
+}
