@@ -228,7 +228,8 @@ impl<N> Ctx<N> {
         self.core.peers.borrow().len() + 1
     }
 
-    /// The smallest majority of the cluster: `cluster_size / 2 + 1`.
+    /// The smallest majority of the cluster: `cluster_size / 2 + 1`. To wait for one, use a
+    /// quorum's [`majority`](crate::wait::Quorum::majority), which counts this node.
     pub fn majority(&self) -> usize {
         self.cluster_size() / 2 + 1
     }
