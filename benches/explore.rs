@@ -19,7 +19,7 @@ fn throughput(c: &mut Criterion) {
     group.bench_function("sweep baseline (seeded runs)", |b| {
         b.iter(|| {
             (0..RUNS).into_par_iter().for_each(|seed| {
-                let out = abd.run(&Config { seed, ..base.clone() }, false).expect("runs");
+                let out = abd.run(&Config { seed, ..base.clone() }).expect("runs");
                 assert!(!out.history.check().is_violation());
             })
         })

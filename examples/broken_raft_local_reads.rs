@@ -13,7 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         world.run_until(80)?;
         let Some(leader) = world.leader() else { continue };
         let others: Vec<ServerId> = (1..=5).map(NodeId).filter(|&n| n != leader).map(ServerId::from).collect();
-        world.cut(&[leader.into()], &others, false);
+        world.cut(&[leader.into()], &others, false)?;
         world.run()?;
         let history = world.history().clone();
         if history.check().is_violation() {

@@ -11,7 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let config = Config::builder().nodes(3).clients(3).ticks(300).loss(0.05).seed(seed).build()?;
         let mut world = World::<PrimaryBackup>::new(config)?;
         world.run_until(200)?;
-        world.isolate(NodeId(1));
+        world.isolate(NodeId(1))?;
         world.run()?;
         let history = world.history().clone();
         println!(

@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         };
         println!("raft, seed {seed}: {old} leads at tick 150; cutting it off");
-        world.isolate(old);
+        world.isolate(old)?;
         world.run()?;
         if let Some(new) = world.leader() {
             let term = world.node(new).map(|n| n.term).unwrap_or_default();

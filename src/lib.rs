@@ -27,7 +27,13 @@
 //! ```
 //!
 //! This crate is the facade: [`engine`] is the simulator, [`checker`] the linearizability
-//! checker, [`algorithms`] the sample algorithms.
+//! checker, [`algorithms`] the sample algorithms. Its own modules, each depending only on
+//! those before it:
+//! - [`report`]: what a run produced and its report (operations, availability, latency,
+//!   messages, drops, faults, verdict);
+//! - [`web`]: the browser game (`dgame play`);
+//! - [`registry`]: the algorithms a binary knows ([`registry::Algorithm`], [`registry::builtin`]);
+//! - [`cli`]: the `dgame` command line, flags in and text out.
 
 extern crate self as distributed_game;
 
@@ -46,6 +52,8 @@ pub mod prelude {
 
 pub mod cli;
 pub mod explore;
+pub mod registry;
+pub mod report;
 pub mod web;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.

@@ -184,7 +184,7 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     assert_usage_error(&["run", "--delay", "5..3"], "the minimum 5 is above the maximum 3");
     assert_usage_error(&["run", "--delay", "fast"], "`fast` is not a delay");
     assert_usage_error(&["run", "--loss", "1.5"], "`1.5` is not a probability");
-    assert_usage_error(&["run", "--nodes", "0"], "`nodes`: there must be at least 1 node");
+    assert_usage_error(&["run", "--nodes", "0"], "--nodes: there must be at least 1 node");
     assert_usage_error(&["run", "--gateway-timeout", "0"], "is not a timeout");
     assert_usage_error(&["run", "--cut", "n1|n9@5"], "node 9 does not exist");
     assert_usage_error(&["run", "--cut", "n1n2"], "is not a cut");
@@ -307,7 +307,7 @@ fn bad_fault_flags_are_refused_with_a_clear_line() {
     assert_usage_error(&["run", "--nemesis", "earthquake"], "invalid value 'earthquake'");
     assert_usage_error(&["run", "--nemesis-interval", "50"], "add `--nemesis partition,crash`");
     assert_usage_error(&["run", "--duplicate", "2"], "is not a probability");
-    assert_usage_error(&["run", "--clock-rate", "n1=0"], "is not a clock rate");
+    assert_usage_error(&["run", "--clock-rate", "n1=0"], "--clock-rate: a clock rate is in (0, 10], got 0");
     assert_usage_error(&["run", "--link-delay", "n1|n2"], "is not a link delay");
 }
 
@@ -372,10 +372,239 @@ fn extreme_values_are_refused_or_survived_never_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let h = dir.path().join("h.jsonl");
     assert_eq!(dgame(&["run", "--ticks", "100", "--history-out", h.to_str().unwrap()]).status.code(), Some(0));
-    assert_usage_error(&["check", h.to_str().unwrap(), "--time-limit", "1e300"], "--time-limit must be a positive");
+    // A limit too large to be a deadline is no limit.
+    let huge = dgame(&["check", h.to_str().unwrap(), "--time-limit", "1e300"]);
+    assert_eq!(huge.status.code(), Some(0), "{:?}", text(&huge));
     assert_usage_error(&["check", h.to_str().unwrap(), "--time-limit", "0"], "--time-limit must be a positive");
+    assert_usage_error(&["check", h.to_str().unwrap(), "--time-limit", "-1"], "--time-limit must be a positive");
     let o = dgame(&["run", "--ticks", "100", "--nemesis", "crash", "--nemesis-interval", "18446744073709551615"]);
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     assert_usage_error(&["run", "--link-delay", "n9|n1=10"], "node 9 does not exist");
     assert_usage_error(&["run", "--fault", "cut c7|n1@5"], "client 7 does not exist");
+}
+
+#[test]
+fn the_web_game_imports_nothing_from_the_command_line() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for needle in ["crate::cli", "cli::", "Algorithm"] {
+                assert!(!text.contains(needle), "{} mentions `{needle}`", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn sizes_are_bounded_before_memory_is_spent() {
+    assert_usage_error(&["run", "--nodes", "4294967295"], "--nodes: at most 10000 nodes, got 4294967295");
+    assert_usage_error(&["run", "--clients", "4294967295"], "--clients: at most 10000 clients, got 4294967295");
+    assert_usage_error(&["run", "--nodes", "100000", "--ticks", "10"], "--nodes: at most 10000 nodes");
+    assert_usage_error(&["run", "--nodes", "4294967296"], "--nodes must be at most 4294967295, got 4294967296");
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    // Sparse: 17 MiB long, nothing written.
+    std::fs::File::create(&big).unwrap().set_len(17 << 20).unwrap();
+    assert_usage_error(
+        &["run", "--config", big.to_str().unwrap()],
+        "the configuration is larger than the limit of 16 MiB",
+    );
+    // A device with no end is read only up to the limit.
+    assert_usage_error(
+        &["run", "--config", "/dev/zero"],
+        "/dev/zero: the configuration is larger than the limit of 16 MiB",
+    );
+    assert_usage_error(&["check", "/dev/zero"], "/dev/zero: the history is larger than the limit of 1024 MiB");
+    let huge = dir.path().join("huge.edn");
+    std::fs::File::create(&huge).unwrap().set_len((1 << 30) + 1).unwrap();
+    assert_usage_error(&["check", huge.to_str().unwrap()], "the history is larger than the limit of 1024 MiB");
+    let file_nodes = dir.path().join("n.toml");
+    std::fs::write(&file_nodes, "nodes = 20000\n").unwrap();
+    assert_usage_error(&["run", "--config", file_nodes.to_str().unwrap()], "`nodes`: at most 10000 nodes, got 20000");
+}
+
+#[test]
+fn an_output_that_cannot_be_written_is_a_clear_error() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
+    for args in [&["run", "--ticks", "50"][..], &["list"], &["sweep", "--seeds", "0..3", "--ticks", "50"]] {
+        let o =
+            Command::new(env!("CARGO_BIN_EXE_dgame")).args(args).stdout(full.try_clone().unwrap()).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("error: cannot write the output: No space left on device"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    assert_usage_error(&["run", "--trace-out", "/dev/full"], "cannot write /dev/full");
+    let missing = dir.path().join("no/such/dir/t.jsonl");
+    assert_usage_error(&["run", "--trace-out", missing.to_str().unwrap()], "cannot write");
+}
+
+#[test]
+fn ctrl_c_stops_a_sweep_with_the_summary_of_what_finished() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgame"))
+        .args(["sweep", "--algorithm", "abd", "--seeds", "0..100000000", "--ticks", "300"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The sweep says it started (its Ctrl-C handler is in place by then).
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.starts_with("dgame sweep: abd, 100000000 seeds"), "{line}");
+    // Ctrl-C, as a terminal sends it.
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success(), "kill -INT failed");
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(130), "{out}");
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.starts_with("abd: ") && first.contains(" seeds in "), "{out}");
+    assert!(out.contains("INTERRUPTED    by Ctrl-C"), "{out}");
+}
+
+#[test]
+fn negative_numbers_name_the_flag() {
+    for flag in [
+        "--nodes",
+        "--clients",
+        "--ticks",
+        "--seed",
+        "--max-pause",
+        "--nemesis-interval",
+        "--nemesis-duration",
+        "--nemesis-targets",
+        "--recovery",
+    ] {
+        assert_usage_error(&["run", flag, "-1"], &format!("error: {flag} must be a non-negative integer, got -1"));
+    }
+    assert_usage_error(&["run", "--loss", "-1"], "error: --loss: `-1` is not a probability");
+    assert_usage_error(&["run", "--duplicate", "-1"], "error: --duplicate: `-1` is not a probability");
+    assert_usage_error(&["run", "--gateway-timeout", "-1"], "error: --gateway-timeout: `-1` is not a timeout");
+    assert_usage_error(&["run", "--client-timeout", "-1"], "error: --client-timeout: `-1` is not a timeout");
+    assert_usage_error(&["run", "--delay", "-1"], "error: --delay: `-1` is not a delay");
+    assert_usage_error(&["sweep", "--threads", "-1"], "error: --threads must be a non-negative integer, got -1");
+    assert_usage_error(&["play", "--port", "-1"], "error: --port must be a non-negative integer, got -1");
+    assert_usage_error(&["play", "--speed", "-1"], "error: --speed: `-1` is not a speed");
+    let o = dgame(&["run", "--ticks", "-1"]);
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1, "one line");
+}
+
+#[test]
+fn ineffective_flags_are_refused_or_warned_about() {
+    assert_usage_error(&["run", "--cut", "n1|n1@5"], "node 1 is on both sides");
+    assert_usage_error(&["run", "--fault", "cut n2,n1|n1@5"], "node 1 is on both sides");
+    assert_usage_error(&["run", "--link-delay", "n1|n1=5"], "node 1 is on both sides");
+    assert_usage_error(
+        &["run", "--nemesis", "crash", "--nemesis-targets", "0"],
+        "--nemesis-targets (`nemesis.targets`) must be at least 1",
+    );
+    let warned = |args: &[&str], expected: &str| {
+        let o = dgame(args);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {out}{err}");
+        assert!(err.contains(&format!("warning: {expected}")), "{args:?}: {err}");
+    };
+    warned(
+        &["run", "--fault", "crash n1@5000"],
+        "the fault `crash n1@5000` is after the last tick (1000): it never happens",
+    );
+    warned(&["run", "--cut", "n1|n2@2000"], "a cut starts at tick 2000, after the last tick (1000)");
+    warned(&["run", "--fault", "rejoin n1@50"], "the fault `rejoin n1@50` has nothing to heal");
+    warned(&["run", "--fault", "heal n1|n2@50"], "the fault `heal n1|n2@50` has nothing to heal");
+    warned(&["run", "--fault", "heal-all@50"], "the fault `heal-all@50` has nothing to heal");
+    // What does heal something is not warned about.
+    let o = dgame(&["run", "--fault", "isolate n1@10", "--fault", "rejoin n1@50"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("warning"), "{:?}", text(&o));
+    // A shard with no seed: a warning (every index of a batch job runs), and an empty summary.
+    let o = dgame(&["sweep", "--json", "--seeds", "0..3", "--shard", "5/8"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: --shard 5/8 takes no seed of 0..3 (3 seeds)"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["seeds_run"], 0);
+}
+
+#[test]
+fn a_config_file_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bom.toml");
+    std::fs::write(&path, "\u{feff}nodes = 4\nticks = 100\n").unwrap();
+    let o = dgame(&["run", "--json", "--config", path.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["config"]["nodes"], 4);
+}
+
+#[test]
+fn a_run_where_no_operation_succeeds_says_so_and_a_sweep_counts_them() {
+    // The gateway cut off from every node from tick 1: every operation ends unknown.
+    let cut = ["--cut", "g|n1,n2,n3@1", "--ticks", "300"];
+    let o = dgame(&[&["run"][..], &cut].concat());
+    let (out, _) = text(&o);
+    assert!(out.contains("verdict      LINEARIZABLE"), "{out}");
+    assert!(out.contains("WARNING    no operation succeeded"), "{out}");
+    let j = dgame(&[&["run", "--json"][..], &cut].concat());
+    assert!(String::from_utf8_lossy(&j.stderr).contains("warning: no operation succeeded"));
+    let s = dgame(&[&["sweep", "--seeds", "0..5"][..], &cut].concat());
+    let (out, _) = text(&s);
+    assert!(out.contains("no success     5 (seeds 0, 1, 2, 3, 4)"), "{out}");
+    assert!(out.contains("in 5 of 5 runs no operation succeeded"), "{out}");
+    // A healthy run has no such line.
+    let (out, _) = text(&dgame(&["run", "--ticks", "300"]));
+    assert!(!out.contains("WARNING"), "{out}");
+}
+
+#[test]
+fn shard_summaries_merge_into_the_unsharded_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let common = ["--json", "--algorithm", "single-client-versioned-majority", "--clients", "2"];
+    let common = [&common[..], &["--seeds", "0..30", "--keep-going"]].concat();
+    let whole = dgame(&[&["sweep"][..], &common].concat());
+    assert_eq!(whole.status.code(), Some(1), "violations in 30 seeds");
+    let mut files = Vec::new();
+    let children: Vec<_> = (1..=3)
+        .map(|k| {
+            let path = dir.path().join(format!("shard-{k}.json"));
+            let shard = format!("{k}/3");
+            let child = Command::new(env!("CARGO_BIN_EXE_dgame"))
+                .args([&["sweep"][..], &common, &["--shard", &shard]].concat())
+                .stdout(std::fs::File::create(&path).unwrap())
+                .spawn()
+                .unwrap();
+            files.push(path);
+            child
+        })
+        .collect();
+    for mut c in children {
+        assert_eq!(c.wait().unwrap().code(), Some(1));
+    }
+    let paths: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
+    let merged = dgame(&[&["merge", "--json"][..], &paths].concat());
+    assert_eq!(merged.status.code(), Some(1), "{:?}", text(&merged));
+    let strip = |o: &Output| {
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for k in ["seconds", "seeds_per_second"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v
+    };
+    let (w, m) = (strip(&whole), strip(&merged));
+    assert_eq!(m, w);
+    assert!(w["violations"]["count"].as_u64().unwrap() > 0);
+    assert!(w["first_violation"]["config"]["seed"].is_u64());
+    // Shards of another sweep, or one twice, are refused.
+    assert_usage_error(&["merge", paths[0], paths[0]], "shard 1/3 is given twice");
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, dgame(&["sweep", "--json", "--seeds", "0..3", "--ticks", "50", "--shard", "2/3"]).stdout)
+        .unwrap();
+    assert_usage_error(&["merge", paths[0], other.to_str().unwrap()], "with another configuration");
+    let o = dgame(&["merge", paths[0], paths[1]]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: shards 3/3 are missing"));
 }

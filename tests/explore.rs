@@ -58,7 +58,7 @@ fn each_strategy_finds_the_planted_bugs_within_a_fixed_run_budget() {
         assert_eq!(e.searched.stopped_by, "violation");
         // The report's configuration replays it without any adversary (explore checks this
         // too, and fails if not): here, through the public API once more.
-        let out = a.run(&found.report.config, false).unwrap();
+        let out = a.run(&found.report.config).unwrap();
         let verdict = out.error.is_none().then(|| out.history.check());
         let again = distributed_game::explore::classify(&out, verdict.as_ref()).expect("the script replays it");
         assert!(again.same_kind(&found.violation), "{name}/{strategy}: {again:?} vs {:?}", found.violation);
@@ -71,8 +71,14 @@ fn a_found_run_replays_the_identical_event_stream_from_its_script() {
     let e = explore(&a, &Config::default(), &options(StrategyKind::Targeted, 20)).unwrap();
     let config = e.found.unwrap().report.config;
     assert!(!config.deviations.is_empty(), "the targeted adversary's choices are in the script");
-    let one = a.run(&config, true).unwrap().trace.unwrap();
-    let two = a.run(&config, true).unwrap().trace.unwrap();
+    let trace = |config: &Config| {
+        let log = std::rc::Rc::new(std::cell::RefCell::new(distributed_game::engine::EventLog::default()));
+        let observer = Box::new(distributed_game::engine::SharedObserver(log.clone()));
+        a.run_observed(config, observer).unwrap();
+        let events: Vec<String> = log.borrow().events.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+        events
+    };
+    let (one, two) = (trace(&config), trace(&config));
     assert!(one.len() > 1000);
     assert_eq!(one, two);
     // And through a file: the command line's `--save` and `replay`.
@@ -146,7 +152,7 @@ fn shrinking_removes_faults_that_do_not_matter() {
             .collect(),
         ..Config::default()
     };
-    let out = a.run(&failing, false).unwrap();
+    let out = a.run(&failing).unwrap();
     let want = distributed_game::explore::classify(&out, None).expect("the restart of n1 loses its tag");
     assert!(matches!(&want, Violation::Invariant { tick: 29, .. }), "{want:?}");
     let s = distributed_game::explore::shrink(&a, &failing, &want);

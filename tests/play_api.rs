@@ -2,7 +2,7 @@
 //! command, and every kind of bad request (each answered with a 4xx and a JSON error while the
 //! game goes on). Games start paused, so every tick here is a step the test took.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
@@ -18,28 +18,54 @@ fn algorithm(name: &str) -> Algorithm {
 
 fn serve(name: &str, config: Config) -> Server {
     let options = PlayOptions { port: 0, paused: true, ..PlayOptions::default() };
-    Server::start(&algorithm(name), config, &options).expect("the server starts")
+    Server::start(&algorithm(name).game(), config, &options).expect("the server starts")
 }
 
 fn config(seed: u64) -> Config {
     Config::builder().nodes(3).clients(2).ticks(300).seed(seed).build().expect("a valid configuration")
 }
 
-/// One raw HTTP exchange: the status, the headers (lower-case names) and the body.
+/// Reads one response from `r`: the status, the headers (lower-case names) and the body (by its
+/// `Content-Length`, or to the end of the connection without one).
+fn read_response(r: &mut impl BufRead, head_only: bool) -> (u16, Vec<(String, String)>, String) {
+    let mut status_line = String::new();
+    r.read_line(&mut status_line).expect("reads a status line");
+    let status =
+        status_line.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("{status_line:?}"));
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).expect("reads a header");
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (n, v) = line.split_once(':').expect("a header");
+        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let len = headers.iter().find(|(n, _)| n == "content-length").map(|(_, v)| v.parse::<usize>().unwrap());
+    let body = match (head_only, len) {
+        (true, _) => Vec::new(),
+        (false, Some(n)) => {
+            let mut b = vec![0; n];
+            r.read_exact(&mut b).expect("reads the body");
+            b
+        }
+        (false, None) => {
+            let mut b = Vec::new();
+            r.read_to_end(&mut b).expect("reads the body");
+            b
+        }
+    };
+    (status, headers, String::from_utf8(body).expect("UTF-8"))
+}
+
+/// One raw HTTP exchange on a connection of its own.
 fn exchange(addr: SocketAddr, raw: &[u8]) -> (u16, Vec<(String, String)>, String) {
     let mut s = TcpStream::connect(addr).expect("connects");
     s.set_read_timeout(Some(Duration::from_secs(20))).expect("sets a timeout");
     s.write_all(raw).expect("sends");
-    let mut out = String::new();
-    s.read_to_string(&mut out).expect("reads the answer");
-    let (head, body) = out.split_once("\r\n\r\n").expect("a head and a body");
-    let mut lines = head.lines();
-    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).expect("a status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    (status, headers, body.to_owned())
+    read_response(&mut BufReader::new(s), raw.starts_with(b"HEAD "))
 }
 
 fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
@@ -102,7 +128,7 @@ fn the_state_describes_the_whole_game() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|n| n["status"] == "up" && n["state"].as_str().unwrap().starts_with("Abd"))
+            .all(|n| n["status"] == "up" && n["state"].is_object() && n["routed"] == false && n["cut_off"] == false)
     );
     assert_eq!(s["clients"].as_array().unwrap().len(), 2);
     assert_eq!(s["signals"], json!([]));
@@ -295,7 +321,7 @@ fn the_command_line_replays_the_game_with_its_clicks() {
         .unwrap_or_else(|e| panic!("{command}: {e}"));
     let replay = args.run.to_config().expect("a valid configuration");
     assert_eq!(replay.ticks, 60);
-    let out = algorithm("abd").run(&replay, false).expect("it runs");
+    let out = algorithm("abd").run(&replay).expect("it runs");
     assert!(out.error.is_none(), "{:?}", out.error);
     let replayed = serde_json::to_value(&out.history.operations).unwrap();
     let played = s["history"].as_array().unwrap();
@@ -372,9 +398,9 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_game_goes_on() {
     // Wrong methods, with the right one in `Allow`.
     for (method, path, allowed) in [
         ("GET", "/api/drop", "POST"),
-        ("PUT", "/api/state", "GET"),
-        ("POST", "/api/state", "GET"),
-        ("DELETE", "/", "GET"),
+        ("PUT", "/api/state", "GET, HEAD"),
+        ("POST", "/api/state", "GET, HEAD"),
+        ("DELETE", "/", "GET, HEAD"),
     ] {
         let body = if method == "GET" { None } else { Some("{}") };
         let raw = match body {
@@ -402,10 +428,9 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_game_goes_on() {
     // A name that is not this machine's (DNS rebinding).
     let (status, _, _) = exchange(addr, b"GET /api/state HTTP/1.1\r\nHost: attacker.example\r\n\r\n");
     assert_eq!(status, 403);
-    // Not HTTP at all, and a body too large.
-    let (status, _, body) = exchange(addr, b"HELLO\r\n\r\n");
+    // Not HTTP at all (hyper answers that one itself), and a body too large.
+    let (status, _, _) = exchange(addr, b"HELLO\r\n\r\n");
     assert_eq!(status, 400);
-    assert!(serde_json::from_str::<Value>(&body).unwrap()["error"].is_string());
     let (status, _, _) = exchange(addr, b"POST /api/drop HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n");
     assert_eq!(status, 413);
     // A client that connects and says nothing, then leaves, does not hurt either.
@@ -446,10 +471,16 @@ fn next_state(reader: &mut BufReader<TcpStream>) -> Value {
     }
 }
 
+/// The stream of whole states (`?full`), or of a state and then patches.
 fn open_stream(addr: SocketAddr) -> BufReader<TcpStream> {
+    open_stream_at(addr, "/api/stream?full")
+}
+
+fn open_stream_at(addr: SocketAddr, path: &str) -> BufReader<TcpStream> {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(b"GET /api/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
+        .unwrap();
     let mut reader = BufReader::new(s);
     let mut head = String::new();
     loop {
@@ -486,7 +517,7 @@ fn every_tab_streams_every_state() {
 #[test]
 fn a_running_game_ticks_on_its_own() {
     let options = PlayOptions { port: 0, paused: false, speed: 100.0, ..PlayOptions::default() };
-    let server = Server::start(&algorithm("raft"), config(2), &options).expect("starts");
+    let server = Server::start(&algorithm("raft").game(), config(2), &options).expect("starts");
     let mut tab = open_stream(server.local_addr());
     let mut last = 0;
     while last < 10 {
@@ -498,4 +529,394 @@ fn a_running_game_ticks_on_its_own() {
     }
     let s = post(server.local_addr(), "/api/pause", json!({}))["state"].clone();
     assert_eq!(s["running"], false);
+}
+
+// ---------------------------------------------------------------- the second edition
+
+fn serve_with(name: &str, config: Config, running: bool, speed: f64) -> Server {
+    let options = PlayOptions { port: 0, paused: !running, speed, ..PlayOptions::default() };
+    Server::start(&algorithm(name).game(), config, &options).expect("the server starts")
+}
+
+#[test]
+fn connections_are_kept_alive_and_head_works() {
+    let server = serve("abd", config(21));
+    let mut s = TcpStream::connect(server.local_addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut reader = BufReader::new(s.try_clone().unwrap());
+    // Two requests written at once (pipelined) on one connection, then a HEAD on the same one.
+    s.write_all(b"GET /api/state HTTP/1.1\r\nHost: localhost\r\n\r\nGET /app.js HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let (a, _, body) = read_response(&mut reader, false);
+    assert_eq!(a, 200);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["tick"], 0);
+    let (b, _, js) = read_response(&mut reader, false);
+    assert_eq!(b, 200);
+    assert!(js.contains("applyPatch"));
+    s.write_all(b"HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let (c, headers, _) = read_response(&mut reader, true);
+    assert_eq!(c, 200);
+    assert!(headers.iter().any(|(n, v)| n == "content-type" && v.starts_with("text/html")), "{headers:?}");
+    let len: usize = headers.iter().find(|(n, _)| n == "content-length").unwrap().1.parse().unwrap();
+    assert!(len > 1000, "HEAD says how long the page is");
+    // And the connection still answers after the HEAD (no body was sent for it).
+    s.write_all(b"GET /style.css HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut reader, false).0, 200);
+}
+
+#[test]
+fn a_foreign_origin_or_host_is_refused_with_403() {
+    let server = serve("abd", config(22));
+    let addr = server.local_addr();
+    let host = format!("127.0.0.1:{}", addr.port());
+    let post = |origin: &str, host: &str| {
+        let raw = format!(
+            "POST /api/pause HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        );
+        let (status, headers, body) = exchange(addr, raw.as_bytes());
+        assert!(headers.iter().any(|(n, v)| n == "content-type" && v == "application/json"));
+        (status, serde_json::from_str::<Value>(&body).unwrap())
+    };
+    let (status, body) = post("http://evil.example", &host);
+    assert_eq!(status, 403);
+    assert!(body["error"].as_str().unwrap().contains("evil.example"), "{body}");
+    assert_eq!(post("null", &host).0, 403);
+    assert_eq!(post(&format!("http://{host}"), &host).0, 200, "the page's own origin may");
+    let (status, body) = post("http://evil.example", "evil.example");
+    assert_eq!((status, body["status"].as_u64()), (403, Some(403)), "a foreign Host is refused first");
+}
+
+#[test]
+fn many_idle_connections_do_not_lock_out_a_new_tab() {
+    let server = serve("abd", config(23));
+    let addr = server.local_addr();
+    // Connections that say nothing, or half a request head (slowloris), on loopback only.
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|i| {
+            let mut s = TcpStream::connect(addr).expect("connects");
+            if i % 2 == 0 {
+                s.write_all(b"GET /api/state HTTP/1.1\r\nHost: loc").unwrap();
+            }
+            s
+        })
+        .collect();
+    assert_eq!(state(addr)["tick"], 0, "a new client is answered at once");
+    assert_eq!(step(addr)["tick"], 1);
+    drop(idle);
+}
+
+#[test]
+fn a_slow_stream_reader_skips_states_instead_of_queueing_them() {
+    let c = Config::builder().nodes(9).clients(9).ticks(2000).seed(24).build().unwrap();
+    let server = serve("raft", c);
+    let addr = server.local_addr();
+    let mut tab = open_stream(addr);
+    assert_eq!(next_state(&mut tab)["tick"], 0);
+    // The tab reads nothing while the game runs 400 ticks, about 40 MB of whole states.
+    for _ in 0..400 {
+        post(addr, "/api/step", json!({}));
+    }
+    let mut seen = 0;
+    loop {
+        let s = next_state(&mut tab);
+        seen += 1;
+        if s["tick"] == 400 {
+            break;
+        }
+    }
+    assert!(seen < 400, "the stream skipped to the newest state ({seen} states read for 400 published)");
+}
+
+#[test]
+fn the_stream_sends_a_state_then_patches() {
+    let c = Config::builder().nodes(25).clients(20).ticks(500).seed(25).build().unwrap();
+    let server = serve("raft", c);
+    let addr = server.local_addr();
+    for _ in 0..200 {
+        step(addr);
+    }
+    let mut tab = open_stream_at(addr, "/api/stream");
+    let event = |tab: &mut BufReader<TcpStream>| {
+        let mut kind = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(tab.read_line(&mut line).unwrap() > 0);
+            if let Some(k) = line.strip_prefix("event: ") {
+                kind = k.trim().to_owned();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                return (kind, data.trim_end().to_owned());
+            }
+        }
+    };
+    let (kind, full) = event(&mut tab);
+    assert_eq!(kind, "state");
+    step(addr);
+    let (kind, patch) = event(&mut tab);
+    assert_eq!(kind, "patch");
+    assert!(
+        patch.len() * 5 < full.len(),
+        "a tick's patch ({} bytes) is a fraction of the state ({} bytes)",
+        patch.len(),
+        full.len()
+    );
+    let p: Value = serde_json::from_str(&patch).unwrap();
+    assert_eq!(p["o"]["tick"]["="], 201);
+}
+
+#[test]
+fn the_timeline_goes_back_exactly_and_acting_in_the_past_forks() {
+    let server = serve("abd", config(26));
+    let addr = server.local_addr();
+    let mut at = Vec::new();
+    for _ in 0..30 {
+        at.push(step(addr));
+    }
+    let same = |a: &Value, b: &Value| {
+        for key in ["tick", "nodes", "signals", "history", "verdict", "counters", "clients"] {
+            assert_eq!(a[key], b[key], "{key} at tick {}", b["tick"]);
+        }
+    };
+    let s = post(addr, "/api/seek", json!({ "tick": 12 }))["state"].clone();
+    same(&s, &at[11]);
+    assert_eq!((s["head"].as_u64(), s["running"].as_bool()), (Some(30), Some(false)));
+    let s = post(addr, "/api/back", json!({}))["state"].clone();
+    same(&s, &at[10]);
+    let s = post(addr, "/api/seek", json!({ "tick": 20 }))["state"].clone();
+    same(&s, &at[19]);
+    refused(addr, "POST", "/api/seek", Some(r#"{"tick": 31}"#), 400);
+    // Acting at tick 20 discards ticks 21 to 30.
+    let id = s["signals"][0]["id"].as_u64().unwrap();
+    let a = post(addr, "/api/drop", json!({ "signal": id }));
+    assert_eq!(a["did"], format!("drop {id}@21"));
+    let s = &a["state"];
+    assert_eq!(s["head"], 20);
+    assert_eq!(s["fork"], json!({"at": 20, "ticks": 10, "clicks": 0}));
+    assert!(s["log"].as_array().unwrap().iter().any(|e| e["text"].as_str().unwrap().starts_with("forked at tick 20")));
+    // A click, then back before it, then a new click: the old click is discarded too.
+    step(addr);
+    step(addr);
+    post(addr, "/api/seek", json!({ "tick": 5 }));
+    let s = post(addr, "/api/node", json!({ "node": 1, "action": "crash" }))["state"].clone();
+    assert_eq!(s["interventions"], json!(["crash n1@6"]));
+    assert_eq!(s["fork"], json!({"at": 5, "ticks": 17, "clicks": 1}));
+    assert_eq!(s["command"], "dgame run --algorithm abd --seed 26 --ticks 5 --fault 'crash n1@6'");
+    refused(addr, "POST", "/api/seek", Some(r#"{"tick": 6}"#), 400);
+    assert_eq!(step(addr)["nodes"][0]["status"], "crashed");
+}
+
+#[test]
+fn isolating_a_node_marks_it_alone_and_a_no_op_is_refused() {
+    let c = Config::builder().nodes(3).clients(2).ticks(300).seed(27).build().unwrap();
+    let server = serve("raft", c);
+    let addr = server.local_addr();
+    step(addr);
+    let s = post(addr, "/api/node", json!({ "node": 2, "action": "isolate" }))["state"].clone();
+    let cut_off: Vec<bool> = s["nodes"].as_array().unwrap().iter().map(|n| n["cut_off"].as_bool().unwrap()).collect();
+    assert_eq!(cut_off, [false, true, false], "only n2 is cut off");
+    assert_eq!(s["nodes"][0]["unreachable"], json!(["n2"]));
+    assert!(
+        refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": "isolate"}"#), 409)
+            .contains("already isolated")
+    );
+    assert!(refused(addr, "POST", "/api/node", Some(r#"{"node": 1, "action": "heal"}"#), 409).contains("not cut off"));
+    let s = state(addr);
+    assert_eq!(s["interventions"], json!(["isolate n2@2"]), "the refusals were not recorded");
+    let s = post(addr, "/api/node", json!({ "node": 2, "action": "heal" }))["state"].clone();
+    assert_eq!(s["cuts"], json!([]));
+}
+
+#[test]
+fn a_clicks_log_entry_and_its_record_name_the_same_tick() {
+    let server = serve("abd", config(28));
+    let addr = server.local_addr();
+    for _ in 0..30 {
+        step(addr);
+    }
+    let s = state(addr);
+    let id = s["signals"][0]["id"].as_u64().unwrap();
+    let a = post(addr, "/api/drop", json!({ "signal": id }));
+    assert_eq!(a["did"], format!("drop {id}@31"));
+    let entry = a["state"]["log"].as_array().unwrap().iter().find(|e| e["signal"] == id).unwrap().clone();
+    assert_eq!((entry["tick"].as_u64(), entry["by_user"].as_bool()), (Some(31), Some(true)));
+    let a = post(addr, "/api/node", json!({ "node": 1, "action": "pause" }));
+    let entry = a["state"]["log"].as_array().unwrap().iter().rev().find(|e| e["kind"] == "fault").unwrap().clone();
+    assert_eq!((entry["tick"].as_u64(), entry["text"].as_str()), (Some(31), Some("pause n1")));
+}
+
+#[test]
+fn raising_the_speed_takes_effect_at_once() {
+    let server = serve_with("abd", config(29), true, 0.1);
+    let addr = server.local_addr();
+    let mut tab = open_stream(addr);
+    assert_eq!(next_state(&mut tab)["tick"], 0);
+    post(addr, "/api/speed", json!({ "ticks_per_second": 100 }));
+    // At 0.1 ticks per second the first tick is 10 s away: ten ticks in half that time can only
+    // come from the new speed (they take a tenth of a second at 100 ticks per second).
+    let started = std::time::Instant::now();
+    loop {
+        let s = next_state(&mut tab);
+        if s["tick"].as_u64().unwrap() >= 10 {
+            break;
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(5), "ten ticks came long before the old speed's first");
+}
+
+/// A node whose `Debug` panics from its third tick on.
+#[derive(Default)]
+struct Fragile {
+    ticks: u64,
+}
+
+impl std::fmt::Debug for Fragile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        assert!(self.ticks < 3, "Fragile cannot show itself after tick 3");
+        write!(f, "Fragile {{ ticks: {} }}", self.ticks)
+    }
+}
+
+#[distributed_game::prelude::node]
+impl Fragile {
+    #[endpoint(distributed_game::prelude::ClientReadRequest)]
+    fn read(
+        &mut self,
+        _: distributed_game::prelude::ClientReadRequest,
+    ) -> distributed_game::prelude::ClientReadResponse {
+        distributed_game::prelude::ClientReadResponse::ok(None)
+    }
+    #[endpoint(distributed_game::prelude::ClientWriteRequest)]
+    fn write(
+        &mut self,
+        _: distributed_game::prelude::ClientWriteRequest,
+    ) -> distributed_game::prelude::ClientWriteResponse {
+        distributed_game::prelude::ClientWriteResponse::ok()
+    }
+    #[timer(interval = 1)]
+    fn count(&mut self) {
+        self.ticks += 1;
+    }
+}
+
+#[test]
+fn a_panicking_debug_reaches_the_page_as_an_error() {
+    let game = distributed_game::web::Game {
+        name: "fragile",
+        guarantee: "none",
+        fault_model: "",
+        start: distributed_game::web::run_game::<Fragile>,
+    };
+    let options = PlayOptions { port: 0, paused: true, ..PlayOptions::default() };
+    let server = Server::start(&game, config(30), &options).unwrap();
+    let addr = server.local_addr();
+    assert_eq!(step(addr)["nodes"][0]["state"], json!({"ticks": 1}));
+    for _ in 0..3 {
+        step(addr);
+    }
+    let s = step(addr);
+    assert_eq!(s["tick"], 5);
+    let error = s["nodes"][0]["state_error"].as_str().expect("the node's state is an error");
+    assert!(error.contains("cannot show itself"), "{error}");
+    assert_eq!(state(addr)["tick"], 5, "the server goes on");
+}
+
+/// The seeds docs/PLAY.md gives for the algorithms that break: each shows its violation within
+/// the first few hundred ticks, and the game pauses there by itself.
+#[test]
+fn the_game_pauses_on_the_violation_at_the_documented_seeds() {
+    let flags = |line: &str| {
+        let args = Run::try_parse_from(std::iter::once("dgame").chain(line.split(' '))).expect("flags parse");
+        args.run.to_config().expect("a valid configuration")
+    };
+    let cases = [
+        ("single-client-sync-replication", "--clients 3 --seed 2"),
+        ("single-client-versioned-majority", "--clients 3 --seed 11"),
+        (
+            "raft-local-reads",
+            "--clients 3 --nemesis isolate --nemesis-interval 40 --nemesis-duration 60 --ticks 300 --seed 7",
+        ),
+    ];
+    for (name, line) in cases {
+        let config = flags(line);
+        let server = serve_with(name, config, true, 100.0);
+        let mut tab = open_stream(server.local_addr());
+        let s = loop {
+            let s = next_state(&mut tab);
+            if s["running"] == false && s["tick"].as_u64().unwrap() > 0 {
+                break s;
+            }
+        };
+        assert_eq!(s["verdict"]["verdict"], "not_linearizable", "{name}: {}", s["verdict"]);
+        let at = s["violation_at"].as_u64().unwrap();
+        assert_eq!(s["tick"].as_u64(), Some(at), "{name} paused at the violation");
+        assert!(at <= 300, "{name} shows its violation at tick {at}");
+        assert!(!s["explained"].as_array().unwrap().is_empty());
+        println!("{name}: not linearizable at tick {at}");
+    }
+}
+
+/// The reproduce line, run by `dgame run`, gives the history the page showed: clicks, nemesis
+/// and all, up to the tick shown.
+#[test]
+fn the_reproduce_line_replays_what_the_page_showed_with_a_nemesis() {
+    let mut config = Config::builder().nodes(5).clients(3).ticks(400).seed(31).build().unwrap();
+    config.nemesis = Some(dgame_engine::Nemesis {
+        kinds: vec![dgame_engine::NemesisKind::Crash, dgame_engine::NemesisKind::Partition],
+        interval: 15,
+        duration: 20,
+        ..dgame_engine::Nemesis::default()
+    });
+    let server = serve("raft", config);
+    let addr = server.local_addr();
+    for t in 1..=120 {
+        let s = step(addr);
+        if t % 17 == 0
+            && let Some(id) = s["signals"][0]["id"].as_u64()
+        {
+            post(addr, "/api/drop", json!({ "signal": id }));
+        }
+    }
+    let s = state(addr);
+    let command = s["command"].as_str().unwrap().to_owned();
+    assert!(command.contains("--ticks 120") && !command.contains("--nemesis"), "{command}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("history.jsonl");
+    let words = shell_words(&command);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_dgame"))
+        .args(&words[1..])
+        .arg("--history-out")
+        .arg(&out)
+        .output()
+        .expect("dgame runs");
+    assert!(run.status.code().is_some_and(|c| c <= 1), "{command}: {}", String::from_utf8_lossy(&run.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut replayed: Vec<(u64, String, u64, Option<u64>)> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("client").is_some())
+        .map(|v| {
+            (
+                v["client"].as_u64().unwrap(),
+                v["f"].as_str().unwrap().to_owned(),
+                v["invoke"].as_u64().unwrap(),
+                v["complete"].as_u64(),
+            )
+        })
+        .collect();
+    let mut played: Vec<(u64, String, u64, Option<u64>)> = s["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["client"].as_u64().unwrap(),
+                o["kind"].as_str().unwrap().to_owned(),
+                o["invoke"].as_u64().unwrap(),
+                o["complete"].as_u64(),
+            )
+        })
+        .collect();
+    replayed.sort();
+    played.sort();
+    assert!(played.len() > 10);
+    assert_eq!(replayed, played, "{command}");
 }

@@ -39,7 +39,7 @@ fn elects_a_new_leader_when_the_leader_is_cut_off() {
         let mut world = World::<Raft>::new(config).unwrap();
         world.run_until(80).unwrap();
         let old = world.leader().unwrap_or_else(|| panic!("seed {seed}: no leader by tick 80"));
-        world.isolate(old);
+        world.isolate(old).expect("the leader exists");
         let mut new_leader_at = None;
         while world.now() < 300 {
             world.tick().unwrap();

@@ -270,6 +270,13 @@ pub fn grid() -> Vec<(&'static str, GenConfig)> {
                 ..base.clone()
             },
         ),
-        ("keys8-16x10000", GenConfig { clients: 16, ops: 10_000, keys: 8, cas_fraction: 0.2, ..base }),
+        ("keys8-16x10000", GenConfig { clients: 16, ops: 10_000, keys: 8, cas_fraction: 0.2, ..base.clone() }),
+        ("reuse9-24x1000", GenConfig { clients: 24, ops: 1_000, value_reuse: Some(9), ..base.clone() }),
+        ("reuse9-28x1000", GenConfig { clients: 28, ops: 1_000, value_reuse: Some(9), ..base.clone() }),
+        ("reuse9-64x1000", GenConfig { clients: 64, ops: 1_000, value_reuse: Some(9), ..base.clone() }),
+        (
+            "reuse9-5x10000-16timeouts-stale",
+            GenConfig { clients: 5, ops: 10_000, value_reuse: Some(9), timed_out_writes: 16, anomaly: stale, ..base },
+        ),
     ]
 }

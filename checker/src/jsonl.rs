@@ -18,9 +18,12 @@
 //! - `complete` (integer) is required for ok and failed operations, optional otherwise.
 //! - `key` (integer) is optional; operations with different keys are separate registers.
 //! - Blank lines are skipped; other keys are ignored. Values, keys and times are
-//!   non-negative integers below 2^64.
+//!   non-negative integers below 2^64. A UTF-8 byte order mark at the start is skipped.
+//! - A line may hold at most [`MAX_LINE_BYTES`] bytes; [`read_from`] streams, holding one
+//!   line at a time.
 
 use std::fmt::Write as _;
+use std::io::Read;
 
 use serde_json::{Map, Value as Json};
 
@@ -49,7 +52,32 @@ pub enum JsonlError {
         /// What it was.
         found: String,
     },
+    /// A line longer than [`MAX_LINE_BYTES`].
+    #[error("line {line}: longer than {limit} bytes; an operation fits in a few hundred")]
+    TooLong {
+        /// Where.
+        line: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A line that is not UTF-8.
+    #[error("line {line}: not UTF-8 text")]
+    NotUtf8 {
+        /// Where.
+        line: usize,
+    },
+    /// The input could not be read.
+    #[error("line {line}: cannot read the input: {message}")]
+    Io {
+        /// Where reading stopped.
+        line: usize,
+        /// What the system said.
+        message: String,
+    },
 }
+
+/// The longest line accepted, in bytes.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 fn found(v: Option<&Json>) -> String {
     match v {
@@ -146,7 +174,7 @@ fn operation(obj: &Map<String, Json>, line: usize) -> Result<Operation, JsonlErr
             line,
             field: "complete",
             expected: "a time no earlier than \"invoke\"",
-            found: c.to_string(),
+            found: format!("{c}, before \"invoke\" {invoke}"),
         });
     }
     Ok(Operation { client, key, kind, invoke, complete, outcome })
@@ -154,40 +182,98 @@ fn operation(obj: &Map<String, Json>, line: usize) -> Result<Operation, JsonlErr
 
 /// Reads a JSON-lines history.
 pub fn parse(text: &str) -> Result<History, JsonlError> {
+    read_from(text.as_bytes())
+}
+
+/// Reads a JSON-lines history from `input`, streaming: one line at a time is in memory.
+pub fn read_from(mut input: impl Read) -> Result<History, JsonlError> {
     let mut history = History::new();
     let mut first = true;
-    for (n, raw) in text.lines().enumerate() {
-        let line = n + 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
-        let obj = match serde_json::from_str::<Json>(raw) {
-            Ok(Json::Object(obj)) => obj,
-            Ok(other) => {
-                return Err(JsonlError::Syntax { line, message: format!("found {}", found(Some(&other))) });
-            }
-            Err(e) => {
-                return Err(JsonlError::Syntax { line, message: format!("but it does not parse: {e}") });
-            }
-        };
-        let was_first = std::mem::replace(&mut first, false);
-        if was_first && obj.contains_key("time_unit") && !obj.contains_key("f") {
-            history.time_unit = match obj.get("time_unit").and_then(Json::as_str).and_then(TimeUnit::from_name) {
-                Some(u) => u,
-                None => {
-                    return Err(JsonlError::Field {
-                        line,
-                        field: "time_unit",
-                        expected: "\"ticks\", \"nanoseconds\" or \"events\"",
-                        found: found(obj.get("time_unit")),
-                    });
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut pos, mut len) = (0usize, 0usize);
+    let mut raw: Vec<u8> = Vec::new();
+    let mut line = 0usize;
+    let mut eof = false;
+    while !eof {
+        // One line into `raw`, at most MAX_LINE_BYTES of it.
+        raw.clear();
+        line += 1;
+        loop {
+            if pos == len {
+                len = loop {
+                    match input.read(&mut buf) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(JsonlError::Io { line, message: e.to_string() }),
+                    }
+                };
+                pos = 0;
+                if len == 0 {
+                    eof = true;
+                    break;
                 }
+            }
+            let chunk = &buf[pos..len];
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => (i, true),
+                None => (chunk.len(), false),
             };
-            continue;
+            if raw.len() + take > MAX_LINE_BYTES {
+                return Err(JsonlError::TooLong { line, limit: MAX_LINE_BYTES });
+            }
+            raw.extend_from_slice(&chunk[..take]);
+            pos += take + usize::from(done);
+            if done {
+                break;
+            }
         }
-        history.ops.push(operation(&obj, line)?);
+        let mut bytes = raw.as_slice();
+        if line == 1 {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| JsonlError::NotUtf8 { line })?;
+        if let Some(op) = parse_line(text.trim_end_matches('\r'), line, &mut first, &mut history)? {
+            history.ops.push(op);
+        }
     }
     Ok(history)
+}
+
+/// One line: an operation, the header (which sets the time unit), or nothing (blank).
+fn parse_line(
+    raw: &str,
+    line: usize,
+    first: &mut bool,
+    history: &mut History,
+) -> Result<Option<Operation>, JsonlError> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    let obj = match serde_json::from_str::<Json>(raw) {
+        Ok(Json::Object(obj)) => obj,
+        Ok(other) => {
+            return Err(JsonlError::Syntax { line, message: format!("found {}", found(Some(&other))) });
+        }
+        Err(e) => {
+            return Err(JsonlError::Syntax { line, message: format!("but it does not parse: {e}") });
+        }
+    };
+    let was_first = std::mem::replace(first, false);
+    if was_first && obj.contains_key("time_unit") && !obj.contains_key("f") {
+        history.time_unit = match obj.get("time_unit").and_then(Json::as_str).and_then(TimeUnit::from_name) {
+            Some(u) => u,
+            None => {
+                return Err(JsonlError::Field {
+                    line,
+                    field: "time_unit",
+                    expected: "\"ticks\", \"nanoseconds\" or \"events\"",
+                    found: found(obj.get("time_unit")),
+                });
+            }
+        };
+        return Ok(None);
+    }
+    operation(&obj, line).map(Some)
 }
 
 /// Writes a history in the JSON-lines format, with a `time_unit` header line.

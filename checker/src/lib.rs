@@ -30,7 +30,8 @@
 //! - [`History`], [`Operation`], [`OpKind`], [`Outcome`], [`TimeUnit`]: the input.
 //! - [`check`] with [`Options`]: the checker; [`Verdict`], [`Explanation`], [`KeyOrder`]:
 //!   its answer; [`validate_order`] re-checks a witness independently.
-//! - [`edn`]: Jepsen's EDN histories; [`jsonl`]: our JSON-lines format.
+//! - [`edn`]: Jepsen's EDN histories; [`jsonl`]: our JSON-lines format; both read from a
+//!   string or stream from any `io::Read`.
 //! - [`generator`]: seeded histories that are linearizable by construction, with optional
 //!   anomalies, for tests and benchmarks.
 //!
@@ -41,8 +42,11 @@
 mod engine;
 mod explain;
 mod history;
+mod minimize;
 mod options;
+mod pipeline;
 mod prepare;
+mod sentence;
 mod verdict;
 mod wgl;
 mod zones;
@@ -58,8 +62,10 @@ pub use verdict::{Explanation, KeyOrder, Verdict};
 
 /// Checks whether `history` is linearizable as a register (or one register per key).
 ///
-/// Never panics and always returns within the budget of `options` (plus the time to explain
-/// a violation, itself bounded).
+/// Never panics and always returns within the budget of `options`: the search stops at
+/// [`Options::max_steps`], [`Options::max_time`] or [`Options::max_memory_bytes`], and
+/// explaining a violation stops at [`Options::max_explain_steps`] or the same deadline,
+/// keeping the smallest conflicting set found by then.
 #[must_use]
 pub fn check(history: &History, options: &Options) -> Verdict {
     engine::check(history, options)

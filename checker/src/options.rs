@@ -20,7 +20,9 @@ pub struct Options {
     pub max_time: Option<Duration>,
     /// Bytes the memo of visited search states may use per key before the check gives up.
     pub max_memory_bytes: usize,
-    /// Shrink a violation to a minimal set of operations before explaining it.
+    /// Shrink a violation to a minimal set of operations before explaining it. Off, the
+    /// explanation is the search's own conflict (every operation up to its last dead end),
+    /// found at no extra cost: `dgame check --no-explain`.
     pub minimize: bool,
     /// Search steps that shrinking a violation may take in total; past them the
     /// explanation keeps the smallest set found so far (still a violation, maybe not
@@ -65,10 +67,19 @@ impl Options {
         self
     }
 
-    /// Sets [`Options::max_time`].
+    /// Sets [`Options::max_time`] (and nothing else; see [`Options::time_limit`]).
     pub fn max_time(mut self, time: Option<Duration>) -> Self {
         self.max_time = time;
         self
+    }
+
+    /// A wall-clock limit in place of the step budget: sets [`Options::max_time`] to
+    /// `limit` and lifts [`Options::max_steps`] (`None`), so that a longer limit really
+    /// searches longer (the default 50 M steps stop most searches within seconds). The
+    /// memory budget and [`Options::max_explain_steps`] still apply; the explanation also
+    /// stops at the limit. This is what `dgame check --time-limit` means.
+    pub fn time_limit(self, limit: Duration) -> Self {
+        self.max_time(Some(limit)).max_steps(None)
     }
 
     /// Sets [`Options::max_memory_bytes`].

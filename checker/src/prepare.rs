@@ -181,6 +181,39 @@ pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options, r
     Prepared::Ops(ops)
 }
 
+/// Maps every value that no operation observes (reads, compares, strict failed compares)
+/// to one state: no operation can tell such values apart, so this changes no verdict, and
+/// it lets the search treat their writes as interchangeable (see `wgl`). Not for the
+/// polynomial path, which needs each value written once.
+pub(crate) fn merge_unobserved(ops: &mut [Op]) {
+    let max = ops
+        .iter()
+        .map(|op| match op.act {
+            Act::Read(v) | Act::Write(v) | Act::NotEq(v) => v,
+            Act::Cas(a, b) => a.max(b),
+        })
+        .max()
+        .unwrap_or(EMPTY) as usize;
+    let mut observed = vec![false; max + 1];
+    observed[EMPTY as usize] = true;
+    for op in ops.iter() {
+        match op.act {
+            Act::Read(v) | Act::Cas(v, _) | Act::NotEq(v) => observed[v as usize] = true,
+            Act::Write(_) => {}
+        }
+    }
+    // The junk state: the first unobserved value (any one will do).
+    let Some(junk) = observed.iter().position(|&o| !o) else { return };
+    let map = |v: State| if observed[v as usize] { v } else { junk as State };
+    for op in ops.iter_mut() {
+        op.act = match op.act {
+            Act::Write(v) => Act::Write(map(v)),
+            Act::Cas(a, b) => Act::Cas(a, map(b)),
+            other => other,
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,10 +18,15 @@ pub struct KeyOrder {
 pub struct Explanation {
     /// The register on which the violation was found.
     pub key: Option<Key>,
-    /// A small set of operations (indices into the history) that cannot be ordered; with
-    /// [`Options::minimize`](crate::Options::minimize) no operation can be removed from it
-    /// without the rest becoming orderable.
+    /// A small set of operations (indices into the history, ascending) that cannot be
+    /// ordered. With [`Options::minimize`](crate::Options::minimize) (and enough
+    /// explanation budget), no operation outside [`Explanation::context`] can be removed
+    /// without the rest becoming orderable, even with every other operation relaxed.
     pub ops: Vec<usize>,
+    /// The operations of `ops` that are named only to show why the others cannot be
+    /// ordered (the writes of the values they read, when the sentence just lists them);
+    /// usually empty. `ops` without them is the minimal set.
+    pub context: Vec<usize>,
     /// Each of `ops` in words, e.g. "client 2 read 3 at ticks 40-44".
     pub op_descriptions: Vec<String>,
     /// What went wrong, in one or two plain sentences.

@@ -47,8 +47,16 @@ impl Drop for Steps<'_> {
 /// What the search found. Orders are positions in the `ops` slice it was given.
 pub(crate) enum Search {
     Linearizable(Vec<usize>),
-    Violation,
-    Unknown { reason: String, longest: Vec<usize> },
+    /// No order exists. `frontier` is the latest return time at which the search hit a
+    /// dead end: the operations that returned by then (and the optional ones invoked by
+    /// then) already cannot be ordered, even with every later operation left optional.
+    Violation {
+        frontier: u64,
+    },
+    Unknown {
+        reason: String,
+        longest: Vec<usize>,
+    },
 }
 
 const NONE: u32 = u32::MAX;
@@ -158,6 +166,10 @@ impl Placed {
             }
         }
     }
+    #[inline]
+    fn get(&self, p: usize) -> bool {
+        self.bits[p / 64] & (1 << (p % 64)) != 0
+    }
     fn clear(&mut self, p: usize) {
         self.bits[p / 64] &= !(1 << (p % 64));
         if p < self.low {
@@ -185,6 +197,10 @@ struct Frame {
     forced: bool,
     /// An optional operation resolved as "did not take effect".
     skipped: bool,
+    /// The preferred call of the node this frame left (see `Searcher::node_start`).
+    pref: u32,
+    /// Whether this frame placed that preferred call.
+    was_pref: bool,
 }
 
 /// The search's mutable state.
@@ -206,6 +222,21 @@ struct Searcher<'a> {
     /// bottom of `stack`.
     longest: Vec<usize>,
     common: usize,
+    /// The current node's preferred call (tried first, then skipped in the list scan).
+    pref: u32,
+    /// Whether the cursor is at the preferred call, before the list scan.
+    in_pref: bool,
+    /// The latest return time of a dead end so far.
+    frontier: u64,
+}
+
+/// The state as the memo sees it: the register's state, and whether the last operation
+/// placed was an optional one that changed it (then a write may not come next, see
+/// `Searcher::after_optional_change`, so the same state and placed set has a smaller
+/// future and must not stand in for the unrestricted one).
+fn memo_state(state: State, after_optional_change: bool) -> State {
+    debug_assert!(state < 1 << 31);
+    state | (u32::from(after_optional_change) << 31)
 }
 
 fn state_hash(s: State) -> u64 {
@@ -234,7 +265,9 @@ impl Searcher<'_> {
             self.common = self.common.min(self.stack.len());
             let p = self.entries[frame.call as usize].op as usize;
             self.state = frame.state;
-            if !self.ops[p].repeat {
+            // A repeating operation that fired changed only the state; one whose window
+            // closed (a skipped frame) was marked placed and lifted like any other.
+            if !self.ops[p].repeat || frame.skipped {
                 self.placed.clear(p);
                 self.hash ^= self.zobrist[p];
                 self.high = frame.high;
@@ -244,9 +277,86 @@ impl Searcher<'_> {
                 unlift(&mut self.entries, frame.call);
             }
             if !frame.forced {
-                return Some(self.entries[frame.call as usize].next);
+                self.pref = frame.pref;
+                self.in_pref = false;
+                return Some(if frame.was_pref {
+                    self.entries[0].next
+                } else {
+                    self.entries[frame.call as usize].next
+                });
             }
         }
+    }
+
+    /// Where a new node's scan starts: its preferred call if it has one, else the list's
+    /// head. The order of trying does not change what the search finds, only how soon it
+    /// finds an order: first a read that can be placed (it would be forced anyway), then
+    /// the operation with the earliest return (it is due first) if it can be placed, then
+    /// the earliest-returning operation that stores the value it needs.
+    fn node_start(&mut self) -> u32 {
+        let head = self.entries[0].next;
+        let mut cur = head;
+        let mut due = NONE;
+        let mut read = NONE;
+        while cur != NONE {
+            let e = &self.entries[cur as usize];
+            if !e.is_call {
+                due = e.op;
+                break;
+            }
+            let op = &self.ops[e.op as usize];
+            if op.required && matches!(op.act, Act::Read(_) | Act::NotEq(_)) && op.act.apply(self.state).is_some() {
+                read = cur;
+                break;
+            }
+            cur = e.next;
+        }
+        let mut pref = read;
+        if pref == NONE && due != NONE {
+            let d = &self.ops[due as usize];
+            if d.act.apply(self.state).is_some() {
+                pref = self.call_of[due as usize];
+            } else if let Act::Read(v) | Act::Cas(v, _) = d.act {
+                let mut best = u64::MAX;
+                let mut cur = head;
+                while cur != NONE {
+                    let e = &self.entries[cur as usize];
+                    if !e.is_call {
+                        break;
+                    }
+                    let op = &self.ops[e.op as usize];
+                    if !op.repeat && op.ret < best && op.act.apply(self.state) == Some(v) && op.act != Act::Read(v) {
+                        best = op.ret;
+                        pref = cur;
+                    }
+                    cur = e.next;
+                }
+            }
+        }
+        self.pref = pref;
+        self.in_pref = pref != NONE;
+        if pref == NONE { head } else { pref }
+    }
+
+    /// Whether the last operation placed (skips aside) was an optional one that changed
+    /// the register. A write right after it would make it dead: the same order without it
+    /// is valid too and is explored where it was not placed (or was resolved as not taking
+    /// effect, which is the same memo entry), so that write need not be tried here.
+    #[inline]
+    fn after_optional_change(&self) -> bool {
+        match self.stack.iter().rev().find(|f| !f.skipped) {
+            Some(f) => {
+                let op = &self.ops[self.entries[f.call as usize].op as usize];
+                !op.required && matches!(op.act, Act::Write(_) | Act::Cas(..))
+            }
+            None => false,
+        }
+    }
+
+    /// The next entry to try after `next` was the natural successor of the current one.
+    #[inline]
+    fn advance(&mut self, next: u32) -> u32 {
+        if std::mem::replace(&mut self.in_pref, false) { self.entries[0].next } else { next }
     }
 }
 
@@ -289,6 +399,21 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         entries.push(Entry { op, ret: NONE, is_call: kind == 0, prev, next: NONE });
     }
 
+    // Operations with the same act, by (return, position): see `dominated`.
+    let mut twins: Vec<u32> = (0..n as u32).filter(|&p| !ops[p as usize].repeat).collect();
+    twins.sort_unstable_by_key(|&p| (act_key(ops[p as usize].act), ops[p as usize].ret, p));
+    let mut twin_rank = vec![0u32; n];
+    let mut group_start = vec![0u32; n];
+    let mut g = 0usize;
+    for (r, &p) in twins.iter().enumerate() {
+        if r > 0 && act_key(ops[twins[r - 1] as usize].act) != act_key(ops[p as usize].act) {
+            g = r;
+        }
+        twin_rank[p as usize] = r as u32;
+        group_start[p as usize] = g as u32;
+    }
+    let dom = Dominance { twins, twin_rank, group_start };
+
     let mut s = Searcher {
         ops,
         entries,
@@ -303,11 +428,15 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         stack: Vec::new(),
         longest: Vec::new(),
         common: 0,
+        pref: NONE,
+        in_pref: false,
+        frontier: 0,
     };
     // Operations that may take effect any number of times are never placed; marking them
     // placed from the start keeps the memo window from being pinned at the first of them.
+    // (Those with a finite interval are marked placed when their window closes.)
     for (p, op) in ops.iter().enumerate() {
-        if op.repeat {
+        if op.repeat && op.ret == u64::MAX {
             s.placed.set(p);
         }
     }
@@ -316,7 +445,7 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         s.memo.insert(state_hash(s.state), s.state, start, words);
     }
     let mut steps = Steps { n: 0, spent: &budget.spent };
-    let mut cursor = s.entries[0].next;
+    let mut cursor = s.node_start();
     loop {
         steps.n += 1;
         if steps.n & 0xFFF == 0 {
@@ -334,15 +463,21 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
                 return s.unknown(format!("the memory budget ({} bytes) ran out", budget.max_memory_bytes));
             }
         }
+        if !s.in_pref && cursor != NONE && cursor == s.pref {
+            cursor = s.entries[cursor as usize].next;
+            continue;
+        }
         // At the end of the list only optional calls were left and none could be placed
         // (with every required operation placed we would have stopped): a dead end, like
         // a return.
         if cursor == NONE
             || (!s.entries[cursor as usize].is_call && ops[s.entries[cursor as usize].op as usize].required)
         {
+            let at = if cursor == NONE { u64::MAX } else { ops[s.entries[cursor as usize].op as usize].ret };
+            s.frontier = s.frontier.max(at);
             match s.backtrack() {
                 Some(c) => cursor = c,
-                None => return Search::Violation,
+                None => return Search::Violation { frontier: s.frontier },
             }
             continue;
         }
@@ -358,63 +493,98 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
             let new_hash = s.hash ^ s.zobrist[p];
             let new_high = s.high.max(p + 1);
             let (start, words) = s.placed.window(new_high);
-            if !s.memo.insert(new_hash ^ state_hash(s.state), s.state, start, words) {
+            let k = memo_state(s.state, s.after_optional_change());
+            if !s.memo.insert(new_hash ^ state_hash(k), k, start, words) {
                 s.placed.clear(p);
                 match s.backtrack() {
                     Some(c) => cursor = c,
-                    None => return Search::Violation,
+                    None => return Search::Violation { frontier: s.frontier },
                 }
                 continue;
             }
-            s.stack.push(Frame { call, state: s.state, high: s.high, forced: true, skipped: true });
+            s.stack.push(Frame {
+                call,
+                state: s.state,
+                high: s.high,
+                forced: true,
+                skipped: true,
+                pref: s.pref,
+                was_pref: false,
+            });
             s.hash = new_hash;
             s.high = new_high;
             lift(&mut s.entries, call);
-            cursor = s.entries[0].next;
+            cursor = s.node_start();
             continue;
         }
         let e = s.entries[cursor as usize];
         let p = e.op as usize;
         let op = ops[p];
         let Some(next_state) = op.act.apply(s.state) else {
-            cursor = e.next;
+            cursor = s.advance(e.next);
             continue;
         };
+        if matches!(op.act, Act::Write(_)) && s.after_optional_change() {
+            cursor = s.advance(e.next);
+            continue;
+        }
         if op.repeat {
             // A relaxed operation: it may fire again later, so it is not lifted and not
             // recorded as placed; only the state changes.
             if next_state != s.state {
                 let (start, words) = s.placed.window(s.high);
-                if s.memo.insert(s.hash ^ state_hash(next_state), next_state, start, words) {
-                    s.stack.push(Frame { call: cursor, state: s.state, high: s.high, forced: false, skipped: false });
+                let k = memo_state(next_state, true);
+                if s.memo.insert(s.hash ^ state_hash(k), k, start, words) {
+                    s.stack.push(Frame {
+                        call: cursor,
+                        state: s.state,
+                        high: s.high,
+                        forced: false,
+                        skipped: false,
+                        pref: s.pref,
+                        was_pref: s.in_pref,
+                    });
                     s.state = next_state;
-                    cursor = s.entries[0].next;
+                    cursor = s.node_start();
                     continue;
                 }
             }
-            cursor = e.next;
+            cursor = s.advance(e.next);
             continue;
         }
         let forced = op.required && matches!(op.act, Act::Read(_) | Act::NotEq(_));
+        if !forced && dom.dominated(p, ops, &s.placed, frontier(&s.entries, ops, cursor)) {
+            cursor = s.advance(e.next);
+            continue;
+        }
         s.placed.set(p);
         let new_hash = s.hash ^ s.zobrist[p];
         let new_high = s.high.max(p + 1);
         let (start, words) = s.placed.window(new_high);
-        if !s.memo.insert(new_hash ^ state_hash(next_state), next_state, start, words) {
+        let k = memo_state(next_state, !op.required && matches!(op.act, Act::Write(_) | Act::Cas(..)));
+        if !s.memo.insert(new_hash ^ state_hash(k), k, start, words) {
             s.placed.clear(p);
             if forced {
                 // Placing it leads somewhere already explored and failed, so this
                 // configuration fails too.
                 match s.backtrack() {
                     Some(c) => cursor = c,
-                    None => return Search::Violation,
+                    None => return Search::Violation { frontier: s.frontier },
                 }
             } else {
-                cursor = e.next;
+                cursor = s.advance(e.next);
             }
             continue;
         }
-        s.stack.push(Frame { call: cursor, state: s.state, high: s.high, forced, skipped: false });
+        s.stack.push(Frame {
+            call: cursor,
+            state: s.state,
+            high: s.high,
+            forced,
+            skipped: false,
+            pref: s.pref,
+            was_pref: s.in_pref,
+        });
         s.hash = new_hash;
         s.high = new_high;
         s.state = next_state;
@@ -435,8 +605,73 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         if s.required_left == 0 {
             return Search::Linearizable(s.order());
         }
-        cursor = s.entries[0].next;
+        cursor = s.node_start();
     }
+}
+
+/// A key that is equal for equal acts.
+fn act_key(act: Act) -> (u8, State, State) {
+    match act {
+        Act::Read(v) => (0, v, 0),
+        Act::Write(v) => (1, v, 0),
+        Act::Cas(a, b) => (2, a, b),
+        Act::NotEq(v) => (3, v, 0),
+    }
+}
+
+/// Symmetry between operations that do the same thing. If `q` and `p` have the same act,
+/// both can be placed now, and `q` must return no later than `p`, then any order that
+/// places `p` now still works with `p` and `q` swapped: the state is the same at both
+/// places, `q` can go now since it is callable, `p` can go where `q` was since `p` was
+/// callable earlier, and whatever had to follow `q` (invoked after its return) had to
+/// follow `p` too. So `p` need not be tried. (If `q` is optional and `p` is required,
+/// an order that never places `q` does not swap, so then not.)
+struct Dominance {
+    /// Non-repeating operations by (act, return, position).
+    twins: Vec<u32>,
+    twin_rank: Vec<u32>,
+    /// The rank where each operation's act group starts.
+    group_start: Vec<u32>,
+}
+
+impl Dominance {
+    /// Whether placing `p` now is dominated by placing an unplaced twin; `frontier` is the
+    /// time of the first return in the list: an operation is callable iff it is unplaced
+    /// and invoked no later than that.
+    #[inline]
+    fn dominated(&self, p: usize, ops: &[Op], placed: &Placed, frontier: u64) -> bool {
+        let start = self.group_start[p] as usize;
+        let rank = self.twin_rank[p] as usize;
+        let mut r = rank;
+        while r > start {
+            r -= 1;
+            let q = self.twins[r] as usize;
+            let oq = &ops[q];
+            // Unplaced operations return at or after the frontier; below it, all are placed.
+            if oq.ret < frontier {
+                break;
+            }
+            if placed.get(q) || oq.call > frontier || (!oq.required && ops[p].required) {
+                continue;
+            }
+            return true;
+        }
+        false
+    }
+}
+
+/// The time of the first return entry at or after `cursor` (`u64::MAX` if none): every
+/// call before it in the list is callable.
+#[inline]
+fn frontier(entries: &[Entry], ops: &[Op], mut cursor: u32) -> u64 {
+    while cursor != NONE {
+        let e = &entries[cursor as usize];
+        if !e.is_call {
+            return ops[e.op as usize].ret;
+        }
+        cursor = e.next;
+    }
+    u64::MAX
 }
 
 fn lift(entries: &mut [Entry], call: u32) {

@@ -257,3 +257,81 @@ fn two_reads_of_different_values_after_both_writes_are_explained_with_the_writes
          finished by tick 407, before either read began: whichever took effect last, both reads should have returned it."
     );
 }
+
+#[test]
+fn two_reads_that_cannot_be_ordered_name_the_writes_that_make_it_impossible() {
+    // The only write of 2 finished before the read of 9 began, and the write of 9 before
+    // it started: 9 cannot come back. A later write of 9 (after both reads) keeps the
+    // "every write had finished" sentence from applying, so the operations are listed, with
+    // the writes named too.
+    let h = History::from_ops(vec![
+        Operation::write(4, 0, 10, 9),
+        Operation::write(1, 20, 21, 2),
+        Operation::read(2, 30, 32, Some(2)),
+        Operation::read(3, 31, 40, Some(9)),
+        Operation::write(4, 50, 60, 9),
+    ]);
+    let Verdict::NotLinearizable { explanation } = check(&h, &Options::default()) else {
+        panic!("expected a violation");
+    };
+    assert_eq!(explanation.ops, vec![0, 1, 2, 3]);
+    assert_eq!(explanation.context, vec![0, 1]);
+    assert_eq!(
+        explanation.op_descriptions,
+        vec![
+            "client 4 write 9 at ticks 0-10",
+            "client 1 write 2 at ticks 20-21",
+            "client 2 read 2 at ticks 30-32",
+            "client 3 read 9 at ticks 31-40",
+        ]
+    );
+    assert_eq!(
+        explanation.sentence,
+        "These 2 operations cannot be put in any one order that respects their times and what the register \
+         returned: client 2 read 2 at ticks 30-32; client 3 read 9 at ticks 31-40. The writes of 2 and 9 they could \
+         have read from can each take effect only within their own times: client 4 write 9 at ticks 0-10; client 1 \
+         write 2 at ticks 20-21."
+    );
+}
+
+/// The key's operations at the given indices, on their own.
+fn sub_history(h: &History, ops: &[usize]) -> History {
+    History { ops: ops.iter().map(|&i| h.ops[i]).collect(), time_unit: h.time_unit }
+}
+
+#[test]
+fn explanations_obey_their_step_budget_and_keep_the_best_set_found() {
+    use dgame_checker::generator::{Anomaly, GenConfig, generate};
+    // Values 1..9, timed-out writes and a stale read: the case whose explanation once ran
+    // for minutes and listed every operation.
+    let h = generate(&GenConfig {
+        clients: 5,
+        ops: 3_000,
+        value_reuse: Some(9),
+        timed_out_writes: 16,
+        anomaly: Some(Anomaly::StaleRead),
+        seed: 1,
+        ..GenConfig::default()
+    });
+    let explain = |options: Options| match check(&h, &options.max_time(None)) {
+        Verdict::NotLinearizable { explanation } => explanation,
+        other => panic!("expected a violation, got {other}"),
+    };
+    let none = explain(Options::default().max_explain_steps(0));
+    let unminimized = explain(Options::default().minimize(false));
+    let full = explain(Options::default());
+    // With no budget, the search's own conflict is kept: the operations up to its last dead
+    // end, not the history.
+    assert_eq!(none.ops, unminimized.ops);
+    assert!(none.ops.len() < h.ops.len(), "{} of {} ops", none.ops.len(), h.ops.len());
+    assert!(full.ops.len() <= 4, "{full:?}");
+    // A small budget stops part way, with a set between the two.
+    let some = explain(Options::default().max_explain_steps(50));
+    assert!(some.ops.len() <= none.ops.len() && some.ops.len() >= full.ops.len());
+    // Every one of them is a violation on its own.
+    for e in [&none, &some, &full] {
+        assert!(check(&sub_history(&h, &e.ops), &Options::default()).is_violation());
+        assert_eq!(e.ops.len(), e.op_descriptions.len());
+        assert!(e.sentence.len() < 2_000, "{}", e.sentence.len());
+    }
+}

@@ -232,3 +232,240 @@ fn parsed_kinds_match_the_file() {
     assert_eq!(h.ops[0].outcome, Outcome::Unknown);
     assert_eq!(h.ops[0].complete, None);
 }
+
+/// Hands out its bytes a few at a time, to cross every buffer boundary.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        self.step = self.step % 7 + 1;
+        Ok(n)
+    }
+}
+
+#[test]
+fn streaming_readers_agree_with_the_string_parsers() {
+    for keys in [1, 3] {
+        let h = sample(21, keys);
+        let text = edn::write(&h);
+        let streamed = edn::read_from(Trickle { bytes: text.as_bytes(), step: 1 }).expect("streams");
+        assert_eq!(streamed, edn::parse(&text).expect("parses"));
+        let text = jsonl::write(&h);
+        let streamed = jsonl::read_from(Trickle { bytes: text.as_bytes(), step: 3 }).expect("streams");
+        assert_eq!(streamed, h);
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_in_both_formats() {
+    let edn_text = "\u{feff}{:process 0 :type :invoke :f :write :value 1 :time 1}\n{:process 0 :type :ok :f :write :value 1 :time 2}";
+    assert_eq!(edn::parse(edn_text).expect("parses").ops, vec![Operation::write(0, 1, 2, 1)]);
+    let jsonl_text =
+        "\u{feff}{\"client\":0,\"f\":\"write\",\"value\":1,\"invoke\":1,\"complete\":2,\"outcome\":\"ok\"}";
+    assert_eq!(jsonl::parse(jsonl_text).expect("parses").ops, vec![Operation::write(0, 1, 2, 1)]);
+}
+
+#[test]
+fn a_completion_before_its_invocation_is_rejected_in_both_formats() {
+    let e = edn_err(
+        "{:process 3 :type :invoke :f :write :value 1 :time 50}\n{:process 3 :type :ok :f :write :value 1 :time 40}",
+    );
+    assert_eq!(
+        e.to_string(),
+        "line 2: process 3 completes at time 40, before it invoked the operation at time 50 (line 1); a completion \
+         cannot come before its invocation"
+    );
+    let e = jsonl::parse("{\"client\":3,\"f\":\"write\",\"value\":1,\"invoke\":50,\"complete\":40,\"outcome\":\"ok\"}")
+        .expect_err("rejected");
+    assert_eq!(
+        e.to_string(),
+        "line 1: \"complete\" should be a time no earlier than \"invoke\", found 40, before \"invoke\" 50"
+    );
+    // Without :time the positions are the times, which are always in order.
+    assert!(edn::parse("{:process 3 :type :invoke :f :read}\n{:process 3 :type :ok :f :read :value nil}").is_ok());
+}
+
+#[test]
+fn errors_quote_only_a_short_excerpt_of_the_input() {
+    // 10 MB of NUL bytes: one form over the limit.
+    let zeros = "\0".repeat(10 << 20);
+    let e = edn_err(&zeros);
+    assert_eq!(e, EdnError::TooLong { line: 1, limit: edn::MAX_FORM_BYTES });
+    assert!(e.to_string().len() < 200, "{e}");
+    // A shorter run is read as a symbol, and quoted briefly and escaped.
+    let e = edn_err(&"\0".repeat(5_000));
+    let text = e.to_string();
+    assert!(text.len() < 400, "{} bytes: {text}", text.len());
+    assert!(text.contains("\\0\\0") && text.contains("..."), "{text}");
+    let e = edn_err(&format!("{{:process 1 :type :invoke :f :write :value {}}}", "x".repeat(100_000)));
+    assert!(e.to_string().len() < 400, "{e}");
+    let e = jsonl::parse(&format!("{{\"client\":\"{}\"}}", "y".repeat(100_000))).expect_err("rejected");
+    assert!(e.to_string().len() < 400, "{e}");
+}
+
+#[test]
+fn endless_input_stops_at_the_form_or_line_limit() {
+    // Stands in for /dev/zero or a 2 GB file: the reader must stop after about a MiB.
+    let zeros = std::io::Read::take(std::io::repeat(0), 2 << 30);
+    assert_eq!(edn::read_from(zeros).expect_err("too long"), EdnError::TooLong { line: 1, limit: edn::MAX_FORM_BYTES });
+    let zeros = std::io::Read::take(std::io::repeat(0), 2 << 30);
+    assert_eq!(
+        jsonl::read_from(zeros).expect_err("too long"),
+        JsonlError::TooLong { line: 1, limit: jsonl::MAX_LINE_BYTES }
+    );
+    let line = format!("{}\n", " ".repeat(jsonl::MAX_LINE_BYTES + 1));
+    let e = jsonl::parse(&format!("\n{line}")).expect_err("too long");
+    assert_eq!(e, JsonlError::TooLong { line: 2, limit: jsonl::MAX_LINE_BYTES });
+    // Space between events is not a form: a vector padded with megabytes of it is fine.
+    let padded = format!("[{}{{:process 0 :type :invoke :f :read}}{}]", " ".repeat(3 << 20), "\n".repeat(3 << 20));
+    assert_eq!(edn::parse(&padded).expect("parses").ops.len(), 1);
+}
+
+/// A Knossos-style reader: each event on its own line; an invocation is paired with the
+/// next completion of the same process, and a process that invokes with an operation still
+/// open makes the history malformed. Returns (process, f, invoke time, completion type).
+fn knossos_pairs(text: &str) -> Result<Vec<(u64, String, u64, String)>, String> {
+    let field = |line: &str, key: &str| -> Option<String> {
+        let rest = &line[line.find(key)? + key.len()..];
+        let rest = rest.trim_start();
+        let end = rest.find([',', '}']).unwrap_or(rest.len());
+        Some(rest[..end].trim().to_string())
+    };
+    let mut open: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut ops: Vec<(u64, String, u64, String)> = Vec::new();
+    for line in text.lines().filter(|l| l.contains(":process")) {
+        let p: u64 = field(line, ":process").and_then(|s| s.parse().ok()).ok_or("no process")?;
+        let kind = field(line, ":type").ok_or("no type")?;
+        let f = field(line, ":f").ok_or("no f")?;
+        let t: u64 = field(line, ":time").and_then(|s| s.parse().ok()).ok_or("no time")?;
+        if kind == ":invoke" {
+            if open.contains_key(&p) {
+                return Err(format!("process {p} invokes at {t} with an operation open"));
+            }
+            open.insert(p, ops.len());
+            ops.push((p, f, t, String::new()));
+        } else {
+            let i = open.remove(&p).ok_or(format!("process {p} completes without an invocation"))?;
+            ops[i].3 = kind;
+        }
+    }
+    if let Some(p) = open.keys().next() {
+        return Err(format!("process {p} never completes"));
+    }
+    ops.sort();
+    Ok(ops)
+}
+
+fn ours(h: &History) -> Vec<(u64, String, u64, String)> {
+    let mut ops: Vec<_> = h
+        .ops
+        .iter()
+        .map(|o| {
+            let f = match o.kind {
+                OpKind::Read => ":read",
+                OpKind::Write(_) => ":write",
+                OpKind::Cas { .. } => ":cas",
+            };
+            let kind = match o.outcome {
+                Outcome::Ok { .. } => ":ok",
+                Outcome::Failed => ":fail",
+                Outcome::Unknown => ":info",
+            };
+            (o.client, f.to_string(), o.invoke, kind.to_string())
+        })
+        .collect();
+    ops.sort();
+    ops
+}
+
+#[test]
+fn an_operation_that_never_completed_is_written_with_an_info() {
+    let h = History::from_ops(vec![Operation::write(1, 0, 0, 5).unknown(), Operation::read(1, 10, 12, Some(5))]);
+    let text = edn::write(&h);
+    assert_eq!(
+        text,
+        "; time-unit: ticks\n[{:process 1, :type :invoke, :f :write, :value 5, :time 0}\n \
+         {:process 1, :type :info, :f :write, :value 5, :time 10, :dgame/open true}\n \
+         {:process 1, :type :invoke, :f :read, :value nil, :time 10}\n \
+         {:process 1, :type :ok, :f :read, :value 5, :time 12}]\n"
+    );
+    assert_eq!(edn::parse(&text).expect("parses"), h);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_knossos_style_reader_agrees_with_ours_on_written_histories(seed in any::<u64>(), keys in 1usize..3, clients in 1usize..6) {
+        let h = generate(&GenConfig { clients, ops: 60, keys, cas_fraction: 0.3, timed_out_writes: 6, failed_fraction: 0.2, seed, ..GenConfig::default() });
+        let text = edn::write(&h);
+        let back = edn::parse(&text).expect("parses");
+        prop_assert_eq!(sorted(&back), sorted(&h));
+        let theirs = knossos_pairs(&text);
+        prop_assert!(theirs.is_ok(), "{:?}\n{}", theirs, text);
+        prop_assert_eq!(theirs.unwrap_or_default(), ours(&back));
+    }
+
+    #[test]
+    fn streaming_readers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400), step in 1usize..8) {
+        let _ = edn::read_from(Trickle { bytes: &bytes, step });
+        let _ = jsonl::read_from(Trickle { bytes: &bytes, step });
+    }
+
+    #[test]
+    fn checking_whatever_parses_never_panics(bytes in prop::collection::vec(prop::sample::select(b"{}[]() :processtypeinvokokfailnfowritedcasvalume0123456789\n".to_vec()), 0..300)) {
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(h) = edn::parse(&text) {
+            let _ = dgame_checker::check(&h, &dgame_checker::Options::default());
+        }
+    }
+}
+
+fn arb_wild_op() -> impl Strategy<Value = Operation> {
+    (
+        any::<u64>(),
+        proptest::option::of(any::<u64>()),
+        0u8..3,
+        any::<u64>(),
+        any::<u64>(),
+        any::<u64>(),
+        proptest::option::of(any::<u64>()),
+        0u8..3,
+        proptest::option::of(any::<u64>()),
+    )
+        .prop_map(|(client, key, kind, a, b, invoke, complete, outcome, read)| Operation {
+            client,
+            key,
+            kind: match kind {
+                0 => OpKind::Read,
+                1 => OpKind::Write(a % 4),
+                _ => OpKind::Cas { expected: a % 4, new: b % 4 },
+            },
+            invoke: invoke % 64,
+            // Anything, including completions before invocations and ok without completion.
+            complete: complete.map(|c| c % 64),
+            outcome: match outcome {
+                0 => Outcome::Ok { read: read.map(|r| r % 4) },
+                1 => Outcome::Failed,
+                _ => Outcome::Unknown,
+            },
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn check_never_panics_on_any_history(ops in prop::collection::vec(arb_wild_op(), 0..10), strict in any::<bool>()) {
+        let h = History::from_ops(ops);
+        let _ = dgame_checker::check(&h, &dgame_checker::Options::default().strict_failed_cas(strict));
+        let _ = edn::parse(&edn::write(&h));
+        let _ = jsonl::parse(&jsonl::write(&h));
+    }
+}

@@ -22,11 +22,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::config::MAX_DELAY;
 use crate::error::RunError;
 use crate::event::SignalKind;
+use crate::executor::NodeStatus;
 use crate::ids::{ServerId, SignalId, Tick};
 use crate::message::Payload;
-use crate::network::Signal;
+use crate::network::{Network, Signal};
 use crate::node::Node;
-use crate::world::{NodeStatus, World};
+use crate::world::World;
 
 /// What becomes of one signal: how many ticks it takes, whether it is lost, whether the
 /// network delivers a copy too.
@@ -257,28 +258,77 @@ struct Invariant<N> {
     check: Check<N>,
 }
 
-/// The world's part of choosing: the script, the adversary, what was chosen, the invariants.
-pub(crate) struct Chooser<N> {
+/// The send path's part of choosing: the script, the adversary, what was chosen.
+#[derive(Default)]
+pub(crate) struct SignalChooser {
     script: Script,
     adversary: Option<Box<dyn Adversary>>,
     realized: Script,
     schedule_hash: u64,
+}
+
+impl SignalChooser {
+    pub(crate) fn new(script: Script) -> Self {
+        SignalChooser { script, ..SignalChooser::default() }
+    }
+
+    /// Decides a signal's fate: the seed's (already in `signal` and `duplicate`), then the
+    /// script's, then the adversary's; records what differs. `duplicate` is `None` for a copy.
+    pub(crate) fn choose(&mut self, network: &mut Network, signal: &mut Signal, duplicate: Option<&mut bool>) {
+        let seeded = Fate {
+            delay: signal.arrival - signal.sent,
+            lost: signal.lost,
+            duplicate: duplicate.as_deref().copied().unwrap_or(false),
+        };
+        let mut fate = seeded;
+        if !self.script.is_empty()
+            && let Some(choice) = self.script.get(signal.id)
+        {
+            choice.apply(&mut fate);
+        }
+        if let Some(adversary) = &mut self.adversary {
+            let info = SignalInfo {
+                id: signal.id,
+                tick: signal.sent,
+                from: signal.from,
+                to: signal.to,
+                kind: signal.kind,
+                message: &*signal.payload,
+                copy_of: signal.copy_of,
+            };
+            adversary.choose(&info, &mut fate);
+        }
+        if duplicate.is_none() {
+            fate.duplicate = false;
+        }
+        fate.delay = fate.delay.clamp(1, MAX_DELAY);
+        if fate != seeded {
+            self.realized.insert(signal.id, Choice::between(seeded, fate));
+            network.grow(fate.delay);
+            signal.arrival = signal.sent + fate.delay;
+            signal.lost = fate.lost;
+            if let Some(d) = duplicate {
+                *d = fate.duplicate;
+            }
+        }
+        self.schedule_hash =
+            mix(self.schedule_hash, signal.id.0 ^ (signal.arrival << 20) ^ (u64::from(fate.lost) << 62));
+        if fate.duplicate {
+            self.schedule_hash = mix(self.schedule_hash, 1);
+        }
+    }
+}
+
+/// The world's part: the invariants checked after every tick, and the states' fingerprints.
+pub(crate) struct Invariants<N> {
     invariants: Vec<Invariant<N>>,
     state_hash: Option<fn(&N) -> u64>,
     states: Vec<u64>,
 }
 
-impl<N> Chooser<N> {
-    pub(crate) fn new(script: Script) -> Self {
-        Chooser {
-            script,
-            adversary: None,
-            realized: Script::default(),
-            schedule_hash: 0,
-            invariants: Vec::new(),
-            state_hash: None,
-            states: Vec::new(),
-        }
+impl<N> Default for Invariants<N> {
+    fn default() -> Self {
+        Invariants { invariants: Vec::new(), state_hash: None, states: Vec::new() }
     }
 }
 
@@ -300,19 +350,19 @@ impl<N: Node> World<N> {
     /// Lets `adversary` decide the fate of every signal from now on (after the configuration's
     /// script). What it changes is recorded in [`deviations`](World::deviations).
     pub fn set_adversary(&mut self, adversary: impl Adversary + 'static) {
-        self.chooser.adversary = Some(Box::new(adversary));
+        self.wire.chooser.adversary = Some(Box::new(adversary));
     }
 
     /// Every decision of this run that differs from the seed's, by signal id: the script that,
     /// given as the configuration's `deviations` with the same seed, replays this run exactly.
     pub fn deviations(&self) -> &Script {
-        &self.chooser.realized
+        &self.wire.chooser.realized
     }
 
     /// A fingerprint of every signal's fate so far (id, arrival, loss, duplication): two runs
     /// with the same fingerprint delivered the same signals at the same ticks.
     pub fn schedule_fingerprint(&self) -> u64 {
-        self.chooser.schedule_hash
+        self.wire.chooser.schedule_hash
     }
 
     /// Declares an invariant over every node's state, checked at the end of every tick from
@@ -357,71 +407,24 @@ impl<N: Node> World<N> {
         name: impl Into<String>,
         check: impl FnMut(&[&N]) -> Result<(), String> + 'static,
     ) -> &mut Self {
-        self.chooser.invariants.push(Invariant { name: name.into(), check: Box::new(check) });
+        self.invariants.invariants.push(Invariant { name: name.into(), check: Box::new(check) });
         self
     }
 
     /// The fingerprint of every node's state (and status) at the end of each tick so far,
     /// once [`track_states`](World::track_states) was called.
     pub fn state_fingerprints(&self) -> &[u64] {
-        &self.chooser.states
-    }
-
-    /// Decides a signal's fate: the seed's (already in `signal` and `duplicate`), then the
-    /// script's, then the adversary's; records what differs. `duplicate` is `None` for a copy.
-    pub(crate) fn choose(&mut self, signal: &mut Signal, duplicate: Option<&mut bool>) {
-        let seeded = Fate {
-            delay: signal.arrival - signal.sent,
-            lost: signal.lost,
-            duplicate: duplicate.as_deref().copied().unwrap_or(false),
-        };
-        let mut fate = seeded;
-        let c = &mut self.chooser;
-        if !c.script.is_empty()
-            && let Some(choice) = c.script.get(signal.id)
-        {
-            choice.apply(&mut fate);
-        }
-        if let Some(adversary) = &mut c.adversary {
-            let info = SignalInfo {
-                id: signal.id,
-                tick: signal.sent,
-                from: signal.from,
-                to: signal.to,
-                kind: signal.kind,
-                message: &*signal.payload,
-                copy_of: signal.copy_of,
-            };
-            adversary.choose(&info, &mut fate);
-        }
-        if duplicate.is_none() {
-            fate.duplicate = false;
-        }
-        fate.delay = fate.delay.clamp(1, MAX_DELAY);
-        if fate != seeded {
-            c.realized.insert(signal.id, Choice::between(seeded, fate));
-            self.network.grow(fate.delay);
-            signal.arrival = signal.sent + fate.delay;
-            signal.lost = fate.lost;
-            if let Some(d) = duplicate {
-                *d = fate.duplicate;
-            }
-        }
-        let c = &mut self.chooser;
-        c.schedule_hash = mix(c.schedule_hash, signal.id.0 ^ (signal.arrival << 20) ^ (u64::from(fate.lost) << 62));
-        if fate.duplicate {
-            c.schedule_hash = mix(c.schedule_hash, 1);
-        }
+        &self.invariants.states
     }
 
     /// The end of a tick: the invariants, and the state's fingerprint.
     pub(crate) fn after_tick(&mut self) -> Result<(), RunError> {
-        if self.chooser.invariants.is_empty() && self.chooser.state_hash.is_none() {
+        if self.invariants.invariants.is_empty() && self.invariants.state_hash.is_none() {
             return Ok(());
         }
         let states: Vec<Ref<'_, N>> = self.nodes.iter().map(|s| s.ctx.state.borrow()).collect();
         let nodes: Vec<&N> = states.iter().map(|r| &**r).collect();
-        if let Some(hash) = self.chooser.state_hash {
+        if let Some(hash) = self.invariants.state_hash {
             let mut h = 0;
             for (slot, n) in self.nodes.iter().zip(&nodes) {
                 let status = match slot.status {
@@ -431,12 +434,12 @@ impl<N: Node> World<N> {
                 };
                 h = mix(mix(h, hash(n)), status);
             }
-            self.chooser.states.push(h);
+            self.invariants.states.push(h);
         }
         let mut broken = None;
-        for inv in &mut self.chooser.invariants {
+        for inv in &mut self.invariants.invariants {
             let verdict = catch_unwind(AssertUnwindSafe(|| (inv.check)(&nodes)))
-                .unwrap_or_else(|p| Err(format!("the invariant panicked: {}", crate::world::panic_message(&*p))));
+                .unwrap_or_else(|p| Err(format!("the invariant panicked: {}", crate::catch::panic_message(&*p))));
             if let Err(why) = verdict {
                 broken = Some((inv.name.clone(), why));
                 break;
@@ -457,7 +460,7 @@ impl<N: Node + Hash> World<N> {
     /// Keeps a fingerprint of every node's state (its `Hash`) at the end of each tick, for an
     /// explorer to count the distinct states it reached ([`state_fingerprints`](World::state_fingerprints)).
     pub fn track_states(&mut self) {
-        self.chooser.state_hash = Some(hash_of::<N>);
+        self.invariants.state_hash = Some(hash_of::<N>);
     }
 }
 

@@ -3,16 +3,14 @@
 
 use rand::RngExt;
 
-use crate::config::{ClientKind, ValueMode};
+use crate::config::{ClientKind, Config, ValueMode};
 use crate::error::RunError;
 use crate::event::{Event, SignalKind};
-use crate::history::{OpKind, Operation, Outcome};
-use crate::ids::{ClientId, ServerId, SignalId, Tick};
+use crate::history::{History, OpKind, Operation, Outcome};
+use crate::ids::{ClientId, ServerId, SignalId, Tick, Value};
 use crate::message::{ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Payload, Status};
-use crate::network::Signal;
-use crate::node::Node;
+use crate::network::{Signal, Wire, emit};
 use crate::rng::SimRng;
-use crate::world::{World, emit};
 
 pub(crate) enum ClientState {
     /// Pausing until this tick, then it starts an operation.
@@ -53,97 +51,105 @@ fn outcome_of(payload: &dyn Payload) -> Option<Outcome> {
     })
 }
 
-impl<N: Node> World<N> {
-    pub(crate) fn process_client(&mut self, j: usize) -> Result<(), RunError> {
-        let now = self.now();
-        let inbox = std::mem::take(&mut self.clients[j].inbox);
+/// What a client's turn works on besides the client: the send path, the history, the
+/// configuration and the counter of unique values.
+pub(crate) struct Env<'a> {
+    pub wire: &'a mut Wire,
+    pub history: &'a mut History,
+    pub config: &'a Config,
+    pub next_value: &'a mut Value,
+}
+
+impl Client {
+    /// The client's turn: the answer to its request, then its timeout, then its next operation.
+    pub fn turn(&mut self, env: &mut Env<'_>) -> Result<(), RunError> {
+        let now = env.wire.now();
+        let mut inbox = std::mem::take(&mut self.inbox);
         let mut changed = false;
-        for sig in inbox {
-            let client = &mut self.clients[j];
-            let waiting_for = match client.state {
+        for sig in inbox.drain(..) {
+            let waiting_for = match self.state {
                 ClientState::Waiting { request, op, .. } => Some((request, op)),
                 ClientState::Idle { .. } => None,
             };
             match (sig.kind, waiting_for) {
                 (SignalKind::Reply { to }, Some((request, op))) if to == request => {
                     let outcome = outcome_of(&*sig.payload).unwrap_or(Outcome::Unknown);
-                    self.complete(j, op, outcome);
+                    self.complete(env, op, outcome);
                     changed = true;
                 }
                 (SignalKind::Reply { .. }, _) => {
-                    emit!(self, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Client(client.id) });
-                    self.stats.stale_replies += 1;
+                    emit!(env.wire, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Client(self.id) });
+                    env.wire.stats.stale_replies += 1;
                 }
-                _ => {
-                    let id = client.id;
-                    return Err(self.no_endpoint(ServerId::Client(id), "Client", &sig));
-                }
+                _ => return Err(env.wire.no_endpoint(ServerId::Client(self.id), "Client", &sig)),
             }
         }
+        if self.inbox.is_empty() {
+            self.inbox = inbox;
+        }
         // The client's timer runs every tick: give up on a late answer, or start an operation.
-        if let ClientState::Waiting { op, deadline: Some(d), .. } = self.clients[j].state
+        if let ClientState::Waiting { op, deadline: Some(d), .. } = self.state
             && now >= d
         {
-            self.complete(j, op, Outcome::Unknown);
+            self.complete(env, op, Outcome::Unknown);
             changed = true;
         }
-        if let ClientState::Idle { until } = self.clients[j].state
+        if let ClientState::Idle { until } = self.state
             && now >= until
         {
-            self.invoke(j)?;
+            self.invoke(env)?;
             changed = true;
         }
         if changed {
-            let c = &self.clients[j];
-            emit!(self, Event::State { tick: now, server: ServerId::Client(c.id), state: &c.display });
+            emit!(env.wire, Event::State { tick: now, server: ServerId::Client(self.id), state: &self.display });
         }
         Ok(())
     }
 
-    fn invoke(&mut self, j: usize) -> Result<(), RunError> {
-        let now = self.now();
-        let write = match self.clients[j].kind {
+    fn invoke(&mut self, env: &mut Env<'_>) -> Result<(), RunError> {
+        let now = env.wire.now();
+        let write = match self.kind {
             ClientKind::Read => false,
             ClientKind::Write => true,
-            ClientKind::Both => self.clients[j].rng.random_bool(0.5),
+            ClientKind::Both => self.rng.random_bool(0.5),
         };
         let kind = if write {
-            let value = match self.config.values {
+            let value = match env.config.values {
                 ValueMode::Unique => {
-                    self.next_value += 1;
-                    self.next_value
+                    *env.next_value += 1;
+                    *env.next_value
                 }
-                ValueMode::Random => self.clients[j].rng.random_range(1..=9),
+                ValueMode::Random => self.rng.random_range(1..=9),
             };
             OpKind::Write(value)
         } else {
             OpKind::Read
         };
-        let client = self.clients[j].id;
-        let index = self.history.operations.len();
-        let op = Operation { index, client, kind, invoke: now, complete: None, outcome: Outcome::Pending };
-        self.clients[j].display = op.label();
-        emit!(self, Event::OperationInvoked { tick: now, operation: &op });
-        self.history.operations.push(op);
+        let index = env.history.operations.len();
+        let op = Operation { index, client: self.id, kind, invoke: now, complete: None, outcome: Outcome::Pending };
+        op.write_label(&mut self.display);
+        emit!(env.wire, Event::OperationInvoked { tick: now, operation: &op });
+        env.history.operations.push(op);
         let payload: Box<dyn Payload> = match kind {
             OpKind::Read => Box::new(ClientReadRequest),
             OpKind::Write(value) => Box::new(ClientWriteRequest { value }),
         };
-        let request = self.shared.next_signal_id();
-        let deadline = self.config.client_timeout.map(|t| now + t);
-        self.clients[j].state = ClientState::Waiting { request, op: index, deadline };
-        self.transmit(request, ServerId::Client(client), ServerId::Gateway, SignalKind::Request, payload)
+        let request = env.wire.shared.next_signal_id();
+        // A deadline past the end of time is never.
+        let deadline = env.config.client_timeout.and_then(|t| now.checked_add(t));
+        self.state = ClientState::Waiting { request, op: index, deadline };
+        env.wire.transmit(request, ServerId::Client(self.id), ServerId::Gateway, SignalKind::Request, payload)
     }
 
-    fn complete(&mut self, j: usize, op: usize, outcome: Outcome) {
-        let now = self.now();
-        let pause = self.clients[j].rng.random_range(1..=self.config.max_pause);
-        self.clients[j].state = ClientState::Idle { until: now + pause };
-        let operation = &mut self.history.operations[op];
+    fn complete(&mut self, env: &mut Env<'_>, op: usize, outcome: Outcome) {
+        let now = env.wire.now();
+        let pause = self.rng.random_range(1..=env.config.max_pause);
+        self.state = ClientState::Idle { until: now.saturating_add(pause) };
+        let operation = &mut env.history.operations[op];
         operation.complete = Some(now);
         operation.outcome = outcome;
-        self.clients[j].display = operation.label();
-        let operation = &self.history.operations[op];
-        emit!(self, Event::OperationCompleted { tick: now, operation });
+        operation.write_label(&mut self.display);
+        let operation = &env.history.operations[op];
+        emit!(env.wire, Event::OperationCompleted { tick: now, operation });
     }
 }

@@ -52,6 +52,11 @@ pub struct Config {
     pub links: Vec<LinkDelay>,
     /// Nodes whose local clock runs at another rate than 1 (timers fire faster or slower).
     pub clock_rates: Vec<ClockRate>,
+    /// The most handler runs and polls of waits a node may make in one turn. A handler that
+    /// goes past it loops without end (an async handler waiting on something ready at once,
+    /// over and over): the run stops with
+    /// [`RunError::TurnBudgetExceeded`](crate::RunError::TurnBudgetExceeded) naming it.
+    pub turn_budget: u64,
     /// Deviations from the seed's decisions, by signal id (`"57:drop,80:delay=9"`): the
     /// choice script an explorer found (see [`Script`]).
     #[serde(skip_serializing_if = "Script::is_empty")]
@@ -85,6 +90,77 @@ pub struct ClockRate {
     pub rate: f64,
 }
 
+impl ClockRate {
+    /// The fastest clock rate.
+    pub const MAX: f64 = 10.0;
+
+    /// A clock rate for `node`, if it can be used: a node id of 1 or more, and a rate in
+    /// (0, [`ClockRate::MAX`]].
+    pub fn new(node: crate::NodeId, rate: f64) -> Result<ClockRate, InvalidValue> {
+        let c = ClockRate { node, rate };
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Checks that this clock rate can be used (whether the node exists is the configuration's
+    /// to check).
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        if self.node.0 == 0 {
+            return Err(InvalidValue("nodes count from 1: write `n1` for the first".into()));
+        }
+        if !(self.rate > 0.0 && self.rate <= Self::MAX) {
+            return Err(InvalidValue(format!("a clock rate is in (0, {}], got {}", Self::MAX, self.rate)));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ClockRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "n{}={}", self.node.0, self.rate)
+    }
+}
+
+/// Why a clock rate could not be read: what was written and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a clock rate: {reason}")]
+pub struct ParseClockRateError {
+    /// What was written.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl FromStr for ClockRate {
+    type Err = ParseClockRateError;
+
+    /// Reads `n1=1.5`: a node, and its rate in (0, 10].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |reason: String| ParseClockRateError { text: s.to_owned(), reason };
+        let syntax = || err("write `n1=1.5` (a node, and its rate in (0, 10])".into());
+        let (node, rate) = s.split_once('=').ok_or_else(syntax)?;
+        let node = match node.parse::<ServerId>() {
+            Ok(ServerId::Node(n)) => n,
+            _ => return Err(syntax()),
+        };
+        let rate: f64 = rate.trim().parse().map_err(|_| syntax())?;
+        ClockRate::new(node, rate).map_err(|e| err(e.0))
+    }
+}
+
+/// A value (a delay, a clock rate) the engine cannot run with, and why; [`InvalidValue::in_field`]
+/// names the field it was found in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(pub String);
+
+impl InvalidValue {
+    /// The configuration error of this value in `field`.
+    pub fn in_field(self, field: &'static str) -> ConfigError {
+        ConfigError::Invalid { field, reason: self.0 }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -105,10 +181,16 @@ impl Default for Config {
             duplicate: 0.0,
             links: Vec::new(),
             clock_rates: Vec::new(),
+            turn_budget: DEFAULT_TURN_BUDGET,
             deviations: Script::default(),
         }
     }
 }
+
+/// The default [`Config::turn_budget`]: far more than any real turn needs (a node answering a
+/// thousand messages in a tick uses a few thousand), and reached in a fraction of a second by a
+/// handler that loops.
+pub const DEFAULT_TURN_BUDGET: u64 = 1_000_000;
 
 /// What a client does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +254,29 @@ impl Delay {
             Delay::Exponential { .. } => 1,
         }
     }
+
+    /// Checks that signals can take this delay: at least 1 tick, at most [`MAX_DELAY`], a
+    /// minimum no greater than the maximum, an exponential mean of at least 1 and within its
+    /// cap. [`FromStr`] and [`Config::validate`] both call it.
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        let bad = |reason: String| Err(InvalidValue(reason));
+        if let Delay::Exponential { mean, max } = *self
+            && (mean == 0 || max < mean)
+        {
+            return bad(format!("`exp:{mean}:{max}` needs a mean of at least 1 and a cap at least the mean"));
+        }
+        let (min, max) = (self.min(), self.max());
+        if min == 0 {
+            return bad("a signal takes at least 1 tick; use a delay of 1 or more".into());
+        }
+        if min > max {
+            return bad(format!("the minimum {min} is above the maximum {max}; write it as `{max}..{min}`"));
+        }
+        if max > MAX_DELAY {
+            return bad(format!("at most {MAX_DELAY} ticks, got {max}"));
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Delay {
@@ -184,35 +289,46 @@ impl fmt::Display for Delay {
     }
 }
 
-/// Why a delay could not be read.
+/// Why a delay could not be read: what was written and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not a delay: write a whole number of ticks like `3`, a range like `1..3` (both ends included), \
-     or a long tail `exp:MEAN:MAX` like `exp:3:30`"
-)]
-pub struct ParseDelayError(pub String);
+#[error("`{text}` is not a delay: {reason}")]
+pub struct ParseDelayError {
+    /// What was written.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
 
 impl FromStr for Delay {
     type Err = ParseDelayError;
+
+    /// Reads `3`, `1..3`, `1..=3` or `exp:3:30`, and [validates](Delay::validate) it.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseDelayError(s.to_owned());
+        let delay = Self::parse_syntax(s).ok_or_else(|| ParseDelayError {
+            text: s.to_owned(),
+            reason: "write a whole number of ticks like `3`, a range like `1..3` (both ends included), \
+                     or a long tail `exp:MEAN:MAX` like `exp:3:30`"
+                .into(),
+        })?;
+        delay.validate().map_err(|e| ParseDelayError { text: s.to_owned(), reason: e.0 })?;
+        Ok(delay)
+    }
+}
+
+impl Delay {
+    fn parse_syntax(s: &str) -> Option<Delay> {
         let t = s.trim();
         if let Some(rest) = t.strip_prefix("exp:") {
-            let (mean, max) = rest.split_once(':').ok_or_else(err)?;
-            let mean: Tick = mean.trim().parse().map_err(|_| err())?;
-            let max: Tick = max.trim().parse().map_err(|_| err())?;
-            if mean == 0 || max < mean {
-                return Err(err());
-            }
-            return Ok(Delay::Exponential { mean, max });
+            let (mean, max) = rest.split_once(':')?;
+            return Some(Delay::Exponential { mean: mean.trim().parse().ok()?, max: max.trim().parse().ok()? });
         }
         if let Some((a, b)) = t.split_once("..") {
             let b = b.strip_prefix('=').unwrap_or(b);
-            let min = a.trim().parse().map_err(|_| err())?;
-            let max = b.trim().parse().map_err(|_| err())?;
-            Ok(if min == max { Delay::Constant(min) } else { Delay::Uniform { min, max } })
+            let min = a.trim().parse().ok()?;
+            let max = b.trim().parse().ok()?;
+            Some(if min == max { Delay::Constant(min) } else { Delay::Uniform { min, max } })
         } else {
-            t.parse().map(Delay::Constant).map_err(|_| err())
+            t.parse().ok().map(Delay::Constant)
         }
     }
 }
@@ -284,6 +400,13 @@ pub enum ConfigError {
 /// The most ticks a signal may take (the network's timing wheel has this many slots).
 pub const MAX_DELAY: Tick = 100_000;
 
+/// The most nodes a configuration may have. A node costs about a kilobyte before it runs
+/// (its state, tasks, inbox and random stream), and every node's turn comes every tick.
+pub const MAX_NODES: u32 = 10_000;
+
+/// The most clients a configuration may have (each has one operation at a time in flight).
+pub const MAX_CLIENTS: u32 = 10_000;
+
 impl Config {
     /// A builder, starting from the defaults.
     pub fn builder() -> ConfigBuilder {
@@ -309,35 +432,31 @@ impl Config {
         toml::to_string(self).expect("a Config always serializes")
     }
 
+    /// Whether the server is one of this configuration's.
+    fn has(&self, s: ServerId) -> bool {
+        match s {
+            ServerId::Gateway => true,
+            ServerId::Node(n) => n.index() < self.nodes as usize,
+            ServerId::Client(c) => c.index() < self.clients as usize,
+        }
+    }
+
     /// Checks that this configuration can run.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |field, reason: String| Err(ConfigError::Invalid { field, reason });
         if self.nodes == 0 {
             return bad("nodes", "there must be at least 1 node".into());
         }
-        if self.delay.min() == 0 {
-            return bad("delay", "a signal takes at least 1 tick; use a delay of 1 or more".into());
+        if self.nodes > MAX_NODES {
+            return bad("nodes", format!("at most {MAX_NODES} nodes, got {}", self.nodes));
         }
-        if self.delay.min() > self.delay.max() {
-            return bad(
-                "delay",
-                format!(
-                    "the minimum {} is above the maximum {}; write it as `{}..{}`",
-                    self.delay.min(),
-                    self.delay.max(),
-                    self.delay.max(),
-                    self.delay.min()
-                ),
-            );
+        if self.clients > MAX_CLIENTS {
+            return bad("clients", format!("at most {MAX_CLIENTS} clients, got {}", self.clients));
         }
-        if let Delay::Exponential { mean, max } = self.delay
-            && (mean == 0 || max < mean)
-        {
-            return bad("delay", format!("`exp:{mean}:{max}` needs a mean of at least 1 and a cap at least the mean"));
+        if self.turn_budget == 0 {
+            return bad("turn_budget", "a node needs at least 1 handler run per turn".into());
         }
-        if self.delay.max() > MAX_DELAY {
-            return bad("delay", format!("at most {MAX_DELAY} ticks, got {}", self.delay.max()));
-        }
+        self.delay.validate().map_err(|e| e.in_field("delay"))?;
         if !(0.0..=1.0).contains(&self.loss) || self.loss.is_nan() {
             return bad("loss", format!("a probability between 0 and 1, got {}", self.loss));
         }
@@ -353,7 +472,7 @@ impl Config {
                 return bad(field, format!("a probability between 0 and 1, got {p}"));
             }
         }
-        let node_exists = |n: crate::NodeId| (1..=self.nodes).contains(&n.0);
+        let node_exists = |n: crate::NodeId| n.index() < self.nodes as usize;
         for s in &self.schedule {
             if s.at == 0 {
                 return bad("schedule", format!("`{s}`: faults happen at tick 1 or later"));
@@ -370,11 +489,7 @@ impl Config {
                 return bad("nemesis", "give at least one kind: partition, isolate, crash or pause".into());
             }
         }
-        let exists = |s: &ServerId| match *s {
-            ServerId::Gateway => true,
-            ServerId::Node(n) => (1..=self.nodes).contains(&n.0),
-            ServerId::Client(c) => (1..=self.clients).contains(&c.0),
-        };
+        let exists = |s: &ServerId| self.has(*s);
         let counts = format!("there are {} nodes and {} clients", self.nodes, self.clients);
         for s in &self.schedule {
             if let crate::Fault::Cut { from, to, .. } | crate::Fault::Heal { from, to, .. } = &s.fault
@@ -387,20 +502,15 @@ impl Config {
             if let Some(missing) = l.from.iter().chain(&l.to).find(|x| !exists(x)) {
                 return bad("links", format!("{missing} does not exist ({counts})"));
             }
-            if l.delay.min() == 0 || l.delay.min() > l.delay.max() || l.delay.max() > MAX_DELAY {
-                return bad(
-                    "links",
-                    format!("the delay `{}` is not a usable delay (1 to {MAX_DELAY} ticks, min <= max)", l.delay),
-                );
-            }
+            l.delay
+                .validate()
+                .map_err(|e| InvalidValue(format!("the delay `{}`: {}", l.delay, e.0)).in_field("links"))?;
         }
         for c in &self.clock_rates {
             if !node_exists(c.node) {
                 return bad("clock_rates", format!("{} does not exist (there are {} nodes)", c.node, self.nodes));
             }
-            if !(c.rate > 0.0 && c.rate <= 10.0) {
-                return bad("clock_rates", format!("a clock rate is in (0, 10], got {}", c.rate));
-            }
+            c.validate().map_err(|e| e.in_field("clock_rates"))?;
         }
         for cut in &self.cuts {
             if cut.from.is_empty() || cut.to.is_empty() {
@@ -413,12 +523,7 @@ impl Config {
                 return bad("cuts", format!("a cut at tick {} must heal after it, not at {:?}", cut.at, cut.heal));
             }
             for s in cut.from.iter().chain(&cut.to) {
-                let exists = match *s {
-                    ServerId::Gateway => true,
-                    ServerId::Node(n) => (1..=self.nodes).contains(&n.0),
-                    ServerId::Client(c) => (1..=self.clients).contains(&c.0),
-                };
-                if !exists {
+                if !self.has(*s) {
                     return bad(
                         "cuts",
                         format!("{s} does not exist (there are {} nodes and {} clients)", self.nodes, self.clients),
@@ -470,6 +575,8 @@ setters! {
     nemesis: Option<Nemesis>,
     /// Sets [`Config::duplicate`].
     duplicate: f64,
+    /// Sets [`Config::turn_budget`].
+    turn_budget: u64,
     /// Sets [`Config::deviations`].
     deviations: Script,
 }
@@ -541,6 +648,52 @@ mod tests {
     }
 
     #[test]
+    fn parsing_a_delay_validates_it_as_the_configuration_does() {
+        for (text, reason) in [
+            ("0", "a signal takes at least 1 tick"),
+            ("5..3", "the minimum 5 is above the maximum 3; write it as `3..5`"),
+            ("0..2", "a signal takes at least 1 tick"),
+            ("exp:0:3", "needs a mean of at least 1"),
+            ("exp:5:3", "a cap at least the mean"),
+            ("100001", "at most 100000 ticks, got 100001"),
+        ] {
+            let err = text.parse::<Delay>().unwrap_err();
+            assert_eq!(err.text, text);
+            assert!(err.reason.contains(reason), "{text}: {err}");
+            let delay = Delay::parse_syntax(text).expect("well formed");
+            assert_eq!(delay.validate().unwrap_err().0, err.reason, "one check for both");
+            let config = Config { delay, ..Config::default() };
+            assert_eq!(config.validate(), Err(ConfigError::Invalid { field: "delay", reason: err.reason.clone() }));
+            let link = LinkDelay { from: vec![ServerId::Gateway], to: vec![ServerId::Gateway], one_way: false, delay };
+            let err = Config { links: vec![link], ..Config::default() }.validate().unwrap_err().to_string();
+            assert!(err.starts_with("`links`: the delay") && err.contains(reason), "{err}");
+        }
+        let syntax = "fast".parse::<Delay>().unwrap_err().to_string();
+        assert!(syntax.starts_with("`fast` is not a delay: write a whole number of ticks"), "{syntax}");
+        assert_eq!("exp:3:30".parse(), Ok(Delay::Exponential { mean: 3, max: 30 }));
+    }
+
+    #[test]
+    fn clock_rates_parse_and_validate_in_one_place() {
+        assert_eq!("n2=1.5".parse(), Ok(ClockRate { node: crate::NodeId(2), rate: 1.5 }));
+        assert_eq!(ClockRate::new(crate::NodeId(1), 0.5).map(|c| c.to_string()), Ok("n1=0.5".to_owned()));
+        for (text, reason) in [
+            ("n1=0", "a clock rate is in (0, 10], got 0"),
+            ("n1=10.5", "a clock rate is in (0, 10], got 10.5"),
+            ("n1=NaN", "a clock rate is in (0, 10], got NaN"),
+            ("c1=1", "write `n1=1.5`"),
+            ("n1", "write `n1=1.5`"),
+        ] {
+            let err = text.parse::<ClockRate>().unwrap_err();
+            assert!(err.reason.contains(reason), "{text}: {err}");
+        }
+        assert!(ClockRate::new(crate::NodeId(0), 1.0).is_err());
+        let bad = ClockRate { node: crate::NodeId(1), rate: 11.0 };
+        let err = Config { clock_rates: vec![bad], ..Config::default() }.validate().unwrap_err();
+        assert_eq!(err.to_string(), "`clock_rates`: a clock rate is in (0, 10], got 11");
+    }
+
+    #[test]
     fn toml_round_trips_and_defaults_fill_the_rest() {
         let c =
             Config::builder().nodes(5).delay(Delay::Uniform { min: 2, max: 4 }).gateway_timeout(None).build().unwrap();
@@ -566,6 +719,7 @@ mod tests {
             (Config::builder().loss(1.5).build(), "`loss`"),
             (Config::builder().max_pause(0).build(), "`max_pause`"),
             (Config::builder().client_timeout(Some(0)).build(), "`client_timeout`"),
+            (Config::builder().turn_budget(0).build(), "`turn_budget`"),
             (Config::from_toml("nodez = 3"), "unknown field `nodez`"),
             (Config::from_toml("delay = \"fast\""), "delay"),
             (Config::from_toml("loss = 2.0"), "`loss`"),

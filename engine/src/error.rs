@@ -42,6 +42,43 @@ pub enum RunError {
         /// The panic's message.
         message: String,
     },
+    /// A node's code outside its handlers panicked: its constructor (`Default`, or the closure
+    /// given to [`World::with_nodes`](crate::World::with_nodes)) called to restart it, or the
+    /// `Debug` of its state, formatted for an observer or an inspection.
+    #[error("tick {tick} (seed {seed}): {node} ({node_type}): {what} panicked: {message}")]
+    NodeCodePanicked {
+        /// When.
+        tick: Tick,
+        /// The run's seed.
+        seed: u64,
+        /// Which node.
+        node: NodeId,
+        /// The node type.
+        node_type: String,
+        /// What of the node's code ran: [`RunError::CONSTRUCTOR`] or [`RunError::STATE_DEBUG`].
+        what: String,
+        /// The panic's message.
+        message: String,
+    },
+    /// A node's turn made more handler runs and polls than
+    /// [`Config::turn_budget`](crate::Config::turn_budget) allows: a handler loops without end.
+    #[error(
+        "tick {tick} (seed {seed}): handler `{endpoint}` of {node} ({node_type}) ran past the turn budget (too many \
+         handler runs and waits in one turn): it probably loops forever on a wait that is ready at once, like \
+         `cx.sleep(0)`; raise `turn_budget` if the work is real"
+    )]
+    TurnBudgetExceeded {
+        /// When.
+        tick: Tick,
+        /// The run's seed.
+        seed: u64,
+        /// Which node.
+        node: NodeId,
+        /// The node type.
+        node_type: String,
+        /// The endpoint or timer method running when the budget ran out.
+        endpoint: String,
+    },
     /// A message was sent to a server that does not exist.
     #[error(
         "tick {tick} (seed {seed}): {from} sent `{message_type}` to {to}, which does not exist (there are {nodes} nodes and {clients} clients)"
@@ -91,6 +128,14 @@ pub enum RunError {
     },
 }
 
+impl RunError {
+    /// [`RunError::NodeCodePanicked`]'s `what` when the node's constructor panicked at a restart.
+    pub const CONSTRUCTOR: &'static str =
+        "its constructor (`Default`, or the closure given to `World::with_nodes`) called to restart it";
+    /// [`RunError::NodeCodePanicked`]'s `what` when the `Debug` of the node's state panicked.
+    pub const STATE_DEBUG: &'static str = "the `Debug` of the node's state";
+}
+
 /// A request to the world that cannot be carried out (the run goes on).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorldError {
@@ -103,4 +148,7 @@ pub enum WorldError {
     /// The fault does not fit the node's state (crash a crashed node, resume a running one).
     #[error("{0}")]
     InvalidFault(String),
+    /// The run has stopped (this request, or an earlier tick, ran into this error).
+    #[error("the run has stopped: {0}")]
+    Stopped(RunError),
 }

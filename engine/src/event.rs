@@ -210,15 +210,15 @@ impl<F: FnMut(&Event<'_>)> Observer for F {
 ///
 /// ```
 /// # use std::{cell::RefCell, rc::Rc};
-/// # use dgame_engine::{EventLog, Observer, event::Shared};
+/// # use dgame_engine::{EventLog, Observer, SharedObserver};
 /// let log = Rc::new(RefCell::new(EventLog::default()));
-/// let observer: Box<dyn Observer> = Box::new(Shared(log.clone())); // what `world.subscribe` takes
+/// let observer: Box<dyn Observer> = Box::new(SharedObserver(log.clone())); // what `world.subscribe` takes
 /// # drop(observer);
 /// assert!(log.borrow().events.is_empty());
 /// ```
-pub struct Shared<T>(pub std::rc::Rc<std::cell::RefCell<T>>);
+pub struct SharedObserver<T>(pub std::rc::Rc<std::cell::RefCell<T>>);
 
-impl<T: Observer> Observer for Shared<T> {
+impl<T: Observer> Observer for SharedObserver<T> {
     fn on_event(&mut self, event: &Event<'_>) {
         self.0.borrow_mut().on_event(event);
     }

@@ -13,9 +13,7 @@ use crate::ids::{ClientId, NodeId, ServerId, SignalId, Tick};
 use crate::message::{
     ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, LeaderNotification, Payload, Status,
 };
-use crate::network::Signal;
-use crate::node::Node;
-use crate::world::{World, emit};
+use crate::network::{Signal, Wire, emit};
 
 pub(crate) struct Forwarded {
     client: ClientId,
@@ -35,21 +33,22 @@ pub(crate) struct Gateway {
     deadlines: VecDeque<(Tick, SignalId)>,
 }
 
-impl<N: Node> World<N> {
-    pub(crate) fn process_gateway(&mut self) -> Result<(), RunError> {
-        let now = self.now();
-        let inbox = std::mem::take(&mut self.gateway.inbox);
-        for sig in inbox {
+impl Gateway {
+    /// The gateway's turn: every signal in its inbox, in delivery order, then the forwarded
+    /// requests whose `timeout` is due.
+    pub fn turn(&mut self, wire: &mut Wire, timeout: Option<Tick>) -> Result<(), RunError> {
+        let now = wire.now();
+        let mut inbox = std::mem::take(&mut self.inbox);
+        for sig in inbox.drain(..) {
             if let SignalKind::Reply { to } = sig.kind {
-                match self.gateway.pending.remove(&to) {
+                match self.pending.remove(&to) {
                     Some(f) => {
-                        let id = self.shared.next_signal_id();
                         let kind = SignalKind::Reply { to: f.client_request };
-                        self.transmit(id, ServerId::Gateway, ServerId::Client(f.client), kind, sig.payload)?;
+                        wire.send(ServerId::Gateway, ServerId::Client(f.client), kind, sig.payload)?;
                     }
                     None => {
-                        emit!(self, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Gateway });
-                        self.stats.stale_replies += 1;
+                        emit!(wire, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Gateway });
+                        wire.stats.stale_replies += 1;
                     }
                 }
                 continue;
@@ -58,52 +57,53 @@ impl<N: Node> World<N> {
             let read = any.is::<ClientReadRequest>();
             if read || any.is::<ClientWriteRequest>() {
                 let ServerId::Client(client) = sig.from else {
-                    return Err(self.no_endpoint(ServerId::Gateway, "Gateway", &sig));
+                    return Err(wire.no_endpoint(ServerId::Gateway, "Gateway", &sig));
                 };
-                let node = match self.gateway.leader {
+                let node = match self.leader {
                     Some(leader) => leader,
                     None => {
-                        let n = self.gateway.next_node % self.nodes.len();
-                        self.gateway.next_node = n + 1;
-                        NodeId(n as u32 + 1)
+                        let n = self.next_node % wire.nodes();
+                        self.next_node = n + 1;
+                        NodeId::from_index(n)
                     }
                 };
-                let id = self.shared.next_signal_id();
-                self.gateway
-                    .pending
-                    .insert(id, Forwarded { client, client_request: sig.copy_of.unwrap_or(sig.id), read });
-                if let Some(t) = self.config.gateway_timeout {
-                    self.gateway.deadlines.push_back((now + t, id));
+                let id = wire.shared.next_signal_id();
+                self.pending.insert(id, Forwarded { client, client_request: sig.copy_of.unwrap_or(sig.id), read });
+                // A deadline past the end of time is never.
+                if let Some(deadline) = timeout.and_then(|t| now.checked_add(t)) {
+                    self.deadlines.push_back((deadline, id));
                 }
-                self.transmit(id, ServerId::Gateway, ServerId::Node(node), SignalKind::Request, sig.payload)?;
+                wire.transmit(id, ServerId::Gateway, ServerId::Node(node), SignalKind::Request, sig.payload)?;
             } else if let Some(&LeaderNotification { leader }) = any.downcast_ref::<LeaderNotification>() {
-                if self.gateway.leader != Some(leader) {
-                    self.gateway.leader = Some(leader);
-                    emit!(self, Event::LeaderChanged { tick: now, leader });
+                if self.leader != Some(leader) {
+                    self.leader = Some(leader);
+                    emit!(wire, Event::LeaderChanged { tick: now, leader });
                 }
                 if sig.kind == SignalKind::Request {
-                    let id = self.shared.next_signal_id();
-                    self.transmit(id, ServerId::Gateway, sig.from, SignalKind::Reply { to: sig.id }, Box::new(()))?;
+                    wire.send(ServerId::Gateway, sig.from, SignalKind::Reply { to: sig.id }, Box::new(()))?;
                 }
             } else {
-                return Err(self.no_endpoint(ServerId::Gateway, "Gateway", &sig));
+                return Err(wire.no_endpoint(ServerId::Gateway, "Gateway", &sig));
             }
         }
-        while let Some(&(deadline, id)) = self.gateway.deadlines.front()
+        while let Some(&(deadline, id)) = self.deadlines.front()
             && deadline <= now
         {
-            self.gateway.deadlines.pop_front();
+            self.deadlines.pop_front();
             // Already answered requests are no longer pending: nothing to do for them.
-            if let Some(f) = self.gateway.pending.remove(&id) {
+            if let Some(f) = self.pending.remove(&id) {
                 let answer: Box<dyn Payload> = if f.read {
                     Box::new(ClientReadResponse { status: Status::Unknown, value: None })
                 } else {
                     Box::new(ClientWriteResponse { status: Status::Unknown })
                 };
-                let reply = self.shared.next_signal_id();
                 let kind = SignalKind::Reply { to: f.client_request };
-                self.transmit(reply, ServerId::Gateway, ServerId::Client(f.client), kind, answer)?;
+                wire.send(ServerId::Gateway, ServerId::Client(f.client), kind, answer)?;
             }
+        }
+        // Give the buffer back, empty, so that deliveries reuse its memory.
+        if self.inbox.is_empty() {
+            self.inbox = inbox;
         }
         Ok(())
     }

@@ -50,17 +50,27 @@ impl Operation {
     /// A short label as the viewer shows it: `R5`, `R∅`, `W7`, with `?` for unknown and `!`
     /// for failed, `…` while pending.
     pub fn label(&self) -> String {
-        let base = match self.kind {
-            OpKind::Read => "R".to_owned(),
-            OpKind::Write(v) => format!("W{v}"),
-        };
+        let mut label = String::new();
+        self.write_label(&mut label);
+        label
+    }
+
+    /// Writes [`label`](Operation::label) into `out`, replacing what was there (and reusing its
+    /// memory: the clients relabel themselves at every operation).
+    pub fn write_label(&self, out: &mut String) {
+        use std::fmt::Write;
+        out.clear();
+        match self.kind {
+            OpKind::Read => out.push('R'),
+            OpKind::Write(v) => write!(out, "W{v}").expect("a String takes any text"),
+        }
         match (self.kind, self.outcome) {
-            (OpKind::Read, Outcome::Ok(Some(v))) => format!("R{v}"),
-            (OpKind::Read, Outcome::Ok(None)) => "R∅".to_owned(),
-            (_, Outcome::Ok(_)) => base,
-            (_, Outcome::Failed) => format!("{base}!"),
-            (_, Outcome::Unknown) => format!("{base}?"),
-            (_, Outcome::Pending) => format!("{base}…"),
+            (OpKind::Read, Outcome::Ok(Some(v))) => write!(out, "{v}").expect("a String takes any text"),
+            (OpKind::Read, Outcome::Ok(None)) => out.push('∅'),
+            (_, Outcome::Ok(_)) => {}
+            (_, Outcome::Failed) => out.push('!'),
+            (_, Outcome::Unknown) => out.push('?'),
+            (_, Outcome::Pending) => out.push('…'),
         }
     }
 }
@@ -72,24 +82,55 @@ pub struct History {
     pub operations: Vec<Operation>,
 }
 
+/// How many operations of a history ended each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OpCounts {
+    /// Took effect ([`Outcome::Ok`]).
+    pub ok: usize,
+    /// Certainly did not ([`Outcome::Failed`]).
+    pub failed: usize,
+    /// Nobody knows ([`Outcome::Unknown`]: a timeout).
+    pub unknown: usize,
+    /// Still waiting at the end ([`Outcome::Pending`]).
+    pub pending: usize,
+}
+
+impl OpCounts {
+    /// Every operation.
+    pub fn total(&self) -> usize {
+        self.ok + self.failed + self.unknown + self.pending
+    }
+
+    /// The share of operations that succeeded, in `[0, 1]`; `None` with no operation at all.
+    pub fn availability(&self) -> Option<f64> {
+        (self.total() > 0).then(|| self.ok as f64 / self.total() as f64)
+    }
+}
+
 impl History {
-    /// How many operations ended with each outcome: (ok, failed, unknown, pending).
-    pub fn counts(&self) -> (usize, usize, usize, usize) {
-        let mut c = (0, 0, 0, 0);
+    /// How many operations ended each way.
+    pub fn counts(&self) -> OpCounts {
+        let mut c = OpCounts::default();
         for op in &self.operations {
             match op.outcome {
-                Outcome::Ok(_) => c.0 += 1,
-                Outcome::Failed => c.1 += 1,
-                Outcome::Unknown => c.2 += 1,
-                Outcome::Pending => c.3 += 1,
+                Outcome::Ok(_) => c.ok += 1,
+                Outcome::Failed => c.failed += 1,
+                Outcome::Unknown => c.unknown += 1,
+                Outcome::Pending => c.pending += 1,
             }
         }
         c
     }
 
+    /// Whether clients asked and nothing succeeded: availability 0% (a node that never replies,
+    /// a cluster that never reaches a quorum). `false` for a history with no operation.
+    pub fn nothing_succeeded(&self) -> bool {
+        !self.operations.is_empty() && !self.operations.iter().any(|op| matches!(op.outcome, Outcome::Ok(_)))
+    }
+
     /// One line for people: `40 operations: 35 ok, 0 failed, 4 unknown, 1 pending; first: W1 R1 W2 …`.
     pub fn summary(&self) -> String {
-        let (ok, failed, unknown, pending) = self.counts();
+        let OpCounts { ok, failed, unknown, pending } = self.counts();
         let first: Vec<String> = self.operations.iter().take(12).map(Operation::label).collect();
         let more = if self.operations.len() > 12 { " …" } else { "" };
         format!(
@@ -131,5 +172,40 @@ impl History {
     /// is (a run that is too hard gives `Unknown` after the same number of steps everywhere).
     pub fn check(&self) -> dgame_checker::Verdict {
         dgame_checker::check(&self.to_checker(), &dgame_checker::Options::default().max_time(None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(index: usize, outcome: Outcome) -> Operation {
+        Operation { index, client: ClientId(1), kind: OpKind::Read, invoke: 1, complete: Some(2), outcome }
+    }
+
+    #[test]
+    fn counts_name_each_outcome_and_availability_is_the_share_that_succeeded() {
+        let h = History {
+            operations: vec![
+                op(0, Outcome::Ok(None)),
+                op(1, Outcome::Unknown),
+                op(2, Outcome::Failed),
+                op(3, Outcome::Unknown),
+                op(4, Outcome::Pending),
+            ],
+        };
+        assert_eq!(h.counts(), OpCounts { ok: 1, failed: 1, unknown: 2, pending: 1 });
+        assert_eq!(h.counts().total(), 5);
+        assert_eq!(h.counts().availability(), Some(0.2));
+        assert_eq!(History::default().counts().availability(), None);
+    }
+
+    #[test]
+    fn nothing_succeeded_when_clients_asked_and_no_operation_was_ok() {
+        let failing = History { operations: vec![op(0, Outcome::Unknown), op(1, Outcome::Failed)] };
+        assert!(failing.nothing_succeeded());
+        let one = History { operations: vec![op(0, Outcome::Unknown), op(1, Outcome::Ok(Some(3)))] };
+        assert!(!one.nothing_succeeded());
+        assert!(!History::default().nothing_succeeded(), "no operation is not an outage");
     }
 }

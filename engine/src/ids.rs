@@ -42,6 +42,38 @@ pub enum ServerId {
     Client(ClientId),
 }
 
+impl NodeId {
+    /// The node's 0-based slot: node 1 is at index 0. `NodeId(0)` names no node; its index is
+    /// `usize::MAX`, which no slice has, so `nodes.get(id.index())` is `None` for it.
+    pub fn index(self) -> usize {
+        (self.0 as usize).wrapping_sub(1)
+    }
+
+    /// The node at 0-based slot `index`.
+    ///
+    /// # Panics
+    /// If `index + 1` does not fit a `u32` (the configuration allows far fewer nodes).
+    pub fn from_index(index: usize) -> NodeId {
+        NodeId(u32::try_from(index + 1).expect("node ids fit a u32"))
+    }
+}
+
+impl ClientId {
+    /// The client's 0-based slot: client 1 is at index 0 (`ClientId(0)`: `usize::MAX`, as for
+    /// [`NodeId::index`]).
+    pub fn index(self) -> usize {
+        (self.0 as usize).wrapping_sub(1)
+    }
+
+    /// The client at 0-based slot `index`.
+    ///
+    /// # Panics
+    /// If `index + 1` does not fit a `u32` (the configuration allows far fewer clients).
+    pub fn from_index(index: usize) -> ClientId {
+        ClientId(u32::try_from(index + 1).expect("client ids fit a u32"))
+    }
+}
+
 impl From<NodeId> for ServerId {
     fn from(id: NodeId) -> Self {
         ServerId::Node(id)
@@ -184,6 +216,16 @@ mod tests {
         for bad in ["n0", "x1", "n", "node -1", ""] {
             assert!(bad.parse::<ServerId>().is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn indices_count_from_0_and_id_0_has_none() {
+        assert_eq!(NodeId(1).index(), 0);
+        assert_eq!(NodeId::from_index(4), NodeId(5));
+        assert_eq!(ClientId(3).index(), 2);
+        assert_eq!(ClientId::from_index(0), ClientId(1));
+        assert_eq!([1, 2].get(NodeId(0).index()), None);
+        assert_eq!([1, 2].get(ClientId(0).index()), None);
     }
 
     #[test]

@@ -39,43 +39,56 @@
 //! - [`message`]: the [`Message`] trait and the client protocol.
 //! - [`event`]: the event stream for viewers and traces.
 //! - [`history`]: the clients' operations, the checker's input.
+//! - [`fault`]: faults, scheduled or random ([`Nemesis`]), applied with [`World::apply`].
+//! - [`watchdog`]: a wall-clock watchdog for handlers that never return (opt-in, on its own
+//!   thread).
 #![deny(clippy::await_holding_refcell_ref)]
 #![warn(missing_docs)]
 
 extern crate self as dgame_engine;
 
+mod apply;
+mod catch;
 pub mod chooser;
 mod client;
+mod command_line;
 pub mod config;
 mod error;
 pub mod event;
+mod executor;
 pub mod fault;
 mod gateway;
 pub mod history;
 pub mod ids;
+mod inspect;
 pub mod message;
 mod network;
 mod node;
 mod rng;
+mod shared;
 pub mod wait;
+pub mod watchdog;
 mod world;
 
 pub use chooser::{Adversary, Choice, Fate, Script, SignalInfo};
-pub use config::{ClientKind, ClockRate, Config, ConfigBuilder, ConfigError, Cut, Delay, LinkDelay, ValueMode};
+pub use config::{
+    ClientKind, ClockRate, Config, ConfigBuilder, ConfigError, Cut, Delay, InvalidValue, LinkDelay, ValueMode,
+};
 pub use dgame_macros::{Message, endpoint, init, node, timer};
 pub use error::{RunError, WorldError};
-pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SignalKind};
+pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SharedObserver, SignalKind};
+pub use executor::NodeStatus;
 pub use fault::{Fault, Nemesis, NemesisKind, Scheduled};
-pub use history::{History, OpKind, Operation, Outcome};
+pub use history::{History, OpCounts, OpKind, Operation, Outcome};
 pub use ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
 pub use message::{
     Ack, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, LeaderNotification, Message,
     Payload, Status,
 };
-pub use network::InFlight;
+pub use network::{InFlight, Stats};
 pub use node::{AsyncCtx, Ctx, Durable, Node};
 pub use wait::{Partial, Replies, Timeout};
-pub use world::{NodeStatus, Stats, World};
+pub use world::World;
 
 #[doc(hidden)]
 pub use node::{__private, Action, Handled, TimerSpec};
@@ -84,7 +97,8 @@ pub use node::{__private, Action, Handled, TimerSpec};
 pub mod prelude {
     pub use crate::{
         Ack, AsyncCtx, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
-        ClientWriteResponse, Config, Ctx, Delay, History, LeaderNotification, Message, Node, NodeId, OpKind, Outcome,
-        Partial, Replies, RunError, ServerId, Status, Tick, Timeout, Value, World, endpoint, init, node, timer,
+        ClientWriteResponse, Config, Ctx, Delay, Fault, History, LeaderNotification, Message, Nemesis, NemesisKind,
+        Node, NodeId, OpKind, Outcome, Partial, Replies, RunError, Scheduled, ServerId, Status, Tick, Timeout, Value,
+        World, endpoint, init, node, timer,
     };
 }

@@ -17,6 +17,7 @@ use crate::event::SignalKind;
 use crate::ids::{NodeId, ServerId, SignalId, Tick};
 use crate::message::{LeaderNotification, Message, Payload};
 use crate::rng::SimRng;
+use crate::shared::WorldShared;
 use crate::wait::{Call, Quorum, Sleep};
 
 /// A replication algorithm's node. Do not implement it by hand: write `#[node]` on the
@@ -67,25 +68,6 @@ pub enum Action {
     Spawned(Pin<Box<dyn Future<Output = Box<dyn Payload>>>>),
 }
 
-/// The whole world's state that handlers can reach: the clock, the id counter and the outbox.
-pub(crate) struct Shared {
-    pub now: Cell<Tick>,
-    pub next_signal: Cell<u64>,
-    pub outbox: RefCell<Vec<Outgoing>>,
-}
-
-impl Shared {
-    pub fn new() -> Self {
-        Shared { now: Cell::new(0), next_signal: Cell::new(1), outbox: RefCell::new(Vec::new()) }
-    }
-
-    pub fn next_signal_id(&self) -> SignalId {
-        let id = self.next_signal.get();
-        self.next_signal.set(id + 1);
-        SignalId(id)
-    }
-}
-
 /// A signal a handler sent, waiting for the engine to put it on the wire.
 pub(crate) struct Outgoing {
     pub id: SignalId,
@@ -126,8 +108,9 @@ pub(crate) struct NodeIo {
 /// The part of a node that is not its state, shared by the engine and every handle.
 pub(crate) struct NodeCore {
     pub id: NodeId,
-    pub shared: Rc<Shared>,
-    pub peers: RefCell<Rc<[NodeId]>>,
+    pub shared: Rc<WorldShared>,
+    /// The other nodes, made on first use (a world of many nodes that never ask stays small).
+    pub peers: RefCell<Option<Rc<[NodeId]>>>,
     pub local_time: Cell<u64>,
     pub io: RefCell<NodeIo>,
     /// What the node persisted: it survives crashes.
@@ -216,9 +199,19 @@ impl NodeCore {
         id
     }
 
-    /// Wakes the current task at tick `at`.
+    /// The other nodes, in id order.
+    pub fn peers(&self) -> Rc<[NodeId]> {
+        let nodes = self.shared.nodes.get() as u32;
+        let mut peers = self.peers.borrow_mut();
+        peers.get_or_insert_with(|| (1..=nodes).map(NodeId).filter(|&p| p != self.id).collect()).clone()
+    }
+
+    /// Wakes the current task at tick `at` (`Tick::MAX`: never).
     pub fn wake_at(&self, at: Tick) {
         let task = self.current_task();
+        if at == Tick::MAX {
+            return;
+        }
         self.io.borrow_mut().deadlines.push(Reverse((at, task)));
     }
 }
@@ -241,12 +234,12 @@ impl<N> Ctx<N> {
 
     /// The other nodes, in id order.
     pub fn peers(&self) -> Rc<[NodeId]> {
-        self.core.peers.borrow().clone()
+        self.core.peers()
     }
 
     /// How many nodes there are, this one included.
     pub fn cluster_size(&self) -> usize {
-        self.core.peers.borrow().len() + 1
+        self.core.shared.nodes.get()
     }
 
     /// The smallest majority of the cluster: `cluster_size / 2 + 1`.
@@ -273,7 +266,7 @@ impl<N> Ctx<N> {
 
     /// Sends `msg` to every peer, without waiting.
     pub fn send_to_peers<M: Message>(&self, msg: M) {
-        for &peer in self.core.peers.borrow().iter() {
+        for &peer in self.core.peers().iter() {
             self.core.push(ServerId::Node(peer), SignalKind::OneWay, Box::new(msg.clone()));
         }
     }
@@ -368,7 +361,7 @@ impl<N> AsyncCtx<N> {
 
     /// Waits `ticks` ticks (0: resumes in the same tick).
     pub fn sleep(&self, ticks: Tick) -> Sleep {
-        Sleep::new(self.ctx.core.clone(), self.now() + ticks)
+        Sleep::new(self.ctx.core.clone(), self.now().saturating_add(ticks))
     }
 }
 
@@ -413,6 +406,7 @@ pub mod __private {
         f: impl FnOnce(&mut N, &mut Ctx<N>) -> R,
     ) -> Handled {
         ctx.core.io.borrow_mut().endpoint = endpoint;
+        ctx.core.shared.handler_entered(ctx.core.id, endpoint);
         let state = ctx.state.clone();
         let reply = f(&mut state.borrow_mut(), ctx);
         Handled { endpoint, action: Action::Replied(Box::new(reply)) }

@@ -64,7 +64,7 @@ impl<R: 'static> Call<R> {
     /// Waits at most `ticks` ticks: resolves to `Err(Timeout)` in tick `now + ticks` if no reply
     /// came by then.
     pub fn timeout(self, ticks: Tick) -> TimedCall<R> {
-        let deadline = self.core.now() + ticks;
+        let deadline = self.core.now().saturating_add(ticks);
         self.core.wake_at(deadline);
         TimedCall { call: self, deadline }
     }
@@ -73,6 +73,7 @@ impl<R: 'static> Call<R> {
 impl<R: 'static> Future for Call<R> {
     type Output = R;
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<R> {
+        self.core.shared.charge_poll();
         match take_reply(&self.core, self.id) {
             Some(r) => {
                 self.done = true;
@@ -190,7 +191,9 @@ pub struct Quorum<R> {
 
 impl<R: 'static> Quorum<R> {
     pub(crate) fn new(core: Rc<NodeCore>, pending: Vec<(NodeId, SignalId)>) -> Self {
-        Quorum { core, pending, got: Vec::new(), matched: 0, need: Need::All, filter: None }
+        // One allocation for the replies, however many come (they are at most one per call).
+        let got = Vec::with_capacity(pending.len());
+        Quorum { core, pending, got, matched: 0, need: Need::All, filter: None }
     }
 
     /// Wait for every reply (the default).
@@ -220,7 +223,7 @@ impl<R: 'static> Quorum<R> {
     /// Waits at most `ticks` ticks: resolves to `Err(Partial)` in tick `now + ticks` if not
     /// enough replies came by then.
     pub fn timeout(self, ticks: Tick) -> TimedQuorum<R> {
-        let deadline = self.core.now() + ticks;
+        let deadline = self.core.now().saturating_add(ticks);
         self.core.wake_at(deadline);
         TimedQuorum { quorum: self, deadline }
     }
@@ -261,6 +264,7 @@ impl<R> Unpin for Quorum<R> {}
 impl<R: 'static> Future for Quorum<R> {
     type Output = Replies<R>;
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Replies<R>> {
+        self.core.shared.charge_poll();
         self.collect();
         if self.enough() { Poll::Ready(self.finish()) } else { Poll::Pending }
     }
@@ -287,6 +291,7 @@ impl<R: 'static> Future for TimedQuorum<R> {
     type Output = Result<Replies<R>, Partial<R>>;
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
         let q = &mut self.quorum;
+        q.core.shared.charge_poll();
         q.collect();
         if q.enough() {
             Poll::Ready(Ok(q.finish()))
@@ -315,6 +320,7 @@ impl Sleep {
 impl Future for Sleep {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        self.core.shared.charge_poll();
         if self.core.now() >= self.until {
             return Poll::Ready(());
         }

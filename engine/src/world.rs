@@ -1,100 +1,31 @@
 //! The world: the gateway, the nodes and the clients, the network between them, and the tick
 //! loop that drives them. See `docs/ARCHITECTURE.md` for the exact tick semantics.
+//!
+//! This file is the tick; the rest of the world's face is beside it: faults applied from outside
+//! in `apply.rs`, inspection in `inspect.rs`. What a turn does is in `gateway.rs`, `executor.rs`
+//! and `client.rs`; signals travel through `network/`.
 
-use std::cell::{Cell, Ref, RefCell};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
+use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 
-use rustc_hash::FxHashMap;
-use slab::Slab;
-
-use crate::client::Client;
+use crate::apply::FaultError;
+use crate::catch::GuardedDebug;
+use crate::client::{Client, Env};
 use crate::config::{Config, ConfigError};
-use crate::error::{RunError, WorldError};
+use crate::error::RunError;
 use crate::event::{DropReason, Event, Observer, SignalKind};
-use crate::fault::{Fault, Scheduled};
+use crate::executor::{NodeSlot, NodeStatus};
+use crate::fault::{NemesisPlanner, Scheduled};
 use crate::gateway::Gateway;
 use crate::history::History;
 use crate::ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
-use crate::message::{Message, Payload, short_type_name};
-use crate::network::{InFlight, Network, Signal};
-use crate::node::{Action, Ctx, Durable, Node, NodeCore, NodeIo, Outgoing, Shared, TaskRef};
+use crate::message::Message;
+use crate::network::cuts::Cuts;
+use crate::network::{Network, Signal, Wire, emit};
+use crate::node::Node;
 use crate::rng::{Stream, stream};
-
-/// Sends an event to every observer; builds nothing when there are none.
-macro_rules! emit {
-    ($world:expr, $event:expr) => {
-        if !$world.observers.is_empty() {
-            let event = $event;
-            for observer in $world.observers.iter_mut() {
-                observer.on_event(&event);
-            }
-        }
-    };
-}
-pub(crate) use emit;
-
-/// Counters kept for every run (cheap enough to keep always).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Signals sent.
-    pub sent: u64,
-    /// Signals delivered to an inbox.
-    pub delivered: u64,
-    /// Signals lost to the `loss` probability.
-    pub dropped_loss: u64,
-    /// Signals lost to a cut link.
-    pub dropped_partition: u64,
-    /// Signals dropped by id.
-    pub dropped_by_id: u64,
-    /// Replies that arrived after their waiter gave up.
-    pub stale_replies: u64,
-    /// Handlers started on nodes (endpoints and timers).
-    pub handlers: u64,
-    /// Signals lost because their recipient had crashed.
-    pub dropped_crashed: u64,
-    /// Duplicate signals the network made.
-    pub duplicated: u64,
-}
-
-struct Task {
-    seq: u64,
-    endpoint: &'static str,
-    /// Where the handler's result goes: (requester, request id), for requests only.
-    reply_to: Option<(ServerId, SignalId)>,
-    future: Pin<Box<dyn Future<Output = Box<dyn Payload>>>>,
-}
-
-pub(crate) struct NodeSlot<N> {
-    pub(crate) ctx: Ctx<N>,
-    tasks: Slab<Task>,
-    pub(crate) inbox: Vec<Signal>,
-    next_handler: u64,
-    pub(crate) status: NodeStatus,
-    /// Local ticks per global tick, in thousandths (1000: a normal clock).
-    clock_rate: u64,
-    /// Thousandths of a local tick not yet ticked.
-    clock_debt: u64,
-    /// Its `#[init]` runs at the start of its next turn (its first, and its first after a restart).
-    needs_init: bool,
-}
-
-/// Whether a node is running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeStatus {
-    /// Running.
-    Up,
-    /// Crashed: it does nothing, and signals that reach it are lost, until it restarts.
-    Crashed,
-    /// Paused: it does nothing, and signals wait in its inbox, until it resumes.
-    Paused,
-}
+use crate::shared::WorldShared;
 
 /// A simulated system: N nodes of type `N` running an algorithm, the gateway, the clients, and
 /// the network. One seed and one configuration decide everything it does.
@@ -117,30 +48,30 @@ pub enum NodeStatus {
 /// ```
 pub struct World<N: Node> {
     pub(crate) config: Config,
-    pub(crate) shared: Rc<Shared>,
+    /// The send path: the clock and ids, the network, the observers, the counters.
+    pub(crate) wire: Wire,
     pub(crate) nodes: Vec<NodeSlot<N>>,
     pub(crate) gateway: Gateway,
     pub(crate) clients: Vec<Client>,
-    pub(crate) network: Network,
+    pub(crate) cuts: Cuts,
     pub(crate) history: History,
-    pub(crate) observers: Vec<Box<dyn Observer>>,
-    pub(crate) stats: Stats,
-    pub(crate) next_value: Value,
-    failed: Option<RunError>,
+    next_value: Value,
+    pub(crate) failed: Option<RunError>,
     /// Makes a node (at the start, and when it restarts after a crash).
-    make: Box<dyn FnMut(NodeId) -> N>,
-    /// Faults to apply, by tick: the configuration's schedule and the nemesis's plan.
-    planned: Vec<Scheduled>,
-    /// For each planned fault, the nemesis episode it belongs to (`None`: the schedule's).
-    episodes: Vec<Option<usize>>,
+    pub(crate) make: Box<dyn FnMut(NodeId) -> N>,
+    /// The configuration's schedule in tick order (faults of one tick in the order given), and
+    /// how much of it has been applied.
+    pub(crate) schedule: Vec<Scheduled>,
+    pub(crate) next_scheduled: usize,
+    /// The nemesis's faults, drawn as the run reaches them.
+    pub(crate) nemesis: Option<NemesisPlanner>,
     /// (nemesis episode, node) whose fault collided with the schedule and was called off,
     /// with its undoing.
-    called_off: std::collections::BTreeSet<(usize, NodeId)>,
-    next_planned: usize,
+    called_off: BTreeSet<(usize, NodeId)>,
+    /// The buffer delivery takes the due signals into, kept to reuse its memory.
     due: Vec<Signal>,
-    outbox: Vec<Outgoing>,
-    /// The choice script, the adversary, what they chose, the invariants (`chooser.rs`).
-    pub(crate) chooser: crate::chooser::Chooser<N>,
+    /// The invariants checked after every tick, and the states' fingerprints (`chooser.rs`).
+    pub(crate) invariants: crate::chooser::Invariants<N>,
 }
 
 impl<N: Node + Default> World<N> {
@@ -154,47 +85,47 @@ impl<N: Node> World<N> {
     /// A world whose nodes are made by `make(id)`.
     ///
     /// `make` is called again to rebuild a node that restarts after a crash; what the node
-    /// kept in its durable store ([`Ctx::durable`]) is still there.
+    /// kept in its durable store ([`Ctx::durable`](crate::Ctx::durable)) is still there. A panic
+    /// in `make` here is the caller's (it runs on the caller's stack, before the world exists);
+    /// at a restart it stops the run with [`RunError::NodeCodePanicked`].
     pub fn with_nodes(config: Config, make: impl FnMut(NodeId) -> N + 'static) -> Result<Self, ConfigError> {
         config.validate()?;
+        let seed = config.seed;
+        let shared = Rc::new(WorldShared::new());
+        let mut schedule = config.schedule.clone();
+        // Stable: faults of one tick keep their order.
+        schedule.sort_by_key(|s| s.at);
         let mut world = World {
-            shared: Rc::new(Shared::new()),
-            nodes: Vec::new(),
+            wire: Wire::new(shared, Network::new(&config), seed, config.clients as usize),
+            nodes: Vec::with_capacity(config.nodes as usize),
             gateway: Gateway::default(),
-            clients: (1..=config.clients)
-                .map(|c| Client::new(ClientId(c), config.client_kind, stream(config.seed, Stream::Client(c))))
+            clients: (0..config.clients as usize)
+                .map(|c| {
+                    let id = ClientId::from_index(c);
+                    Client::new(id, config.client_kind, stream(seed, Stream::Client(id.0)))
+                })
                 .collect(),
-            network: Network::new(&config),
+            cuts: Cuts::new(config.cuts.clone()),
             history: History::default(),
-            observers: Vec::new(),
-            stats: Stats::default(),
             next_value: 0,
             failed: None,
             make: Box::new(make),
-            planned: Vec::new(),
-            episodes: Vec::new(),
-            called_off: Default::default(),
-            next_planned: 0,
+            schedule,
+            next_scheduled: 0,
+            nemesis: config
+                .nemesis
+                .clone()
+                .map(|n| NemesisPlanner::new(n, stream(seed, Stream::Nemesis), config.nodes, config.ticks)),
+            called_off: BTreeSet::new(),
             due: Vec::new(),
-            outbox: Vec::new(),
-            chooser: crate::chooser::Chooser::new(config.deviations.clone()),
+            invariants: crate::chooser::Invariants::default(),
             config,
         };
-        for n in 1..=world.config.nodes {
-            let node = (world.make)(NodeId(n));
+        world.wire.chooser = crate::chooser::SignalChooser::new(world.config.deviations.clone());
+        for n in 0..world.config.nodes as usize {
+            let node = (world.make)(NodeId::from_index(n));
             world.push_node(node);
         }
-        let mut planned: Vec<(Scheduled, Option<usize>)> =
-            world.config.schedule.iter().map(|s| (s.clone(), None)).collect();
-        if let Some(nemesis) = &world.config.nemesis {
-            let mut rng = stream(world.config.seed, Stream::Nemesis);
-            let plan = nemesis.plan(&mut rng, world.config.nodes, world.config.ticks);
-            planned.extend(plan.into_iter().map(|(s, episode)| (s, Some(episode))));
-        }
-        // Stable: faults of one tick keep their order (the schedule's, then the nemesis's).
-        planned.sort_by_key(|(s, _)| s.at);
-        (world.planned, world.episodes) = planned.into_iter().unzip();
-        world.refresh_peers();
         Ok(world)
     }
 
@@ -202,79 +133,36 @@ impl<N: Node> World<N> {
     /// clock starting at 1 there; every node (and the gateway) knows it from now on.
     pub fn add_node(&mut self, node: N) -> NodeId {
         let id = self.push_node(node);
-        self.refresh_peers();
+        // Every node's peers change: they are made again when next asked for.
+        for slot in &self.nodes {
+            *slot.ctx.core.peers.borrow_mut() = None;
+        }
         id
     }
 
     fn push_node(&mut self, node: N) -> NodeId {
-        let id = NodeId(self.nodes.len() as u32 + 1);
-        let core = NodeCore {
-            id,
-            shared: self.shared.clone(),
-            peers: RefCell::new(Rc::from(Vec::new())),
-            local_time: Cell::new(1),
-            durable: RefCell::new(Durable::default()),
-            io: RefCell::new(NodeIo {
-                current: None,
-                endpoint: "",
-                waiters: FxHashMap::default(),
-                deadlines: BinaryHeap::new(),
-                woken: Vec::new(),
-                rng: stream(self.config.seed, Stream::Node(id.0)),
-            }),
-        };
-        let ctx = Ctx { core: Rc::new(core), state: Rc::new(RefCell::new(node)) };
+        let id = NodeId::from_index(self.nodes.len());
         let rate = self.config.clock_rates.iter().rev().find(|c| c.node == id).map_or(1.0, |c| c.rate);
-        self.nodes.push(NodeSlot {
-            ctx,
-            tasks: Slab::new(),
-            inbox: Vec::new(),
-            next_handler: 1,
-            status: NodeStatus::Up,
-            clock_rate: (rate * 1000.0).round() as u64,
-            clock_debt: 0,
-            needs_init: true,
-        });
+        let shared = self.wire.shared.clone();
+        self.nodes.push(NodeSlot::new(id, shared, self.config.seed, rate, node));
+        self.wire.shared.nodes.set(self.nodes.len());
         id
     }
 
-    /// Tells every node who its peers are (everyone else, in id order).
-    fn refresh_peers(&mut self) {
-        let all: Vec<NodeId> = (1..=self.nodes.len() as u32).map(NodeId).collect();
-        for slot in &self.nodes {
-            let me = slot.ctx.core.id;
-            *slot.ctx.core.peers.borrow_mut() = all.iter().copied().filter(|&n| n != me).collect();
-        }
+    /// Sends `msg` from `from` to `to` as a one-way signal, as if `from` had sent it this tick.
+    /// For tests and experiments.
+    pub fn inject<M: Message>(&mut self, from: ServerId, to: ServerId, msg: M) -> Result<SignalId, RunError> {
+        self.wire.send(from, to, SignalKind::OneWay, Box::new(msg))
     }
 
     /// Sends every event from now on to `observer`.
     pub fn subscribe(&mut self, observer: impl Observer + 'static) {
-        self.observers.push(Box::new(observer));
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+        self.wire.observers.push(Box::new(observer));
     }
 
     /// The last tick that ran (0 before the first).
     pub fn now(&self) -> Tick {
-        self.shared.now.get()
-    }
-
-    /// The clients' history so far.
-    pub fn history(&self) -> &History {
-        &self.history
-    }
-
-    /// The counters of the run so far.
-    pub fn stats(&self) -> Stats {
-        self.stats
-    }
-
-    /// The error that stopped the run, if one did.
-    pub fn error(&self) -> Option<&RunError> {
-        self.failed.as_ref()
+        self.wire.now()
     }
 
     /// Runs ticks until [`Config::ticks`] have run.
@@ -306,627 +194,158 @@ impl<N: Node> World<N> {
 
     fn run_tick(&mut self) -> Result<(), RunError> {
         let now = self.now() + 1;
-        self.shared.now.set(now);
-        // Scheduled faults first: a fault at `now` is what happened between the last tick and
-        // this one (a click in the viewer), before anything of this tick, the cuts included.
-        while let Some(s) = self.planned.get(self.next_planned)
-            && s.at <= now
-        {
-            let scheduled = s.clone();
-            let episode = self.episodes[self.next_planned];
-            self.next_planned += 1;
-            let nodes = scheduled.fault.nodes();
-            if episode.is_some_and(|e| nodes.iter().any(|&n| self.called_off.contains(&(e, n)))) {
-                continue;
-            }
-            match self.apply(scheduled.fault.clone()) {
-                Ok(()) => {}
-                // The nemesis does not know the schedule: when they collide (it would crash a
-                // node the schedule crashed), the rest of its episode, its undoing included,
-                // is called off.
-                Err(_) if let Some(e) = episode => {
-                    self.called_off.extend(nodes.iter().map(|&n| (e, n)));
-                }
-                Err(e) => {
-                    return Err(RunError::InvalidFault {
-                        tick: now,
-                        seed: self.config.seed,
-                        fault: scheduled.to_string(),
-                        reason: e.to_string(),
-                    });
-                }
-            }
+        self.wire.shared.now.set(now);
+        // (1) Scheduled faults first: a fault at `now` is what happened between the last tick
+        // and this one (a click in the viewer), before anything of this tick, the cuts
+        // included. Then the configuration's cuts: heals, then new cuts.
+        self.apply_due_faults(now)?;
+        for fault in self.cuts.due(now) {
+            self.apply_planned(&Scheduled { at: now, fault })?;
         }
-        self.apply_scheduled_cuts(now);
-        self.process_gateway()?;
+        // (2) The gateway's turn.
+        self.gateway.turn(&mut self.wire, self.config.gateway_timeout)?;
+        // (3) Each node's turn, in id order.
         for i in 0..self.nodes.len() {
-            self.process_node(i)?;
+            self.node_turn(i)?;
         }
-        for j in 0..self.clients.len() {
-            self.process_client(j)?;
-        }
-        self.deliver(now)
-    }
-
-    fn process_node(&mut self, i: usize) -> Result<(), RunError> {
-        let now = self.now();
-        if self.nodes[i].status != NodeStatus::Up {
-            return Ok(());
-        }
-        if std::mem::take(&mut self.nodes[i].needs_init) {
-            self.run_handler(i, None, N::__init)?;
-        }
-        let inbox = std::mem::take(&mut self.nodes[i].inbox);
-        let mut active = !inbox.is_empty();
-        // (1) Every message in the inbox: requests start a handler, replies wake their waiter.
-        for sig in inbox {
-            if let SignalKind::Reply { to } = sig.kind {
-                let core = &self.nodes[i].ctx.core;
-                let mut io = core.io.borrow_mut();
-                // The first reply wins; a second one (a duplicate) is as stale as a late one.
-                if let Some(waiter) = io.waiters.get_mut(&to).filter(|w| w.reply.is_none()) {
-                    waiter.reply = Some(sig.payload);
-                    let task = waiter.task;
-                    io.woken.push(task);
-                } else {
-                    drop(io);
-                    emit!(self, Event::StaleReply { tick: now, signal: sig.id, at: ServerId::Node(core.id) });
-                    self.stats.stale_replies += 1;
-                }
-            } else {
-                self.dispatch(i, sig)?;
-            }
-        }
-        // (2) The timers due on the node's local clock. A normal clock ticks once per turn; a
-        // drifting one (`clock_rates`) may tick zero, one or several times.
-        let local = self.nodes[i].ctx.core.local_time.get();
-        let steps = {
-            let slot = &mut self.nodes[i];
-            slot.clock_debt += slot.clock_rate;
-            let steps = slot.clock_debt / 1000;
-            slot.clock_debt %= 1000;
-            steps
+        // (4) Each client's turn, in id order.
+        let mut env = Env {
+            wire: &mut self.wire,
+            history: &mut self.history,
+            config: &self.config,
+            next_value: &mut self.next_value,
         };
-        for local in local..local + steps {
-            self.nodes[i].ctx.core.local_time.set(local);
-            for (k, timer) in N::__TIMERS.iter().enumerate() {
-                if local.is_multiple_of(timer.interval) {
-                    active = true;
-                    let node = self.nodes[i].ctx.core.id;
-                    emit!(self, Event::TimerFired { tick: now, node, timer: timer.name });
-                    self.run_handler(i, None, |ctx| N::__timer(ctx, k))?;
-                }
-            }
+        for client in &mut self.clients {
+            client.turn(&mut env)?;
         }
-        // (3) Every waiting handler whose reply came or whose deadline is now, oldest first.
-        let mut woken = {
-            let mut io = self.nodes[i].ctx.core.io.borrow_mut();
-            while let Some(&Reverse((at, task))) = io.deadlines.peek()
-                && at <= now
-            {
-                io.deadlines.pop();
-                io.woken.push(task);
-            }
-            std::mem::take(&mut io.woken)
-        };
-        if !woken.is_empty() {
-            active = true;
-            woken.sort_unstable();
-            woken.dedup();
-            for task in woken {
-                if self.nodes[i].tasks.get(task.key).is_some_and(|t| t.seq == task.seq) {
-                    self.poll_task(i, task)?;
-                }
-            }
-        }
-        // (4) The local clock moves on.
-        let core = &self.nodes[i].ctx.core;
-        core.local_time.set(local + steps);
-        if active {
-            let slot = &self.nodes[i];
-            emit!(
-                self,
-                Event::State { tick: now, server: ServerId::Node(slot.ctx.core.id), state: &*slot.ctx.state.borrow() }
-            );
-        }
+        // (5) Delivery.
+        self.deliver(now);
         Ok(())
     }
 
-    fn dispatch(&mut self, i: usize, sig: Signal) -> Result<(), RunError> {
-        let Signal { id, from, kind, payload, copy_of, .. } = sig;
-        // A duplicate's reply answers the request it copies.
-        let reply_to = (kind == SignalKind::Request).then_some((from, copy_of.unwrap_or(id)));
-        let mut unhandled = None;
-        self.run_handler(i, Some((id, reply_to)), |ctx| match N::__dispatch(ctx, payload) {
-            Ok(handled) => Some(handled),
-            Err(payload) => {
-                unhandled = Some(payload);
-                None
+    /// The faults of the schedule and of the nemesis due at `now`, in tick order, the
+    /// schedule's first within a tick.
+    fn apply_due_faults(&mut self, now: Tick) -> Result<(), RunError> {
+        loop {
+            let scheduled_at = self.schedule.get(self.next_scheduled).map(|s| s.at).filter(|&at| at <= now);
+            let nemesis_at = self.nemesis.as_mut().and_then(|p| p.peek()).map(|(s, _)| s.at).filter(|&at| at <= now);
+            let (scheduled, episode) = match (scheduled_at, nemesis_at) {
+                (None, None) => return Ok(()),
+                (Some(a), b) if b.is_none_or(|b| a <= b) => {
+                    self.next_scheduled += 1;
+                    (self.schedule[self.next_scheduled - 1].clone(), None)
+                }
+                _ => {
+                    let (s, episode) = self.nemesis.as_mut().and_then(|p| p.pop_due(now)).expect("peeked above");
+                    (s, Some(episode))
+                }
+            };
+            let Some(episode) = episode else {
+                self.apply_planned(&scheduled)?;
+                continue;
+            };
+            // The nemesis does not know the schedule: when they collide (it would crash a node
+            // the schedule crashed), the rest of its episode, its undoing included, is called
+            // off.
+            let nodes = scheduled.fault.nodes();
+            if nodes.iter().any(|&n| self.called_off.contains(&(episode, n))) {
+                continue;
             }
-        })?;
-        match unhandled {
-            Some(payload) => {
-                let sig = Signal {
-                    id,
-                    from,
-                    to: ServerId::Node(NodeId(i as u32 + 1)),
-                    kind,
-                    sent: 0,
-                    arrival: 0,
-                    lost: false,
-                    copy_of,
-                    payload,
-                };
-                Err(self.no_endpoint(sig.to, N::__NAME, &sig))
+            match self.apply_fault(scheduled.fault) {
+                Ok(()) => {}
+                Err(FaultError::Refused(_)) => self.called_off.extend(nodes.iter().map(|&n| (episode, n))),
+                Err(FaultError::Stopped(e)) => return Err(e),
             }
+        }
+    }
+
+    /// A node's turn (nothing for a crashed or paused one: its clock stops).
+    fn node_turn(&mut self, i: usize) -> Result<(), RunError> {
+        let slot = &mut self.nodes[i];
+        if slot.status != NodeStatus::Up {
+            return Ok(());
+        }
+        let wire = &mut self.wire;
+        wire.shared.start_turn(self.config.turn_budget);
+        // (0) `#[init]`, in its first turn and its first after a restart.
+        if std::mem::take(&mut slot.needs_init) {
+            slot.init(wire)?;
+        }
+        // (1) Every signal in the inbox: requests start a handler, replies wake their waiter.
+        let mut inbox = std::mem::take(&mut slot.inbox);
+        let received = !inbox.is_empty();
+        for sig in inbox.drain(..) {
+            match sig.kind {
+                SignalKind::Reply { to } => slot.receive_reply(wire, sig, to),
+                SignalKind::Request | SignalKind::OneWay => slot.dispatch(wire, sig)?,
+            }
+        }
+        // Give the buffer back, empty, so that deliveries reuse its memory.
+        slot.inbox = inbox;
+        // (2) The timers due on the node's local clock.
+        let (next_local, fired) = slot.fire_timers(wire)?;
+        // (3) Every waiting handler whose reply came or whose deadline is now, oldest first.
+        let polled = slot.poll_woken(wire)?;
+        // (4) The local clock moves on.
+        slot.end_turn(next_local);
+        if received || fired || polled { self.emit_state(i) } else { Ok(()) }
+    }
+
+    /// The node's state after its turn, for the observers; a panic in its `Debug` stops the run.
+    fn emit_state(&mut self, i: usize) -> Result<(), RunError> {
+        if self.wire.observers.is_empty() {
+            return Ok(());
+        }
+        let slot = &self.nodes[i];
+        let panicked = Cell::new(None);
+        {
+            let state = slot.ctx.state.borrow();
+            let guarded = GuardedDebug { inner: &*state, panicked: &panicked };
+            let (tick, server) = (self.wire.now(), ServerId::Node(slot.id()));
+            emit!(self.wire, Event::State { tick, server, state: &guarded });
+        }
+        match panicked.take() {
+            Some(message) => Err(self.node_code_panicked(slot.id(), RunError::STATE_DEBUG, message)),
             None => Ok(()),
         }
     }
 
-    /// Runs a handler (sync, or the first poll of an async one). `signal` is the signal it
-    /// handles and where its reply goes; `None` for a timer.
-    fn run_handler<H: Into<Option<crate::node::Handled>>>(
-        &mut self,
-        i: usize,
-        signal: Option<(SignalId, Option<(ServerId, SignalId)>)>,
-        f: impl FnOnce(&mut Ctx<N>) -> H,
-    ) -> Result<(), RunError> {
-        let now = self.now();
-        let slot = &mut self.nodes[i];
-        slot.ctx.core.io.borrow_mut().endpoint = "";
-        let handled = match catch_unwind(AssertUnwindSafe(|| f(&mut slot.ctx).into())) {
-            Ok(Some(h)) => h,
-            Ok(None) => return Ok(()),
-            Err(panic) => {
-                let endpoint = match slot.ctx.core.io.borrow().endpoint {
-                    "" => "(dispatch)",
-                    e => e,
-                };
-                return Err(self.panicked(i, endpoint, &panic_message(&*panic)));
-            }
-        };
-        let node = slot.ctx.core.id;
-        let seq = slot.next_handler;
-        slot.next_handler += 1;
-        self.stats.handlers += 1;
-        let endpoint = handled.endpoint;
-        emit!(self, Event::HandlerStarted { tick: now, node, handler: seq, endpoint, signal: signal.map(|s| s.0) });
-        let reply_to = signal.and_then(|s| s.1);
-        match handled.action {
-            Action::Replied(reply) => {
-                self.flush()?;
-                emit!(self, Event::HandlerFinished { tick: now, node, handler: seq, endpoint });
-                if let Some((to, request)) = reply_to {
-                    let id = self.shared.next_signal_id();
-                    self.transmit(id, ServerId::Node(node), to, SignalKind::Reply { to: request }, reply)?;
-                }
-                Ok(())
-            }
-            Action::Spawned(future) => {
-                let key = self.nodes[i].tasks.insert(Task { seq, endpoint, reply_to, future });
-                self.poll_task(i, TaskRef { seq, key })
-            }
-        }
-    }
-
-    fn poll_task(&mut self, i: usize, task: TaskRef) -> Result<(), RunError> {
-        let now = self.now();
-        let slot = &mut self.nodes[i];
-        let core = slot.ctx.core.clone();
-        let t = &mut slot.tasks[task.key];
-        core.io.borrow_mut().current = Some(task);
-        let polled = catch_unwind(AssertUnwindSafe(|| t.future.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
-        core.io.borrow_mut().current = None;
-        match polled {
-            Err(panic) => {
-                let endpoint = t.endpoint;
-                Err(self.panicked(i, endpoint, &panic_message(&*panic)))
-            }
-            Ok(Poll::Pending) => self.flush(),
-            Ok(Poll::Ready(reply)) => {
-                let t = self.nodes[i].tasks.remove(task.key);
-                self.flush()?;
-                emit!(self, Event::HandlerFinished { tick: now, node: core.id, handler: t.seq, endpoint: t.endpoint });
-                if let Some((to, request)) = t.reply_to {
-                    let id = self.shared.next_signal_id();
-                    self.transmit(id, ServerId::Node(core.id), to, SignalKind::Reply { to: request }, reply)?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// Puts what handlers sent on the wire, in the order they sent it.
-    fn flush(&mut self) -> Result<(), RunError> {
-        let mut out = std::mem::take(&mut self.outbox);
-        std::mem::swap(&mut *self.shared.outbox.borrow_mut(), &mut out);
-        for o in out.drain(..) {
-            self.transmit(o.id, o.from, o.to, o.kind, o.payload)?;
-        }
-        self.outbox = out;
-        Ok(())
-    }
-
-    fn exists(&self, s: ServerId) -> bool {
-        match s {
-            ServerId::Gateway => true,
-            ServerId::Node(n) => n.0 >= 1 && (n.0 as usize) <= self.nodes.len(),
-            ServerId::Client(c) => c.0 >= 1 && (c.0 as usize) <= self.clients.len(),
-        }
-    }
-
-    /// Sends one signal: draws its delay and fate, reports it, and puts it on the wire.
-    pub(crate) fn transmit(
-        &mut self,
-        id: SignalId,
-        from: ServerId,
-        to: ServerId,
-        kind: SignalKind,
-        payload: Box<dyn Payload>,
-    ) -> Result<(), RunError> {
-        let now = self.now();
-        if !self.exists(to) {
-            return Err(RunError::NoSuchServer {
-                tick: now,
-                seed: self.config.seed,
-                from,
-                to,
-                message_type: short_type_name(payload.type_name()).into_owned(),
-                nodes: self.nodes.len(),
-                clients: self.clients.len(),
-            });
-        }
-        let mut signal = self.network.make(now, id, from, to, kind, payload);
-        let mut duplicate = self.network.duplicates();
-        self.choose(&mut signal, Some(&mut duplicate));
-        let copy = duplicate.then(|| {
-            let copy_id = self.shared.next_signal_id();
-            let mut copy = self.network.make(now, copy_id, from, to, kind, signal.payload.clone_payload());
-            copy.copy_of = Some(id);
-            self.choose(&mut copy, None);
-            copy
-        });
-        for signal in std::iter::once(signal).chain(copy) {
-            let id = signal.id;
-            let (arrival, message) = (signal.arrival, &*signal.payload);
-            emit!(self, Event::SignalSent { tick: now, signal: id, from, to, kind, arrival, message });
-            if let Some(of) = signal.copy_of {
-                emit!(self, Event::SignalDuplicated { tick: now, signal: id, of });
-                self.stats.duplicated += 1;
-            }
-            self.stats.sent += 1;
-            if self.network.insert(signal).is_err() {
-                emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::Partition });
-                self.stats.dropped_partition += 1;
-            }
-        }
-        Ok(())
-    }
-
     /// The end of tick `now`: the signals due reach their recipients' inboxes (or are lost).
-    fn deliver(&mut self, now: Tick) -> Result<(), RunError> {
+    fn deliver(&mut self, now: Tick) {
         let mut due = std::mem::take(&mut self.due);
-        self.network.take_due(now, &mut due);
+        self.wire.network.take_due(now, &mut due);
         for sig in due.drain(..) {
             if sig.lost {
-                emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Loss });
-                self.stats.dropped_loss += 1;
+                emit!(self.wire, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Loss });
+                self.wire.stats.dropped_loss += 1;
                 continue;
             }
             if let ServerId::Node(n) = sig.to
-                && self.nodes[n.0 as usize - 1].status == NodeStatus::Crashed
+                && self.nodes[n.index()].status == NodeStatus::Crashed
             {
-                emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Crashed });
-                self.stats.dropped_crashed += 1;
+                emit!(self.wire, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Crashed });
+                self.wire.stats.dropped_crashed += 1;
                 continue;
             }
-            emit!(self, Event::SignalDelivered { tick: now, signal: sig.id, to: sig.to });
-            self.stats.delivered += 1;
+            emit!(self.wire, Event::SignalDelivered { tick: now, signal: sig.id, to: sig.to });
+            self.wire.stats.delivered += 1;
             match sig.to {
                 ServerId::Gateway => self.gateway.inbox.push(sig),
-                ServerId::Node(n) => self.nodes[n.0 as usize - 1].inbox.push(sig),
-                ServerId::Client(c) => self.clients[c.0 as usize - 1].inbox.push(sig),
+                ServerId::Node(n) => self.nodes[n.index()].inbox.push(sig),
+                ServerId::Client(c) => self.clients[c.index()].inbox.push(sig),
             }
         }
         self.due = due;
-        Ok(())
     }
 
-    /// The configuration's cuts at tick `now`: heals first, then the new cuts, each as a fault
-    /// (so reports count them). A heal spares the links another cut still covers, so
-    /// overlapping and back-to-back cuts hold whatever their order in the list.
-    fn apply_scheduled_cuts(&mut self, now: Tick) {
-        if self.config.cuts.is_empty() {
-            return;
-        }
-        let cuts = self.config.cuts.clone();
-        for cut in cuts.iter().filter(|c| c.heal == Some(now)) {
-            let fault = Fault::Heal { from: cut.from.clone(), to: cut.to.clone(), one_way: cut.one_way };
-            self.apply(fault).expect("a configured cut names existing servers");
-        }
-        for cut in cuts.iter().filter(|c| c.at == now) {
-            let fault = Fault::Cut { from: cut.from.clone(), to: cut.to.clone(), one_way: cut.one_way };
-            self.apply(fault).expect("a configured cut names existing servers");
-        }
-    }
-
-    /// Whether a cut of the configuration holds `link` now: no heal lifts it before its time.
-    fn held_by_config(&self, link: (ServerId, ServerId)) -> bool {
-        let now = self.now();
-        self.config.cuts.iter().any(|c| {
-            c.at <= now && c.heal.is_none_or(|h| h > now) && Self::links(&c.from, &c.to, c.one_way).any(|l| l == link)
-        })
-    }
-
-    /// Heals these links, except those a configured cut still holds.
-    fn heal_links(&mut self, links: Vec<(ServerId, ServerId)>) {
-        let now = self.now();
-        for (a, b) in links {
-            if !self.held_by_config((a, b)) && self.network.heal(a, b) {
-                emit!(self, Event::LinkHealed { tick: now, from: a, to: b });
-            }
-        }
-    }
-
-    fn links<'a>(
-        from: &'a [ServerId],
-        to: &'a [ServerId],
-        one_way: bool,
-    ) -> impl Iterator<Item = (ServerId, ServerId)> + 'a {
-        let forth = from.iter().flat_map(move |&a| to.iter().map(move |&b| (a, b)));
-        let back = to.iter().flat_map(move |&b| from.iter().map(move |&a| (b, a))).filter(move |_| !one_way);
-        forth.chain(back).filter(|(a, b)| a != b)
-    }
-
-    /// Cuts every link from a server of `from` to one of `to` (and back, unless `one_way`).
-    /// Signals in flight on those links are lost now; signals sent on them later are lost when
-    /// sent. Takes effect for the rest of the current tick, or from the next tick if called
-    /// between ticks.
-    pub fn cut(&mut self, from: &[ServerId], to: &[ServerId], one_way: bool) {
-        let now = self.now();
-        let mut dropped = Vec::new();
-        for (a, b) in Self::links(from, to, one_way) {
-            if self.network.cut(a, b, &mut dropped) {
-                emit!(self, Event::LinkCut { tick: now, from: a, to: b });
-            }
-        }
-        dropped.sort_by_key(|s| s.id);
-        for s in dropped {
-            emit!(self, Event::SignalDropped { tick: now, signal: s.id, reason: DropReason::Partition });
-            self.stats.dropped_partition += 1;
-        }
-    }
-
-    /// Heals what [`cut`](World::cut) cut.
-    /// A link that a cut of the configuration holds at this tick stays cut: the configured
-    /// scenario is not undone by a heal.
-    pub fn heal(&mut self, from: &[ServerId], to: &[ServerId], one_way: bool) {
-        self.heal_links(Self::links(from, to, one_way).collect());
-    }
-
-    /// Cuts `node` off from every other server, both ways.
-    pub fn isolate(&mut self, node: NodeId) {
-        let others: Vec<ServerId> = self.servers().filter(|&s| s != ServerId::Node(node)).collect();
-        self.cut(&[ServerId::Node(node)], &others, false);
-    }
-
-    /// Heals what [`isolate`](World::isolate) cut (except links a configured cut holds).
-    pub fn rejoin(&mut self, node: NodeId) {
-        let others: Vec<ServerId> = self.servers().filter(|&s| s != ServerId::Node(node)).collect();
-        self.heal(&[ServerId::Node(node)], &others, false);
-    }
-
-    /// Heals every cut link, except those a configured cut holds now.
-    pub fn heal_all(&mut self) {
-        let cuts: Vec<_> = self.network.cuts().collect();
-        self.heal_links(cuts);
-    }
-
-    /// The cut links (`from`, `to`), in order.
-    pub fn cut_links(&self) -> impl Iterator<Item = (ServerId, ServerId)> + '_ {
-        self.network.cuts()
-    }
-
-    /// Applies a fault now: between ticks, it acts from the next tick (exactly as a
-    /// [`Scheduled`] fault at the next tick would).
-    pub fn apply(&mut self, fault: Fault) -> Result<(), WorldError> {
-        let now = self.now();
-        let status = |w: &Self, n: NodeId| -> Result<NodeStatus, WorldError> {
-            let slot = w.slot(n).ok_or(WorldError::NoSuchServer(ServerId::Node(n)))?;
-            Ok(slot.status)
-        };
-        for n in fault.nodes() {
-            status(self, n)?;
-        }
-        let refuse = |why: String| Err(WorldError::InvalidFault(why));
-        match &fault {
-            Fault::Drop(id) if !self.network.contains(*id) => return Err(WorldError::NoSuchSignal(*id)),
-            Fault::Crash(n) if status(self, *n)? == NodeStatus::Crashed => {
-                return refuse(format!("{n} has already crashed"));
-            }
-            Fault::Restart(n) if status(self, *n)? != NodeStatus::Crashed => {
-                return refuse(format!("{n} has not crashed"));
-            }
-            Fault::Pause(n) if status(self, *n)? != NodeStatus::Up => return refuse(format!("{n} is not running")),
-            Fault::Resume(n) if status(self, *n)? != NodeStatus::Paused => return refuse(format!("{n} is not paused")),
-            _ => {}
-        }
-        emit!(self, Event::Fault { tick: now, fault: &fault });
-        match fault {
-            Fault::Drop(id) => self.drop_signal(id)?,
-            Fault::Cut { from, to, one_way } => self.cut(&from, &to, one_way),
-            Fault::Heal { from, to, one_way } => self.heal(&from, &to, one_way),
-            Fault::Isolate(n) => self.isolate(n),
-            Fault::Rejoin(n) => self.rejoin(n),
-            Fault::HealAll => self.heal_all(),
-            Fault::Crash(n) => self.crash(n),
-            Fault::Restart(n) => self.restart(n),
-            Fault::Pause(n) => self.nodes[n.0 as usize - 1].status = NodeStatus::Paused,
-            Fault::Resume(n) => self.nodes[n.0 as usize - 1].status = NodeStatus::Up,
-        }
-        Ok(())
-    }
-
-    fn crash(&mut self, n: NodeId) {
-        let now = self.now();
-        let slot = &mut self.nodes[n.0 as usize - 1];
-        slot.status = NodeStatus::Crashed;
-        // Dropping the tasks drops their futures: every wait of theirs ends here.
-        let tasks = std::mem::take(&mut slot.tasks);
-        drop(tasks);
-        {
-            let mut io = slot.ctx.core.io.borrow_mut();
-            io.waiters.clear();
-            io.deadlines.clear();
-            io.woken.clear();
-        }
-        let inbox = std::mem::take(&mut slot.inbox);
-        for sig in inbox {
-            emit!(self, Event::SignalDropped { tick: now, signal: sig.id, reason: DropReason::Crashed });
-            self.stats.dropped_crashed += 1;
-        }
-    }
-
-    fn restart(&mut self, n: NodeId) {
-        let node = (self.make)(n);
-        let slot = &mut self.nodes[n.0 as usize - 1];
-        *slot.ctx.state.borrow_mut() = node;
-        slot.status = NodeStatus::Up;
-        slot.clock_debt = 0;
-        slot.needs_init = true;
-        // A restarted process starts its timers from scratch.
-        slot.ctx.core.local_time.set(1);
-    }
-
-    /// Runs `f` on a node's durable store (what survives its crashes).
-    pub fn durable<R>(&self, id: NodeId, f: impl FnOnce(&mut Durable) -> R) -> Option<R> {
-        let slot = self.slot(id)?;
-        Some(f(&mut slot.ctx.core.durable.borrow_mut()))
-    }
-
-    fn slot(&self, id: NodeId) -> Option<&NodeSlot<N>> {
-        self.nodes.get((id.0 as usize).checked_sub(1)?)
-    }
-
-    /// Whether a node runs, has crashed or is paused.
-    pub fn node_status(&self, id: NodeId) -> Option<NodeStatus> {
-        Some(self.slot(id)?.status)
-    }
-
-    /// The faults still to come (scheduled or planned by the nemesis), in order.
-    pub fn planned_faults(&self) -> &[Scheduled] {
-        &self.planned[self.next_planned..]
-    }
-
-    /// Drops the signal `id` while it is in flight (what a click in the viewer does).
-    pub fn drop_signal(&mut self, id: SignalId) -> Result<(), WorldError> {
-        let now = self.now();
-        self.network.remove(id).ok_or(WorldError::NoSuchSignal(id))?;
-        emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::ById });
-        self.stats.dropped_by_id += 1;
-        Ok(())
-    }
-
-    /// Sends `msg` from `from` to `to` as a one-way signal, as if `from` had sent it this tick.
-    /// For tests and experiments.
-    pub fn inject<M: Message>(&mut self, from: ServerId, to: ServerId, msg: M) -> Result<SignalId, RunError> {
-        let id = self.shared.next_signal_id();
-        self.transmit(id, from, to, SignalKind::OneWay, Box::new(msg))?;
-        Ok(id)
-    }
-
-    /// Every server: the gateway, the nodes, the clients.
-    pub fn servers(&self) -> impl Iterator<Item = ServerId> + '_ {
-        std::iter::once(ServerId::Gateway)
-            .chain((1..=self.nodes.len() as u32).map(|n| ServerId::Node(NodeId(n))))
-            .chain((1..=self.clients.len() as u32).map(|c| ServerId::Client(ClientId(c))))
-    }
-
-    /// How many nodes.
-    pub fn node_count(&self) -> usize {
-        self.nodes.len()
-    }
-
-    /// A node's state, to look at (do not hold it across a tick).
-    pub fn node(&self, id: NodeId) -> Option<Ref<'_, N>> {
-        let slot = self.slot(id)?;
-        Some(slot.ctx.state.borrow())
-    }
-
-    /// A node's local clock: the value its next turn will see (1 before its first turn).
-    pub fn local_time(&self, id: NodeId) -> Option<u64> {
-        let slot = self.slot(id)?;
-        Some(slot.ctx.core.local_time.get())
-    }
-
-    /// How many handlers are waiting on a node (async handlers between awaits).
-    pub fn waiting_handlers(&self, id: NodeId) -> Option<usize> {
-        let slot = self.slot(id)?;
-        Some(slot.tasks.len())
-    }
-
-    /// How many delivered signals wait in a server's inbox for its next turn.
-    pub fn inbox_len(&self, server: ServerId) -> Option<usize> {
-        Some(match server {
-            ServerId::Gateway => self.gateway.inbox.len(),
-            ServerId::Node(n) => self.slot(n)?.inbox.len(),
-            ServerId::Client(c) => self.clients.get((c.0 as usize).checked_sub(1)?)?.inbox.len(),
-        })
-    }
-
-    /// What a client shows: its last operation's label (`R5`, `W3`, `W4…`, `R?`), empty before
-    /// its first.
-    pub fn client_display(&self, id: ClientId) -> Option<&str> {
-        Some(&self.clients.get((id.0 as usize).checked_sub(1)?)?.display)
-    }
-
-    /// The node the gateway routes to, once one announced itself.
-    pub fn leader(&self) -> Option<NodeId> {
-        self.gateway.leader
-    }
-
-    /// The signals in flight, in sending order.
-    pub fn in_flight(&self) -> Vec<InFlight<'_>> {
-        let mut v: Vec<_> = self.network.in_flight().collect();
-        v.sort_by_key(|s| s.id);
-        v
-    }
-
-    /// How many signals are in flight.
-    pub fn in_flight_count(&self) -> usize {
-        self.network.in_flight_count()
-    }
-
-    pub(crate) fn no_endpoint(&self, server: ServerId, server_type: &str, sig: &Signal) -> RunError {
-        RunError::NoEndpoint {
+    pub(crate) fn node_code_panicked(&self, node: NodeId, what: &str, message: String) -> RunError {
+        RunError::NodeCodePanicked {
             tick: self.now(),
             seed: self.config.seed,
-            server,
-            server_type: server_type.to_owned(),
-            message_type: short_type_name(sig.payload.type_name()).into_owned(),
-            message: format!("{:?}", sig.payload),
-            from: sig.from,
-        }
-    }
-
-    fn panicked(&self, i: usize, endpoint: &str, message: &str) -> RunError {
-        RunError::HandlerPanicked {
-            tick: self.now(),
-            seed: self.config.seed,
-            node: NodeId(i as u32 + 1),
+            node,
             node_type: N::__NAME.to_owned(),
-            endpoint: endpoint.to_owned(),
-            message: message.to_owned(),
+            what: what.to_owned(),
+            message,
         }
-    }
-}
-
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(a panic without a message)".to_owned()
     }
 }

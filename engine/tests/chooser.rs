@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use dgame_engine::event::Shared;
+use dgame_engine::event::SharedObserver as Shared;
 use dgame_engine::prelude::*;
 use dgame_engine::{Adversary, Choice, Delay, EventLog, Fate, OwnedEvent, Script, SignalId, SignalInfo};
 

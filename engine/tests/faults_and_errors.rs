@@ -222,14 +222,14 @@ fn total_loss_delivers_nothing_and_every_operation_ends_unknown_at_the_client_ti
 fn a_one_way_cut_blocks_one_direction_and_heal_restores_it() {
     let mut world = World::<Probe>::new(config(2, 0)).unwrap();
     let log = logged(&mut world);
-    world.cut(&[n(1)], &[n(2)], true);
+    world.cut(&[n(1)], &[n(2)], true).unwrap();
     assert_eq!(world.cut_links().collect::<Vec<_>>(), [(n(1), n(2))]);
     let forth = world.inject(n(1), n(2), Ping(0)).unwrap();
     world.inject(n(2), n(1), Ping(0)).unwrap();
     assert_eq!(drops(&log), [(0, forth, DropReason::Partition)], "dropped when sent");
     world.run_until(4).unwrap();
     assert_eq!((pings(&world, 1), pings(&world, 2)), (vec![(2, 0)], vec![]));
-    world.heal(&[n(1)], &[n(2)], true);
+    world.heal(&[n(1)], &[n(2)], true).unwrap();
     assert_eq!(world.cut_links().count(), 0);
     world.inject(n(1), n(2), Ping(4)).unwrap();
     world.run_until(8).unwrap();
@@ -240,14 +240,14 @@ fn a_one_way_cut_blocks_one_direction_and_heal_restores_it() {
 fn a_two_way_cut_blocks_both_directions_and_heal_restores_both() {
     let mut world = World::<Probe>::new(config(2, 0)).unwrap();
     let log = logged(&mut world);
-    world.cut(&[n(1)], &[n(2)], false);
+    world.cut(&[n(1)], &[n(2)], false).unwrap();
     assert_eq!(world.cut_links().collect::<Vec<_>>(), [(n(1), n(2)), (n(2), n(1))]);
     let a = world.inject(n(1), n(2), Ping(0)).unwrap();
     let b = world.inject(n(2), n(1), Ping(0)).unwrap();
     world.run_until(4).unwrap();
     assert_eq!(drops(&log), [(0, a, DropReason::Partition), (0, b, DropReason::Partition)]);
     assert_eq!((pings(&world, 1), pings(&world, 2)), (vec![], vec![]));
-    world.heal(&[n(2)], &[n(1)], false); // either side names the same two-way link
+    world.heal(&[n(2)], &[n(1)], false).unwrap(); // either side names the same two-way link
     world.inject(n(1), n(2), Ping(4)).unwrap();
     world.inject(n(2), n(1), Ping(4)).unwrap();
     world.run_until(8).unwrap();
@@ -262,10 +262,10 @@ fn a_cut_drops_what_is_in_flight_on_the_link_and_a_heal_does_not_bring_it_back()
     let cut_off = world.inject(n(1), n(2), Ping(0)).unwrap();
     let other = world.inject(n(3), n(2), Ping(0)).unwrap();
     world.tick().unwrap();
-    world.cut(&[n(1)], &[n(2)], true);
+    world.cut(&[n(1)], &[n(2)], true).unwrap();
     assert_eq!(drops(&log), [(1, cut_off, DropReason::Partition)]);
     assert_eq!(world.in_flight().iter().map(|s| s.id).collect::<Vec<_>>(), [other]);
-    world.heal_all();
+    world.heal_all().unwrap();
     world.run_until(10).unwrap();
     assert_eq!(delivered(&log), [other]);
     assert_eq!(pings(&world, 2), [(6, 0)]);
@@ -275,7 +275,7 @@ fn a_cut_drops_what_is_in_flight_on_the_link_and_a_heal_does_not_bring_it_back()
 fn isolate_cuts_a_node_off_from_every_server_both_ways_until_heal_all() {
     let mut world = World::<Probe>::new(config(3, 1)).unwrap();
     let log = logged(&mut world);
-    world.isolate(NodeId(2));
+    world.isolate(NodeId(2)).unwrap();
     let others = [ServerId::Gateway, n(1), n(3), c(1)];
     let expected: BTreeSet<_> = others.iter().flat_map(|&o| [(o, n(2)), (n(2), o)]).collect();
     assert_eq!(world.cut_links().collect::<BTreeSet<_>>(), expected);
@@ -288,7 +288,7 @@ fn isolate_cuts_a_node_off_from_every_server_both_ways_until_heal_all() {
     world.run_until(3).unwrap();
     assert_eq!((pings(&world, 2), pings(&world, 3)), (vec![], vec![(2, 0)]));
     assert_eq!(world.stats().dropped_partition, 3);
-    world.heal_all();
+    world.heal_all().unwrap();
     assert_eq!(world.cut_links().count(), 0);
     let heals = log.borrow().events.iter().filter(|e| matches!(e, OwnedEvent::LinkHealed { tick: 3, .. })).count();
     assert_eq!(heals, 8);
@@ -423,7 +423,7 @@ fn cut_pair(
     let cfg = Config { client_kind: ClientKind::Write, gateway_timeout, client_timeout, ..config(2, 1) };
     let mut world = with_mode(cfg, mode);
     let log = logged(&mut world);
-    world.cut(&[n(1)], &[n(2)], false);
+    world.cut(&[n(1)], &[n(2)], false).unwrap();
     (world, log)
 }
 

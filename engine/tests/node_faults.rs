@@ -343,7 +343,7 @@ fn the_random_nemesis_is_the_same_for_equal_seeds_and_differs_across_seeds() {
             recovery: 50,
         };
         let cfg = Config { seed, nemesis: Some(nemesis), ticks: 600, ..config(5) };
-        World::<Keeper>::new(cfg).unwrap().planned_faults().to_vec()
+        World::<Keeper>::new(cfg).unwrap().planned_faults(600)
     };
     let a = plan(1);
     assert_eq!(a, plan(1));
@@ -372,7 +372,7 @@ fn the_nemesis_yields_to_the_schedule_when_they_collide() {
     // the nemesis's crash and its restart are skipped, the schedule's stand, the run goes on.
     let nemesis = Nemesis { kinds: vec![NemesisKind::Crash], interval: 30, duration: 20, ..Nemesis::default() };
     let cfg = Config { nemesis: Some(nemesis), ticks: 300, ..config(3) };
-    let plan = World::<Keeper>::new(cfg.clone()).unwrap().planned_faults().to_vec();
+    let plan = World::<Keeper>::new(cfg.clone()).unwrap().planned_faults(300);
     let first = plan.iter().find(|s| matches!(s.fault, Fault::Crash(_))).unwrap().clone();
     let Fault::Crash(victim) = first.fault else { unreachable!() };
     let schedule = vec![Scheduled { at: first.at - 1, fault: Fault::Crash(victim) }];

@@ -213,10 +213,12 @@ fn run(s: &Scenario) -> RunResult {
                         world.drop_signal(id).expect("a signal in flight can be dropped");
                     }
                 }
-                Click::Cut(a, b, one_way) => world.cut(&[s.server(a)], &[s.server(b)], one_way),
-                Click::Heal(a, b, one_way) => world.heal(&[s.server(a)], &[s.server(b)], one_way),
-                Click::Isolate(k) => world.isolate(NodeId(u32::from(k) % s.nodes + 1)),
-                Click::HealAll => world.heal_all(),
+                Click::Cut(a, b, one_way) => world.cut(&[s.server(a)], &[s.server(b)], one_way).expect("servers exist"),
+                Click::Heal(a, b, one_way) => {
+                    world.heal(&[s.server(a)], &[s.server(b)], one_way).expect("servers exist")
+                }
+                Click::Isolate(k) => world.isolate(NodeId(u32::from(k) % s.nodes + 1)).expect("the node exists"),
+                Click::HealAll => world.heal_all().expect("always fits"),
             }
         }
         world.tick().expect("the majority node never fails the run");

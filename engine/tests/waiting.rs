@@ -265,9 +265,9 @@ fn a_call_to_a_cut_off_node_times_out_exactly() {
     for (label, cut_request) in [("request cut", true), ("reply cut", false)] {
         let (mut world, log) = world(2);
         if cut_request {
-            world.isolate(NodeId(2));
+            world.isolate(NodeId(2)).unwrap();
         } else {
-            world.cut(&[n(2)], &[n(1)], true);
+            world.cut(&[n(2)], &[n(1)], true).unwrap();
         }
         trigger(&mut world, AskOne { to: NodeId(2), sleep: 0, timeout: 9 });
         world.run_until(20).unwrap();

@@ -1,16 +1,25 @@
-//! The flags that describe a run, how they become a [`Config`], and the command line that
-//! reproduces a configuration.
+//! The flags that describe a run and how they become a [`Config`] (the command line that
+//! reproduces one is [`Config::command_line`]).
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::{Args, ValueEnum};
-use dgame_engine::ids::{format_sides, parse_sides};
+use dgame_engine::ids::parse_sides;
 use dgame_engine::{
-    ClientKind, ClockRate, Config, Cut, Delay, LinkDelay, Nemesis, NemesisKind, Scheduled, ServerId, ValueMode,
+    ClientKind, ClockRate, Config, ConfigError, Cut, Delay, LinkDelay, NemesisKind, Scheduled, ServerId, ValueMode,
 };
 
+use super::files;
+
+/// The most nodes the command line builds a run with: its own bound, checked before anything
+/// is allocated for them (an `--isolate` lists every server).
+pub const MAX_NODES: u32 = 10_000;
+/// The most clients the command line builds a run with.
+pub const MAX_CLIENTS: u32 = 10_000;
+
 /// Flags shared by `run`, `sweep` and `play`. Each one overrides the same key of `--config`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct RunArgs {
     /// The algorithm to run (`dgame list` shows them; the default is the first listed).
     #[arg(short, long)]
@@ -19,35 +28,35 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How many nodes run the algorithm.
-    #[arg(short, long)]
+    #[arg(short, long, allow_negative_numbers = true, value_parser = whole::<u32>("--nodes"))]
     pub nodes: Option<u32>,
     /// How many clients.
-    #[arg(short, long)]
+    #[arg(short, long, allow_negative_numbers = true, value_parser = whole::<u32>("--clients"))]
     pub clients: Option<u32>,
     /// What clients do.
     #[arg(long, value_enum)]
     pub client_kind: Option<KindArg>,
     /// How many ticks to run.
-    #[arg(short, long)]
+    #[arg(short, long, allow_negative_numbers = true, value_parser = whole::<u64>("--ticks"))]
     pub ticks: Option<u64>,
     /// The seed that decides every random choice.
-    #[arg(short, long)]
+    #[arg(short, long, allow_negative_numbers = true, value_parser = whole::<u64>("--seed"))]
     pub seed: Option<u64>,
     /// Ticks a signal takes: `3`, a range `1..3` (both ends included), or a long tail
     /// `exp:MEAN:MAX` (1 tick plus an exponential, capped).
-    #[arg(short, long, value_parser = parse_delay)]
+    #[arg(short, long, allow_negative_numbers = true, value_parser = parse_delay)]
     pub delay: Option<Delay>,
     /// The probability that a signal is lost, in [0, 1].
-    #[arg(short, long, value_parser = parse_probability)]
+    #[arg(short, long, allow_negative_numbers = true, value_parser = parse_probability)]
     pub loss: Option<f64>,
     /// Ticks the gateway waits for a node (`never` to wait forever).
-    #[arg(long, value_parser = parse_timeout)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_timeout)]
     pub gateway_timeout: Option<Timeout>,
     /// Ticks a client waits for the gateway (`never` to wait forever).
-    #[arg(long, value_parser = parse_timeout)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_timeout)]
     pub client_timeout: Option<Timeout>,
     /// Clients pause 1..=this many ticks between operations.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u64>("--max-pause"))]
     pub max_pause: Option<u64>,
     /// Which values clients write: unique (1, 2, 3, ...) or random 1..=9 as in the original.
     #[arg(long, value_enum)]
@@ -68,19 +77,19 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "KINDS")]
     pub nemesis: Vec<NemesisArg>,
     /// The nemesis's mean ticks between faults.
-    #[arg(long, value_name = "TICKS")]
+    #[arg(long, value_name = "TICKS", allow_negative_numbers = true, value_parser = whole::<u64>("--nemesis-interval"))]
     pub nemesis_interval: Option<u64>,
     /// The nemesis's mean fault duration.
-    #[arg(long, value_name = "TICKS")]
+    #[arg(long, value_name = "TICKS", allow_negative_numbers = true, value_parser = whole::<u64>("--nemesis-duration"))]
     pub nemesis_duration: Option<u64>,
-    /// How many nodes each nemesis fault hits.
-    #[arg(long, value_name = "N")]
+    /// How many nodes each nemesis fault hits (at least 1).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = whole::<u32>("--nemesis-targets"))]
     pub nemesis_targets: Option<u32>,
     /// Ticks at the end with no nemesis fault, everything healed.
-    #[arg(long, value_name = "TICKS")]
+    #[arg(long, value_name = "TICKS", allow_negative_numbers = true, value_parser = whole::<u64>("--recovery"))]
     pub recovery: Option<u64>,
     /// The probability that a signal is delivered twice.
-    #[arg(long, value_parser = parse_probability)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_probability)]
     pub duplicate: Option<f64>,
     /// A link's own delay: `n1|n2=10` (both ways) or `n1>n2=exp:5:50` (one way). Repeatable.
     #[arg(long = "link-delay", value_name = "LINK=DELAY", value_parser = parse_link_delay)]
@@ -102,6 +111,45 @@ fn parse_script(s: &str) -> Result<dgame_engine::Script, String> {
     s.parse().map_err(|e: dgame_engine::chooser::ParseScriptError| e.to_string())
 }
 
+/// A parser for a whole-number flag that names the flag when the value is negative, not a
+/// number, or too large (clap alone says "unexpected argument '-1' found").
+pub fn whole<T>(flag: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: FromStr + std::fmt::Display + Bounded + Send + Sync + Clone + 'static,
+{
+    move |s: &str| {
+        let t = s.trim();
+        if let Ok(v) = t.parse::<T>() {
+            return Ok(v);
+        }
+        if t.strip_prefix('-').is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(format!("{flag} must be a non-negative integer, got {t}"));
+        }
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{flag} must be at most {}, got {t}", T::MAX));
+        }
+        Err(format!("{flag} must be a non-negative integer, got `{t}`"))
+    }
+}
+
+/// The largest value of a whole-number flag's type, for its error.
+pub trait Bounded {
+    /// The largest value.
+    const MAX: Self;
+}
+impl Bounded for u16 {
+    const MAX: Self = u16::MAX;
+}
+impl Bounded for u32 {
+    const MAX: Self = u32::MAX;
+}
+impl Bounded for u64 {
+    const MAX: Self = u64::MAX;
+}
+impl Bounded for usize {
+    const MAX: Self = usize::MAX;
+}
+
 /// `--nemesis` kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NemesisArg {
@@ -115,36 +163,16 @@ pub enum NemesisArg {
     Pause,
 }
 
-fn parse_fault(s: &str) -> Result<Scheduled, String> {
-    s.parse().map_err(|e: dgame_engine::fault::ParseFaultError| e.to_string())
-}
-
-fn parse_link_delay(s: &str) -> Result<LinkDelay, String> {
-    let (sides, delay) = s.split_once('=').ok_or_else(|| {
-        format!("`{s}` is not a link delay: write `n1|n2=10` (both ways) or `n1>n2=exp:5:50` (one way)")
-    })?;
-    let delay = parse_delay(delay)?;
-    let (from, to, one_way) = parse_sides(sides)?;
-    Ok(LinkDelay { from, to, one_way, delay })
-}
-
-fn parse_clock_rate(s: &str) -> Result<ClockRate, String> {
-    let bad = || format!("`{s}` is not a clock rate: write `n1=1.5` (a node, and its rate in (0, 10])");
-    let (node, rate) = s.split_once('=').ok_or_else(bad)?;
-    let node = match node.parse::<ServerId>() {
-        Ok(ServerId::Node(n)) => n,
-        _ => return Err(bad()),
-    };
-    let rate: f64 = rate.trim().parse().map_err(|_| bad())?;
-    if !(rate > 0.0 && rate <= 10.0) {
-        return Err(bad());
+impl From<NemesisArg> for NemesisKind {
+    fn from(k: NemesisArg) -> Self {
+        match k {
+            NemesisArg::Partition => NemesisKind::Partition,
+            NemesisArg::Isolate => NemesisKind::Isolate,
+            NemesisArg::Crash => NemesisKind::Crash,
+            NemesisArg::Pause => NemesisKind::Pause,
+        }
     }
-    Ok(ClockRate { node, rate })
 }
-
-/// A timeout flag: ticks, or never.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeout(pub Option<u64>);
 
 /// `--client-kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -157,6 +185,16 @@ pub enum KindArg {
     Both,
 }
 
+impl From<KindArg> for ClientKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Read => ClientKind::Read,
+            KindArg::Write => ClientKind::Write,
+            KindArg::Both => ClientKind::Both,
+        }
+    }
+}
+
 /// `--values`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ValuesArg {
@@ -166,15 +204,48 @@ pub enum ValuesArg {
     Random,
 }
 
+impl From<ValuesArg> for ValueMode {
+    fn from(v: ValuesArg) -> Self {
+        match v {
+            ValuesArg::Unique => ValueMode::Unique,
+            ValuesArg::Random => ValueMode::Random,
+        }
+    }
+}
+
+/// A timeout flag: ticks, or never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout(pub Option<u64>);
+
+fn parse_fault(s: &str) -> Result<Scheduled, String> {
+    s.parse().map_err(|e: dgame_engine::fault::ParseFaultError| e.to_string())
+}
+
+/// The engine reads a delay; whether it is usable (at least 1 tick, min <= max, below the
+/// wheel's size) is `Config::validate`'s one check, reported with the flag's name.
 fn parse_delay(s: &str) -> Result<Delay, String> {
-    let d: Delay = s.parse().map_err(|e: dgame_engine::config::ParseDelayError| e.to_string())?;
-    if d.min() == 0 {
-        return Err("a signal takes at least 1 tick".into());
-    }
-    if d.min() > d.max() {
-        return Err(format!("the minimum {} is above the maximum {}", d.min(), d.max()));
-    }
-    Ok(d)
+    s.parse().map_err(|e: dgame_engine::config::ParseDelayError| e.to_string())
+}
+
+fn parse_link_delay(s: &str) -> Result<LinkDelay, String> {
+    let (sides, delay) = s.split_once('=').ok_or_else(|| {
+        format!("`{s}` is not a link delay: write `n1|n2=10` (both ways) or `n1>n2=exp:5:50` (one way)")
+    })?;
+    let delay = parse_delay(delay)?;
+    let (from, to, one_way) = parse_sides(sides)?;
+    Ok(LinkDelay { from, to, one_way, delay })
+}
+
+/// Reads `n1=1.5`; the rate's range is `Config::validate`'s to check.
+fn parse_clock_rate(s: &str) -> Result<ClockRate, String> {
+    let bad = || format!("`{s}` is not a clock rate: write `n1=1.5` (a node, and its rate in (0, 10])");
+    let (node, rate) = s.split_once('=').ok_or_else(bad)?;
+    let node = match node.parse::<ServerId>() {
+        Ok(ServerId::Node(n)) => n,
+        _ => return Err(bad()),
+    };
+    let rate: f64 = rate.trim().parse().map_err(|_| bad())?;
+    Ok(ClockRate { node, rate })
 }
 
 fn parse_probability(s: &str) -> Result<f64, String> {
@@ -226,31 +297,61 @@ fn parse_isolate(s: &str) -> Result<(ServerId, u64, Option<u64>), String> {
 }
 
 impl RunArgs {
-    /// The configuration: the file's (if any), then each flag given.
+    /// The flag that sets a configuration key, if it was given.
+    fn flag_for(&self, field: &str) -> Option<&'static str> {
+        match field {
+            "nodes" => self.nodes.is_some().then_some("--nodes"),
+            "clients" => self.clients.is_some().then_some("--clients"),
+            "ticks" => self.ticks.is_some().then_some("--ticks"),
+            "delay" => self.delay.is_some().then_some("--delay"),
+            "loss" => self.loss.is_some().then_some("--loss"),
+            "max_pause" => self.max_pause.is_some().then_some("--max-pause"),
+            "gateway_timeout" => self.gateway_timeout.is_some().then_some("--gateway-timeout"),
+            "client_timeout" => self.client_timeout.is_some().then_some("--client-timeout"),
+            "duplicate" => self.duplicate.is_some().then_some("--duplicate"),
+            "schedule" => (!self.faults.is_empty()).then_some("--fault"),
+            "cuts" if !self.cuts.is_empty() => Some("--cut"),
+            "cuts" => (!self.isolates.is_empty()).then_some("--isolate"),
+            "links" => (!self.link_delays.is_empty()).then_some("--link-delay"),
+            "clock_rates" => (!self.clock_rates.is_empty()).then_some("--clock-rate"),
+            "nemesis" => (!self.nemesis.is_empty()).then_some("--nemesis"),
+            _ => None,
+        }
+    }
+
+    /// Says which flag (or which file) a configuration error comes from.
+    fn explain(&self, e: &ConfigError) -> String {
+        match e {
+            ConfigError::Invalid { field, reason } => match (self.flag_for(field), &self.config) {
+                (Some(flag), _) => format!("{flag}: {reason}"),
+                (None, Some(path)) => format!("{}: `{field}`: {reason}", path.display()),
+                (None, None) => e.to_string(),
+            },
+            _ => e.to_string(),
+        }
+    }
+
+    /// The configuration: the file's (if any), then each flag given, validated.
     pub fn to_config(&self) -> Result<Config, String> {
         let mut c = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                Config::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
+                let text = files::read_config(path)?;
+                // Validated once all flags are in: a flag may fix what the file got wrong.
+                let c: Config = toml::from_str(&text)
+                    .map_err(|e| format!("{}: config file: {}", path.display(), e.to_string().trim_end()))?;
+                c
             }
             None => Config::default(),
         };
         macro_rules! set {
             ($($field:ident),*) => { $( if let Some(v) = self.$field { c.$field = v; } )* };
         }
-        set!(nodes, clients, ticks, seed, delay, loss, max_pause);
+        set!(nodes, clients, ticks, seed, delay, loss, max_pause, duplicate);
         if let Some(k) = self.client_kind {
-            c.client_kind = match k {
-                KindArg::Read => ClientKind::Read,
-                KindArg::Write => ClientKind::Write,
-                KindArg::Both => ClientKind::Both,
-            };
+            c.client_kind = k.into();
         }
         if let Some(v) = self.values {
-            c.values = match v {
-                ValuesArg::Unique => ValueMode::Unique,
-                ValuesArg::Random => ValueMode::Random,
-            };
+            c.values = v.into();
         }
         if let Some(Timeout(t)) = self.gateway_timeout {
             c.gateway_timeout = t;
@@ -258,11 +359,22 @@ impl RunArgs {
         if let Some(Timeout(t)) = self.client_timeout {
             c.client_timeout = t;
         }
+        // Bounded before anything is built for them (the isolations below list every server).
+        for (flag, key, value, max) in
+            [("--nodes", "nodes", c.nodes, MAX_NODES), ("--clients", "clients", c.clients, MAX_CLIENTS)]
+        {
+            if value > max {
+                let from = match (self.flag_for(key), &self.config) {
+                    (Some(_), _) | (None, None) => flag.to_owned(),
+                    (None, Some(path)) => format!("{}: `{key}`", path.display()),
+                };
+                return Err(format!("{from}: at most {max} {key}, got {value}"));
+            }
+        }
         c.cuts.extend(self.cuts.iter().cloned());
         c.schedule.extend(self.faults.iter().cloned());
         c.links.extend(self.link_delays.iter().cloned());
         c.clock_rates.extend(self.clock_rates.iter().cloned());
-        set!(duplicate);
         let tuning = self.nemesis_interval.is_some()
             || self.nemesis_duration.is_some()
             || self.nemesis_targets.is_some()
@@ -270,16 +382,7 @@ impl RunArgs {
         if !self.nemesis.is_empty() || (tuning && c.nemesis.is_some()) {
             let mut n = c.nemesis.clone().unwrap_or_default();
             if !self.nemesis.is_empty() {
-                n.kinds = self
-                    .nemesis
-                    .iter()
-                    .map(|k| match k {
-                        NemesisArg::Partition => NemesisKind::Partition,
-                        NemesisArg::Isolate => NemesisKind::Isolate,
-                        NemesisArg::Crash => NemesisKind::Crash,
-                        NemesisArg::Pause => NemesisKind::Pause,
-                    })
-                    .collect();
+                n.kinds = self.nemesis.iter().map(|&k| k.into()).collect();
             }
             n.interval = self.nemesis_interval.unwrap_or(n.interval);
             n.duration = self.nemesis_duration.unwrap_or(n.duration);
@@ -307,101 +410,10 @@ impl RunArgs {
         if let Some(script) = &self.deviate {
             c.deviations.0.extend(script.0.clone());
         }
-        c.validate().map_err(|e| format!("{e}"))?;
+        c.validate().map_err(|e| self.explain(&e))?;
+        super::lint::errors(&c)?;
         Ok(c)
     }
-}
-
-/// The program's name in reproduction commands: `dgame`, or a user's own binary's name.
-static PROGRAM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Names the program for [`command_line`] (the file name it was started as).
-pub fn set_program(argv0: &std::ffi::OsStr) {
-    let name = std::path::Path::new(argv0).file_stem().map(|s| s.to_string_lossy().into_owned());
-    let _ = PROGRAM.set(name.filter(|n| !n.is_empty()).unwrap_or_else(|| "dgame".to_owned()));
-}
-
-/// The `dgame run` command line that reproduces `config` with `algorithm` (flags for every
-/// value that differs from the default).
-pub fn command_line(algorithm: &str, config: &Config) -> String {
-    let d = Config::default();
-    let program = PROGRAM.get().map_or("dgame", String::as_str);
-    let mut out = format!("{program} run --algorithm {algorithm}");
-    let mut push = |flag: &str, value: String| {
-        out.push_str(&format!(" --{flag} {value}"));
-    };
-    push("seed", config.seed.to_string());
-    if config.nodes != d.nodes {
-        push("nodes", config.nodes.to_string());
-    }
-    if config.clients != d.clients {
-        push("clients", config.clients.to_string());
-    }
-    if config.client_kind != d.client_kind {
-        push("client-kind", format!("{:?}", config.client_kind).to_lowercase());
-    }
-    if config.ticks != d.ticks {
-        push("ticks", config.ticks.to_string());
-    }
-    if config.delay != d.delay {
-        push("delay", config.delay.to_string());
-    }
-    if config.loss != d.loss {
-        push("loss", config.loss.to_string());
-    }
-    let timeout = |t: Option<u64>| t.map_or("never".to_owned(), |t| t.to_string());
-    if config.gateway_timeout != d.gateway_timeout {
-        push("gateway-timeout", timeout(config.gateway_timeout));
-    }
-    if config.client_timeout != d.client_timeout {
-        push("client-timeout", timeout(config.client_timeout));
-    }
-    if config.max_pause != d.max_pause {
-        push("max-pause", config.max_pause.to_string());
-    }
-    if config.values != d.values {
-        push("values", format!("{:?}", config.values).to_lowercase());
-    }
-    if config.duplicate != d.duplicate {
-        push("duplicate", config.duplicate.to_string());
-    }
-    for l in &config.links {
-        push("link-delay", format!("'{}={}'", format_sides(&l.from, &l.to, l.one_way), l.delay));
-    }
-    for c in &config.clock_rates {
-        push("clock-rate", format!("n{}={}", c.node.0, c.rate));
-    }
-    if let Some(n) = &config.nemesis {
-        let nd = Nemesis::default();
-        let kinds: Vec<String> = n.kinds.iter().map(|k| format!("{k:?}").to_lowercase()).collect();
-        push("nemesis", kinds.join(","));
-        if n.interval != nd.interval {
-            push("nemesis-interval", n.interval.to_string());
-        }
-        if n.duration != nd.duration {
-            push("nemesis-duration", n.duration.to_string());
-        }
-        if n.targets != nd.targets {
-            push("nemesis-targets", n.targets.to_string());
-        }
-        if n.recovery != nd.recovery {
-            push("recovery", n.recovery.to_string());
-        }
-    }
-    for f in &config.schedule {
-        push("fault", format!("'{f}'"));
-    }
-    for cut in &config.cuts {
-        let ticks = match cut.heal {
-            Some(h) => format!("{}..{h}", cut.at),
-            None => cut.at.to_string(),
-        };
-        push("cut", format!("'{}@{ticks}'", format_sides(&cut.from, &cut.to, cut.one_way)));
-    }
-    if !config.deviations.is_empty() {
-        push("deviate", format!("'{}'", config.deviations));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -438,11 +450,21 @@ mod tests {
         ])
         .unwrap();
         let config = args.run.to_config().unwrap();
-        let line = command_line("abd", &config);
+        let line = config.command_line("dgame", "abd");
         let words: Vec<String> = line.split_whitespace().skip(1).map(|w| w.trim_matches('\'').to_owned()).collect();
         let again = T::try_parse_from(std::iter::once("t".to_owned()).chain(words.into_iter().skip(1))).unwrap();
         assert_eq!(again.run.to_config().unwrap(), config);
         assert!(line.starts_with("dgame run --algorithm abd --seed 9 --nodes 5"), "{line}");
         assert!(line.ends_with("--deviate '12:drop,30:delay=20+dup'"), "{line}");
+    }
+
+    #[test]
+    fn whole_number_flags_name_themselves_when_negative_or_too_big() {
+        let ticks = whole::<u64>("--ticks");
+        assert_eq!(ticks("-1"), Err("--ticks must be a non-negative integer, got -1".to_owned()));
+        assert_eq!(ticks("ten"), Err("--ticks must be a non-negative integer, got `ten`".to_owned()));
+        assert_eq!(ticks("7"), Ok(7));
+        let nodes = whole::<u32>("--nodes");
+        assert_eq!(nodes("4294967296"), Err("--nodes must be at most 4294967295, got 4294967296".to_owned()));
     }
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::RunArgs;
-use super::registry::Algorithm;
 use crate::explore::{Exploration, ExploreOptions, StrategyKind, explore_with};
+use crate::registry::Algorithm;
 
 /// `dgame explore` flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -121,10 +121,12 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
     if let Some(path) = &args.save
         && let Some(report) = e.shrunk.as_ref().map(|s| &s.report).or(e.found.as_ref().map(|f| &f.report))
     {
-        let saved = algorithm
-            .run(&report.config, true)
-            .map_err(|e| e.to_string())
-            .and_then(|out| super::files::write_outputs(None, None, Some(path), algorithm.name, &report.config, &out));
+        let saved = super::files::EventWriter::open(None, Some(path), algorithm.name, &report.config).and_then(|w| {
+            let writer = std::rc::Rc::new(std::cell::RefCell::new(w));
+            let observer = Box::new(dgame_engine::event::SharedObserver(writer.clone()));
+            algorithm.run_observed(&report.config, observer).map_err(|e| e.to_string())?;
+            writer.borrow_mut().finish()
+        });
         if let Err(msg) = saved {
             return fail(msg);
         }

@@ -1,12 +1,27 @@
-//! Files: history import and export, traces, and saved runs for `dgame replay`.
+//! Files: configurations and histories read with a size limit, traces and saved runs written
+//! as the run goes, and `replay`.
 
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use dgame_engine::Config;
+use dgame_engine::event::{Event, Observer};
 use serde::{Deserialize, Serialize};
 
-use super::registry::{Algorithm, RunOutput};
+use crate::registry::{Algorithm, find};
+use crate::report::RunOutput;
+
+/// The largest `--config` file read: a configuration is a few lines; anything this big is a
+/// mistake (a trace given by accident, `/dev/zero`).
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+/// The largest history `dgame check` reads (whole, then parsed): about ten million operations.
+pub const MAX_HISTORY_BYTES: u64 = 1 << 30;
+/// The largest saved run `dgame replay` reads.
+pub const MAX_SAVED_RUN_BYTES: u64 = 1 << 30;
 
 /// A saved run: enough to run it again and compare every event.
 #[derive(Debug, Serialize, Deserialize)]
@@ -27,106 +42,238 @@ fn is_edn(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("edn"))
 }
 
+/// Reads a text file of at most `limit` bytes without spending more memory than that on it,
+/// even when it is a device (`/dev/zero`) or a pipe whose size is unknown.
+pub fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let too_big = || format!("{}: {what} is larger than the limit of {} MiB", path.display(), limit >> 20);
+    if file.metadata().is_ok_and(|m| m.is_file() && m.len() > limit) {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!("{}: not UTF-8 text (invalid byte at offset {})", path.display(), e.utf8_error().valid_up_to())
+    })
+}
+
+/// Reads a `--config` file: at most [`MAX_CONFIG_BYTES`], a UTF-8 byte order mark (as some
+/// Windows editors write) skipped.
+pub fn read_config(path: &Path) -> Result<String, String> {
+    let text = read_limited(path, MAX_CONFIG_BYTES, "the configuration")?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
+}
+
 /// Reads a history: Jepsen EDN if the file ends in `.edn` or starts like EDN, else JSON lines.
 pub fn read_history(path: &Path) -> Result<dgame_checker::History, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_limited(path, MAX_HISTORY_BYTES, "the history")?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with(';'));
     let looks_edn = first.is_some_and(|l| l.starts_with('[') || l.starts_with('(') || l.starts_with("{:"));
     if is_edn(path) || looks_edn {
-        dgame_checker::edn::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        dgame_checker::edn::parse(text).map_err(|e| format!("{}: {e}", path.display()))
     } else {
-        dgame_checker::jsonl::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        dgame_checker::jsonl::parse(text).map_err(|e| format!("{}: {e}", path.display()))
     }
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
+fn create(path: &Path) -> Result<BufWriter<File>, String> {
+    File::create(path).map(BufWriter::new).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes the history `run --history-out` asked for.
+pub fn write_history(path: &Path, out: &RunOutput) -> Result<(), String> {
+    let h = out.history.to_checker();
+    let text = if is_edn(path) { dgame_checker::edn::write(&h) } else { dgame_checker::jsonl::write(&h) };
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Writes what `run` was asked to export.
-pub fn write_outputs(
-    history_out: Option<&Path>,
-    trace_out: Option<&Path>,
-    save: Option<&Path>,
-    algorithm: &str,
-    config: &Config,
-    out: &RunOutput,
-) -> Result<(), String> {
-    if let Some(path) = history_out {
-        let h = out.history.to_checker();
-        let text = if is_edn(path) { dgame_checker::edn::write(&h) } else { dgame_checker::jsonl::write(&h) };
-        write(path, &text)?;
-    }
-    let events = out.trace.as_deref().unwrap_or_default();
-    if let Some(path) = trace_out {
-        let mut text = String::new();
-        for e in events {
-            text.push_str(&serde_json::to_string(e).expect("events serialize"));
-            text.push('\n');
+/// One file events stream into as the run goes: a trace (JSON lines) or a saved run (one JSON
+/// document, its events array written event by event).
+struct Sink {
+    path: std::path::PathBuf,
+    out: BufWriter<File>,
+    /// A saved run: a comma goes before every event but the first.
+    saved: bool,
+    events: u64,
+}
+
+/// Streams the events of a run into `--trace-out` and `--save` files: nothing is kept in
+/// memory but the write buffers. The first write error is kept and the rest skipped.
+#[derive(Default)]
+pub struct EventWriter {
+    sinks: Vec<Sink>,
+    error: Option<String>,
+}
+
+impl EventWriter {
+    /// Opens the files: a trace at `trace`, a saved run of `algorithm` and `config` at `save`.
+    pub fn open(trace: Option<&Path>, save: Option<&Path>, algorithm: &str, config: &Config) -> Result<Self, String> {
+        let mut w = EventWriter::default();
+        if let Some(path) = trace {
+            w.sinks.push(Sink { path: path.to_owned(), out: create(path)?, saved: false, events: 0 });
         }
-        write(path, &text)?;
+        if let Some(path) = save {
+            let mut out = create(path)?;
+            // The same document `serde_json` writes for `SavedRun`, field by field.
+            let head = format!(
+                "{{\"format\":{},\"version\":1,\"algorithm\":{},\"config\":{},\"events\":[",
+                serde_json::to_string(FORMAT).expect("strings serialize"),
+                serde_json::to_string(algorithm).expect("strings serialize"),
+                serde_json::to_string(config).expect("configurations serialize"),
+            );
+            out.write_all(head.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            w.sinks.push(Sink { path: path.to_owned(), out, saved: true, events: 0 });
+        }
+        Ok(w)
     }
-    if let Some(path) = save {
-        let saved = SavedRun {
-            format: FORMAT.into(),
-            version: 1,
-            algorithm: algorithm.into(),
-            config: config.clone(),
-            events: events.iter().map(|e| serde_json::to_value(e).expect("events serialize")).collect(),
-        };
-        write(path, &serde_json::to_string(&saved).expect("saved runs serialize"))?;
+
+    /// Whether there is anything to write.
+    pub fn is_empty(&self) -> bool {
+        self.sinks.is_empty()
     }
-    Ok(())
+
+    /// Ends the files and reports the first error.
+    pub fn finish(&mut self) -> Result<(), String> {
+        for s in &mut self.sinks {
+            if self.error.is_some() {
+                break;
+            }
+            let end: &[u8] = if s.saved { b"]}" } else { b"" };
+            if let Err(e) = s.out.write_all(end).and_then(|()| s.out.flush()) {
+                self.error = Some(format!("cannot write {}: {e}", s.path.display()));
+            }
+        }
+        self.error.take().map_or(Ok(()), Err)
+    }
+}
+
+impl Observer for EventWriter {
+    fn on_event(&mut self, event: &Event<'_>) {
+        if self.error.is_some() {
+            return;
+        }
+        let line = serde_json::to_string(&event.to_owned_event()).expect("events serialize");
+        for s in &mut self.sinks {
+            let r = if s.saved {
+                let sep: &[u8] = if s.events == 0 { b"" } else { b"," };
+                s.out.write_all(sep).and_then(|()| s.out.write_all(line.as_bytes()))
+            } else {
+                s.out.write_all(line.as_bytes()).and_then(|()| s.out.write_all(b"\n"))
+            };
+            s.events += 1;
+            if let Err(e) = r {
+                self.error = Some(format!("cannot write {}: {e}", s.path.display()));
+                return;
+            }
+        }
+    }
+}
+
+/// Compares a replay's events with the saved ones as they happen, keeping none of its own.
+struct Comparer {
+    saved: Vec<serde_json::Value>,
+    seen: usize,
+    first_difference: Option<(usize, serde_json::Value)>,
+}
+
+impl Observer for Comparer {
+    fn on_event(&mut self, event: &Event<'_>) {
+        let i = self.seen;
+        self.seen += 1;
+        if self.first_difference.is_some() {
+            return;
+        }
+        let got = serde_json::to_value(event.to_owned_event()).expect("events serialize");
+        if self.saved.get(i) != Some(&got) {
+            self.first_difference = Some((i, got));
+        }
+    }
 }
 
 /// `dgame replay FILE`: 0 when every event matches, 1 at the first difference, 2 on bad input.
-pub fn replay(algorithms: &[Algorithm], path: &Path) -> ExitCode {
-    let fail = |msg: String| {
-        eprintln!("error: {msg}");
-        ExitCode::from(2)
-    };
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => return fail(format!("cannot read {}: {e}", path.display())),
-    };
-    let saved: SavedRun = match serde_json::from_str(&text) {
-        Ok(s) => s,
-        Err(e) => {
-            return fail(format!("{}: not a run saved by `dgame run --save` ({e})", path.display()));
-        }
-    };
+pub fn replay(algorithms: &[Algorithm], path: &Path, program: &str) -> Result<ExitCode, String> {
+    let text = read_limited(path, MAX_SAVED_RUN_BYTES, "the saved run")?;
+    let saved: SavedRun = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a run saved by `dgame run --save` ({e})", path.display()))?;
+    drop(text);
     if saved.format != FORMAT || saved.version != 1 {
-        return fail(format!(
+        return Err(format!(
             "{}: format {} version {} is not one this dgame reads",
             path.display(),
             saved.format,
             saved.version
         ));
     }
-    let algorithm = match super::find(algorithms, &saved.algorithm) {
-        Ok(a) => a,
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = saved.config.validate() {
-        return fail(format!("{}: {e}", path.display()));
-    }
-    let out = match algorithm.run(&saved.config, true) {
-        Ok(o) => o,
-        Err(e) => return fail(e.to_string()),
-    };
-    let events: Vec<serde_json::Value> =
-        out.trace.unwrap_or_default().iter().map(|e| serde_json::to_value(e).expect("events serialize")).collect();
-    let command = super::args::command_line(&saved.algorithm, &saved.config);
-    for (i, (want, got)) in saved.events.iter().zip(&events).enumerate() {
-        if want != got {
-            println!("DIFFERENT at event {i} of {}:\n  saved:  {want}\n  replay: {got}", saved.events.len());
-            return ExitCode::from(1);
+    let algorithm = find(algorithms, &saved.algorithm)?;
+    saved.config.validate().map_err(|e| format!("{}: {e}", path.display()))?;
+    let command = saved.config.command_line(program, &saved.algorithm);
+    let total = saved.events.len();
+    let comparer = Rc::new(RefCell::new(Comparer { saved: saved.events, seen: 0, first_difference: None }));
+    algorithm
+        .run_observed(&saved.config, Box::new(dgame_engine::event::SharedObserver(comparer.clone())))
+        .map_err(|e| e.to_string())?;
+    let c = comparer.borrow();
+    let mut out = std::io::stdout().lock();
+    let result = if let Some((i, got)) = &c.first_difference {
+        match c.saved.get(*i) {
+            Some(want) => writeln!(out, "DIFFERENT at event {i} of {total}:\n  saved:  {want}\n  replay: {got}"),
+            None => writeln!(out, "DIFFERENT: the saved run has {total} events, the replay {}", c.seen),
         }
+        .map(|()| ExitCode::from(1))
+    } else if c.seen != total {
+        writeln!(out, "DIFFERENT: the saved run has {total} events, the replay {}", c.seen).map(|()| ExitCode::from(1))
+    } else {
+        writeln!(out, "IDENTICAL: all {total} events of {} match ({command})", path.display())
+            .map(|()| ExitCode::SUCCESS)
+    };
+    result.map_err(|e| super::output_error(&e))
+}
+
+/// A trace line as today's format writes it (for tests: the streamed trace must match it).
+#[cfg(test)]
+fn trace_line(e: &dgame_engine::OwnedEvent) -> String {
+    serde_json::to_string(e).expect("events serialize") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_streamed_trace_and_saved_run_are_the_bytes_the_whole_run_would_give() {
+        let dir = tempfile::tempdir().unwrap();
+        let (trace, save) = (dir.path().join("t.jsonl"), dir.path().join("s.json"));
+        let abd = &crate::registry::builtin()[0];
+        let config = Config { ticks: 150, seed: 2, ..Config::default() };
+        let writer = Rc::new(RefCell::new(EventWriter::open(Some(&trace), Some(&save), "abd", &config).unwrap()));
+        let log = Rc::new(RefCell::new(dgame_engine::EventLog::default()));
+        let both = {
+            let (w, l) = (writer.clone(), log.clone());
+            move |e: &Event<'_>| {
+                w.borrow_mut().on_event(e);
+                l.borrow_mut().on_event(e);
+            }
+        };
+        abd.run_observed(&config, Box::new(both)).unwrap();
+        writer.borrow_mut().finish().unwrap();
+        let events = &log.borrow().events;
+        let expected: String = events.iter().map(trace_line).collect();
+        assert_eq!(std::fs::read_to_string(&trace).unwrap(), expected);
+        let whole = SavedRun {
+            format: FORMAT.into(),
+            version: 1,
+            algorithm: "abd".into(),
+            config,
+            events: events.iter().map(|e| serde_json::to_value(e).unwrap()).collect(),
+        };
+        let read: SavedRun = serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(&whole).unwrap());
     }
-    if saved.events.len() != events.len() {
-        println!("DIFFERENT: the saved run has {} events, the replay {}", saved.events.len(), events.len());
-        return ExitCode::from(1);
-    }
-    println!("IDENTICAL: all {} events of {} match ({command})", events.len(), path.display());
-    ExitCode::SUCCESS
 }

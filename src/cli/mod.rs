@@ -1,4 +1,6 @@
-//! The `dgame` command line: `run`, `sweep`, `explore`, `replay`, `check`, `list`, `play`.
+//! The `dgame` command line: `run`, `sweep`, `explore`, `merge`, `replay`, `check`, `list`, `play`. It
+//! parses flags and prints; the algorithms are in [`registry`](crate::registry), the report of
+//! a run in [`report`](crate::report), the game in [`web`](crate::web).
 //!
 //! A crate of your own gets all of it for its node types with one call:
 //!
@@ -15,27 +17,35 @@
 //!     main_with(vec![Algorithm::new::<MyNode>("my-node", "linearizable, I hope")])
 //! }
 //! ```
+//!
+//! Exit codes: 0 linearizable (or done), 1 not linearizable (or a replay differs), 2 unknown,
+//! a run error, or bad usage (a bad flag or file, an output that cannot be written), 130 a
+//! sweep stopped by Ctrl-C.
 
 mod args;
 mod explore;
-mod faults;
 mod files;
-mod registry;
-mod report;
+mod interrupt;
+mod lint;
+mod merge;
 mod sweep;
 
 use std::io::Write as _;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use args::{RunArgs, command_line};
+/// The algorithm registry, re-exported so that `main_with`'s callers need one import.
+pub use crate::registry::{Algorithm, builtin};
+pub use args::{MAX_CLIENTS, MAX_NODES, RunArgs};
 pub use explore::ExploreArgs;
-pub use faults::{FaultLog, FaultRecord};
-pub use registry::{Algorithm, MessageCounts, RunOptions, RunOutput, builtin};
-pub use report::{Latency, Report, VerdictReport};
+pub use files::{MAX_CONFIG_BYTES, MAX_HISTORY_BYTES, MAX_SAVED_RUN_BYTES};
 pub use sweep::{SweepArgs, SweepSummary};
+
+use crate::registry::choose;
+use crate::report::{Report, VerdictReport};
 
 /// Run, sweep, shrink and check replication algorithms in a deterministic simulation.
 #[derive(Debug, Parser)]
@@ -46,6 +56,24 @@ pub struct Cli {
     /// With no command, `dgame` runs `dgame run` with these flags.
     #[command(flatten, next_help_heading = "Run options (with no command, `dgame` runs `dgame run`)")]
     run: RunCommand,
+    /// Stop with a report when one handler runs longer than this (wall-clock seconds, or
+    /// `never`): a handler that loops forever without waiting cannot be stopped otherwise.
+    #[arg(long, global = true, value_name = "SECONDS|never", default_value = "10", value_parser = parse_handler_budget, allow_negative_numbers = true)]
+    handler_budget: HandlerBudget,
+}
+
+/// `--handler-budget`: seconds of wall-clock time, or never.
+#[derive(Debug, Clone, Copy)]
+struct HandlerBudget(Option<std::time::Duration>);
+
+fn parse_handler_budget(text: &str) -> Result<HandlerBudget, String> {
+    if text == "never" {
+        return Ok(HandlerBudget(None));
+    }
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 1e9 => Ok(HandlerBudget(Some(std::time::Duration::from_secs_f64(secs)))),
+        _ => Err(format!("must be a positive number of seconds (at most 1e9) or `never`, got {text:?}")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +85,8 @@ enum Command {
     /// Searches schedules and faults for a violation (of linearizability or an invariant),
     /// shrinks it, and prints the command that replays it.
     Explore(explore::ExploreArgs),
+    /// Merges the `sweep --json` summaries of shards into one summary.
+    Merge(merge::MergeArgs),
     /// Re-runs a run saved with `run --save FILE` and checks every event matches.
     Replay {
         /// The file `run --save` wrote.
@@ -67,7 +97,7 @@ enum Command {
     /// The algorithms, each with its guarantee.
     List,
     /// Plays the game in the browser: watch the signals, drop them, crash nodes, read the verdict.
-    Play(crate::web::PlayArgs),
+    Play(PlayArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -80,7 +110,7 @@ struct RunCommand {
     /// Write the clients' history: EDN if FILE ends in `.edn`, else JSON lines.
     #[arg(long, value_name = "FILE")]
     history_out: Option<PathBuf>,
-    /// Write every event as JSON lines.
+    /// Write every event as JSON lines, as the run goes.
     #[arg(long, value_name = "FILE")]
     trace_out: Option<PathBuf>,
     /// Save the run (configuration and every event) for `dgame replay`.
@@ -95,12 +125,45 @@ struct CheckArgs {
     /// Read a failed compare-and-set as "it ran and the compare did not match".
     #[arg(long)]
     strict_failed_cas: bool,
-    /// Give up after this many seconds (the verdict is then unknown).
-    #[arg(long, value_name = "SECONDS")]
+    /// Give up after this many seconds (the verdict is then unknown); above a billion
+    /// seconds (about 31 years) means no limit.
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     time_limit: Option<f64>,
+    /// Do not shrink a violation to its minimal operations (faster; the explanation lists more).
+    #[arg(long)]
+    no_explain: bool,
     /// Print the verdict as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The flags of `dgame play`: the run's, and where to serve.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlayArgs {
+    /// The run: the same flags as `dgame run`.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The port to serve on (0: any free port).
+    #[arg(long, default_value_t = 8080, allow_negative_numbers = true, value_parser = args::whole::<u16>("--port"))]
+    pub port: u16,
+    /// The address to listen on. The default serves this machine only; `0.0.0.0` serves
+    /// anyone who can reach it, and anyone can then drop signals and crash nodes.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub addr: IpAddr,
+    /// Ticks per second at the start (the page can change it).
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = parse_speed)]
+    pub speed: f64,
+    /// Start paused at tick 0.
+    #[arg(long)]
+    pub paused: bool,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    use crate::web::{MAX_SPEED, MIN_SPEED};
+    match s.parse::<f64>() {
+        Ok(v) if (MIN_SPEED..=MAX_SPEED).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a speed: write ticks per second between {MIN_SPEED} and {MAX_SPEED}, like 5")),
+    }
 }
 
 /// The bad-usage exit code (also clap's).
@@ -109,6 +172,31 @@ const USAGE: u8 = 2;
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(USAGE)
+}
+
+/// What a failed write to standard output says (a closed pipe never gets here: it ends the
+/// process quietly, see [`quiet_on_closed_pipe`]).
+fn output_error(e: &std::io::Error) -> String {
+    format!("cannot write the output: {e}")
+}
+
+/// Prints `text` to standard output, or says why it cannot (`dgame run > /dev/full`).
+fn print_out(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| output_error(&e))
+}
+
+/// The program's name in reproduction commands: `dgame`, or a user's own binary's name.
+static PROGRAM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn set_program(argv0: &std::ffi::OsStr) {
+    let name = std::path::Path::new(argv0).file_stem().map(|s| s.to_string_lossy().into_owned());
+    let _ = PROGRAM.set(name.filter(|n| !n.is_empty()).unwrap_or_else(|| "dgame".to_owned()));
+}
+
+/// The program's name, as the commands that reproduce a run write it.
+pub fn program() -> &'static str {
+    PROGRAM.get().map_or("dgame", String::as_str)
 }
 
 /// The `dgame` binary with the built-in algorithms.
@@ -122,6 +210,32 @@ pub fn main_with(algorithms: Vec<Algorithm>) -> ExitCode {
     main_from(algorithms, std::env::args_os())
 }
 
+/// Prints a clap error: help and version as clap does; a bad value as one line that names
+/// the flag.
+fn clap_error(e: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::ValueValidation
+        && let Some(source) = std::error::Error::source(e)
+    {
+        let source = source.to_string();
+        let flag = match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::String(arg)) => arg.split_whitespace().next().unwrap_or_default().to_owned(),
+            _ => String::new(),
+        };
+        return if flag.is_empty() || source.starts_with(&flag) {
+            fail(source)
+        } else {
+            fail(format!("{flag}: {source}"))
+        };
+    }
+    let _ = e.print();
+    ExitCode::from(USAGE)
+}
+
 /// [`main_with`] on the given arguments (the first is the program name).
 pub fn main_from<I, T>(algorithms: Vec<Algorithm>, args: I) -> ExitCode
 where
@@ -130,33 +244,31 @@ where
 {
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     if let Some(argv0) = args.first() {
-        args::set_program(argv0);
+        set_program(argv0);
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { USAGE } else { 0 });
-        }
+        Err(e) => return clap_error(&e),
     };
+    crate::registry::set_handler_budget(cli.handler_budget.0);
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     if !matches!(command, Command::Play(_)) {
         quiet_on_closed_pipe();
     }
-    match command {
+    let result = match command {
         Command::Run(cmd) => run(&algorithms, &cmd),
         Command::Sweep(args) => sweep::sweep(&algorithms, &args),
-        Command::Explore(args) => explore::explore(&algorithms, &args),
-        Command::Replay { file } => files::replay(&algorithms, &file),
+        Command::Explore(args) => Ok(explore::explore(&algorithms, &args)),
+        Command::Merge(args) => merge::merge(&args),
+        Command::Replay { file } => files::replay(&algorithms, &file, program()),
         Command::Check(args) => check(&args),
-        Command::Play(args) => crate::web::play(&algorithms, &args),
+        Command::Play(args) => play(&algorithms, &args),
         Command::List => {
-            for a in &algorithms {
-                println!("{:34} {}", a.name, a.guarantee);
-            }
-            ExitCode::SUCCESS
+            let text: String = algorithms.iter().map(|a| format!("{:34} {}\n", a.name, a.guarantee)).collect();
+            print_out(&text).map(|()| ExitCode::SUCCESS)
         }
-    }
+    };
+    result.unwrap_or_else(fail)
 }
 
 /// Like every command-line tool: when the reader of our output goes away (`dgame | head`),
@@ -172,91 +284,97 @@ fn quiet_on_closed_pipe() {
     }
 }
 
-/// The algorithm named by `--algorithm`, or the first one when none is named.
-pub fn choose<'a>(algorithms: &'a [Algorithm], name: Option<&str>) -> Result<&'a Algorithm, String> {
-    match name {
-        Some(name) => find(algorithms, name),
-        None => algorithms.first().ok_or_else(|| "no algorithm to run: give main_with at least one".to_owned()),
+/// The configuration of the run flags, its warnings printed to standard error.
+fn config_of(run: &RunArgs) -> Result<dgame_engine::Config, String> {
+    let config = run.to_config()?;
+    for w in lint::warnings(&config) {
+        eprintln!("warning: {w}");
     }
+    Ok(config)
 }
 
-/// Finds an algorithm by name, or says which exist.
-pub fn find<'a>(algorithms: &'a [Algorithm], name: &str) -> Result<&'a Algorithm, String> {
-    algorithms.iter().find(|a| a.name == name).ok_or_else(|| {
-        let names: Vec<&str> = algorithms.iter().map(|a| a.name).collect();
-        format!("unknown algorithm `{name}`; the algorithms are: {}", names.join(", "))
-    })
+fn play(algorithms: &[Algorithm], args: &PlayArgs) -> Result<ExitCode, String> {
+    let algorithm = choose(algorithms, args.run.algorithm.as_deref())?;
+    let options = crate::web::PlayOptions {
+        config: config_of(&args.run)?,
+        addr: args.addr,
+        port: args.port,
+        speed: args.speed,
+        paused: args.paused,
+        program: program().to_owned(),
+    };
+    Ok(crate::web::play(&[algorithm.game()], options))
 }
 
-fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> ExitCode {
-    let algorithm = match choose(algorithms, cmd.run.algorithm.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return fail(e),
-    };
-    let config = match cmd.run.to_config() {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let want_trace = cmd.trace_out.is_some() || cmd.save.is_some();
-    let out = match algorithm.run(&config, want_trace) {
-        Ok(out) => out,
-        Err(e) => return fail(e),
-    };
+fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
+    let algorithm = choose(algorithms, cmd.run.algorithm.as_deref())?;
+    let config = config_of(&cmd.run)?;
+    let writer = files::EventWriter::open(cmd.trace_out.as_deref(), cmd.save.as_deref(), algorithm.name, &config)?;
+    let out = if writer.is_empty() {
+        algorithm.run(&config)
+    } else {
+        let writer = std::rc::Rc::new(std::cell::RefCell::new(writer));
+        let out = algorithm.run_observed(&config, Box::new(dgame_engine::event::SharedObserver(writer.clone())));
+        writer.borrow_mut().finish()?;
+        out
+    }
+    .map_err(|e| e.to_string())?;
     let verdict = out.error.is_none().then(|| out.history.check());
-    let report = Report::new(algorithm.name, &config, &out, verdict.as_ref());
-    if let Err(e) = files::write_outputs(
-        cmd.history_out.as_deref(),
-        cmd.trace_out.as_deref(),
-        cmd.save.as_deref(),
-        algorithm.name,
-        &config,
-        &out,
-    ) {
-        return fail(e);
+    let report = Report::new(program(), algorithm.name, &config, &out, verdict.as_ref());
+    if let Some(path) = &cmd.history_out {
+        files::write_history(path, &out)?;
     }
     if cmd.json {
-        println!("{}", serde_json::to_string_pretty(&report).expect("reports serialize"));
+        print_out(&(serde_json::to_string_pretty(&report).expect("reports serialize") + "\n"))?;
+        if let Some(w) = report.no_success_warning() {
+            eprintln!("warning: {w}");
+        }
     } else {
-        print!("{}", report.to_text());
+        print_out(&report.to_text())?;
     }
     if let Some(e) = out.error.as_ref().filter(|e| !matches!(e, dgame_engine::RunError::InvariantBroken { .. })) {
         eprintln!("error: the run stopped: {e}\nreproduce: {}", report.reproduce);
     }
-    let _ = std::io::stdout().flush();
-    ExitCode::from(report.verdict.exit_code())
+    Ok(ExitCode::from(report.verdict.exit_code()))
 }
 
-fn check(args: &CheckArgs) -> ExitCode {
-    let history = match files::read_history(&args.file) {
-        Ok(h) => h,
-        Err(e) => return fail(e),
-    };
-    let mut options = dgame_checker::Options::default().strict_failed_cas(args.strict_failed_cas);
+/// Above this many seconds a time limit is no limit (and no deadline overflows).
+const NO_TIME_LIMIT_ABOVE: f64 = 1e9;
+
+fn check(args: &CheckArgs) -> Result<ExitCode, String> {
+    let mut options =
+        dgame_checker::Options::default().strict_failed_cas(args.strict_failed_cas).minimize(!args.no_explain);
     if let Some(secs) = args.time_limit {
-        match std::time::Duration::try_from_secs_f64(secs) {
-            Ok(limit) if secs > 0.0 => options = options.max_time(Some(limit)),
-            _ => return fail(format!("--time-limit must be a positive number of seconds, got {secs}")),
+        if secs.is_nan() || secs <= 0.0 {
+            return Err(format!("--time-limit must be a positive number of seconds, got {secs}"));
         }
+        options = if secs <= NO_TIME_LIMIT_ABOVE {
+            options.time_limit(std::time::Duration::from_secs_f64(secs))
+        } else {
+            options.max_time(None).max_steps(None)
+        };
     }
+    let history = files::read_history(&args.file)?;
     let verdict = dgame_checker::check(&history, &options);
     let report = VerdictReport::of(&verdict);
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).expect("verdicts serialize"));
+    let text = if args.json {
+        serde_json::to_string_pretty(&report).expect("verdicts serialize") + "\n"
     } else {
+        let file = args.file.display();
         match &report {
-            VerdictReport::Linearizable => {
-                println!("{}: LINEARIZABLE ({} operations)", args.file.display(), history.len())
-            }
+            VerdictReport::Linearizable => format!("{file}: LINEARIZABLE ({} operations)\n", history.len()),
             VerdictReport::NotLinearizable { explanation, operations, .. } => {
-                println!("{}: NOT LINEARIZABLE\n  {explanation}", args.file.display());
+                let mut t = format!("{file}: NOT LINEARIZABLE\n  {explanation}\n");
                 for op in operations {
-                    println!("    - {op}");
+                    t.push_str(&format!("    - {op}\n"));
                 }
+                t
             }
-            VerdictReport::Unknown { reason } => println!("{}: UNKNOWN ({reason})", args.file.display()),
-            VerdictReport::Error { error } => println!("{}: {error}", args.file.display()),
+            VerdictReport::Unknown { reason } => format!("{file}: UNKNOWN ({reason})\n"),
+            VerdictReport::Error { error } => format!("{file}: {error}\n"),
             VerdictReport::InvariantBroken { .. } => unreachable!("a history file has no nodes"),
         }
-    }
-    ExitCode::from(report.exit_code())
+    };
+    print_out(&text)?;
+    Ok(ExitCode::from(report.exit_code()))
 }

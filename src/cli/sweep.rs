@@ -1,19 +1,28 @@
 //! `dgame sweep`: one configuration over many seeds, on every core, stopping at (and shrinking)
-//! the first violation.
+//! the first violation. The summary keeps counters, histograms and bounded lists only, so its
+//! memory does not grow with the number of seeds, and summaries of shards merge exactly
+//! (`dgame merge`).
 
+use std::collections::BTreeMap;
 use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use dgame_checker::Verdict;
-use dgame_engine::Config;
+use dgame_engine::{Config, RunError};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::args::{RunArgs, command_line};
-use super::registry::Algorithm;
-use super::report::{Latency, Report, VerdictReport};
+use super::args::{RunArgs, whole};
+use super::interrupt::{self, EXIT_INTERRUPTED};
+use super::{print_out, program};
+use crate::registry::{Algorithm, choose};
+use crate::report::{Report, VerdictReport, error_kind, figures};
+
+/// How many seeds each list of a summary keeps (the smallest ones).
+pub const LISTED_SEEDS: usize = 10;
 
 /// `dgame sweep` flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -27,15 +36,27 @@ pub struct SweepArgs {
     #[arg(long)]
     keep_going: bool,
     /// Take only the K-th of N shares of the seeds (`--shard 2/4`): seeds whose position in the
-    /// range is K-1 modulo N. The N shards together cover every seed once.
+    /// range is K-1 modulo N. The N shards together cover every seed once; `dgame merge`
+    /// combines their `--json` summaries.
     #[arg(long, value_parser = parse_shard, value_name = "K/N")]
     shard: Option<(u64, u64)>,
     /// Do not search for a smaller failing run.
     #[arg(long)]
     no_shrink: bool,
-    /// Print the summary as JSON.
+    /// Threads to run seeds on (default: one per core).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_threads)]
+    threads: Option<usize>,
+    /// Print the summary as JSON (what `dgame merge` reads).
     #[arg(long)]
     json: bool,
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match whole::<usize>("--threads")(s)? {
+        0 => Err("--threads must be at least 1, got 0".into()),
+        n if n > 1024 => Err(format!("--threads must be at most 1024, got {n}")),
+        n => Ok(n),
+    }
 }
 
 fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
@@ -58,40 +79,109 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
-/// One seed's result.
-#[derive(Debug, Clone, Serialize)]
-struct SeedResult {
-    seed: u64,
-    fault_kinds: std::collections::BTreeSet<String>,
-    verdict: VerdictReport,
-    availability: f64,
-    latency: Latency,
-    operations: usize,
-}
-
 /// The distribution of a figure across seeds.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
     /// Smallest.
     pub min: f64,
-    /// Median.
+    /// Median (the lower one of an even count; availability to 0.1%).
     pub p50: f64,
     /// Largest.
     pub max: f64,
 }
 
-impl Spread {
-    fn of(mut v: Vec<f64>) -> Spread {
-        if v.is_empty() {
+/// A figure's distribution across seeds in bounded memory: exact bounds and a histogram (by
+/// value, or by 0.1% for a share), from which the median is read. Histograms add up, so shards
+/// merge exactly.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Smallest value seen.
+    pub min: Option<f64>,
+    /// Largest value seen.
+    pub max: Option<f64>,
+    /// How many seeds had each (bucketed) value.
+    pub counts: BTreeMap<u64, u64>,
+}
+
+impl Histogram {
+    fn add(&mut self, value: f64, bucket: u64) {
+        self.min = Some(self.min.map_or(value, |m| m.min(value)));
+        self.max = Some(self.max.map_or(value, |m| m.max(value)));
+        *self.counts.entry(bucket).or_insert(0) += 1;
+    }
+
+    fn merge(&mut self, other: &Histogram) {
+        for v in other.min.iter().chain(&other.max) {
+            self.min = Some(self.min.map_or(*v, |m| m.min(*v)));
+            self.max = Some(self.max.map_or(*v, |m| m.max(*v)));
+        }
+        for (&b, &n) in &other.counts {
+            *self.counts.entry(b).or_insert(0) += n;
+        }
+    }
+
+    /// Min, median and max; the median is the bucket's value times `scale`.
+    fn spread(&self, scale: f64) -> Spread {
+        let n: u64 = self.counts.values().sum();
+        if n == 0 {
             return Spread::default();
         }
-        v.sort_by(f64::total_cmp);
-        Spread { min: v[0], p50: v[(v.len() - 1) / 2], max: v[v.len() - 1] }
+        let rank = (n - 1) / 2;
+        let mut seen = 0;
+        let mut p50 = 0.0;
+        for (&b, &c) in &self.counts {
+            seen += c;
+            if seen > rank {
+                p50 = b as f64 * scale;
+                break;
+            }
+        }
+        Spread { min: self.min.unwrap_or(0.0), p50, max: self.max.unwrap_or(0.0) }
     }
 }
 
+/// Seeds of one kind: how many, and the smallest few.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Seeds {
+    /// How many.
+    pub count: u64,
+    /// The smallest ones, at most [`LISTED_SEEDS`], in order.
+    pub first: Vec<u64>,
+}
+
+impl Seeds {
+    fn add(&mut self, seed: u64) {
+        self.count += 1;
+        let at = self.first.partition_point(|&s| s < seed);
+        if at < LISTED_SEEDS {
+            self.first.insert(at, seed);
+            self.first.truncate(LISTED_SEEDS);
+        }
+    }
+
+    fn merge(&mut self, other: &Seeds) {
+        self.count += other.count;
+        for &s in &other.first {
+            let at = self.first.partition_point(|&x| x < s);
+            self.first.insert(at, s);
+        }
+        self.first.truncate(LISTED_SEEDS);
+    }
+}
+
+/// The first run (smallest seed) that stopped on an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedError {
+    /// Its seed.
+    pub seed: u64,
+    /// Its kind (`handler panicked`, `no endpoint`, ...).
+    pub kind: String,
+    /// The error.
+    pub message: String,
+}
+
 /// A failing run made smaller.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shrunk {
     /// Sizes before: ticks, clients, nodes, cuts, operations.
     pub before: Size,
@@ -102,7 +192,7 @@ pub struct Shrunk {
 }
 
 /// The size of a run, for shrinking.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Size {
     /// Ticks.
     pub ticks: u64,
@@ -116,52 +206,265 @@ pub struct Size {
     pub operations: usize,
 }
 
-/// What a sweep found.
-#[derive(Debug, Clone, Serialize)]
+/// What a sweep found (`--json` prints it; `dgame merge` adds shards' up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepSummary {
     /// The algorithm.
     pub algorithm: String,
+    /// The configuration every seed ran (its `seed` is the range's start).
+    pub config: Config,
+    /// The seed range swept (the end excluded).
+    pub seeds: Range<u64>,
+    /// Which shard of the range (`[K, N]`), if one; merged summaries have none.
+    pub shard: Option<(u64, u64)>,
     /// Seeds run.
-    pub seeds_run: usize,
+    pub seeds_run: u64,
     /// Linearizable runs.
-    pub linearizable: usize,
-    /// Violations (seeds).
-    pub violations: Vec<u64>,
+    pub linearizable: u64,
+    /// Violations.
+    pub violations: Seeds,
     /// Runs the checker could not decide.
-    pub unknown: Vec<u64>,
-    /// Runs that stopped on an error.
-    pub errors: Vec<u64>,
-    /// Availability across seeds.
+    pub unknown: Seeds,
+    /// Runs that stopped on an error (a handler's panic, a message with no endpoint, ...).
+    pub errors: Seeds,
+    /// Errors by kind.
+    pub errors_by_kind: BTreeMap<String, u64>,
+    /// The first error (smallest seed).
+    pub first_error: Option<SeedError>,
+    /// Runs in which no operation succeeded (linearizable, maybe, because nothing happened).
+    pub no_success: Seeds,
+    /// Availability across seeds (min, median, max).
     pub availability: Spread,
     /// Median latency (p50) across seeds, in ticks.
     pub latency_p50: Spread,
     /// Worst latency across seeds, in ticks.
     pub latency_max: Spread,
+    /// The histograms the spreads come from (what merging adds up).
+    pub histograms: Histograms,
     /// How many runs had at least one fault of each kind.
-    pub runs_with_fault: std::collections::BTreeMap<String, usize>,
+    pub runs_with_fault: BTreeMap<String, u64>,
     /// How many runs had no fault at all (they passed without being stressed).
-    pub runs_without_faults: usize,
-    /// Seeds per second.
+    pub runs_without_faults: u64,
+    /// Wall-clock seconds the seeds took (shrinking excluded).
+    pub seconds: f64,
+    /// Seeds per second (merged: the shards' rates added, as when they run side by side).
     pub seeds_per_second: f64,
-    /// The first violation's report.
+    /// Ctrl-C stopped the sweep: the figures are those of the seeds that finished.
+    pub interrupted: bool,
+    /// The first violation's report (smallest violating seed).
     pub first_violation: Option<Report>,
     /// The first violation, shrunk.
     pub shrunk: Option<Shrunk>,
 }
 
-fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Verdict>, super::RunOutput) {
-    let out = algorithm.run(config, false).expect("the configuration was validated");
+/// The histograms of a summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Histograms {
+    /// Availability, by 0.1% buckets.
+    pub availability_permille: Histogram,
+    /// Each seed's median latency, by tick.
+    pub latency_p50: Histogram,
+    /// Each seed's worst latency, by tick.
+    pub latency_max: Histogram,
+}
+
+impl SweepSummary {
+    fn empty(algorithm: &str, config: &Config, seeds: Range<u64>, shard: Option<(u64, u64)>) -> Self {
+        SweepSummary {
+            algorithm: algorithm.to_owned(),
+            config: Config { seed: seeds.start, ..config.clone() },
+            seeds,
+            shard,
+            seeds_run: 0,
+            linearizable: 0,
+            violations: Seeds::default(),
+            unknown: Seeds::default(),
+            errors: Seeds::default(),
+            errors_by_kind: BTreeMap::new(),
+            first_error: None,
+            no_success: Seeds::default(),
+            availability: Spread::default(),
+            latency_p50: Spread::default(),
+            latency_max: Spread::default(),
+            histograms: Histograms::default(),
+            runs_with_fault: BTreeMap::new(),
+            runs_without_faults: 0,
+            seconds: 0.0,
+            seeds_per_second: 0.0,
+            interrupted: false,
+            first_violation: None,
+            shrunk: None,
+        }
+    }
+
+    fn add(&mut self, r: &SeedResult) {
+        self.seeds_run += 1;
+        match &r.verdict {
+            VerdictReport::Linearizable => self.linearizable += 1,
+            VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. } => {
+                self.violations.add(r.seed)
+            }
+            VerdictReport::Unknown { .. } => self.unknown.add(r.seed),
+            VerdictReport::Error { .. } => self.errors.add(r.seed),
+        }
+        if let Some((kind, message)) = &r.error {
+            *self.errors_by_kind.entry(kind.clone()).or_insert(0) += 1;
+            if self.first_error.as_ref().is_none_or(|f| r.seed < f.seed) {
+                self.first_error = Some(SeedError { seed: r.seed, kind: kind.clone(), message: message.clone() });
+            }
+        }
+        if r.operations > 0 && r.ok == 0 {
+            self.no_success.add(r.seed);
+        }
+        let h = &mut self.histograms;
+        h.availability_permille.add(r.availability, (r.availability * 1000.0).round() as u64);
+        h.latency_p50.add(r.latency_p50 as f64, r.latency_p50);
+        h.latency_max.add(r.latency_max as f64, r.latency_max);
+        for k in &r.fault_kinds {
+            *self.runs_with_fault.entry(k.clone()).or_insert(0) += 1;
+        }
+        if r.fault_kinds.is_empty() {
+            self.runs_without_faults += 1;
+        }
+    }
+
+    /// Reads the spreads off the histograms.
+    fn settle(&mut self) {
+        self.availability = self.histograms.availability_permille.spread(0.001);
+        self.latency_p50 = self.histograms.latency_p50.spread(1.0);
+        self.latency_max = self.histograms.latency_max.spread(1.0);
+    }
+
+    /// Adds a shard's summary to this one (the same sweep's other seeds).
+    pub fn merge(&mut self, other: &SweepSummary) {
+        self.seeds_run += other.seeds_run;
+        self.linearizable += other.linearizable;
+        self.violations.merge(&other.violations);
+        self.unknown.merge(&other.unknown);
+        self.errors.merge(&other.errors);
+        for (k, n) in &other.errors_by_kind {
+            *self.errors_by_kind.entry(k.clone()).or_insert(0) += n;
+        }
+        if let Some(e) = &other.first_error
+            && self.first_error.as_ref().is_none_or(|f| e.seed < f.seed)
+        {
+            self.first_error = Some(e.clone());
+        }
+        self.no_success.merge(&other.no_success);
+        self.histograms.availability_permille.merge(&other.histograms.availability_permille);
+        self.histograms.latency_p50.merge(&other.histograms.latency_p50);
+        self.histograms.latency_max.merge(&other.histograms.latency_max);
+        for (k, n) in &other.runs_with_fault {
+            *self.runs_with_fault.entry(k.clone()).or_insert(0) += n;
+        }
+        self.runs_without_faults += other.runs_without_faults;
+        self.seconds = self.seconds.max(other.seconds);
+        self.seeds_per_second += other.seeds_per_second;
+        self.interrupted |= other.interrupted;
+        if let Some(v) = &other.first_violation {
+            let earlier = self.first_violation.as_ref().is_none_or(|f| v.config.seed < f.config.seed);
+            if earlier {
+                self.first_violation = Some(v.clone());
+                self.shrunk = other.shrunk.clone();
+            }
+        }
+        self.settle();
+    }
+
+    /// The exit code: 1 if a violation, else 2 if an unknown verdict or an error, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.violations.count > 0 {
+            1
+        } else if self.unknown.count > 0 || self.errors.count > 0 {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+/// What a sweep keeps of one seed until it is added to the summary.
+struct SeedResult {
+    seed: u64,
+    fault_kinds: Vec<String>,
+    verdict: VerdictReport,
+    /// The error's kind and message, when the run stopped on one.
+    error: Option<(String, String)>,
+    availability: f64,
+    latency_p50: u64,
+    latency_max: u64,
+    operations: usize,
+    ok: usize,
+}
+
+/// Runs one seed; a violation comes back with its report. A panic outside the engine's own
+/// catching (in a node's `Default`, say) is an error of kind `panic`, not the end of the sweep.
+fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>) {
+    let run = catch_unwind(AssertUnwindSafe(|| algorithm.run(config)));
+    let out = match run {
+        Ok(Ok(out)) => out,
+        failed => {
+            let (kind, message) = match failed {
+                Ok(Err(e)) => ("configuration".to_owned(), e.to_string()),
+                Err(panic) => {
+                    let text = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic with no message".to_owned());
+                    ("panic".to_owned(), format!("seed {}: {text}", config.seed))
+                }
+                Ok(Ok(_)) => unreachable!("matched above"),
+            };
+            let r = SeedResult {
+                seed: config.seed,
+                fault_kinds: Vec::new(),
+                verdict: VerdictReport::Error { error: message.clone() },
+                error: Some((kind, message)),
+                availability: 0.0,
+                latency_p50: 0,
+                latency_max: 0,
+                operations: 0,
+                ok: 0,
+            };
+            return (r, None);
+        }
+    };
     let verdict = out.error.is_none().then(|| out.history.check());
-    let report = Report::new(algorithm.name, config, &out, verdict.as_ref());
+    let (ops, availability, latency) = figures(&out.history);
+    let mut fault_kinds: Vec<String> = out.faults.iter().map(|f| f.kind.clone()).collect();
+    fault_kinds.sort();
+    fault_kinds.dedup();
+    let broken = matches!(out.error, Some(RunError::InvariantBroken { .. }));
+    let verdict_report = match (&out.error, &verdict) {
+        (Some(RunError::InvariantBroken { tick, invariant, message, states, .. }), _) => {
+            VerdictReport::InvariantBroken {
+                invariant: invariant.clone(),
+                tick: *tick,
+                message: message.clone(),
+                states: states.clone(),
+            }
+        }
+        (Some(e), _) => VerdictReport::Error { error: e.to_string() },
+        (None, Some(v)) => VerdictReport::of(v),
+        (None, None) => unreachable!("checked when there is no error"),
+    };
     let r = SeedResult {
         seed: config.seed,
-        fault_kinds: report.faults.iter().map(|f| f.kind.clone()).collect(),
-        verdict: report.verdict.clone(),
-        availability: report.availability,
-        latency: report.latency,
-        operations: report.operations.total,
+        fault_kinds,
+        verdict: verdict_report,
+        error: out.error.as_ref().filter(|_| !broken).map(|e| (error_kind(e), e.to_string())),
+        availability,
+        latency_p50: latency.p50,
+        latency_max: latency.max,
+        operations: ops.total,
+        ok: ops.ok,
     };
-    (r, verdict, out)
+    let violation = (broken || verdict.as_ref().is_some_and(Verdict::is_violation)).then(|| {
+        let report = Report::new(program(), algorithm.name, config, &out, verdict.as_ref());
+        (config.clone(), report, out.history.operations.len())
+    });
+    (r, violation)
 }
 
 /// Searches for a smaller configuration that still fails the same way, with the seed fixed:
@@ -176,9 +479,13 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, operations: usize) -> (Co
         operations: ops,
     };
     let before = size(failing, operations);
-    let Ok(out) = algorithm.run(failing, false) else { return (failing.clone(), before, before) };
+    let Some(out) = catch_unwind(AssertUnwindSafe(|| algorithm.run(failing))).ok().and_then(Result::ok) else {
+        return (failing.clone(), before, before);
+    };
     let verdict = out.error.is_none().then(|| out.history.check());
-    let Some(want) = crate::explore::classify(&out, verdict.as_ref()) else { return (failing.clone(), before, before) };
+    let Some(want) = crate::explore::classify(&out, verdict.as_ref()) else {
+        return (failing.clone(), before, before);
+    };
     let s = crate::explore::shrink(algorithm, failing, &want);
     let after = size(&s.config, s.after.operations);
     (s.config, before, after)
@@ -191,129 +498,147 @@ type Violation = (Config, Report, usize);
 /// smallest violating seed of the first batch with one), and cores stay busy.
 const BATCH: usize = 64;
 
-pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> ExitCode {
-    let fail = |msg: String| {
-        eprintln!("error: {msg}");
-        ExitCode::from(2)
-    };
-    let algorithm = match super::choose(algorithms, args.run.algorithm.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return fail(e),
-    };
-    let base = match args.run.to_config() {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
+/// `dgame sweep`.
+pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, String> {
+    let algorithm = choose(algorithms, args.run.algorithm.as_deref())?;
+    let base = super::config_of(&args.run)?;
+    let summary = run_sweep(algorithm, &base, args)?;
+    print_summary(&summary, args.json)?;
+    Ok(ExitCode::from(if summary.interrupted { EXIT_INTERRUPTED } else { summary.exit_code() }))
+}
+
+/// Sweeps `base` over the seeds of `args` (its shard of them) and shrinks the first violation.
+fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<SweepSummary, String> {
     let (k, n) = args.shard.unwrap_or((1, 1));
+    let width = args.seeds.end - args.seeds.start;
+    let total = width.saturating_sub(k - 1).div_ceil(n);
+    if total == 0 {
+        eprintln!(
+            "warning: --shard {k}/{n} takes no seed of {}..{} ({width} seeds): this shard runs nothing \
+             (use at most {width} shards)",
+            args.seeds.start, args.seeds.end
+        );
+    }
+    let pool = {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = args.threads {
+            b = b.num_threads(t);
+        }
+        b.build().map_err(|e| format!("cannot start the sweep's threads: {e}"))?
+    };
+    interrupt::catch();
+    // The line a watcher (or a test) waits for; the bar below shows only on a terminal.
+    eprintln!(
+        "dgame sweep: {}, {total} seeds of {}..{} on {} threads; Ctrl-C stops and prints what finished",
+        algorithm.name,
+        args.seeds.start,
+        args.seeds.end,
+        pool.current_num_threads()
+    );
     // This shard's seeds, made as they are needed: the range may be huge.
-    let mut seeds = args.seeds.clone().skip((k - 1) as usize).step_by(n as usize);
-    let total = (args.seeds.end - args.seeds.start).saturating_sub(k - 1).div_ceil(n);
+    let mut seeds = (args.seeds.start..args.seeds.end).skip((k - 1) as usize).step_by(n as usize);
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, {msg}").expect("a valid template"),
     );
     bar.set_message("0 violations");
     let started = Instant::now();
-    let mut results: Vec<SeedResult> = Vec::new();
+    let mut summary = SweepSummary::empty(algorithm.name, base, args.seeds.clone(), args.shard);
     let mut first: Option<Violation> = None;
     loop {
+        if interrupt::interrupted() {
+            summary.interrupted = true;
+            break;
+        }
         let batch: Vec<u64> = seeds.by_ref().take(BATCH).collect();
         if batch.is_empty() {
             break;
         }
-        let mut batch_results: Vec<(SeedResult, Option<Violation>)> = batch
-            .par_iter()
-            .map(|&seed| {
-                let config = Config { seed, ..base.clone() };
-                let (r, verdict, out) = one(algorithm, &config);
-                bar.inc(1);
-                let broken = matches!(r.verdict, VerdictReport::InvariantBroken { .. });
-                let violation = (broken || verdict.as_ref().is_some_and(Verdict::is_violation)).then(|| {
-                    let report = Report::new(algorithm.name, &config, &out, verdict.as_ref());
-                    (config, report, out.history.operations.len())
-                });
-                (r, violation)
-            })
-            .collect();
-        for (r, violation) in batch_results.drain(..) {
+        let results: Vec<Option<(SeedResult, Option<Violation>)>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&seed| {
+                    // Seeds not started when Ctrl-C came are not run, so the sweep stops now.
+                    if interrupt::interrupted() {
+                        return None;
+                    }
+                    let r = one(algorithm, &Config { seed, ..base.clone() });
+                    bar.inc(1);
+                    Some(r)
+                })
+                .collect()
+        });
+        for (r, violation) in results.into_iter().flatten() {
             if first.is_none() {
                 first = violation;
             }
-            results.push(r);
+            summary.add(&r);
         }
-        let violations = results
-            .iter()
-            .filter(|r| {
-                matches!(r.verdict, VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. })
-            })
-            .count();
-        bar.set_message(format!("{violations} violations"));
+        bar.set_message(format!("{} violations", summary.violations.count));
         if first.is_some() && !args.keep_going {
             break;
         }
     }
     bar.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
-    let pick =
-        |f: fn(&VerdictReport) -> bool| results.iter().filter(|r| f(&r.verdict)).map(|r| r.seed).collect::<Vec<_>>();
-    let shrunk = match (&first, args.no_shrink) {
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.seeds_per_second = if summary.seconds > 0.0 { summary.seeds_run as f64 / summary.seconds } else { 0.0 };
+    summary.interrupted |= interrupt::interrupted();
+    summary.shrunk = match (&first, args.no_shrink || summary.interrupted) {
         (Some((config, _, ops)), false) => {
             let (small, before, after) = shrink(algorithm, config, *ops);
-            let out = algorithm.run(&small, false).expect("validated");
+            let out = algorithm.run(&small).map_err(|e| e.to_string())?;
             let verdict = out.error.is_none().then(|| out.history.check());
-            Some(Shrunk { before, after, report: Report::new(algorithm.name, &small, &out, verdict.as_ref()) })
+            Some(Shrunk {
+                before,
+                after,
+                report: Report::new(program(), algorithm.name, &small, &out, verdict.as_ref()),
+            })
         }
         _ => None,
     };
-    let summary = SweepSummary {
-        algorithm: algorithm.name.into(),
-        seeds_run: results.len(),
-        linearizable: results.iter().filter(|r| r.verdict == VerdictReport::Linearizable).count(),
-        violations: pick(|v| {
-            matches!(v, VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. })
-        }),
-        unknown: pick(|v| matches!(v, VerdictReport::Unknown { .. })),
-        errors: pick(|v| matches!(v, VerdictReport::Error { .. })),
-        availability: Spread::of(results.iter().map(|r| r.availability).collect()),
-        latency_p50: Spread::of(results.iter().map(|r| r.latency.p50 as f64).collect()),
-        latency_max: Spread::of(results.iter().map(|r| r.latency.max as f64).collect()),
-        runs_with_fault: {
-            let mut m = std::collections::BTreeMap::new();
-            for r in &results {
-                for k in &r.fault_kinds {
-                    *m.entry(k.clone()).or_insert(0) += 1;
-                }
-            }
-            m
-        },
-        runs_without_faults: results.iter().filter(|r| r.fault_kinds.is_empty()).count(),
-        seeds_per_second: if elapsed > 0.0 { results.len() as f64 / elapsed } else { 0.0 },
-        first_violation: first.map(|f| f.1),
-        shrunk,
-    };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("summaries serialize"));
-    } else {
-        print!("{}", summary_text(&summary, &base));
-    }
-    ExitCode::from(if !summary.violations.is_empty() {
-        1
-    } else if !summary.unknown.is_empty() || !summary.errors.is_empty() {
-        2
-    } else {
-        0
-    })
+    summary.first_violation = first.map(|f| f.1);
+    summary.settle();
+    Ok(summary)
 }
 
-fn summary_text(s: &SweepSummary, base: &Config) -> String {
+/// Prints a summary as text or JSON.
+pub(super) fn print_summary(summary: &SweepSummary, json: bool) -> Result<(), String> {
+    if json {
+        print_out(&(serde_json::to_string_pretty(summary).expect("summaries serialize") + "\n"))
+    } else {
+        print_out(&summary_text(summary))
+    }
+}
+
+fn summary_text(s: &SweepSummary) -> String {
     use std::fmt::Write as _;
     let mut t = String::new();
-    let _ = writeln!(t, "{}: {} seeds in {:.0} seeds/s", s.algorithm, s.seeds_run, s.seeds_per_second);
+    let shard =
+        s.shard.map_or(String::new(), |(k, n)| format!(" (shard {k}/{n} of {}..{})", s.seeds.start, s.seeds.end));
+    let _ = writeln!(t, "{}: {} seeds in {:.0} seeds/s{shard}", s.algorithm, s.seeds_run, s.seeds_per_second);
+    if s.interrupted {
+        let _ = writeln!(t, "  INTERRUPTED    by Ctrl-C: the figures below are those of the seeds that finished");
+    }
     let _ = writeln!(t, "  verdict        seeds");
     let _ = writeln!(t, "  linearizable   {}", s.linearizable);
-    let _ = writeln!(t, "  violations     {}{}", s.violations.len(), list(&s.violations));
-    let _ = writeln!(t, "  unknown        {}{}", s.unknown.len(), list(&s.unknown));
-    let _ = writeln!(t, "  errors         {}{}", s.errors.len(), list(&s.errors));
+    let _ = writeln!(t, "  violations     {}{}", s.violations.count, list(&s.violations));
+    let _ = writeln!(t, "  unknown        {}{}", s.unknown.count, list(&s.unknown));
+    let _ = writeln!(t, "  errors         {}{}", s.errors.count, list(&s.errors));
+    if !s.errors_by_kind.is_empty() {
+        let kinds: Vec<String> = s.errors_by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(t, "    by kind      {}", kinds.join(", "));
+    }
+    if let Some(e) = &s.first_error {
+        let _ = writeln!(t, "    first        seed {} ({}): {}", e.seed, e.kind, e.message);
+    }
+    let _ = writeln!(t, "  no success     {}{}", s.no_success.count, list(&s.no_success));
+    if s.no_success.count > 0 {
+        let _ = writeln!(
+            t,
+            "    WARNING      in {} of {} runs no operation succeeded: they pass because nothing happened",
+            s.no_success.count, s.seeds_run
+        );
+    }
     let _ = writeln!(t, "  across seeds   min / median / max");
     let a = s.availability;
     let _ = writeln!(t, "  availability   {:.1}% / {:.1}% / {:.1}%", a.min * 100.0, a.p50 * 100.0, a.max * 100.0);
@@ -349,25 +674,102 @@ fn summary_text(s: &SweepSummary, base: &Config) -> String {
             indent(&sh.report.to_text())
         );
     }
-    if s.violations.is_empty() {
-        let _ = writeln!(
-            t,
-            "reproduce any seed: {}",
-            command_line(&s.algorithm, base).replace(&format!("--seed {}", base.seed), "--seed SEED")
-        );
+    if s.violations.count == 0 {
+        let line = s.config.command_line(program(), &s.algorithm);
+        let _ =
+            writeln!(t, "reproduce any seed: {}", line.replace(&format!("--seed {}", s.config.seed), "--seed SEED"));
     }
     t
 }
 
-fn list(seeds: &[u64]) -> String {
-    if seeds.is_empty() {
+fn list(seeds: &Seeds) -> String {
+    if seeds.first.is_empty() {
         return String::new();
     }
-    let shown: Vec<String> = seeds.iter().take(10).map(u64::to_string).collect();
-    let more = if seeds.len() > 10 { ", ..." } else { "" };
+    let shown: Vec<String> = seeds.first.iter().map(u64::to_string).collect();
+    let more = if seeds.count > seeds.first.len() as u64 { ", ..." } else { "" };
     format!(" (seeds {}{more})", shown.join(", "))
 }
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+    use clap::Parser;
+
+    /// Panics in its write handler.
+    #[derive(Debug, Default)]
+    struct WritesPanic;
+
+    #[node]
+    impl WritesPanic {
+        #[endpoint(ClientReadRequest)]
+        fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+            ClientReadResponse::ok(None)
+        }
+        #[endpoint(ClientWriteRequest)]
+        fn write(&mut self, _: ClientWriteRequest) -> ClientWriteResponse {
+            panic!("writes are not for me")
+        }
+    }
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        sweep: SweepArgs,
+    }
+
+    #[test]
+    fn a_handler_panic_in_a_sweep_is_counted_by_kind_and_the_first_one_is_named() {
+        let a = Algorithm::new::<WritesPanic>("writes-panic", "none");
+        let args =
+            T::try_parse_from(["t", "--seeds", "3..9", "--nodes", "1", "--ticks", "100", "--client-kind", "write"])
+                .unwrap()
+                .sweep;
+        let base = args.run.to_config().unwrap();
+        let s = run_sweep(&a, &base, &args).unwrap();
+        assert_eq!((s.seeds_run, s.linearizable, s.errors.count), (6, 0, 6));
+        assert_eq!(s.errors.first, [3, 4, 5, 6, 7, 8]);
+        assert_eq!(s.errors_by_kind.get("handler panicked"), Some(&6));
+        let first = s.first_error.as_ref().unwrap();
+        assert_eq!((first.seed, first.kind.as_str()), (3, "handler panicked"));
+        assert!(first.message.contains("writes are not for me"), "{}", first.message);
+        assert!(summary_text(&s).contains("first        seed 3 (handler panicked)"), "{}", summary_text(&s));
+        assert_eq!(s.exit_code(), 2);
+    }
+
+    #[test]
+    fn seed_lists_keep_the_smallest_and_merge_to_the_same() {
+        let mut all = Seeds::default();
+        let (mut odd, mut even) = (Seeds::default(), Seeds::default());
+        for s in (0..40).rev() {
+            all.add(s * 3);
+            if s % 2 == 0 { even.add(s * 3) } else { odd.add(s * 3) }
+        }
+        assert_eq!(all.count, 40);
+        assert_eq!(all.first, (0..10).map(|s| s * 3).collect::<Vec<_>>());
+        even.merge(&odd);
+        assert_eq!(even, all);
+    }
+
+    #[test]
+    fn histograms_give_the_lower_median_and_merge_exactly() {
+        let mut h = Histogram::default();
+        for v in [5u64, 1, 9, 3] {
+            h.add(v as f64, v);
+        }
+        assert_eq!(h.spread(1.0), Spread { min: 1.0, p50: 3.0, max: 9.0 });
+        let mut a = Histogram::default();
+        let mut b = Histogram::default();
+        a.add(5.0, 5);
+        a.add(1.0, 1);
+        b.add(9.0, 9);
+        b.add(3.0, 3);
+        a.merge(&b);
+        assert_eq!(a, h);
+    }
 }

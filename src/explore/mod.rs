@@ -29,7 +29,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
 
-use crate::cli::{Algorithm, Report, RunOptions, RunOutput};
+use crate::registry::{Algorithm, RunOptions};
+use crate::report::{Report, RunOutput};
 pub use shrink::{Shrunk, Size, shrink};
 pub use strategy::{
     Demote, EXHAUSTIVE_MAX_CLIENTS, EXHAUSTIVE_MAX_NODES, Exhaustive, Filter, Plan, Point, Probe, StrategyKind,
@@ -266,13 +267,13 @@ struct Executed {
 
 fn execute(algorithm: &Algorithm, plan: &Plan, track_states: bool) -> Executed {
     let options = RunOptions {
-        trace: false,
         adversary: match (&plan.adversary, &plan.demote) {
             (Some(t), _) => Some(Box::new(t.clone()) as Box<dyn Adversary>),
             (None, Some(d)) => Some(Box::new(d.clone()) as Box<dyn Adversary>),
             (None, None) => None,
         },
         track_states,
+        observer: None,
     };
     let out = algorithm.run_with(&plan.config, options).expect("plans are valid configurations");
     let verdict = out.error.is_none().then(|| out.history.check());
@@ -328,7 +329,7 @@ pub fn explore_with(
     let track = algorithm.is_hashable();
     let started = Instant::now();
     // A default run shows what to aim at: the message types and how many signals.
-    let probe_out = algorithm.run(base, false).map_err(|e| e.to_string())?;
+    let probe_out = algorithm.run(base).map_err(|e| e.to_string())?;
     let probe = Probe { types: probe_out.messages.by_type.keys().cloned().collect(), signals: probe_out.stats.sent };
     let targets = options.targets.clone().unwrap_or_else(|| strategy::targets(base, &probe));
     let mut exhaustive = strategies
@@ -418,7 +419,7 @@ pub fn explore_with(
                     plan: plan.label.clone(),
                     after_runs: searched.runs,
                     after_seconds: started.elapsed().as_secs_f64(),
-                    report: Report::new(algorithm.name, &config, &r.out, r.verdict.as_ref()),
+                    report: Report::new(crate::cli::program(), algorithm.name, &config, &r.out, r.verdict.as_ref()),
                     targeted: plan.adversary.clone(),
                     end_tick: v.end_tick(&r.out.history).unwrap_or(r.out.ticks_run),
                     violation: v,
@@ -451,7 +452,7 @@ pub fn explore_with(
     if let Some(f) = &found {
         let config = &f.report.config;
         // The script alone (no adversary) must replay the violation: a check of the chooser.
-        let again = algorithm.run(config, false).map_err(|e| e.to_string())?;
+        let again = algorithm.run(config).map_err(|e| e.to_string())?;
         let verdict = again.error.is_none().then(|| again.history.check());
         if !classify(&again, verdict.as_ref()).is_some_and(|v| v.same_kind(&f.violation)) {
             return Err(format!(
@@ -463,7 +464,7 @@ pub fn explore_with(
             let narrowed = f.targeted.as_ref().map(|t| narrow(algorithm, config, t, &f.violation));
             let config = narrowed.as_ref().unwrap_or(config);
             let s = shrink(algorithm, config, &f.violation);
-            let out = algorithm.run(&s.config, false).map_err(|e| e.to_string())?;
+            let out = algorithm.run(&s.config).map_err(|e| e.to_string())?;
             let verdict = out.error.is_none().then(|| out.history.check());
             let violation = classify(&out, verdict.as_ref()).unwrap_or_else(|| f.violation.clone());
             shrunk = Some(ShrunkReport {
@@ -471,7 +472,7 @@ pub fn explore_with(
                 after: s.after,
                 runs: s.runs,
                 violation,
-                report: Report::new(algorithm.name, &s.config, &out, verdict.as_ref()),
+                report: Report::new(crate::cli::program(), algorithm.name, &s.config, &out, verdict.as_ref()),
             });
         }
     }

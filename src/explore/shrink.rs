@@ -53,7 +53,7 @@ impl Shrinker<'_> {
             return None;
         }
         self.runs += 1;
-        let out = self.algorithm.run(c, false).ok()?;
+        let out = self.algorithm.run(c).ok()?;
         let verdict = out.error.is_none().then(|| out.history.check());
         let v = classify(&out, verdict.as_ref())?;
         v.same_kind(self.want).then(|| size(c, out.faults.len(), out.history.operations.len()))
@@ -136,7 +136,7 @@ fn names_node_above(s: &Scheduled, nodes: u32) -> bool {
 /// Shrinks `failing` (which fails with `want`): faults and deviations first, then the rest.
 pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shrunk {
     let mut s = Shrinker { algorithm, want, runs: 0 };
-    let out = algorithm.run(failing, false).expect("the failing configuration ran");
+    let out = algorithm.run(failing).expect("the failing configuration ran");
     let before = size(failing, out.faults.len(), out.history.operations.len());
     let mut best = failing.clone();
     let mut best_size = before;
@@ -163,7 +163,7 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
         }
     }
     // Deviations of signals the run never sent change nothing.
-    if let Ok(out) = algorithm.run(&best, false) {
+    if let Ok(out) = algorithm.run(&best) {
         let sent = out.stats.sent;
         let c = Config { deviations: best.deviations.iter().filter(|(id, _)| id.0 <= sent).collect(), ..best.clone() };
         if c.deviations.len() < best.deviations.len()

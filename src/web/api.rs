@@ -1,35 +1,41 @@
-//! The routes: the page, the state, the stream and the commands, and the errors of each.
+//! The routes: the page, the state, the stream and the commands, the guards every request
+//! passes (Host, Origin, content type, size), and the JSON errors of each.
 
+use std::convert::Infallible;
 use std::net::IpAddr;
-use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use serde_json::Value as Json;
+use tokio::sync::oneshot;
 
 use super::game::{ApiError, Command, Envelope, NodeAction, SeedChoice};
-use super::http::{Request, Response};
-use super::hub::Hub;
+use super::hub::{Hub, Snapshot, next_event};
 
 const INDEX_HTML: &str = include_str!("page/index.html");
 const APP_JS: &str = include_str!("page/app.js");
 const STYLE_CSS: &str = include_str!("page/style.css");
 
-/// What the HTTP threads share.
+/// The largest body accepted (commands are a few bytes).
+pub(crate) const MAX_BODY: usize = 64 * 1024;
+/// A stream says something at least this often, so a dead tab is noticed.
+const KEEPALIVE: Duration = Duration::from_secs(10);
+
+/// What the server's tasks share.
 pub(crate) struct Ctx {
-    pub game: Mutex<Sender<Envelope>>,
+    pub game: Sender<Envelope>,
     pub hub: Arc<Hub>,
     /// The server listens on a loopback address: only `localhost` or an IP may name it in
     /// `Host` (a page elsewhere cannot reach it through a DNS name pointed at 127.0.0.1).
     pub loopback: bool,
-}
-
-/// What to do with a request.
-pub(crate) enum Routed {
-    Respond(Response),
-    /// Open the event stream.
-    Stream,
 }
 
 const ROUTES: &[(&str, &str)] = &[
@@ -44,52 +50,156 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/pause", "POST"),
     ("/api/resume", "POST"),
     ("/api/step", "POST"),
+    ("/api/back", "POST"),
+    ("/api/seek", "POST"),
     ("/api/speed", "POST"),
+    ("/api/options", "POST"),
     ("/api/restart", "POST"),
 ];
 
-fn host_is_allowed(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
+/// A JSON response.
+fn json(status: u16, body: String) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// A JSON error: `{"error": "...", "status": 404}`.
+pub(crate) fn error(status: u16, message: &str) -> Response {
+    json(status, serde_json::json!({ "error": message, "status": status }).to_string())
+}
+
+fn file(content_type: &'static str, body: &'static str) -> Response {
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// The name in a `Host` (or an `Origin`'s authority) without its port.
+fn host_name(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
         rest.split(']').next().unwrap_or("")
     } else {
         host.split(':').next().unwrap_or("")
-    };
+    }
+}
+
+fn host_is_allowed(host: &str) -> bool {
+    let name = host_name(host);
     name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok()
 }
 
+/// A state-changing request from a page must come from this server's own page: its `Origin`
+/// (when a browser sends one) names the host the request was sent to. A page elsewhere gets 403.
+fn origin_refusal(headers: &HeaderMap) -> Option<String> {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if text(header::HeaderName::from_static("sec-fetch-site")).is_some_and(|s| s == "cross-site") {
+        return Some("a page on another site may not send commands to this game".into());
+    }
+    let origin = text(header::ORIGIN)?;
+    let host = text(header::HOST).unwrap_or("");
+    let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    match authority {
+        Some(a) if a.eq_ignore_ascii_case(host) => None,
+        _ => Some(format!("a page from `{origin}` may not send commands to this game (it serves `{host}`)")),
+    }
+}
+
 /// Answers one request.
-pub(crate) fn route(req: &Request, ctx: &Ctx) -> Routed {
+pub(crate) async fn route(State(ctx): State<Arc<Ctx>>, req: Request) -> Response {
+    let mut response = answer(&ctx, req).await;
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+async fn answer(ctx: &Arc<Ctx>, req: Request) -> Response {
+    let headers = req.headers();
     if ctx.loopback
-        && let Some(host) = req.header("host")
+        && let Some(host) = headers.get(header::HOST).map(|h| h.to_str().unwrap_or("?"))
         && !host_is_allowed(host)
     {
-        return Routed::Respond(Response::error(
+        return error(
             403,
             &format!("`{host}` does not name this machine: open the page at http://localhost or http://127.0.0.1"),
-        ));
-    }
-    let Some(&(path, method)) = ROUTES.iter().find(|(p, _)| *p == req.path) else {
-        return Routed::Respond(Response::error(
-            404,
-            &format!("there is nothing at `{}`: the API is under /api (see docs/PLAY.md)", req.path),
-        ));
-    };
-    if req.method != method {
-        return Routed::Respond(
-            Response::error(405, &format!("{path} takes {method}, not {}", req.method)).with_header("Allow", method),
         );
     }
-    Routed::Respond(match path {
-        "/" | "/index.html" => Response::file("text/html; charset=utf-8", INDEX_HTML),
-        "/app.js" => Response::file("text/javascript; charset=utf-8", APP_JS),
-        "/style.css" => Response::file("text/css; charset=utf-8", STYLE_CSS),
-        "/api/state" => Response::json(200, ctx.hub.latest().to_string()),
-        "/api/stream" => return Routed::Stream,
-        _ => match command(path, req).and_then(|c| send(ctx, c)) {
-            Ok(body) => Response::json(200, body),
-            Err(e) => Response::error(e.status, &e.message),
-        },
-    })
+    let path = req.uri().path().to_owned();
+    let Some(&(path, method)) = ROUTES.iter().find(|(p, _)| *p == path) else {
+        return error(404, &format!("there is nothing at `{path}`: the API is under /api (see docs/PLAY.md)"));
+    };
+    let asked = req.method().clone();
+    let fits = asked.as_str() == method || (method == "GET" && asked == Method::HEAD);
+    if !fits {
+        let allow = if method == "GET" { "GET, HEAD" } else { method };
+        let mut r = error(405, &format!("{path} takes {method}, not {asked}"));
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        return r;
+    }
+    if method == "POST"
+        && let Some(why) = origin_refusal(headers)
+    {
+        return error(403, &why);
+    }
+    match path {
+        "/" | "/index.html" => file("text/html; charset=utf-8", INDEX_HTML),
+        "/app.js" => file("text/javascript; charset=utf-8", APP_JS),
+        "/style.css" => file("text/css; charset=utf-8", STYLE_CSS),
+        "/api/state" => json(200, ctx.hub.latest().state.to_string()),
+        "/api/stream" => {
+            let full = req.uri().query().is_some_and(|q| q.split('&').any(|kv| kv == "full" || kv == "full=1"));
+            stream(ctx, full).into_response()
+        }
+        _ => {
+            let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > MAX_BODY as u64) {
+                return error(413, &format!("the body is larger than {} KiB", MAX_BODY / 1024));
+            }
+            let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+                Ok(b) => b,
+                Err(_) => return error(413, &format!("the body is larger than {} KiB", MAX_BODY / 1024)),
+            };
+            match command(path, &content_type, &body) {
+                Ok(c) => match send(ctx, c).await {
+                    Ok(body) => json(200, body),
+                    Err(e) => error(e.status, &e.message),
+                },
+                Err(e) => error(e.status, &e.message),
+            }
+        }
+    }
+}
+
+/// Server-Sent Events: the state at once (`event: state`), then what changed (`event: patch`),
+/// each as soon as the tab has taken the one before; with `full`, whole states every time.
+fn stream(ctx: &Ctx, full: bool) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+    let rx = ctx.hub.subscribe();
+    let events = stream::unfold((rx, None::<Snapshot>, false), move |(mut rx, last, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            let now = rx.borrow_and_update().clone();
+            if now.version > 0 {
+                let next = if full {
+                    (last.as_ref().is_none_or(|l| l.version != now.version)).then(|| ("state", now.state.to_string()))
+                } else {
+                    next_event(last.as_ref(), &now)
+                };
+                if let Some((kind, data)) = next {
+                    let closed = now.closed;
+                    return Some((Ok(Event::default().event(kind).data(data)), (rx, Some(now), closed)));
+                }
+            }
+            if now.closed || rx.changed().await.is_err() {
+                return None;
+            }
+        }
+    });
+    Sse::new(events).keep_alive(KeepAlive::new().interval(KEEPALIVE).text("still here"))
 }
 
 #[derive(Deserialize)]
@@ -111,12 +221,24 @@ struct SpeedBody {
     ticks_per_second: f64,
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(req: &Request, example: &str) -> Result<T, ApiError> {
-    let bad = |what: String| ApiError::new(400, format!("{} wants a JSON body like {example}; got {what}", req.path));
-    if req.body.is_empty() {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeekBody {
+    tick: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionsBody {
+    pause_on_violation: bool,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(path: &str, body: &[u8], example: &str) -> Result<T, ApiError> {
+    let bad = |what: String| ApiError::new(400, format!("{path} wants a JSON body like {example}; got {what}"));
+    if body.is_empty() {
         return Err(bad("an empty body".into()));
     }
-    match serde_json::from_slice::<Json>(&req.body) {
+    match serde_json::from_slice::<Json>(body) {
         Ok(object @ Json::Object(_)) => serde_json::from_value(object).map_err(|e| bad(e.to_string())),
         Ok(other) => Err(bad(format!("`{other}`"))),
         Err(e) => Err(bad(format!("malformed JSON ({e})"))),
@@ -124,34 +246,39 @@ fn parse<T: for<'de> Deserialize<'de>>(req: &Request, example: &str) -> Result<T
 }
 
 /// A body that may be empty; when present it must be a JSON object.
-fn optional_object(req: &Request) -> Result<serde_json::Map<String, Json>, ApiError> {
-    if req.body.iter().all(u8::is_ascii_whitespace) {
+fn optional_object(path: &str, body: &[u8]) -> Result<serde_json::Map<String, Json>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Map::new());
     }
-    match serde_json::from_slice::<Json>(&req.body) {
+    match serde_json::from_slice::<Json>(body) {
         Ok(Json::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::new(400, format!("{} wants a JSON object, or no body", req.path))),
-        Err(e) => Err(ApiError::new(400, format!("{}: malformed JSON ({e})", req.path))),
+        Ok(_) => Err(ApiError::new(400, format!("{path} wants a JSON object, or no body"))),
+        Err(e) => Err(ApiError::new(400, format!("{path}: malformed JSON ({e})"))),
     }
 }
 
-fn command(path: &str, req: &Request) -> Result<Command, ApiError> {
-    let json = req
-        .header("content-type")
-        .is_some_and(|t| t.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
-    if !json {
+fn command(path: &str, content_type: &str, body: &Bytes) -> Result<Command, ApiError> {
+    let is_json = content_type.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
         return Err(ApiError::new(415, "send commands with `Content-Type: application/json`"));
     }
     Ok(match path {
-        "/api/drop" => Command::Drop(parse::<DropBody>(req, r#"{"signal": 57}"#)?.signal),
+        "/api/drop" => Command::Drop(parse::<DropBody>(path, body, r#"{"signal": 57}"#)?.signal),
         "/api/node" => {
-            let b: NodeBody =
-                parse(req, r#"{"node": 2, "action": "crash"} (crash, restart, pause, resume, isolate or heal)"#)?;
+            let b: NodeBody = parse(
+                path,
+                body,
+                r#"{"node": 2, "action": "crash"} (crash, restart, pause, resume, isolate or heal)"#,
+            )?;
             Command::Node(b.node, b.action)
         }
-        "/api/speed" => Command::Speed(parse::<SpeedBody>(req, r#"{"ticks_per_second": 10}"#)?.ticks_per_second),
+        "/api/speed" => Command::Speed(parse::<SpeedBody>(path, body, r#"{"ticks_per_second": 10}"#)?.ticks_per_second),
+        "/api/seek" => Command::Seek(parse::<SeekBody>(path, body, r#"{"tick": 40}"#)?.tick),
+        "/api/options" => Command::PauseOnViolation(
+            parse::<OptionsBody>(path, body, r#"{"pause_on_violation": false}"#)?.pause_on_violation,
+        ),
         "/api/restart" => {
-            let body = optional_object(req)?;
+            let body = optional_object(path, body)?;
             let seed = match body.get("seed") {
                 None => SeedChoice::Same,
                 Some(Json::String(s)) if s == "same" => SeedChoice::Same,
@@ -170,10 +297,11 @@ fn command(path: &str, req: &Request) -> Result<Command, ApiError> {
             Command::Restart(seed)
         }
         other => {
-            optional_object(req)?;
+            optional_object(path, body)?;
             match other {
                 "/api/pause" => Command::Pause,
                 "/api/resume" => Command::Resume,
+                "/api/back" => Command::Back,
                 _ => Command::Step,
             }
         }
@@ -181,15 +309,12 @@ fn command(path: &str, req: &Request) -> Result<Command, ApiError> {
 }
 
 /// Hands a command to the game thread and waits for what it did.
-fn send(ctx: &Ctx, command: Command) -> Result<String, ApiError> {
-    let (tx, rx) = mpsc::channel();
+async fn send(ctx: &Ctx, command: Command) -> Result<String, ApiError> {
+    let (tx, rx) = oneshot::channel();
     let gone = || ApiError::new(503, "the game has stopped");
-    ctx.game
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .send(Envelope { command, reply: tx })
-        .map_err(|_| gone())?;
-    let (did, state) = rx.recv_timeout(Duration::from_secs(30)).map_err(|_| gone())??;
+    ctx.game.send(Envelope { command, reply: tx }).map_err(|_| gone())?;
+    let (did, state) =
+        tokio::time::timeout(Duration::from_secs(60), rx).await.map_err(|_| gone())?.map_err(|_| gone())??;
     Ok(format!(r#"{{"ok":true,"did":{},"state":{state}}}"#, Json::String(did)))
 }
 
@@ -205,5 +330,22 @@ mod tests {
         for bad in ["evil.example:8080", "localhost.evil.example", ""] {
             assert!(!host_is_allowed(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn commands_from_another_origin_are_refused() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            h
+        };
+        assert!(origin_refusal(&headers(&[("host", "127.0.0.1:8080")])).is_none(), "no Origin: not a browser page");
+        assert!(origin_refusal(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])).is_none());
+        assert!(origin_refusal(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://evil.example")])).is_some());
+        assert!(origin_refusal(&headers(&[("host", "127.0.0.1:8080"), ("origin", "null")])).is_some());
+        assert!(origin_refusal(&headers(&[("host", "localhost:8080"), ("origin", "http://127.0.0.1:8080")])).is_some());
+        assert!(origin_refusal(&headers(&[("host", "x"), ("sec-fetch-site", "cross-site")])).is_some());
     }
 }

@@ -1,33 +1,46 @@
 //! The simulation thread: it owns the world, ticks it at the chosen speed, carries out the
-//! commands the HTTP threads send, records every intervention, and publishes the state.
+//! commands the server sends, records every intervention, travels in time, and publishes the
+//! state.
+//!
+//! A game is its configuration and its record: the clicks, each a fault at the tick it acts
+//! from. The run is deterministic, so the world at any tick is the world rebuilt from the record
+//! and run to that tick: that is how the timeline goes back. Acting in the past forks: the clicks
+//! and ticks after it are discarded and the new click ends the record.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use dgame_engine::event::{Event, Observer, Shared};
-use dgame_engine::message::short_type_name;
+use dgame_engine::event::SharedObserver as Shared;
 use dgame_engine::{
-    Config, DropReason, Fault, History, Node, NodeId, NodeStatus, Outcome, Scheduled, ServerId, SignalId, World,
-    WorldError,
+    Config, Fault, History, Node, NodeId, NodeStatus, Scheduled, ServerId, SignalId, World, WorldError,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::oneshot;
 
+use super::compat::VerdictReport;
 use super::hub::{CloseOnDrop, Hub};
+use super::record::Recorder;
 use super::state;
-use crate::cli::VerdictReport;
 
-/// Everything the game thread needs, sent to it when it starts.
-pub(crate) struct GameSetup {
-    pub algorithm: &'static str,
-    pub config: Config,
-    pub speed: f64,
-    pub paused: bool,
-    pub commands: Receiver<Envelope>,
-    pub hub: Arc<Hub>,
+/// Everything the game thread needs, handed to it when it starts.
+pub struct GameSetup {
+    pub(crate) algorithm: &'static str,
+    pub(crate) config: Config,
+    pub(crate) speed: f64,
+    pub(crate) paused: bool,
+    pub(crate) program: String,
+    pub(crate) commands: Receiver<Envelope>,
+    pub(crate) hub: Arc<Hub>,
+}
+
+impl std::fmt::Debug for GameSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GameSetup").field("algorithm", &self.algorithm).finish_non_exhaustive()
+    }
 }
 
 /// What a node menu can do.
@@ -58,7 +71,10 @@ pub(crate) enum Command {
     Pause,
     Resume,
     Step,
+    Back,
+    Seek(u64),
     Speed(f64),
+    PauseOnViolation(bool),
     Restart(SeedChoice),
     Quit,
 }
@@ -76,207 +92,205 @@ impl ApiError {
     }
 }
 
-/// What a command did (one line) and the state after it (JSON).
-pub(crate) type Reply = Result<(String, Arc<str>), ApiError>;
+/// What a command did (one line) and the state after it.
+pub(crate) type Reply = Result<(String, Arc<Value>), ApiError>;
 
 /// A command with where to send its outcome.
 pub(crate) struct Envelope {
     pub command: Command,
-    pub reply: Sender<Reply>,
+    pub reply: oneshot::Sender<Reply>,
 }
 
-/// An entry of the event log the page shows.
+/// The last fork: acting at tick `at` discarded what came after it.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct LogEntry {
-    /// Counts up from 1 over the whole game, so a tab knows which entries are new.
-    pub seq: u64,
+pub(crate) struct Fork {
+    pub at: u64,
+    /// Ticks played after `at` and discarded.
+    pub ticks: u64,
+    /// Clicks after `at` discarded.
+    pub clicks: usize,
+}
+
+/// The node states at one tick, kept to tell what changed.
+pub(crate) struct States {
     pub tick: u64,
-    /// `drop`, `fault`, `leader`, `operation`, `error` or `game`.
-    pub kind: &'static str,
-    pub text: String,
-    /// Whether a person did it (a click), not the configuration or the network.
-    pub by_user: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signal: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<DropReason>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<ServerId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<ServerId>,
-}
-
-/// How many log entries the state carries.
-const LOG_LEN: usize = 120;
-
-/// Watches the world's events for the log, the routes of signals (to say where a dropped one
-/// was), and whether the history changed.
-#[derive(Default)]
-pub(crate) struct Recorder {
-    pub log: VecDeque<LogEntry>,
-    seq: u64,
-    routes: HashMap<SignalId, (ServerId, ServerId, String)>,
-    pub history_changed: bool,
-    /// Set while a person's intervention is applied.
-    pub by_user: bool,
-    /// The node the latest fault crashed (the drops that follow at once are its inbox's).
-    crashing: Option<NodeId>,
-}
-
-impl Recorder {
-    pub fn push(&mut self, tick: u64, kind: &'static str, text: String) -> &mut LogEntry {
-        self.seq += 1;
-        if self.log.len() == LOG_LEN {
-            self.log.pop_front();
-        }
-        let by_user = self.by_user;
-        self.log.push_back(LogEntry {
-            seq: self.seq,
-            tick,
-            kind,
-            text,
-            by_user,
-            signal: None,
-            reason: None,
-            from: None,
-            to: None,
-        });
-        self.log.back_mut().expect("just pushed")
-    }
-}
-
-impl Observer for Recorder {
-    fn on_event(&mut self, event: &Event<'_>) {
-        match *event {
-            Event::SignalSent { signal, from, to, message, .. } => {
-                self.crashing = None;
-                self.routes.insert(signal, (from, to, short_type_name(message.type_name()).into_owned()));
-            }
-            Event::SignalDelivered { signal, .. } => {
-                self.routes.remove(&signal);
-            }
-            Event::SignalDropped { tick, signal, reason } => {
-                let why = match reason {
-                    DropReason::Loss => "lost by the network",
-                    DropReason::Partition => "lost on a cut link",
-                    DropReason::ById => "dropped",
-                    DropReason::Crashed => "lost: its recipient has crashed",
-                };
-                let route = self.routes.remove(&signal);
-                let crashing = self.crashing;
-                let text = match (&route, crashing) {
-                    (Some((from, to, ty)), _) => format!("#{} {ty} {} → {} {why}", signal.0, from.short(), to.short()),
-                    // Delivered but not yet handled: it was in the inbox of the node crashing now.
-                    (None, Some(n)) => format!("#{} in n{}'s inbox lost: n{} crashed", signal.0, n.0, n.0),
-                    (None, None) => format!("#{} {why}", signal.0),
-                };
-                let e = self.push(tick, "drop", text);
-                e.signal = Some(signal.0);
-                e.reason = Some(reason);
-                e.from = route.as_ref().map(|r| r.0);
-                e.to = route.as_ref().map(|r| r.1).or(crashing.map(ServerId::Node));
-            }
-            // A dropped signal has its own entry, with where it was.
-            Event::Fault { fault: Fault::Drop(_), .. } => {}
-            Event::Fault { tick, fault } => {
-                self.crashing = match fault {
-                    Fault::Crash(n) => Some(*n),
-                    _ => None,
-                };
-                let text = fault.to_string();
-                self.push(tick, "fault", text);
-            }
-            Event::LeaderChanged { tick, leader } => {
-                self.push(tick, "leader", format!("the gateway now routes to n{}", leader.0));
-            }
-            Event::OperationInvoked { .. } => self.history_changed = true,
-            Event::OperationCompleted { tick, operation } => {
-                self.history_changed = true;
-                let what = match operation.outcome {
-                    Outcome::Failed => Some("failed"),
-                    Outcome::Unknown => Some("timed out (unknown)"),
-                    _ => None,
-                };
-                if let Some(what) = what {
-                    let text = format!("c{} {} {what}", operation.client.0, operation.label());
-                    self.push(tick, "operation", text);
-                }
-            }
-            _ => {}
-        }
-    }
+    pub timeline: u64,
+    pub values: Vec<Result<Value, String>>,
 }
 
 /// One game: a world and what the page needs besides it.
-pub(crate) struct Game<N: Node> {
+pub(crate) struct Session<N: Node> {
     pub algorithm: &'static str,
+    pub program: String,
     pub world: World<N>,
     /// The configuration the game started from (without the clicks).
     pub base: Config,
-    /// The interventions so far, each at the tick it acts from.
+    /// The record: the interventions, each at the tick it acts from.
     pub clicks: Vec<Scheduled>,
     pub recorder: Rc<RefCell<Recorder>>,
     pub verdict: VerdictReport,
+    /// The tick the verdict became "not linearizable" on this timeline.
+    pub violation_at: Option<u64>,
     /// Counts games since the server started (a restart makes a new one).
     pub number: u64,
+    /// Counts rebuilds of the world (a seek back, a fork) within the game.
+    pub timeline: u64,
     pub running: bool,
     pub speed: f64,
+    /// The furthest tick played on this record: the timeline's end.
+    pub head: u64,
+    pub fork: Option<Fork>,
+    pub pause_on_violation: bool,
+    /// The node states as last shown at the tick before the current one, and as last shown.
+    pub before: Option<States>,
+    pub current: Option<States>,
+    /// The `Debug` texts of the signals in flight, made once per signal.
+    pub signal_texts: std::collections::BTreeMap<u64, String>,
 }
 
-impl<N: Node + Default> Game<N> {
-    fn new(algorithm: &'static str, base: Config, number: u64, log: VecDeque<LogEntry>, seq: u64) -> Self {
-        let mut world = World::<N>::new(base.clone()).expect("the configuration was validated");
-        let recorder = Rc::new(RefCell::new(Recorder { log, seq, ..Recorder::default() }));
-        world.subscribe(Shared(recorder.clone()));
-        Game {
+impl<N: Node + Default> Session<N> {
+    fn new(algorithm: &'static str, program: String, base: Config, number: u64) -> Self {
+        let (world, recorder) = build::<N>(&base, &[]);
+        let mut s = Session {
             algorithm,
+            program,
             world,
             base,
             clicks: Vec::new(),
             recorder,
             verdict: VerdictReport::Linearizable,
+            violation_at: None,
             number,
+            timeline: 0,
             running: false,
             speed: 5.0,
+            head: 0,
+            fork: None,
+            pause_on_violation: true,
+            before: None,
+            current: None,
+            signal_texts: Default::default(),
+        };
+        s.log_start();
+        s.verdict = verdict_of(s.world.history());
+        s
+    }
+
+    fn log_start(&mut self) {
+        let text = format!("game {}: {}, seed {}", self.number, self.algorithm, self.base.seed);
+        self.recorder.borrow_mut().push(0, "game", text);
+    }
+
+    /// Rebuilds the world from the record and runs it to `tick`.
+    fn rebuild(&mut self, tick: u64) {
+        let (world, recorder) = build::<N>(&self.base, &self.clicks);
+        self.world = world;
+        self.recorder = recorder;
+        self.timeline += 1;
+        self.log_start();
+        // The history up to `tick` is the same on the rebuilt world (what is kept of the record
+        // is the same up to there), so a violation seen by then still stands.
+        self.violation_at = self.violation_at.filter(|&v| v <= tick);
+        self.verdict = VerdictReport::Linearizable;
+        self.before = None;
+        self.current = None;
+        // A signal id names another message on another timeline.
+        self.signal_texts.clear();
+        self.run_to(tick);
+    }
+
+    /// Runs forward to `tick` (paused: no pause on violation, one verdict at the end).
+    fn run_to(&mut self, tick: u64) {
+        while self.world.now() < tick && !self.finished() {
+            if self.world.now() + 1 == tick {
+                self.before = Some(self.states());
+            }
+            if !self.tick_world() {
+                break;
+            }
         }
+        self.recorder.borrow_mut().history_changed = true;
+        self.check();
     }
 }
 
-impl<N: Node> Game<N> {
+/// A world for `base` with the record's clicks scheduled, and its recorder.
+fn build<N: Node + Default>(base: &Config, clicks: &[Scheduled]) -> (World<N>, Rc<RefCell<Recorder>>) {
+    let mut config = base.clone();
+    // Clicks first: at one tick they act before the configuration's faults (the sort is stable).
+    config.schedule = clicks.iter().chain(&base.schedule).cloned().collect();
+    let mut world = World::<N>::new(config).expect("the configuration was validated, and every click fitted");
+    let recorder = Rc::new(RefCell::new(Recorder::new(clicks)));
+    world.subscribe(Shared(recorder.clone()));
+    (world, recorder)
+}
+
+impl<N: Node> Session<N> {
     /// Whether the game can go on.
     pub fn finished(&self) -> bool {
         self.world.now() >= self.base.ticks || self.world.error().is_some()
     }
 
-    /// The configuration that replays the game so far, clicks included. A click between tick
-    /// `t` and `t + 1` is a fault at `t + 1`, and acts before the faults the configuration
-    /// itself schedules at that tick: clicks go first (the world sorts faults stably).
+    /// The configuration that replays the game as shown: up to the current tick, clicks
+    /// included. Without a nemesis that is the record's clicks and `--ticks` the current tick;
+    /// with one, whose plan depends on the run's length, the faults it made are written out
+    /// instead, so the command runs exactly the ticks shown with exactly those faults.
     pub fn replay_config(&self) -> Config {
+        let now = self.world.now();
         let mut c = self.base.clone();
-        c.schedule = self.clicks.iter().chain(&self.base.schedule).cloned().collect();
-        // The nemesis plans from the run's length, so with one the length must stay.
-        if c.nemesis.is_none() && self.world.now() > 0 {
-            c.ticks = self.world.now();
+        if c.nemesis.is_some() {
+            c.nemesis = None;
+            let r = self.recorder.borrow();
+            c.schedule = r.applied.iter().filter(|s| s.at <= now + 1).cloned().collect();
+            c.schedule.extend(self.base.schedule.iter().filter(|s| s.at > now).cloned());
+        } else {
+            c.schedule = self.clicks.iter().filter(|s| s.at <= now + 1).chain(&self.base.schedule).cloned().collect();
+        }
+        // A click made at tick `now` acts from `now + 1`: it stays, so the command shows it.
+        if now > 0 {
+            c.ticks = now;
+            c.schedule.retain(|s| s.at <= now + 1);
         }
         c
     }
 
-    fn tick(&mut self) {
-        if self.finished() {
-            self.running = false;
-            return;
-        }
+    /// Runs one tick of the world; `false` when the run stopped.
+    fn tick_world(&mut self) -> bool {
         if let Err(e) = self.world.tick() {
             let now = self.world.now();
             self.recorder.borrow_mut().push(now, "error", format!("the run stopped: {e}"));
             self.running = false;
             self.verdict = VerdictReport::Error { error: e.to_string() };
+            return false;
+        }
+        self.head = self.head.max(self.world.now());
+        true
+    }
+
+    /// The live tick: runs one tick, checks, and pauses on a violation if asked to.
+    fn tick(&mut self) {
+        if self.finished() {
+            self.running = false;
             return;
+        }
+        self.before = self.current.take().filter(|s| s.tick == self.world.now() && s.timeline == self.timeline);
+        if !self.tick_world() {
+            return;
+        }
+        let was_violation = self.violation_at.is_some();
+        self.check();
+        if !was_violation && self.violation_at.is_some() && self.pause_on_violation && self.running {
+            self.running = false;
+            let now = self.world.now();
+            self.recorder.borrow_mut().push(
+                now,
+                "verdict",
+                format!("paused at tick {now}: the history is not linearizable"),
+            );
         }
         if self.finished() {
             self.running = false;
         }
-        self.check();
     }
 
     /// Runs the checker again if the history changed.
@@ -284,25 +298,51 @@ impl<N: Node> Game<N> {
         if !std::mem::take(&mut self.recorder.borrow_mut().history_changed) {
             return;
         }
+        if matches!(self.verdict, VerdictReport::Error { .. }) {
+            return;
+        }
         self.verdict = verdict_of(self.world.history());
+        if matches!(self.verdict, VerdictReport::NotLinearizable { .. }) && self.violation_at.is_none() {
+            self.violation_at = Some(self.world.now());
+        }
     }
 
-    /// Applies a person's intervention now and records it at the next tick.
-    fn intervene(&mut self, fault: Fault) -> Result<String, ApiError> {
-        if self.finished() {
-            return Err(ApiError::new(409, "the game is over: restart it to play on"));
-        }
-        self.recorder.borrow_mut().by_user = true;
-        let result = self.world.apply(fault.clone());
-        self.recorder.borrow_mut().by_user = false;
-        result.map_err(|e| match e {
-            WorldError::NoSuchSignal(_) | WorldError::NoSuchServer(_) => ApiError::new(404, e.to_string()),
-            WorldError::InvalidFault(_) => ApiError::new(409, e.to_string()),
-        })?;
-        let scheduled = Scheduled { at: self.world.now() + 1, fault };
-        let text = scheduled.to_string();
-        self.clicks.push(scheduled);
-        Ok(text)
+    /// The node states now (computed once per tick and timeline).
+    pub fn states(&self) -> States {
+        let n = self.world.node_count() as u32;
+        let values =
+            (1..=n).map(|i| super::hooks::node_state(&self.world, NodeId(i)).unwrap_or(Ok(Value::Null))).collect();
+        States { tick: self.world.now(), timeline: self.timeline, values }
+    }
+
+    /// Whether `id` has a cut link to or from each of `others`: how many of its peers (the
+    /// gateway and the other nodes) it cannot reach, and how many peers it has.
+    pub fn unreachable(&self, id: NodeId) -> (Vec<ServerId>, usize) {
+        let me = ServerId::Node(id);
+        let cuts: Vec<(ServerId, ServerId)> = self.world.cut_links().collect();
+        let peers: Vec<ServerId> = std::iter::once(ServerId::Gateway)
+            .chain((1..=self.world.node_count() as u32).map(|n| ServerId::Node(NodeId(n))))
+            .filter(|&p| p != me)
+            .collect();
+        let cut = peers.iter().copied().filter(|&p| cuts.contains(&(me, p)) || cuts.contains(&(p, me))).collect();
+        (cut, peers.len())
+    }
+
+    /// Cut off: it cannot reach more than half of its peers.
+    pub fn cut_off(&self, id: NodeId) -> bool {
+        let (cut, peers) = self.unreachable(id);
+        peers > 0 && cut.len() * 2 > peers
+    }
+
+    fn isolated(&self, id: NodeId) -> bool {
+        let me = ServerId::Node(id);
+        let cuts: Vec<(ServerId, ServerId)> = self.world.cut_links().collect();
+        let (_, peers) = self.unreachable(id);
+        let all = std::iter::once(ServerId::Gateway)
+            .chain((1..=self.world.node_count() as u32).map(|n| ServerId::Node(NodeId(n))))
+            .filter(|&p| p != me)
+            .all(|p| cuts.contains(&(me, p)) && cuts.contains(&(p, me)));
+        peers > 0 && all
     }
 
     fn node_fault(&self, node: u32, action: NodeAction) -> Result<Fault, ApiError> {
@@ -313,20 +353,122 @@ impl<N: Node> Game<N> {
                 format!("there is no node {node}: nodes are numbered 1 to {}", self.world.node_count()),
             ));
         }
-        let me = ServerId::Node(id);
         Ok(match action {
             NodeAction::Crash => Fault::Crash(id),
             NodeAction::Restart => Fault::Restart(id),
             NodeAction::Pause => Fault::Pause(id),
             NodeAction::Resume => Fault::Resume(id),
-            NodeAction::Isolate => Fault::Isolate(id),
+            NodeAction::Isolate => {
+                if self.isolated(id) {
+                    return Err(ApiError::new(409, format!("{id} is already isolated: heal it first")));
+                }
+                Fault::Isolate(id)
+            }
             NodeAction::Heal => {
-                if !self.world.cut_links().any(|(a, b)| a == me || b == me) {
-                    return Err(ApiError::new(409, format!("{id} is not cut off from anyone")));
+                if !self.cut_off(id) {
+                    let (cut, _) = self.unreachable(id);
+                    let why = if cut.is_empty() {
+                        format!("{id} is not cut off from anyone")
+                    } else {
+                        let names: Vec<String> = cut.iter().map(|s| s.short().to_string()).collect();
+                        format!(
+                            "{id} is not cut off: it reaches most of its peers (not {}); heal the node that is",
+                            names.join(", ")
+                        )
+                    };
+                    return Err(ApiError::new(409, why));
                 }
                 Fault::Rejoin(id)
             }
         })
+    }
+}
+
+impl<N: Node + Default> Session<N> {
+    /// Applies a person's intervention now and records it at the next tick. In the past, it
+    /// forks: what came after is discarded first.
+    fn intervene(&mut self, fault: Fault) -> Result<String, ApiError> {
+        if self.finished() {
+            return Err(ApiError::new(409, "the game is over: restart it, or go back on the timeline to play on"));
+        }
+        let now = self.world.now();
+        if now < self.head {
+            let later = self.clicks.iter().filter(|c| c.at > now).count();
+            // Check it fits before discarding anything (a refused click forks nothing).
+            if later > 0 {
+                let kept: Vec<Scheduled> = self.clicks.iter().filter(|c| c.at <= now).cloned().collect();
+                let (saved_clicks, saved_head) = (std::mem::replace(&mut self.clicks, kept), self.head);
+                self.rebuild(now);
+                if let Err(e) = self.try_apply(fault.clone()) {
+                    self.clicks = saved_clicks;
+                    self.head = saved_head;
+                    self.rebuild(now);
+                    return Err(e);
+                }
+                self.record_fork(now, saved_head - now, later);
+                return Ok(self.record_click(fault));
+            }
+            self.try_apply(fault.clone())?;
+            let discarded = self.head - now;
+            self.record_fork(now, discarded, 0);
+            return Ok(self.record_click(fault));
+        }
+        self.try_apply(fault.clone())?;
+        Ok(self.record_click(fault))
+    }
+
+    fn record_fork(&mut self, at: u64, ticks: u64, clicks: usize) {
+        self.head = at;
+        self.fork = Some(Fork { at, ticks, clicks });
+        let text = format!(
+            "forked at tick {at}: the {ticks} tick{} after it{} discarded",
+            if ticks == 1 { "" } else { "s" },
+            if clicks > 0 {
+                format!(" and {clicks} click{} were", if clicks == 1 { "" } else { "s" })
+            } else {
+                " were".into()
+            }
+        );
+        self.recorder.borrow_mut().push(at, "game", text);
+    }
+
+    fn try_apply(&mut self, fault: Fault) -> Result<(), ApiError> {
+        self.recorder.borrow_mut().by_user = true;
+        let result = self.world.apply(fault);
+        self.recorder.borrow_mut().by_user = false;
+        result.map_err(|e| match e {
+            WorldError::NoSuchSignal(_) | WorldError::NoSuchServer(_) => ApiError::new(404, e.to_string()),
+            WorldError::InvalidFault(_) | WorldError::Stopped(_) => ApiError::new(409, e.to_string()),
+        })
+    }
+
+    fn record_click(&mut self, fault: Fault) -> String {
+        let scheduled = Scheduled { at: self.world.now() + 1, fault };
+        let text = scheduled.to_string();
+        self.recorder.borrow_mut().clicks.insert(text.clone());
+        self.clicks.push(scheduled);
+        // A click changes what the nodes and the history look like from here on.
+        self.recorder.borrow_mut().history_changed = true;
+        self.check();
+        text
+    }
+
+    /// Shows tick `tick` of this record (at most the timeline's end).
+    fn seek(&mut self, tick: u64) -> Result<String, ApiError> {
+        if tick > self.head {
+            return Err(ApiError::new(
+                400,
+                format!("tick {tick} has not been played: the timeline goes from 0 to {}", self.head),
+            ));
+        }
+        self.running = false;
+        let now = self.world.now();
+        if tick > now && self.world.error().is_none() {
+            self.run_to(tick);
+        } else if tick != now {
+            self.rebuild(tick);
+        }
+        Ok(format!("showing tick {}", self.world.now()))
     }
 }
 
@@ -345,17 +487,22 @@ fn fresh_seed(old: u64) -> u64 {
     if seed == old { seed + 1 } else { seed }
 }
 
+/// The state as JSON, or, if showing it panicked in a way the hooks did not catch, the error.
+fn publish<N: Node>(game: &mut Session<N>, hub: &Hub) -> Arc<Value> {
+    let value = Arc::new(state::to_json(game));
+    hub.publish((*value).clone());
+    value
+}
+
 /// The game thread's body, for node type `N`.
-pub(crate) fn run_game<N: Node + Default>(setup: GameSetup) {
-    let GameSetup { algorithm, config, speed, paused, commands, hub } = setup;
-    // However this thread ends (a panic in a node's `Debug` included), the streams end too.
+pub fn run_game<N: Node + Default>(setup: GameSetup) {
+    let GameSetup { algorithm, config, speed, paused, program, commands, hub } = setup;
+    // However this thread ends (a panic in a node's constructor included), the streams end too.
     let _close = CloseOnDrop(hub.clone());
-    let mut game = Game::<N>::new(algorithm, config, 1, VecDeque::new(), 0);
+    let mut game = Session::<N>::new(algorithm, program, config, 1);
     game.speed = speed;
     game.running = !paused;
-    game.recorder.borrow_mut().push(0, "game", format!("game 1: {algorithm}, seed {}", game.base.seed));
-    game.check_initial();
-    hub.publish(state::to_json(&game));
+    publish(&mut game, &hub);
     let mut next_tick = Instant::now() + interval(game.speed);
     loop {
         let received = if game.running {
@@ -367,17 +514,22 @@ pub(crate) fn run_game<N: Node + Default>(setup: GameSetup) {
             Ok(Envelope { command: Command::Quit, .. }) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(Envelope { command, reply }) => {
                 let was_running = game.running;
+                let old_speed = game.speed;
                 let outcome = handle(&mut game, command);
-                let json = state::to_json(&game);
-                hub.publish(json.clone());
-                let _ = reply.send(outcome.map(|did| (did, json.into())));
-                if game.running && !was_running {
-                    next_tick = Instant::now() + interval(game.speed);
+                let state = publish(&mut game, &hub);
+                let _ = reply.send(outcome.map(|did| (did, state)));
+                if game.running && (!was_running || game.speed != old_speed) {
+                    // A new speed takes effect at once: the next tick is one new interval away
+                    // at most, not where the old speed had put it.
+                    let soon = Instant::now() + interval(game.speed);
+                    if !was_running || soon < next_tick {
+                        next_tick = soon;
+                    }
                 }
             }
             Err(RecvTimeoutError::Timeout) => {
                 game.tick();
-                hub.publish(state::to_json(&game));
+                publish(&mut game, &hub);
                 let now = Instant::now();
                 next_tick += interval(game.speed);
                 // After a stall (a slow checker, a suspended laptop), do not race to catch up.
@@ -389,17 +541,13 @@ pub(crate) fn run_game<N: Node + Default>(setup: GameSetup) {
     }
 }
 
-impl<N: Node> Game<N> {
-    fn check_initial(&mut self) {
-        self.verdict = verdict_of(self.world.history());
-    }
-}
-
 fn interval(speed: f64) -> Duration {
     Duration::from_secs_f64(1.0 / speed)
 }
 
-fn handle<N: Node + Default>(game: &mut Game<N>, command: Command) -> Result<String, ApiError> {
+const OVER: &str = "the game is over: restart it, or go back on the timeline to play on";
+
+fn handle<N: Node + Default>(game: &mut Session<N>, command: Command) -> Result<String, ApiError> {
     match command {
         Command::Drop(id) => game.intervene(Fault::Drop(SignalId(id))),
         Command::Node(node, action) => {
@@ -412,19 +560,27 @@ fn handle<N: Node + Default>(game: &mut Game<N>, command: Command) -> Result<Str
         }
         Command::Resume => {
             if game.finished() {
-                return Err(ApiError::new(409, "the game is over: restart it to play on"));
+                return Err(ApiError::new(409, OVER));
             }
             game.running = true;
             Ok(format!("running from tick {}", game.world.now()))
         }
         Command::Step => {
             if game.finished() {
-                return Err(ApiError::new(409, "the game is over: restart it to play on"));
+                return Err(ApiError::new(409, OVER));
             }
             game.running = false;
             game.tick();
             Ok(format!("ran tick {}", game.world.now()))
         }
+        Command::Back => {
+            let now = game.world.now();
+            if now == 0 {
+                return Err(ApiError::new(409, "this is tick 0: there is nothing before it"));
+            }
+            game.seek(now - 1)
+        }
+        Command::Seek(tick) => game.seek(tick),
         Command::Speed(speed) => {
             if !(super::MIN_SPEED..=super::MAX_SPEED).contains(&speed) {
                 return Err(ApiError::new(
@@ -435,6 +591,10 @@ fn handle<N: Node + Default>(game: &mut Game<N>, command: Command) -> Result<Str
             game.speed = speed;
             Ok(format!("{speed} ticks per second"))
         }
+        Command::PauseOnViolation(on) => {
+            game.pause_on_violation = on;
+            Ok(format!("pause on violation {}", if on { "on" } else { "off" }))
+        }
         Command::Restart(choice) => {
             let mut base = game.base.clone();
             base.seed = match choice {
@@ -442,17 +602,12 @@ fn handle<N: Node + Default>(game: &mut Game<N>, command: Command) -> Result<Str
                 SeedChoice::New => fresh_seed(base.seed),
                 SeedChoice::Given(s) => s,
             };
-            let (log, seq) = {
-                let r = game.recorder.borrow();
-                (r.log.clone(), r.seq)
-            };
             let number = game.number + 1;
-            let mut fresh = Game::<N>::new(game.algorithm, base, number, log, seq);
+            let mut fresh = Session::<N>::new(game.algorithm, game.program.clone(), base, number);
             fresh.speed = game.speed;
             fresh.running = game.running || game.finished();
+            fresh.pause_on_violation = game.pause_on_violation;
             let text = format!("game {number}: {}, seed {}", game.algorithm, fresh.base.seed);
-            fresh.recorder.borrow_mut().push(0, "game", text.clone());
-            fresh.check_initial();
             *game = fresh;
             Ok(text)
         }

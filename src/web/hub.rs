@@ -1,115 +1,71 @@
 //! The latest state, and the streams of the tabs watching the game.
 //!
-//! Each state is complete, so a tab needs only the newest one: every subscriber has a slot that
-//! holds the newest state it has not sent yet. A slow tab skips states rather than falling
-//! behind, and always ends up showing the latest one.
+//! The game thread publishes each state into a `tokio::sync::watch` channel, which holds only the
+//! newest: a tab that reads slowly skips states rather than queueing them, so what a slow tab
+//! costs is bounded (the newest state, and the last one it was sent, to diff against). With each
+//! state comes the patch from the one before, made once for every tab that is up to date.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::Duration;
+use std::sync::Arc;
 
-#[derive(Default)]
-struct Slot {
-    /// The newest state not yet taken, and whether the hub closed.
-    inner: Mutex<(Option<Arc<str>>, bool)>,
-    ready: Condvar,
+use serde_json::Value;
+use tokio::sync::watch;
+
+use super::patch;
+
+/// One published state.
+#[derive(Clone, Default)]
+pub(crate) struct Snapshot {
+    /// Counts states up from 1 (0: nothing published yet).
+    pub version: u64,
+    pub state: Arc<Value>,
+    /// The patch from state `version - 1` to this one (`None`: unchanged, or the first).
+    pub patch: Option<Arc<str>>,
+    /// The game thread has ended: no more states.
+    pub closed: bool,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// What a subscriber's wait gave.
-pub(crate) enum Next {
-    /// The newest state since the last one taken.
-    State(Arc<str>),
-    /// Nothing new in the time given.
-    Idle,
-    /// The game is over: no more states.
-    Closed,
-}
-
-/// One tab's stream of states.
-pub(crate) struct Subscription {
-    slot: Arc<Slot>,
-}
-
-impl Subscription {
-    /// Waits at most `timeout` for a state newer than the last one taken.
-    pub fn next(&self, timeout: Duration) -> Next {
-        let guard = lock(&self.slot.inner);
-        let (mut guard, _) = self
-            .slot
-            .ready
-            .wait_timeout_while(guard, timeout, |(state, closed)| state.is_none() && !*closed)
-            .unwrap_or_else(PoisonError::into_inner);
-        match guard.0.take() {
-            Some(state) => Next::State(state),
-            None if guard.1 => Next::Closed,
-            None => Next::Idle,
-        }
-    }
-}
-
-#[derive(Default)]
-struct Inner {
-    latest: Arc<str>,
-    subscribers: Vec<Weak<Slot>>,
-    closed: bool,
-}
-
-/// The game thread publishes; HTTP threads read the latest state or subscribe to it.
-#[derive(Default)]
+/// The game thread publishes; the server's tasks read the latest state or wait for the next.
 pub(crate) struct Hub {
-    inner: Mutex<Inner>,
+    tx: watch::Sender<Snapshot>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub { tx: watch::Sender::new(Snapshot::default()) }
+    }
 }
 
 impl Hub {
-    /// Makes `state` the latest and hands it to every subscriber (replacing what it has not
-    /// sent yet).
-    pub fn publish(&self, state: String) {
-        let state: Arc<str> = state.into();
-        let mut inner = lock(&self.inner);
-        inner.latest = state.clone();
-        inner.subscribers.retain(|weak| match weak.upgrade() {
-            Some(slot) => {
-                lock(&slot.inner).0 = Some(state.clone());
-                slot.ready.notify_one();
-                true
-            }
-            None => false,
-        });
+    /// Makes `state` the latest.
+    pub fn publish(&self, state: Value) {
+        let prev = self.tx.borrow().clone();
+        // Diffing costs a walk over both states: only when someone watches.
+        let patch = if self.tx.receiver_count() > 0 && prev.version > 0 {
+            patch::diff(&prev.state, &state).map(|p| Arc::from(p.to_string()))
+        } else {
+            None
+        };
+        self.tx.send_replace(Snapshot { version: prev.version + 1, state: Arc::new(state), patch, closed: false });
     }
 
     /// The latest state.
-    pub fn latest(&self) -> Arc<str> {
-        lock(&self.inner).latest.clone()
+    pub fn latest(&self) -> Snapshot {
+        self.tx.borrow().clone()
     }
 
-    /// Every state from now on, starting with the latest. `None` once the hub is closed.
-    pub fn subscribe(&self) -> Option<Subscription> {
-        // One lock for the check and the registration: a `close` cannot slip in between.
-        let mut inner = lock(&self.inner);
-        if inner.closed {
-            return None;
-        }
-        let slot = Arc::new(Slot { inner: Mutex::new((Some(inner.latest.clone()), false)), ready: Condvar::new() });
-        inner.subscribers.push(Arc::downgrade(&slot));
-        Some(Subscription { slot })
+    /// A receiver of every state from now on.
+    pub fn subscribe(&self) -> watch::Receiver<Snapshot> {
+        self.tx.subscribe()
     }
 
     /// How many streams are open.
     pub fn watchers(&self) -> usize {
-        lock(&self.inner).subscribers.iter().filter(|w| w.strong_count() > 0).count()
+        self.tx.receiver_count()
     }
 
-    /// Ends every stream (after each has sent the state it holds).
+    /// Ends every stream.
     pub fn close(&self) {
-        let mut inner = lock(&self.inner);
-        inner.closed = true;
-        for slot in inner.subscribers.drain(..).filter_map(|w| w.upgrade()) {
-            lock(&slot.inner).1 = true;
-            slot.ready.notify_one();
-        }
+        self.tx.send_modify(|s| s.closed = true);
     }
 }
 
@@ -123,34 +79,42 @@ impl Drop for CloseOnDrop {
     }
 }
 
+/// What a tab is sent next, given the last state it was sent.
+pub(crate) fn next_event(last: Option<&Snapshot>, now: &Snapshot) -> Option<(&'static str, String)> {
+    match last {
+        None => Some(("state", now.state.to_string())),
+        Some(last) if last.version == now.version => None,
+        Some(last) if last.version + 1 == now.version => now
+            .patch
+            .as_ref()
+            .map(|p| ("patch", p.to_string()))
+            .or_else(|| patch::diff(&last.state, &now.state).map(|p| ("patch", p.to_string()))),
+        Some(last) => patch::diff(&last.state, &now.state).map(|p| ("patch", p.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
-    fn a_slow_subscriber_gets_the_newest_state_and_then_the_end() {
+    fn a_slow_reader_is_sent_the_difference_to_the_newest_state() {
         let hub = Hub::default();
-        hub.publish("a".into());
-        let sub = hub.subscribe().unwrap();
-        for s in ["b", "c", "d"] {
-            hub.publish(s.into());
+        hub.publish(json!({"tick": 0}));
+        let rx = hub.subscribe();
+        let first = rx.borrow().clone();
+        assert_eq!(next_event(None, &first).unwrap(), ("state", r#"{"tick":0}"#.to_owned()));
+        for t in 1..=3 {
+            hub.publish(json!({"tick": t}));
         }
-        assert!(matches!(sub.next(Duration::ZERO), Next::State(s) if &*s == "d"), "skips to the newest");
-        assert!(matches!(sub.next(Duration::from_millis(1)), Next::Idle));
-        hub.publish("e".into());
-        hub.close();
-        assert!(matches!(sub.next(Duration::ZERO), Next::State(s) if &*s == "e"), "the last state still arrives");
-        assert!(matches!(sub.next(Duration::ZERO), Next::Closed));
-        assert!(hub.subscribe().is_none());
-    }
-
-    #[test]
-    fn dropped_subscribers_stop_counting() {
-        let hub = Hub::default();
-        let a = hub.subscribe().unwrap();
-        let _b = hub.subscribe().unwrap();
-        assert_eq!(hub.watchers(), 2);
-        drop(a);
+        let now = rx.borrow().clone();
+        assert_eq!(now.version, 4, "the channel holds only the newest");
+        let (kind, p) = next_event(Some(&first), &now).unwrap();
+        assert_eq!((kind, p.as_str()), ("patch", r#"{"o":{"tick":{"=":3}}}"#));
+        assert!(next_event(Some(&now), &now).is_none());
         assert_eq!(hub.watchers(), 1);
+        hub.close();
+        assert!(rx.borrow().closed);
     }
 }

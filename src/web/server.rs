@@ -1,34 +1,34 @@
-//! The listener: one thread accepts, one thread per connection answers, one thread plays.
+//! The server: a small tokio runtime on a thread of its own, hyper's HTTP/1.1 (keep-alive,
+//! pipelining, `HEAD`, a deadline for slow request heads) serving the axum router of `api`, and
+//! the game on a thread of its own.
 
-use std::io::{BufReader, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use axum::Router;
 use dgame_engine::Config;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::oneshot;
 
-use super::api::{self, Ctx, Routed};
+use super::api::{self, Ctx};
 use super::game::{Command, Envelope, GameSetup};
-use super::http::{ReadError, Response, STREAM_HEAD, read_request};
 use super::hub::Hub;
-use super::hub::Next;
-use super::{MAX_SPEED, MIN_SPEED, PlayOptions};
-use crate::cli::Algorithm;
+use super::{Game, MAX_SPEED, MIN_SPEED, PlayOptions};
 
-/// More connections at once than a handful of tabs need; beyond it the server answers 503.
-const MAX_CONNECTIONS: usize = 128;
-/// A stream says something at least this often, so a dead tab is noticed.
-const KEEPALIVE: Duration = Duration::from_secs(10);
+/// A client has this long to send a request's head once it has started one (or has opened the
+/// connection): a slow or silent one is closed and costs nothing after.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A game being served. Dropping it stops the game and the server.
 pub struct Server {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
     ctx: Arc<Ctx>,
-    accept: Option<JoinHandle<()>>,
+    stop: Option<oneshot::Sender<()>>,
+    serve: Option<JoinHandle<()>>,
     game: Option<JoinHandle<()>>,
 }
 
@@ -39,37 +39,42 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Starts the game of `algorithm` with `config` (validated, e.g. by
-    /// [`RunArgs::to_config`](crate::cli::RunArgs::to_config)) and serves it.
-    pub fn start(algorithm: &Algorithm, config: Config, options: &PlayOptions) -> std::io::Result<Server> {
+    /// Starts `game` with `config` (validated here) and serves it as `options` say.
+    pub fn start(game: &Game, config: Config, options: &PlayOptions) -> std::io::Result<Server> {
         config.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let listener = TcpListener::bind((options.addr, options.port))?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("dgame-play-http")
+            .enable_all()
+            .build()?;
         let hub = Arc::new(Hub::default());
         let (tx, rx) = mpsc::channel();
         let setup = GameSetup {
-            algorithm: algorithm.name,
+            algorithm: game.name,
             config,
             speed: options.speed.clamp(MIN_SPEED, MAX_SPEED),
             paused: options.paused,
+            program: options.program.clone(),
             commands: rx,
             hub: hub.clone(),
         };
-        let play = algorithm.player;
+        let play = game.start;
         let game = thread::Builder::new().name("dgame-play-game".into()).spawn(move || play(setup))?;
         // The first state is published before the server answers anyone.
-        while hub.latest().is_empty() && !game.is_finished() {
+        while hub.latest().version == 0 && !game.is_finished() {
             thread::sleep(Duration::from_millis(1));
         }
-        let ctx = Arc::new(Ctx { game: Mutex::new(tx), hub, loopback: options.addr.is_loopback() });
-        let stop = Arc::new(AtomicBool::new(false));
-        let accept = {
-            let (ctx, stop) = (ctx.clone(), stop.clone());
-            thread::Builder::new()
-                .name("dgame-play-accept".into())
-                .spawn(move || accept_loop(&listener, &ctx, &stop))?
-        };
-        Ok(Server { addr, stop, ctx, accept: Some(accept), game: Some(game) })
+        let ctx = Arc::new(Ctx { game: tx, hub, loopback: options.addr.is_loopback() });
+        let router = Router::new().fallback(api::route).with_state(ctx.clone());
+        let (stop, stopped) = oneshot::channel();
+        let serve = thread::Builder::new().name("dgame-play-serve".into()).spawn(move || {
+            runtime.block_on(accept(listener, router, stopped));
+            runtime.shutdown_timeout(Duration::from_millis(200));
+        })?;
+        Ok(Server { addr, ctx, stop: Some(stop), serve: Some(serve), game: Some(game) })
     }
 
     /// The address it listens on (with the port chosen when asked for port 0).
@@ -88,30 +93,26 @@ impl Server {
         self.ctx.hub.watchers()
     }
 
-    /// Serves until the process ends.
+    /// Serves until the process ends (or the game thread does).
     pub fn wait(mut self) {
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
+        if let Some(game) = self.game.take() {
+            let _ = game.join();
         }
     }
 
     fn shut_down(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let (reply, _) = mpsc::channel();
-        let _ = self.ctx.game.lock().map(|g| g.send(Envelope { command: Command::Quit, reply }));
-        // Wake the accept loop so it sees `stop`.
-        let wake = SocketAddr::new(
-            if self.addr.ip().is_unspecified() { Ipv4Addr::LOCALHOST.into() } else { self.addr.ip() },
-            self.addr.port(),
-        );
-        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
+        let (reply, _) = oneshot::channel();
+        let _ = self.ctx.game.send(Envelope { command: Command::Quit, reply });
         if let Some(game) = self.game.take() {
             let _ = game.join();
         }
         self.ctx.hub.close();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(serve) = self.serve.take() {
+            let _ = serve.join();
+        }
     }
 }
 
@@ -121,69 +122,30 @@ impl Drop for Server {
     }
 }
 
-fn accept_loop(listener: &TcpListener, ctx: &Arc<Ctx>, stop: &AtomicBool) {
-    let open = Arc::new(AtomicUsize::new(0));
-    for stream in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(mut stream) = stream else { continue };
-        if open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            let _ = Response::error(503, "too many connections; close some tabs").write_to(&mut stream);
-            continue;
-        }
-        open.fetch_add(1, Ordering::SeqCst);
-        let (ctx, open2) = (ctx.clone(), open.clone());
-        let spawned = thread::Builder::new().name("dgame-play-conn".into()).spawn(move || {
-            serve(stream, &ctx);
-            open2.fetch_sub(1, Ordering::SeqCst);
-        });
-        if spawned.is_err() {
-            open.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-}
-
-/// Answers one connection: one request, or one stream.
-fn serve(mut stream: TcpStream, ctx: &Ctx) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
-    let _ = stream.set_nodelay(true);
-    let Ok(read_half) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(read_half);
-    let response = match read_request(&mut reader) {
-        Err(ReadError::Closed) => return,
-        Err(ReadError::Bad(why)) => Response::error(400, &why),
-        Err(ReadError::TooLarge) => Response::error(413, "the request is too large"),
-        Ok(req) => match api::route(&req, ctx) {
-            Routed::Respond(r) => r,
-            Routed::Stream => {
-                stream_states(&mut stream, ctx);
-                return;
-            }
-        },
-    };
-    let _ = response.write_to(&mut stream);
-    let _ = stream.shutdown(Shutdown::Write);
-}
-
-/// Server-Sent Events: every state, as it comes, until the tab goes away.
-fn stream_states(stream: &mut TcpStream, ctx: &Ctx) {
-    let Some(states) = ctx.hub.subscribe() else {
-        let _ = Response::error(503, "the game has stopped").write_to(stream);
-        return;
-    };
-    if stream.write_all(STREAM_HEAD.as_bytes()).and_then(|()| stream.write_all(b"retry: 1000\n\n")).is_err() {
-        return;
-    }
+/// Accepts connections until told to stop; each is served by hyper on a task of its own.
+async fn accept(listener: TcpListener, router: Router, mut stopped: oneshot::Receiver<()>) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
     loop {
-        let sent = match states.next(KEEPALIVE) {
-            Next::State(state) => stream.write_all(format!("data: {state}\n\n").as_bytes()),
-            Next::Idle => stream.write_all(b": still here\n\n"),
-            Next::Closed => return,
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of descriptors and the like: wait a little rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => return,
         };
-        if sent.and_then(|()| stream.flush()).is_err() {
-            return;
-        }
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .max_buf_size(64 * 1024)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
     }
 }

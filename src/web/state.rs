@@ -1,36 +1,51 @@
-//! What the page sees of a game: one JSON document, complete, after every tick and command.
-//! Each field is described in `docs/PLAY.md`.
+//! What the page sees of a game: one JSON document after every tick and command (the stream
+//! sends the difference from the one before). Each field is described in `docs/PLAY.md`.
 
 use dgame_engine::{ClientId, Config, Node, NodeId, OpKind, Outcome, ServerId, SignalKind};
 use serde::Serialize;
+use serde_json::Value;
 
-use super::game::{Game, LogEntry, status_name};
-use crate::cli::{Latency, VerdictReport, command_line};
+use super::compat::{Latency, VerdictReport, command_line};
+use super::game::{Fork, Session, status_name};
+use super::hooks::{debug_text, node_badge};
+use super::patch;
+use super::record::{LogEntry, Message};
 
-/// Debug texts longer than this are cut (a log of a thousand entries helps nobody on a dot).
-const MAX_TEXT: usize = 1500;
+/// A signal's `Debug` text longer than this is cut (a dot's tooltip is no place for a log).
+const MAX_TEXT: usize = 4000;
+/// How many ticks back the space-time diagram reaches.
+pub(crate) const DIAGRAM_TICKS: u64 = 60;
+/// The most changed places listed for one node.
+const MAX_CHANGED: usize = 400;
 
 #[derive(Serialize)]
 struct State<'a> {
     game: u64,
+    timeline: u64,
     algorithm: &'a str,
     tick: u64,
+    head: u64,
     ticks: u64,
     seed: u64,
     running: bool,
     finished: bool,
     speed: f64,
     tick_ms: f64,
+    pause_on_violation: bool,
     config: &'a Config,
     command: String,
     interventions: Vec<String>,
-    leader: Option<ServerId>,
+    fork: Option<&'a Fork>,
+    routes_to: Option<ServerId>,
     nodes: Vec<NodeView>,
     clients: Vec<ClientView>,
     signals: Vec<SignalView>,
+    messages: Vec<&'a Message>,
     cuts: Vec<(ServerId, ServerId)>,
     history: Vec<OpView>,
     verdict: &'a VerdictReport,
+    explained: Vec<usize>,
+    violation_at: Option<u64>,
     counters: Counters,
     log: Vec<&'a LogEntry>,
     error: Option<String>,
@@ -41,11 +56,20 @@ struct NodeView {
     id: ServerId,
     number: u32,
     status: &'static str,
-    /// Some link to or from it is cut.
+    /// It cannot reach more than half of its peers (the gateway and the other nodes).
     cut_off: bool,
-    leader: bool,
-    /// Its `Debug` text.
-    state: String,
+    /// The peers it has a cut link with.
+    unreachable: Vec<ServerId>,
+    /// The gateway routes client requests to it.
+    routed: bool,
+    /// Its own short status (`leader t3`).
+    badge: Option<String>,
+    /// Its state: a tree, or its `Debug` text.
+    state: Value,
+    /// Showing its state failed (a panic in its `Debug`).
+    state_error: Option<String>,
+    /// Where its state changed since the tick before (`log/4/term`), when known.
+    changed: Option<Vec<String>>,
     waiting_handlers: usize,
     inbox: usize,
 }
@@ -143,160 +167,244 @@ fn cut_text(mut s: String) -> String {
     s
 }
 
+/// The places where `new` differs from `old`, as paths (`log/4/term`; the root is empty).
+pub(crate) fn changed_paths(old: &Value, new: &Value) -> Vec<String> {
+    fn walk(p: &Value, path: &str, out: &mut Vec<String>) {
+        if out.len() >= MAX_CHANGED {
+            return;
+        }
+        let join = |k: &str| if path.is_empty() { k.to_owned() } else { format!("{path}/{k}") };
+        if let Some(o) = p.get("o").and_then(Value::as_object) {
+            for k in p.get("d").and_then(Value::as_array).into_iter().flatten() {
+                out.push(join(&k.as_str().map_or_else(|| k.to_string(), str::to_owned)));
+            }
+            for (k, q) in o {
+                walk(q, &join(k), out);
+            }
+        } else if let Some(a) = p.get("a").and_then(Value::as_array) {
+            for c in a {
+                walk(&c[1], &join(&c[0].to_string()), out);
+            }
+        } else if p.get("k").is_some() {
+            // Keyed arrays inside a node's state are rare: say the array changed.
+            out.push(path.to_owned());
+        } else {
+            out.push(path.to_owned());
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(p) = patch::diff(old, new) {
+        walk(&p, "", &mut out);
+    }
+    out
+}
+
+/// The operations to outline for a violation: the explanation's, and the writes of the values
+/// its reads returned (values are unique), so "two writes took one version" shows both writes.
+fn explained(verdict: &VerdictReport, history: &[dgame_engine::Operation]) -> Vec<usize> {
+    let VerdictReport::NotLinearizable { indices, .. } = verdict else { return Vec::new() };
+    let mut out = indices.clone();
+    for &i in indices {
+        let Some(op) = history.get(i) else { continue };
+        let value = match (op.kind, op.outcome) {
+            (OpKind::Read, Outcome::Ok(Some(v))) => v,
+            _ => continue,
+        };
+        out.extend(history.iter().filter(|w| w.kind == OpKind::Write(value)).map(|w| w.index));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The state of `game` as JSON.
-pub(crate) fn to_json<N: Node>(game: &Game<N>) -> String {
-    let w = &game.world;
-    let recorder = game.recorder.borrow();
-    let leader = w.leader();
-    let cuts: Vec<(ServerId, ServerId)> = w.cut_links().collect();
-    let nodes = (1..=w.node_count() as u32)
-        .map(|n| {
-            let id = NodeId(n);
-            let me = ServerId::Node(id);
-            NodeView {
-                id: me,
-                number: n,
-                status: w.node_status(id).map_or("up", status_name),
-                cut_off: cuts.iter().any(|&(a, b)| a == me || b == me),
-                leader: leader == Some(id),
-                state: w.node(id).map(|s| cut_text(format!("{:?}", &*s))).unwrap_or_default(),
-                waiting_handlers: w.waiting_handlers(id).unwrap_or(0),
-                inbox: w.inbox_len(me).unwrap_or(0),
-            }
-        })
-        .collect();
-    let history = &w.history().operations;
-    let mut ops = Operations { total: history.len(), ..Operations::default() };
-    let mut latencies = Vec::new();
-    let mut last_op: Vec<Option<usize>> = vec![None; w.config().clients as usize];
-    let history_view = history
-        .iter()
-        .map(|op| {
-            if let Some(slot) = last_op.get_mut((op.client.0 as usize).wrapping_sub(1)) {
-                *slot = Some(op.index);
-            }
-            let outcome = match op.outcome {
-                Outcome::Ok(_) => {
-                    ops.ok += 1;
-                    if let Some(c) = op.complete {
-                        latencies.push(c - op.invoke);
+pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
+    let current = game.states();
+    {
+        let in_flight = game.world.in_flight();
+        let texts = &mut game.signal_texts;
+        let ids: std::collections::BTreeSet<u64> = in_flight.iter().map(|s| s.id.0).collect();
+        texts.retain(|id, _| ids.contains(id));
+        for s in &in_flight {
+            texts.entry(s.id.0).or_insert_with(|| cut_text(debug_text(s.message).unwrap_or_else(|e| format!("({e})"))));
+        }
+    }
+    let value = {
+        let game = &*game;
+        let w = &game.world;
+        let recorder = game.recorder.borrow();
+        let routes_to = w.leader();
+        let cuts: Vec<(ServerId, ServerId)> = w.cut_links().collect();
+        let before = game.before.as_ref().filter(|b| b.timeline == current.timeline && b.tick + 1 == current.tick);
+        let nodes = (1..=w.node_count() as u32)
+            .map(|n| {
+                let id = NodeId(n);
+                let (state, state_error) = match &current.values[n as usize - 1] {
+                    Ok(v) => (v.clone(), None),
+                    Err(e) => (Value::Null, Some(e.clone())),
+                };
+                let changed = before.and_then(|b| match &b.values[n as usize - 1] {
+                    Ok(old) => Some(changed_paths(old, &state)),
+                    Err(_) => None,
+                });
+                NodeView {
+                    id: ServerId::Node(id),
+                    number: n,
+                    status: w.node_status(id).map_or("up", status_name),
+                    cut_off: game.cut_off(id),
+                    unreachable: game.unreachable(id).0,
+                    routed: routes_to == Some(id),
+                    badge: node_badge(&state),
+                    state,
+                    state_error,
+                    changed,
+                    waiting_handlers: w.waiting_handlers(id).unwrap_or(0),
+                    inbox: w.inbox_len(ServerId::Node(id)).unwrap_or(0),
+                }
+            })
+            .collect();
+        let history = &w.history().operations;
+        let mut ops = Operations { total: history.len(), ..Operations::default() };
+        let mut latencies = Vec::new();
+        let mut last_op: Vec<Option<usize>> = vec![None; w.config().clients as usize];
+        let history_view = history
+            .iter()
+            .map(|op| {
+                if let Some(slot) = last_op.get_mut((op.client.0 as usize).wrapping_sub(1)) {
+                    *slot = Some(op.index);
+                }
+                let outcome = match op.outcome {
+                    Outcome::Ok(_) => {
+                        ops.ok += 1;
+                        if let Some(c) = op.complete {
+                            latencies.push(c - op.invoke);
+                        }
+                        "ok"
                     }
-                    "ok"
+                    Outcome::Failed => {
+                        ops.failed += 1;
+                        "failed"
+                    }
+                    Outcome::Unknown => {
+                        ops.unknown += 1;
+                        "unknown"
+                    }
+                    Outcome::Pending => {
+                        ops.pending += 1;
+                        "pending"
+                    }
+                };
+                let (kind, value) = match op.kind {
+                    OpKind::Read => ("read", None),
+                    OpKind::Write(v) => ("write", Some(v)),
+                };
+                let read = match (op.kind, op.outcome) {
+                    (OpKind::Read, Outcome::Ok(v)) => Some(v),
+                    _ => None,
+                };
+                OpView {
+                    index: op.index,
+                    client: op.client.0,
+                    kind,
+                    value,
+                    invoke: op.invoke,
+                    complete: op.complete,
+                    outcome,
+                    read,
+                    label: op.label(),
                 }
-                Outcome::Failed => {
-                    ops.failed += 1;
-                    "failed"
+            })
+            .collect();
+        let clients = (1..=w.config().clients)
+            .map(|c| {
+                let operation = last_op.get(c as usize - 1).copied().flatten();
+                ClientView {
+                    id: ServerId::Client(ClientId(c)),
+                    number: c,
+                    display: w.client_display(ClientId(c)).unwrap_or("").to_owned(),
+                    waiting: operation.is_some_and(|i| history[i].outcome == Outcome::Pending),
+                    operation,
                 }
-                Outcome::Unknown => {
-                    ops.unknown += 1;
-                    "unknown"
+            })
+            .collect();
+        let signals = w
+            .in_flight()
+            .iter()
+            .map(|s| {
+                let (kind, reply_to) = match s.kind {
+                    SignalKind::Request => ("request", None),
+                    SignalKind::Reply { to } => ("reply", Some(to.0)),
+                    SignalKind::OneWay => ("one_way", None),
+                };
+                let category = match (s.from, s.to, s.kind) {
+                    (ServerId::Node(_), ServerId::Node(_), _) => "node",
+                    (_, _, SignalKind::Reply { .. }) => "reply",
+                    (ServerId::Node(_), _, _) => "node",
+                    _ => "request",
+                };
+                SignalView {
+                    id: s.id.0,
+                    from: s.from,
+                    to: s.to,
+                    kind,
+                    category,
+                    reply_to,
+                    type_name: dgame_engine::message::short_type_name(s.message.type_name()).into_owned(),
+                    message: game.signal_texts.get(&s.id.0).cloned().unwrap_or_default(),
+                    sent: s.sent,
+                    arrival: s.arrival,
                 }
-                Outcome::Pending => {
-                    ops.pending += 1;
-                    "pending"
-                }
-            };
-            let (kind, value) = match op.kind {
-                OpKind::Read => ("read", None),
-                OpKind::Write(v) => ("write", Some(v)),
-            };
-            let read = match (op.kind, op.outcome) {
-                (OpKind::Read, Outcome::Ok(v)) => Some(v),
-                _ => None,
-            };
-            OpView {
-                index: op.index,
-                client: op.client.0,
-                kind,
-                value,
-                invoke: op.invoke,
-                complete: op.complete,
-                outcome,
-                read,
-                label: op.label(),
-            }
-        })
-        .collect();
-    let clients = (1..=w.config().clients)
-        .map(|c| {
-            let operation = last_op.get(c as usize - 1).copied().flatten();
-            ClientView {
-                id: ServerId::Client(ClientId(c)),
-                number: c,
-                display: w.client_display(ClientId(c)).unwrap_or("").to_owned(),
-                waiting: operation.is_some_and(|i| history[i].outcome == Outcome::Pending),
-                operation,
-            }
-        })
-        .collect();
-    let signals = w
-        .in_flight()
-        .iter()
-        .map(|s| {
-            let (kind, reply_to) = match s.kind {
-                SignalKind::Request => ("request", None),
-                SignalKind::Reply { to } => ("reply", Some(to.0)),
-                SignalKind::OneWay => ("one_way", None),
-            };
-            let category = match (s.from, s.to, s.kind) {
-                (ServerId::Node(_), ServerId::Node(_), _) => "node",
-                (_, _, SignalKind::Reply { .. }) => "reply",
-                (ServerId::Node(_), _, _) => "node",
-                _ => "request",
-            };
-            SignalView {
-                id: s.id.0,
-                from: s.from,
-                to: s.to,
-                kind,
-                category,
-                reply_to,
-                type_name: dgame_engine::message::short_type_name(s.message.type_name()).into_owned(),
-                message: cut_text(format!("{:?}", s.message)),
-                sent: s.sent,
-                arrival: s.arrival,
-            }
-        })
-        .collect();
-    let stats = w.stats();
-    let state = State {
-        game: game.number,
-        algorithm: game.algorithm,
-        tick: w.now(),
-        ticks: game.base.ticks,
-        seed: game.base.seed,
-        running: game.running,
-        finished: game.finished(),
-        speed: game.speed,
-        tick_ms: 1000.0 / game.speed,
-        config: &game.base,
-        command: command_line(game.algorithm, &game.replay_config()),
-        interventions: game.clicks.iter().map(ToString::to_string).collect(),
-        leader: leader.map(ServerId::Node),
-        nodes,
-        clients,
-        signals,
-        cuts,
-        history: history_view,
-        verdict: &game.verdict,
-        counters: Counters {
-            messages_per_operation: if ops.total == 0 { 0.0 } else { stats.sent as f64 / ops.total as f64 },
-            operations: ops,
-            latency: Latency::of(latencies),
-            sent: stats.sent,
-            delivered: stats.delivered,
-            in_flight: w.in_flight_count(),
-            dropped: Dropped {
-                loss: stats.dropped_loss,
-                partition: stats.dropped_partition,
-                by_id: stats.dropped_by_id,
-                crashed: stats.dropped_crashed,
+            })
+            .collect();
+        let stats = w.stats();
+        let state = State {
+            game: game.number,
+            timeline: game.timeline,
+            algorithm: game.algorithm,
+            tick: w.now(),
+            head: game.head,
+            ticks: game.base.ticks,
+            seed: game.base.seed,
+            running: game.running,
+            finished: game.finished(),
+            speed: game.speed,
+            tick_ms: 1000.0 / game.speed,
+            pause_on_violation: game.pause_on_violation,
+            config: &game.base,
+            command: command_line(&game.program, game.algorithm, &game.replay_config()),
+            interventions: game.clicks.iter().filter(|c| c.at <= w.now() + 1).map(ToString::to_string).collect(),
+            fork: game.fork.as_ref(),
+            routes_to: routes_to.map(ServerId::Node),
+            nodes,
+            clients,
+            signals,
+            messages: recorder.messages_since(w.now().saturating_sub(DIAGRAM_TICKS)).collect(),
+            cuts,
+            history: history_view,
+            verdict: &game.verdict,
+            explained: explained(&game.verdict, history),
+            violation_at: game.violation_at,
+            counters: Counters {
+                messages_per_operation: if ops.total == 0 { 0.0 } else { stats.sent as f64 / ops.total as f64 },
+                operations: ops,
+                latency: Latency::of(latencies),
+                sent: stats.sent,
+                delivered: stats.delivered,
+                in_flight: w.in_flight_count(),
+                dropped: Dropped {
+                    loss: stats.dropped_loss,
+                    partition: stats.dropped_partition,
+                    by_id: stats.dropped_by_id,
+                    crashed: stats.dropped_crashed,
+                },
+                duplicated: stats.duplicated,
+                stale_replies: stats.stale_replies,
             },
-            duplicated: stats.duplicated,
-            stale_replies: stats.stale_replies,
-        },
-        log: recorder.log.iter().collect(),
-        error: w.error().map(ToString::to_string),
+            log: recorder.log.iter().collect(),
+            error: w.error().map(ToString::to_string),
+        };
+        serde_json::to_value(&state).unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
     };
-    serde_json::to_string(&state).expect("the state serializes")
+    game.current = Some(current);
+    value
 }

@@ -19,8 +19,8 @@ pub struct Run {
 }
 
 impl Run {
-    /// (ok, failed, unknown, pending)
-    pub fn counts(&self) -> (usize, usize, usize, usize) {
+    /// How many operations ended each way.
+    pub fn counts(&self) -> dgame_engine::OpCounts {
         self.history.counts()
     }
 }
@@ -66,7 +66,7 @@ pub struct Totals {
 
 impl Totals {
     pub fn add(&mut self, run: &Run) {
-        let (ok, failed, unknown, pending) = run.counts();
+        let dgame_engine::OpCounts { ok, failed, unknown, pending } = run.counts();
         self.runs += 1;
         self.ops += ok + failed + unknown + pending;
         self.ok += ok;
@@ -140,7 +140,7 @@ pub fn run_leader_split<N: Node + Default>(config: &ConfigBuilder, seed: u64, at
     world.run_until(at).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let leader = world.leader()?;
     let others: Vec<ServerId> = (1..=nodes).filter(|&n| n != leader.0).map(|n| ServerId::Node(NodeId(n))).collect();
-    world.cut(&[ServerId::Node(leader)], &others, false);
+    world.cut(&[ServerId::Node(leader)], &others, false).expect("the servers exist");
     world.run_until(ticks).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     let history = world.history().clone();
     let verdict = history.check();

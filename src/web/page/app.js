@@ -1,28 +1,33 @@
-// dgame play: the page. It draws the state the server streams (one complete JSON document per
-// tick, see docs/PLAY.md), moves every signal smoothly between ticks, and sends the user's
-// interventions to the API. No framework, no build step.
+// dgame play: the page. It keeps the state the server streams (a whole state first, then the
+// patches that turn one state into the next, see docs/PLAY.md), draws it once per animation
+// frame, moves every signal smoothly between ticks, and sends the player's interventions and
+// moves on the timeline to the API. No framework, no build step.
 'use strict';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const $ = (id) => document.getElementById(id);
-const SPEEDS = [0.5, 1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 100];
+const SPEEDS = [0.1, 0.2, 0.5, 1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 100];
 const W = 1000;
-const CENTER = { x: 500, y: 270 };
-const RING = 210;
-const CLIENT_Y = 585;
-const R_NODE = 30;
+const DIAGRAM_TICKS = 60;
 
-let state = null;          // the latest state from the server
-let lastTickAt = 0;        // performance.now() when the latest tick arrived
+let state = null;          // the state shown
+let base = null;           // the last state of the stream (what its next patch applies to)
+let live = false;          // the stream is connected
+let dirty = true;          // the panels need drawing
+let lastTickAt = 0;        // performance.now() when the shown tick arrived
 let frozenFrac = 0;        // the progress into the next tick while paused
 let layoutKey = '';        // what the drawn servers depend on
-let lastLogSeq = 0;        // the newest log entry seen
-let shownGame = 0;
 let hovered = null;        // the id of the signal under the pointer
+let hotOp = null;          // the operation under the pointer in the history
+let hotMessage = null;     // the message under the pointer in the diagram
 let historyView = 'live';  // or 'violation'
+let view = { height: 640, rNode: 30, compact: false };
 const pos = new Map();     // server id -> {x, y, r}
 const dots = new Map();    // signal id -> {el, s}
-const flashes = [];        // {x, y, start, ring, x}
+const flashes = [];        // {ring, x, start}
+const expanded = new Set(); // node ids whose state card is open
+let seenLogSeq = 0;        // the newest log entry already flashed
+let seenTimeline = '';     // game:timeline of the log entries seen
 
 // ---------------------------------------------------------------- the API
 
@@ -43,7 +48,8 @@ async function post(path, body) {
     toast(json.error || ('HTTP ' + res.status));
     return null;
   }
-  if (json.state) apply(json.state);
+  // The stream brings the same state; without it, show the answer's.
+  if (json.state && !live) show(json.state);
   return json;
 }
 
@@ -53,16 +59,44 @@ function toast(text) {
   t.textContent = text;
   t.classList.remove('hidden');
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => t.classList.add('hidden'), 4000);
+  toastTimer = setTimeout(() => t.classList.add('hidden'), 4500);
+}
+
+// A patch (see src/web/patch.rs) applied to `old`: a new value, sharing what did not change.
+function applyPatch(old, p) {
+  if ('=' in p) return p['='];
+  if (p.o) {
+    const out = Object.assign({}, old);
+    if (p.d) for (const k of p.d) delete out[k];
+    for (const k of Object.keys(p.o)) out[k] = applyPatch(old ? old[k] : undefined, p.o[k]);
+    return out;
+  }
+  if (p.a) {
+    const out = (old || []).slice(0, p.n);
+    for (const [i, q] of p.a) out[i] = applyPatch(out[i], q);
+    return out;
+  }
+  const k = p.k, gone = new Set(p.d), upd = new Map(p.u);
+  const out = [];
+  for (const e of old || []) {
+    if (gone.has(e[k])) continue;
+    out.push(upd.has(e[k]) ? applyPatch(e, upd.get(e[k])) : e);
+  }
+  for (const e of p['+']) out.push(e);
+  return out;
 }
 
 function connect() {
   const es = new EventSource('/api/stream');
   es.onopen = () => { $('conn').textContent = 'live'; $('conn').classList.add('live'); };
-  es.onerror = () => { $('conn').textContent = 'reconnecting'; $('conn').classList.remove('live'); };
-  es.onmessage = (e) => {
-    try { apply(JSON.parse(e.data)); } catch (err) { console.error(err); }
-  };
+  es.onerror = () => { live = false; base = null; $('conn').textContent = 'reconnecting'; $('conn').classList.remove('live'); };
+  es.addEventListener('state', (e) => {
+    try { base = JSON.parse(e.data); live = true; show(base); } catch (err) { console.error(err); }
+  });
+  es.addEventListener('patch', (e) => {
+    if (!base) return;
+    try { base = applyPatch(base, JSON.parse(e.data)); show(base); } catch (err) { console.error(err); }
+  });
 }
 
 // ---------------------------------------------------------------- time
@@ -73,13 +107,14 @@ function frac() {
   return Math.max(0, Math.min(1, (performance.now() - lastTickAt) / state.tick_ms));
 }
 
-function apply(next) {
+function show(next) {
   const prev = state;
   const f = frac();
-  if (!prev || prev.game !== next.game) {
+  if (!prev || prev.game !== next.game || prev.timeline !== next.timeline) {
     lastTickAt = performance.now();
     frozenFrac = 0;
-    if (prev && prev.game !== next.game) { clearSignals(); historyView = 'live'; }
+    if (prev && prev.game !== next.game) { historyView = 'live'; expanded.clear(); }
+    if (prev) clearSignals();
   } else if (next.tick !== prev.tick) {
     lastTickAt = performance.now();
     frozenFrac = 0;
@@ -89,7 +124,8 @@ function apply(next) {
     lastTickAt = performance.now() - frozenFrac * next.tick_ms;
   }
   state = next;
-  render();
+  window.__states = (window.__states || 0) + 1;
+  dirty = true;
 }
 
 // ---------------------------------------------------------------- layout
@@ -100,19 +136,35 @@ function nodeAngle(i, n) {
   return deg * Math.PI / 180;
 }
 
+// The ring grows and the nodes shrink with their number; clients wrap in rows.
 function layout(s) {
   pos.clear();
-  const n = s.nodes.length;
+  const n = s.nodes.length, c = s.clients.length;
+  const compact = n > 7;
+  const rNode = n <= 7 ? 30 : Math.max(14, Math.round(30 - (n - 7) * 0.9));
+  const ring = n <= 7 ? 200 : Math.min(250, 200 + (n - 7) * 4);
+  const perRow = Math.min(c, 10);
+  const rows = Math.max(1, Math.ceil(c / Math.max(1, perRow)));
+  const center = { x: 500, y: compact ? 285 : 250 };
+  const clientTop = center.y + ring + (compact ? 70 : 150);
+  const height = Math.max(640, clientTop + rows * 64 + 10);
+  view = { height, rNode, compact, tiny: n > 12, center, ring };
+  document.body.classList.toggle('compact', compact);
+  document.body.classList.toggle('tiny', n > 12);
   s.nodes.forEach((node, i) => {
     const a = nodeAngle(i, n);
-    pos.set(node.id, { x: CENTER.x + RING * Math.cos(a), y: CENTER.y + RING * Math.sin(a), r: R_NODE });
+    pos.set(node.id, { x: center.x + ring * Math.cos(a), y: center.y + ring * Math.sin(a), r: rNode, a });
   });
-  pos.set('gateway', { x: CENTER.x, y: CENTER.y, r: 30 });
-  const c = s.clients.length;
-  const gap = Math.min(120, 820 / Math.max(1, c));
+  pos.set('gateway', { x: center.x, y: center.y, r: 30 });
+  const gap = Math.min(110, 900 / Math.max(1, perRow));
   s.clients.forEach((client, i) => {
-    pos.set(client.id, { x: W / 2 + (i - (c - 1) / 2) * gap, y: CLIENT_Y, r: 28 });
+    const row = Math.floor(i / perRow), col = i % perRow;
+    const inRow = Math.min(perRow, c - row * perRow);
+    pos.set(client.id, { x: W / 2 + (col - (inRow - 1) / 2) * gap, y: clientTop + row * 64, r: 26 });
   });
+  $('stage').setAttribute('viewBox', `0 0 ${W} ${height}`);
+  const ringEl = $('ring');
+  ringEl.setAttribute('cx', center.x); ringEl.setAttribute('cy', center.y); ringEl.setAttribute('r', ring);
 }
 
 function el(tag, attrs, parent) {
@@ -122,6 +174,19 @@ function el(tag, attrs, parent) {
   return e;
 }
 
+// Where a node's state card goes: under it, or outside the ring when the nodes are many.
+function cardBox(p, open) {
+  const w = open ? 300 : (view.tiny ? 96 : view.compact ? 132 : 230);
+  const h = open ? 240 : (view.tiny ? 17 : view.compact ? 34 : 100);
+  if (!view.compact) return { x: p.x - w / 2, y: p.y + p.r + 19, w, h };
+  const ox = Math.cos(p.a), oy = Math.sin(p.a);
+  let x = p.x + ox * (p.r + 8) - w / 2 + ox * w / 2;
+  let y = p.y + oy * (p.r + 8) - h / 2 + oy * h / 2;
+  x = Math.max(2, Math.min(W - w - 2, x));
+  y = Math.max(2, Math.min(view.height - h - 2, y));
+  return { x, y, w, h };
+}
+
 function buildServers(s) {
   layout(s);
   const links = $('links');
@@ -129,113 +194,157 @@ function buildServers(s) {
   links.textContent = '';
   servers.textContent = '';
   const g = pos.get('gateway');
-  // Links: node to node (chords), gateway to node (spokes), client to gateway.
   for (let i = 0; i < s.nodes.length; i++) {
     for (let j = i + 1; j < s.nodes.length; j++) {
       const a = pos.get(s.nodes[i].id), b = pos.get(s.nodes[j].id);
-      el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'link peer', 'data-a': s.nodes[i].id, 'data-b': s.nodes[j].id }, links);
+      // Many nodes: the chords would be a grey fog; only a cut one is drawn.
+      el('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'link peer' + (s.nodes.length > 9 ? ' quiet' : ''), 'data-a': s.nodes[i].id, 'data-b': s.nodes[j].id }, links);
     }
   }
   for (const node of s.nodes) {
     const a = pos.get(node.id);
-    el('line', { x1: g.x, y1: g.y, x2: a.x, y2: a.y, class: 'link', 'data-a': 'gateway', 'data-b': node.id }, links);
+    el('line', { x1: g.x, y1: g.y, x2: a.x, y2: a.y, class: 'link spoke', 'data-a': 'gateway', 'data-b': node.id }, links);
   }
   for (const client of s.clients) {
     const a = pos.get(client.id);
     el('line', { x1: a.x, y1: a.y, x2: g.x, y2: g.y, class: 'link', 'data-a': client.id, 'data-b': 'gateway' }, links);
   }
-  // The gateway.
   const gw = el('g', { class: 'server gateway', 'data-id': 'gateway' }, servers);
   el('rect', { x: g.x - 48, y: g.y - 22, width: 96, height: 44, rx: 12, class: 'body' }, gw);
   el('text', { x: g.x, y: g.y - 2, class: 'name' }, gw).textContent = 'gateway';
   el('text', { x: g.x, y: g.y + 38, class: 'sub', id: 'gateway-sub' }, gw);
-  // The nodes, each with its state card under it.
   for (const node of s.nodes) {
     const p = pos.get(node.id);
     const ng = el('g', { class: 'server node', 'data-id': node.id, tabindex: '0', role: 'button', 'aria-label': 'node ' + node.number }, servers);
-    el('circle', { cx: p.x, cy: p.y, r: R_NODE, class: 'body' }, ng);
-    el('text', { x: p.x, y: p.y, class: 'name' }, ng).textContent = node.id;
-    el('text', { x: p.x, y: p.y - R_NODE - 10, class: 'crown' }, ng);
-    el('text', { x: p.x, y: p.y + R_NODE + 13, class: 'mark' }, ng);
-    const fo = el('foreignObject', { x: p.x - 115, y: p.y + R_NODE + 19, width: 230, height: 106 }, ng);
+    el('circle', { cx: p.x, cy: p.y, r: p.r, class: 'body' }, ng);
+    el('text', { x: p.x, y: p.y, class: 'name', style: `font-size:${Math.max(10, Math.round(p.r * 0.56))}px` }, ng).textContent = node.id;
+    el('text', { x: p.x, y: p.y - p.r - 8, class: 'badge-text' }, ng);
+    el('text', { x: p.x, y: p.y + p.r + 12, class: 'mark' }, ng);
+    const box = cardBox(p, false);
+    const fo = el('foreignObject', { x: box.x, y: box.y, width: box.w, height: box.h, class: 'card-fo' }, ng);
     const card = document.createElement('div');
     card.className = 'node-card';
+    card.title = 'click to open or close its state';
     fo.appendChild(card);
-    ng.addEventListener('click', (e) => { e.stopPropagation(); openMenu(node.id); });
+    card.addEventListener('click', (e) => { e.stopPropagation(); toggleCard(node.id); });
+    ng.querySelector('circle').addEventListener('click', (e) => { e.stopPropagation(); openMenu(node.id); });
     ng.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); openMenu(node.id); } });
   }
-  // The clients.
   for (const client of s.clients) {
     const p = pos.get(client.id);
     const cg = el('g', { class: 'server client', 'data-id': client.id }, servers);
-    el('rect', { x: p.x - 44, y: p.y - 26, width: 88, height: 56, rx: 10, class: 'body' }, cg);
+    el('rect', { x: p.x - 40, y: p.y - 25, width: 80, height: 52, rx: 10, class: 'body' }, cg);
     el('text', { x: p.x, y: p.y - 11, class: 'name' }, cg).textContent = client.id;
-    el('text', { x: p.x, y: p.y + 10, class: 'op' }, cg);
-    el('text', { x: p.x, y: p.y + 24, class: 'sub' }, cg);
+    el('text', { x: p.x, y: p.y + 9, class: 'op' }, cg);
+    el('text', { x: p.x, y: p.y + 22, class: 'sub' }, cg);
   }
 }
 
-// A Rust `Debug` text as a tree: structs (`Name { field: value, .. }`) and opaque leaves.
-function parseDebug(t) {
-  let i = 0;
-  const name = /([A-Za-z_][\w:]*(?:<[^{}]*>)?) \{ ?/y;
-  const field = /([A-Za-z_]\w*): /y;
-  const ws = () => { while (t[i] === ' ') i++; };
-  function leaf() {
-    const start = i;
-    let depth = 0, quoted = false;
-    for (; i < t.length; i++) {
-      const c = t[i];
-      if (quoted) { if (c === '\\') i++; else if (c === '"') quoted = false; continue; }
-      if (c === '"') quoted = true;
-      else if ('([{'.includes(c)) depth++;
-      else if (')]}'.includes(c)) { if (depth === 0) break; depth--; }
-      else if (c === ',' && depth === 0) break;
-    }
-    return { text: t.slice(start, i).trim() };
-  }
-  function value() {
-    ws();
-    name.lastIndex = i;
-    const m = name.exec(t);
-    if (!m) return leaf();
-    i = name.lastIndex;
-    const fields = [];
-    while (i < t.length) {
-      ws();
-      if (t[i] === '}') { i++; break; }
-      field.lastIndex = i;
-      const f = field.exec(t);
-      const before = i;
-      if (f) { i = field.lastIndex; fields.push([f[1], value()]); }
-      else fields.push(['', leaf()]);
-      ws();
-      if (t[i] === ',') i++;
-      if (i === before) i++; // never stall on text this reader does not know
-    }
-    return { name: m[1], fields };
-  }
-  return value();
+function toggleCard(id) {
+  if (expanded.has(id)) expanded.delete(id); else expanded.add(id);
+  const g = $('servers').querySelector(`.node[data-id="${id}"]`);
+  if (!g) return;
+  const open = expanded.has(id);
+  const box = cardBox(pos.get(id), open);
+  const fo = g.querySelector('foreignObject');
+  fo.setAttribute('x', box.x); fo.setAttribute('y', box.y); fo.setAttribute('width', box.w); fo.setAttribute('height', box.h);
+  g.classList.toggle('open', open);
+  if (open) g.parentNode.appendChild(g); // on top of its neighbours
+  g.__node = null;
+  dirty = true;
 }
 
-// The tree as "path: value" lines: `Abd { current: Tagged { tag: .. } }` -> `current.tag: ..`.
-function stateLines(text) {
-  const root = parseDebug(text);
-  if (!root.fields) return { ty: '', lines: [['', text]] };
-  const lines = [];
-  const walk = (v, path) => {
-    if (v.fields && v.fields.length && path.split('.').length < 4) {
-      for (const [k, f] of v.fields) walk(f, path ? (k ? path + '.' + k : path) : k);
-    } else if (v.text !== '..') {
-      lines.push([path, v.fields ? (v.fields.length ? '{…}' : '{}') : v.text]);
-    }
-  };
-  walk(root, '');
-  return { ty: root.name, lines };
-}
+// ---------------------------------------------------------------- a node's state as a tree
 
 function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+function scalar(v) {
+  if (v === null) return '<span class="nil">none</span>';
+  if (typeof v === 'string') return `<span class="str">${escapeHtml(v)}</span>`;
+  if (typeof v === 'boolean') return `<span class="bool">${v}</span>`;
+  return `<span class="num">${escapeHtml(v)}</span>`;
+}
+
+const isScalar = (v) => v === null || typeof v !== 'object';
+// A Raft-like log: a vector of objects with a term and a command.
+const isLog = (v) => Array.isArray(v) && v.length > 0 && v.every((e) => e && typeof e === 'object' && !Array.isArray(e) && 'term' in e && 'command' in e);
+
+function termColor(t) { return `hsl(${(Number(t) * 67) % 360} 70% 62%)`; }
+
+function commandText(c) {
+  if (isScalar(c)) return c === null ? '·' : String(c);
+  if (Array.isArray(c)) return c.map(commandText).join(', ');
+  return Object.entries(c).map(([k, v]) => isScalar(v) ? `${k} ${v === null ? '' : v}`.trim() : `${k}(${commandText(v)})`).join(' ');
+}
+
+// `changed` holds the paths that changed since the tick before; a path is changed when it or
+// one of its ancestors is in it.
+function isChanged(changed, path) {
+  if (!changed || !changed.size) return false;
+  if (changed.has(path)) return true;
+  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+    if (changed.has(path.slice(0, i))) return true;
+  }
+  return false;
+}
+
+function tree(v, path, changed) {
+  const chg = (p) => (isChanged(changed, p) ? ' chg' : '');
+  if (isScalar(v)) return scalar(v);
+  if (isLog(v)) {
+    return `<div class="log-row">` + v.map((e, i) => {
+      const p = path + '/' + i;
+      return `<div class="entry${chg(p)}" title="index ${i + 1} · term ${escapeHtml(e.term)} · ${escapeHtml(commandText(e.command))}">` +
+        `<span class="ix">${i + 1}</span><span class="term" style="background:${termColor(e.term)}">${escapeHtml(e.term)}</span>` +
+        `<span class="cmd">${escapeHtml(commandText(e.command))}</span></div>`;
+    }).join('') + `</div>`;
+  }
+  if (Array.isArray(v)) {
+    if (!v.length) return '<span class="nil">[]</span>';
+    if (v.every(isScalar)) {
+      return '<div class="cells">' + v.map((x, i) => `<span class="cell${chg(path + '/' + i)}">${scalar(x)}</span>`).join('') + '</div>';
+    }
+    return '<div class="kids">' + v.map((x, i) => `<div class="kv${chg(path + '/' + i)}"><span class="k">${i}</span>${tree(x, path + '/' + i, changed)}</div>`).join('') + '</div>';
+  }
+  const keys = Object.keys(v);
+  if (!keys.length) return '<span class="nil">{}</span>';
+  return '<div class="kids">' + keys.map((k) => {
+    const p = path ? path + '/' + k : k;
+    return `<div class="kv${chg(p)}"><span class="k">${escapeHtml(k)}</span>${tree(v[k], p, changed)}</div>`;
+  }).join('') + '</div>';
+}
+
+// The whole state: a tree, or (the fallback) its Debug text.
+function stateHtml(node) {
+  if (node.state_error) return `<div class="state-error">${escapeHtml(node.state_error)}</div>`;
+  const changed = new Set(node.changed || []);
+  if (typeof node.state === 'string') return `<pre class="debug">${escapeHtml(node.state)}</pre>`;
+  return `<div class="tree">${tree(node.state, '', changed)}</div>`;
+}
+
+// A line for a closed card: the badge, then the first few scalar fields.
+function stateSummary(node) {
+  if (node.state_error) return `<span class="state-error">${escapeHtml(node.state_error)}</span>`;
+  const v = node.state;
+  if (typeof v === 'string') return escapeHtml(v.slice(0, 60));
+  if (!v || typeof v !== 'object') return scalar(v);
+  const changed = new Set(node.changed || []);
+  const parts = [];
+  // One level of nesting is spread out: `current.tag 3` rather than `current {…}`.
+  const entries = [];
+  for (const [k, x] of Object.entries(v)) {
+    if (x && typeof x === 'object' && !Array.isArray(x)) for (const [k2, y] of Object.entries(x)) entries.push([k + '.' + k2, y, k + '/' + k2]);
+    else entries.push([k, x, k]);
+  }
+  for (const [k, x, path] of entries) {
+    const shown = isScalar(x) ? scalar(x) : isLog(x) ? `<span class="num">${x.length}</span> entries`
+      : Array.isArray(x) && x.every(isScalar) && x.length <= 4 ? `(${x.map(scalar).join(', ')})` : Array.isArray(x) ? `[${x.length}]` : '{…}';
+    parts.push(`<span class="pair${isChanged(changed, path) ? ' chg' : ''}"><span class="k">${escapeHtml(k)}</span> ${shown}</span>`);
+    if (parts.length >= (view.compact ? 2 : 6)) break;
+  }
+  return parts.join(view.compact ? ' ' : '');
 }
 
 // ---------------------------------------------------------------- drawing a state
@@ -244,7 +353,6 @@ function render() {
   const s = state;
   const key = s.game + ':' + s.nodes.length + ':' + s.clients.length;
   if (key !== layoutKey) { buildServers(s); layoutKey = key; }
-  if (shownGame !== s.game) { shownGame = s.game; }
 
   $('algorithm').textContent = s.algorithm;
   $('tick').textContent = s.tick;
@@ -256,15 +364,17 @@ function render() {
   play.querySelector('.text').textContent = s.running ? 'Pause' : 'Resume';
   play.disabled = s.finished && !s.running;
   $('step').disabled = s.finished;
-  const idx = nearestSpeed(s.speed);
-  if (document.activeElement !== $('speed')) $('speed').value = idx;
+  $('back').disabled = s.tick === 0;
+  if (document.activeElement !== $('speed')) $('speed').value = nearestSpeed(s.speed);
   $('speed-out').textContent = fmtSpeed(s.speed);
+  drawTimeline(s);
 
   const banner = $('banner');
   banner.className = 'banner';
   if (s.error) { banner.classList.add('error'); banner.textContent = 'The run stopped: ' + s.error; }
-  else if (s.finished) { banner.classList.add('over'); banner.textContent = `The game is over at tick ${s.tick}: restart it, or play longer with --ticks`; }
-  else if (!s.running) { banner.textContent = 'Paused · Space resumes · S steps one tick'; }
+  else if (s.finished) { banner.classList.add('over'); banner.textContent = `The game is over at tick ${s.tick}`; }
+  else if (!s.running && s.tick < s.head) { banner.classList.add('past'); banner.textContent = `Tick ${s.tick} of ${s.head} · acting here forks the game`; }
+  else if (!s.running) { banner.textContent = 'Paused · Space resumes · S steps'; }
   else banner.classList.add('hidden');
 
   drawServers(s);
@@ -273,49 +383,89 @@ function render() {
   drawCounters(s);
   drawConfig(s);
   drawLog(s);
-  drawHistory();
 }
 
+function drawTimeline(s) {
+  const t = $('timeline');
+  t.max = Math.max(1, s.head);
+  if (!seeking.dragging) t.value = s.tick;
+  t.disabled = s.head === 0;
+  $('timeline-out').textContent = s.tick < s.head ? `tick ${s.tick} of ${s.head}` : `tick ${s.tick}`;
+  $('to-latest').classList.toggle('hidden', s.tick >= s.head);
+  const note = $('fork-note');
+  if (s.fork) {
+    note.classList.remove('hidden');
+    note.textContent = `forked at tick ${s.fork.at}: ${s.fork.ticks} later tick${s.fork.ticks === 1 ? '' : 's'}` +
+      (s.fork.clicks ? ` and ${s.fork.clicks} click${s.fork.clicks === 1 ? '' : 's'}` : '') + ' discarded';
+  } else note.classList.add('hidden');
+}
+
+let linksKey = '';
+const serverEls = new Map();
+function serverEl(id, cls) {
+  let e = serverEls.get(id);
+  if (!e || !e.isConnected) {
+    e = $('servers').querySelector(`.${cls}[data-id="${id}"]`);
+    if (e) serverEls.set(id, e);
+  }
+  return e;
+}
+
+function setClass(e, cls, on) { if (e.classList.contains(cls) !== on) e.classList.toggle(cls, on); }
+
 function drawServers(s) {
-  const cut = new Set(s.cuts.map(([a, b]) => a + '>' + b));
-  for (const line of $('links').children) {
-    const a = line.getAttribute('data-a'), b = line.getAttribute('data-b');
-    line.classList.toggle('cut', cut.has(a + '>' + b) || cut.has(b + '>' + a));
+  const key = layoutKey + JSON.stringify(s.cuts) + s.routes_to;
+  if (key !== linksKey) {
+    linksKey = key;
+    const cut = new Set(s.cuts.map(([a, b]) => a + '>' + b));
+    for (const line of $('links').children) {
+      const a = line.getAttribute('data-a'), b = line.getAttribute('data-b');
+      setClass(line, 'cut', cut.has(a + '>' + b) || cut.has(b + '>' + a));
+      setClass(line, 'route', a === 'gateway' && b === s.routes_to);
+    }
   }
   for (const node of s.nodes) {
-    const g = $('servers').querySelector(`.node[data-id="${node.id}"]`);
+    const g = serverEl(node.id, 'node');
     if (!g) continue;
-    g.classList.toggle('crashed', node.status === 'crashed');
-    g.classList.toggle('paused', node.status === 'paused');
-    g.classList.toggle('cut-off', node.cut_off);
-    g.querySelector('.crown').textContent = node.leader ? '♛' : '';
+    if (g.__node === node) continue;
+    g.__node = node;
+    setClass(g, 'crashed', node.status === 'crashed');
+    setClass(g, 'paused', node.status === 'paused');
+    setClass(g, 'cut-off', node.cut_off);
+    setClass(g, 'routed', node.routed);
+    const badge = g.querySelector('.badge-text');
+    if (badge.textContent !== (node.badge || '')) {
+      badge.textContent = node.badge || '';
+      badge.setAttribute('class', 'badge-text ' + (node.badge ? node.badge.split(' ')[0] : ''));
+    }
     const mark = g.querySelector('.mark');
     const marks = [];
     if (node.status !== 'up') marks.push(node.status);
     if (node.cut_off) marks.push('cut off');
-    mark.textContent = marks.join(' · ');
-    mark.setAttribute('class', 'mark ' + (node.status !== 'up' ? node.status : node.cut_off ? 'cut-off' : ''));
-    const card = g.querySelector('.node-card');
-    const key = node.status + '|' + node.state;
-    if (card.dataset.key !== key) {
-      card.dataset.key = key;
-      card.classList.toggle('crashed', node.status === 'crashed');
-      const { ty, lines } = stateLines(node.state);
-      const shown = lines.slice(0, 5);
-      card.innerHTML = (ty ? `<div class="ln ty">${escapeHtml(ty)}${node.status === 'crashed' ? ' · crashed' : ''}</div>` : '') +
-        shown.map(([k, v]) => (k
-          ? `<div class="ln"><span class="k">${escapeHtml(k)}:</span> ${escapeHtml(v)}</div>`
-          : `<div class="ln">${escapeHtml(v)}</div>`)).join('') +
-        (lines.length > 5 ? `<div class="ln k">… ${lines.length - 5} more: click the node</div>` : '');
-      card.parentNode.setAttribute('aria-label', node.state);
+    if (mark.textContent !== marks.join(' · ')) {
+      mark.textContent = marks.join(' · ');
+      mark.setAttribute('class', 'mark ' + (node.status !== 'up' ? node.status : node.cut_off ? 'cut-off' : ''));
     }
-    g.setAttribute('data-status', node.status);
+    const card = g.querySelector('.node-card');
+    const open = expanded.has(node.id);
+    const html = `<div class="card-head">${open ? '▾' : '▸'} ${escapeHtml(node.badge || node.id)}</div>` +
+      (open ? stateHtml(node) : view.tiny ? '' : `<div class="summary">${stateSummary(node)}</div>`);
+    if (card.__html !== html) {
+      card.__html = html;
+      setClass(card, 'crashed', node.status === 'crashed');
+      setClass(card, 'open', open);
+      card.innerHTML = html;
+    }
   }
   const sub = $('gateway-sub');
-  if (sub) sub.textContent = s.leader ? 'routes to ' + s.leader : 'round robin';
+  if (sub) {
+    const target = s.nodes.find((n) => n.id === s.routes_to);
+    sub.textContent = !target ? 'round robin' : `routes to ${target.id}${target.status !== 'up' ? ' (' + target.status + ')' : ''}`;
+  }
   for (const client of s.clients) {
-    const g = $('servers').querySelector(`.client[data-id="${client.id}"]`);
-    if (!g) continue;
+    const g = serverEl(client.id, 'client');
+    if (!g || g.__client === client) continue;
+    g.__client = client;
     const op = client.operation != null ? s.history[client.operation] : null;
     g.classList.toggle('waiting', client.waiting);
     const t = g.querySelector('.op');
@@ -328,31 +478,41 @@ function drawServers(s) {
 function clearSignals() {
   for (const { el: e } of dots.values()) e.remove();
   dots.clear();
+  hovered = null;
   hideTooltip();
+}
+
+function opMessages(s, index) {
+  return new Set(s.messages.filter((m) => m.ops.includes(index)).map((m) => m.id));
 }
 
 function syncSignals(s) {
   const seen = new Set();
   const layer = $('signals');
+  const hot = hotOp != null ? opMessages(s, hotOp) : null;
   for (const sig of s.signals) {
     seen.add(sig.id);
     let d = dots.get(sig.id);
     if (!d) {
-      const c = el('circle', { r: 6, class: 'signal ' + sig.category, 'data-id': sig.id }, layer);
-      c.addEventListener('mouseenter', (e) => { hovered = sig.id; c.classList.add('hot'); showTooltip(sig.id, e); });
+      const c = el('circle', { r: view.compact ? 5 : 6, class: 'signal ' + sig.category, 'data-id': sig.id }, layer);
+      c.addEventListener('mouseenter', (e) => { hovered = sig.id; c.classList.add('hot'); showTooltip(sig.id, e); dirtyDiagram = true; });
       c.addEventListener('mousemove', (e) => moveTooltip(e));
-      c.addEventListener('mouseleave', () => { if (hovered === sig.id) hovered = null; c.classList.remove('hot'); hideTooltip(); });
+      c.addEventListener('mouseleave', () => { if (hovered === sig.id) hovered = null; c.classList.remove('hot'); hideTooltip(); dirtyDiagram = true; });
       c.addEventListener('click', (e) => { e.stopPropagation(); dropSignal(sig.id); });
       d = { el: c, s: sig };
       dots.set(sig.id, d);
     }
     d.s = sig;
+    const lit = (hot && hot.has(sig.id)) || hotMessage === sig.id;
+    if (d.lit !== lit) { d.lit = lit; d.el.classList.toggle('lit', lit); }
   }
-  // New drops flash where they happened, seen from the signal's last known place.
+  const tl = s.game + ':' + s.timeline;
+  if (tl !== seenTimeline) { seenTimeline = tl; seenLogSeq = s.log.length ? s.log[s.log.length - 1].seq : 0; }
   for (const entry of s.log) {
-    if (entry.seq <= lastLogSeq) continue;
+    if (entry.seq <= seenLogSeq) continue;
     if (entry.kind === 'drop') flashDrop(entry);
   }
+  if (s.log.length) seenLogSeq = Math.max(seenLogSeq, s.log[s.log.length - 1].seq);
   for (const [id, d] of dots) {
     if (!seen.has(id)) {
       d.el.remove();
@@ -360,7 +520,6 @@ function syncSignals(s) {
       if (hovered === id) { hovered = null; hideTooltip(); }
     }
   }
-  placeSignals();
 }
 
 function endpoints(sig) {
@@ -378,7 +537,7 @@ function endpoints(sig) {
 }
 
 function where(sig, t) {
-  const e = endpoints(sig);
+  const e = sig.__e || (sig.__e = endpoints(sig));
   if (!e) return null;
   const span = Math.max(1, sig.arrival - sig.sent);
   const p = Math.max(0, Math.min(1, (t - sig.sent) / span));
@@ -391,8 +550,11 @@ function placeSignals() {
   for (const d of dots.values()) {
     const p = where(d.s, t);
     if (!p) continue;
-    d.el.setAttribute('cx', p.x.toFixed(1));
-    d.el.setAttribute('cy', p.y.toFixed(1));
+    const x = Math.round(p.x * 10) / 10, y = Math.round(p.y * 10) / 10;
+    if (d.x === x && d.y === y) continue;
+    d.x = x; d.y = y;
+    d.el.setAttribute('cx', x);
+    d.el.setAttribute('cy', y);
   }
 }
 
@@ -404,7 +566,7 @@ function flashDrop(entry) {
     const end = pos.get(entry.reason === 'partition' && !d ? entry.from : entry.to);
     if (end) p = { x: end.x, y: end.y };
   }
-  if (!p) return;
+  if (!p || flashes.length > 40) return;
   const ring = el('circle', { cx: p.x, cy: p.y, r: 6, class: 'flash' }, $('flashes'));
   const x = el('text', { x: p.x, y: p.y, class: 'flash-x' }, $('flashes'));
   x.textContent = '✕';
@@ -422,9 +584,30 @@ function animateFlashes(now) {
   }
 }
 
+let dirtyDiagram = true;  // the pointer moved over something: redraw the canvases now
+let staleCanvases = true;  // the state or the time moved on
+let lastDrawnT = -1, lastCanvasAt = 0;
+// While the clock runs, the canvases follow it 20 times a second (their axes move a tick or so
+// per frame at full speed); the stage's dots move every frame; a hover redraws at once.
+const CANVAS_MS = 50;
 function frame(now) {
-  placeSignals();
-  animateFlashes(now);
+  window.__frames = (window.__frames || 0) + 1;
+  if (state) {
+    if (dirty) { dirty = false; render(); staleCanvases = true; }
+    placeSignals();
+    animateFlashes(now);
+    const t = state.tick + frac();
+    if (t !== lastDrawnT) staleCanvases = true;
+    const due = !state.running || now - lastCanvasAt >= CANVAS_MS;
+    if (dirtyDiagram || (staleCanvases && due)) {
+      lastDrawnT = t;
+      lastCanvasAt = now;
+      dirtyDiagram = false;
+      staleCanvases = false;
+      drawHistory();
+      drawDiagram();
+    }
+  }
   requestAnimationFrame(frame);
 }
 
@@ -445,43 +628,45 @@ function showTooltip(id, e) {
 }
 
 function moveTooltip(e) {
-  const wrap = $('stage-wrap').getBoundingClientRect();
   const t = $('tooltip');
-  let x = e.clientX - wrap.left + 14, y = e.clientY - wrap.top + 14;
-  if (x + t.offsetWidth > wrap.width - 8) x = e.clientX - wrap.left - t.offsetWidth - 14;
-  if (y + t.offsetHeight > wrap.height - 8) y = e.clientY - wrap.top - t.offsetHeight - 14;
+  let x = e.clientX + 14, y = e.clientY + 14;
+  if (x + t.offsetWidth > window.innerWidth - 8) x = e.clientX - t.offsetWidth - 14;
+  if (y + t.offsetHeight > window.innerHeight - 8) y = e.clientY - t.offsetHeight - 14;
   t.style.left = Math.max(4, x) + 'px';
   t.style.top = Math.max(4, y) + 'px';
 }
 
 function hideTooltip() { $('tooltip').classList.add('hidden'); }
 
+let menuNode = null;
 function openMenu(id) {
   const node = state && state.nodes.find((n) => n.id === id);
   if (!node) return;
+  menuNode = id;
   const p = pos.get(id);
   const svg = $('stage');
   const pt = svg.createSVGPoint();
-  pt.x = p.x + R_NODE + 6; pt.y = p.y - R_NODE;
+  pt.x = p.x + p.r + 6; pt.y = p.y - p.r;
   const screen = pt.matrixTransform(svg.getScreenCTM());
-  const wrap = $('stage-wrap').getBoundingClientRect();
   const items = [];
   if (node.status === 'crashed') items.push(['restart', 'Restart', 'restart it from its durable store']);
   else items.push(['crash', 'Crash', 'lose its state and handlers', 'danger']);
   if (node.status === 'paused') items.push(['resume', 'Resume', '']);
   else if (node.status === 'up') items.push(['pause', 'Pause', 'freeze it; messages wait']);
-  if (node.cut_off) items.push(['heal', 'Heal its links', '']);
-  items.push(['isolate', 'Isolate', 'cut it off from everyone', 'danger']);
+  if (node.cut_off) items.push(['heal', 'Heal its links', 'rejoin it to everyone']);
+  if (node.unreachable.length < state.nodes.length) items.push(['isolate', 'Isolate', 'cut it off from everyone', 'danger']);
   const menu = $('menu');
-  const { ty, lines } = stateLines(node.state);
-  const full = (ty ? ty + '\n' : '') + lines.map(([k, v]) => (k ? `  ${k}: ${v}` : `  ${v}`)).join('\n');
-  menu.innerHTML = `<h3>${id} · ${node.status}${node.cut_off ? ' · cut off' : ''}</h3><pre>${escapeHtml(full)}</pre>` +
-    items.map(([a, label, title, cls]) => `<button data-action="${a}" data-node="${node.number}" title="${title}" class="${cls || ''}">${label}</button>`).join('');
+  const where = node.unreachable.length ? ` · no link with ${node.unreachable.join(', ')}` : '';
+  menu.innerHTML = `<h3>${id}${node.badge ? ' · ' + escapeHtml(node.badge) : ''} · ${node.status}${node.cut_off ? ' · cut off' : ''}${escapeHtml(where)}</h3>` +
+    `<div class="menu-state">${stateHtml(node)}</div>` +
+    `<div class="menu-actions">` +
+    items.map(([a, label, title, cls]) => `<button data-action="${a}" data-node="${node.number}" title="${title}" class="${cls || ''}">${label}</button>`).join('') +
+    `</div>`;
   menu.classList.remove('hidden');
-  let x = screen.x - wrap.left, y = screen.y - wrap.top;
-  if (x + menu.offsetWidth > wrap.width - 8) x = screen.x - wrap.left - menu.offsetWidth - 2 * R_NODE - 12;
+  let x = screen.x + 4, y = screen.y;
+  if (x + menu.offsetWidth > window.innerWidth - 8) x = screen.x - menu.offsetWidth - 2 * p.r - 16;
   menu.style.left = Math.max(4, x) + 'px';
-  menu.style.top = Math.max(4, Math.min(y, wrap.height - menu.offsetHeight - 8)) + 'px';
+  menu.style.top = Math.max(4, Math.min(y, window.innerHeight - menu.offsetHeight - 8)) + 'px';
   for (const b of menu.querySelectorAll('button')) {
     b.addEventListener('click', async (e) => {
       e.stopPropagation();
@@ -493,12 +678,17 @@ function openMenu(id) {
   if (first) first.focus();
 }
 
-function closeMenu() { $('menu').classList.add('hidden'); }
+function closeMenu() { $('menu').classList.add('hidden'); menuNode = null; }
 
 // ---------------------------------------------------------------- the panels
 
+let verdictShown = null;
 function drawVerdict(s) {
   const v = s.verdict;
+  $('pov').checked = s.pause_on_violation;
+  const key = JSON.stringify(v) + s.counters.operations.total + ':' + s.violation_at + ':' + historyView;
+  if (key === verdictShown) return;
+  verdictShown = key;
   const card = $('verdict');
   card.className = 'card verdict';
   const badge = $('verdict-badge');
@@ -511,7 +701,12 @@ function drawVerdict(s) {
   } else if (v.verdict === 'not_linearizable') {
     card.classList.add('bad');
     badge.textContent = '✗ NOT LINEARIZABLE';
-    text.innerHTML = `${escapeHtml(v.explanation)}<ul>${v.operations.map((o) => `<li>${escapeHtml(o)}</li>`).join('')}</ul>`;
+    text.innerHTML = `${escapeHtml(v.explanation)}<ul>${v.operations.map((o, i) => `<li data-op="${v.indices[i]}">${escapeHtml(o)}</li>`).join('')}</ul>`;
+    for (const li of text.querySelectorAll('li[data-op]')) {
+      li.addEventListener('mouseenter', () => { hotOp = Number(li.dataset.op); dirty = true; });
+      li.addEventListener('mouseleave', () => { hotOp = null; dirty = true; });
+      li.addEventListener('click', () => jumpToOp(Number(li.dataset.op)));
+    }
   } else if (v.verdict === 'unknown') {
     card.classList.add('unknown');
     badge.textContent = '? UNKNOWN';
@@ -522,35 +717,56 @@ function drawVerdict(s) {
     text.textContent = v.error;
   }
   const violation = v.verdict === 'not_linearizable';
+  $('to-violation').classList.toggle('hidden', !violation || s.violation_at == null);
   $('history-violation').classList.toggle('hidden', !violation || historyView === 'violation');
   $('history-live').classList.toggle('hidden', historyView === 'live');
   if (!violation && historyView === 'violation') historyView = 'live';
 }
 
+let countersShown = null;
 function drawCounters(s) {
-  const c = s.counters, o = c.operations, l = c.latency, d = c.dropped;
-  const lost = d.loss + d.partition + d.crashed;
-  const tiles = [
-    [`${o.total}<small> · ${o.pending} pending</small>`, 'operations', `<span class="ok">${o.ok} ok</span> · <span class="failed">${o.failed} failed</span> · <span class="unknown">${o.unknown} unknown</span>`, 'wide'],
-    [`${l.p50}<small> ticks</small>`, 'latency p50', `p90 ${l.p90} · max ${l.max}`],
-    [c.messages_per_operation.toFixed(1), 'messages / op', `${c.sent} sent`],
-    [c.in_flight, 'in flight', `${c.delivered} delivered`],
-    [`<span class="you">${d.by_id}</span>`, 'dropped by you', `${lost} lost otherwise`],
-  ];
-  $('counters').innerHTML = tiles.map(([v, k, more, cls]) =>
-    `<div class="tile ${cls || ''}"><div class="v">${v}</div><div class="k">${k}</div><div class="d">${more}</div></div>`).join('');
-  $('command').textContent = s.command;
-  $('interventions').textContent = s.interventions.length
+  if (countersShown !== s.counters) {
+    countersShown = s.counters;
+    const c = s.counters, o = c.operations, l = c.latency, d = c.dropped;
+    const lost = d.loss + d.partition + d.crashed;
+    const tiles = [
+      [`${o.total}<small> · ${o.pending} pending</small>`, 'operations', `<span class="ok">${o.ok} ok</span> · <span class="failed">${o.failed} failed</span> · <span class="unknown">${o.unknown} unknown</span>`, 'wide'],
+      [`${l.p50}<small> ticks</small>`, 'latency p50', `p90 ${l.p90} · max ${l.max}`],
+      [c.messages_per_operation.toFixed(1), 'messages / op', `${c.sent} sent`],
+      [c.in_flight, 'in flight', `${c.delivered} delivered`],
+      [`<span class="you">${d.by_id}</span>`, 'dropped by you', `${lost} lost otherwise`],
+    ];
+    $('counters').innerHTML = tiles.map(([v, k, more, cls]) =>
+      `<div class="tile ${cls || ''}"><div class="v">${v}</div><div class="k">${k}</div><div class="d">${more}</div></div>`).join('');
+  }
+  if ($('command').dataset.text !== s.command) {
+    $('command').dataset.text = s.command;
+    $('command').innerHTML = commandHtml(s.command);
+  }
+  const iv = s.interventions.length
     ? `${s.interventions.length} intervention${s.interventions.length === 1 ? '' : 's'} recorded: ${s.interventions.join(', ')}`
-    : 'Your interventions are recorded here as faults at the tick they landed on.';
+    : 'Clicks are recorded as faults at the tick they act from.';
+  if ($('interventions').textContent !== iv) $('interventions').textContent = iv;
+}
+
+// The command's words, each flag with its value kept on one line.
+function commandHtml(cmd) {
+  const words = cmd.match(/'[^']*'|\S+/g) || [];
+  const groups = [];
+  for (let i = 0; i < words.length; i++) {
+    if (words[i].startsWith('--') && i + 1 < words.length && !words[i + 1].startsWith('--')) {
+      groups.push(words[i] + ' ' + words[i + 1]);
+      i++;
+    } else groups.push(words[i]);
+  }
+  return groups.map((g) => `<span class="arg">${escapeHtml(g)}</span>`).join(' ');
 }
 
 let configKey = '';
 function drawConfig(s) {
   const c = s.config;
-  const key = JSON.stringify(c);
-  if (key === configKey) return;
-  configKey = key;
+  if (c === configKey) return;
+  configKey = c;
   const t = (x) => (x == null ? 'never' : x);
   const parts = [
     `${c.nodes} nodes`, `${c.clients} clients (${c.client_kind})`, `delay ${fmtDelay(c.delay)}`, `loss ${c.loss}`,
@@ -561,6 +777,7 @@ function drawConfig(s) {
   if (c.schedule && c.schedule.length) parts.push(`${c.schedule.length} scheduled faults`);
   if (c.cuts && c.cuts.length) parts.push(`${c.cuts.length} cuts`);
   $('config').textContent = parts.join(' · ');
+  $('config').title = parts.join(' · ');
 }
 
 function fmtDelay(d) {
@@ -568,39 +785,29 @@ function fmtDelay(d) {
   return JSON.stringify(d);
 }
 
+let logShown = null;
 function drawLog(s) {
+  if (logShown === s.log) return;
+  logShown = s.log;
   const ol = $('log');
-  const fresh = s.log.filter((e) => e.seq > lastLogSeq);
-  if (!fresh.length && ol.children.length) return;
-  if (!ol.children.length) {
-    // First draw (or after a reload): the whole log.
-    for (const e of s.log) ol.prepend(logItem(e, false));
-  } else {
-    for (const e of fresh) ol.prepend(logItem(e, true));
+  const items = [];
+  for (let i = s.log.length - 1; i >= Math.max(0, s.log.length - 80); i--) {
+    const e = s.log[i];
+    items.push(`<li class="${e.kind}${e.by_user ? ' you' : ''}" data-seq="${e.seq}" data-tick="${e.tick}"${e.signal != null ? ` data-signal="${e.signal}"` : ''}${e.operation != null ? ` data-op="${e.operation}"` : ''} title="go to tick ${e.tick}">` +
+      `<span class="t">t${e.tick}</span><span class="x">${escapeHtml(e.text)}</span>` + (e.by_user ? '<span class="who">you</span>' : '') + '</li>');
   }
-  while (ol.children.length > 150) ol.lastChild.remove();
-  if (s.log.length) lastLogSeq = s.log[s.log.length - 1].seq;
-}
-
-function logItem(e, isNew) {
-  const li = document.createElement('li');
-  li.className = e.kind + (e.by_user ? ' you' : '') + (isNew ? ' new' : '');
-  li.dataset.seq = e.seq;
-  if (e.signal != null) li.dataset.signal = e.signal;
-  li.innerHTML = `<span class="t">t${e.tick}</span><span class="x">${escapeHtml(e.text)}</span>` + (e.by_user ? '<span class="who">you</span>' : '');
-  return li;
+  ol.innerHTML = items.join('');
 }
 
 // ---------------------------------------------------------------- the history
 
 const OUTCOME_COLOR = { ok: '#3ee0a1', failed: '#ff5c7a', unknown: '#ffc857', pending: null };
+let historyBoxes = [];
 
-function drawHistory() {
-  const s = state;
-  const canvas = $('history');
+function fitCanvas(canvas) {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth, h = canvas.clientHeight;
-  if (!w || !h) return;
+  if (!w || !h) return null;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(h * dpr);
@@ -608,10 +815,24 @@ function drawHistory() {
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
+  return { ctx, w, h };
+}
+
+function explainedSet(s) { return new Set(s.explained || []); }
+
+function drawHistory() {
+  const s = state;
+  const fit = fitCanvas($('history'));
+  if (!fit) return;
+  const { ctx, w, h } = fit;
   const left = 44, right = 12, axis = 20;
   const lanes = Math.max(1, s.clients.length);
   const laneH = Math.min(38, (h - axis - 4) / lanes);
-  const culprits = new Set(s.verdict.verdict === 'not_linearizable' ? s.verdict.indices : []);
+  const culprits = explainedSet(s);
+  let dimUntil = -1;
+  if (culprits.size) {
+    for (const o of s.history) if (culprits.has(o.index)) dimUntil = Math.max(dimUntil, o.complete == null ? s.tick : o.complete);
+  }
   let t0, t1;
   if (historyView === 'violation' && culprits.size) {
     const ops = s.history.filter((o) => culprits.has(o.index));
@@ -624,7 +845,6 @@ function drawHistory() {
   }
   t0 = Math.max(0, t0);
   const x = (t) => left + ((t - t0) / Math.max(1, t1 - t0)) * (w - left - right);
-  // Axis and grid.
   ctx.font = '11px ui-monospace, DejaVu Sans Mono, monospace';
   ctx.textBaseline = 'middle';
   const every = niceStep((t1 - t0) / 10);
@@ -636,43 +856,48 @@ function drawHistory() {
     ctx.textAlign = 'center';
     ctx.fillText(String(t), xx, h - axis / 2);
   }
-  for (let i = 0; i < lanes; i++) {
+  const labelEvery = laneH < 11 ? Math.ceil(11 / laneH) : 1;
+  for (let i = 0; i < lanes; i += labelEvery) {
     ctx.fillStyle = '#8794b8';
     ctx.textAlign = 'left';
     ctx.fillText('c' + (i + 1), 8, 4 + laneH * i + laneH / 2);
   }
-  // Now.
-  const xn = x(s.tick + (s.running ? frac() : frozenFrac));
+  const xn = x(s.tick + frac());
   ctx.strokeStyle = 'rgba(90,169,255,.8)';
   ctx.beginPath(); ctx.moveTo(xn, 0); ctx.lineTo(xn, h - axis); ctx.stroke();
-  // The operations.
   historyBoxes = [];
-  for (const op of s.history) {
+  // Only the operations in view: the history is in invocation order, and none lasts forever.
+  const ops = s.history;
+  let lo = 0, hi = ops.length;
+  const longest = s.config.client_timeout == null ? 400 : s.config.client_timeout + 2;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (ops[mid].invoke < t0 - longest) lo = mid + 1; else hi = mid; }
+  for (let i = lo; i < ops.length; i++) {
+    const op = ops[i];
+    if (op.invoke > t1) break;
     const end = op.complete == null ? s.tick + 1 : op.complete + 1;
-    if (end < t0 || op.invoke > t1) continue;
+    if (end < t0) continue;
     const x0 = Math.max(left, x(op.invoke)), x1 = Math.min(w - right, x(end));
-    const y = 4 + laneH * (op.client - 1) + 3;
-    const bh = laneH - 6;
+    const pad = laneH > 14 ? 3 : 0.5;
+    const y = 4 + laneH * (op.client - 1) + pad;
+    const bh = Math.max(1.5, laneH - 2 * pad);
     const culprit = culprits.has(op.index);
-    ctx.globalAlpha = culprits.size && !culprit ? 0.45 : 1;
+    // Dim only what the violation is about: the operations it overlaps, not those after it.
+    ctx.globalAlpha = culprits.size && !culprit && op.invoke <= dimUntil ? 0.45 : 1;
     const color = OUTCOME_COLOR[op.outcome];
-    ctx.fillStyle = color || ctx.createPattern(stripes(), 'repeat');
+    ctx.fillStyle = color || stripePattern(ctx);
     roundRect(ctx, x0, y, Math.max(2, x1 - x0 - 1), bh, 3);
     ctx.fill();
-    if (culprit) {
+    if (culprit || hotOp === op.index) {
       ctx.globalAlpha = 1;
-      ctx.strokeStyle = '#ff3d6e';
+      ctx.strokeStyle = culprit ? '#ff3d6e' : '#ffffff';
       ctx.lineWidth = 2.5;
-      ctx.shadowColor = '#ff3d6e';
-      ctx.shadowBlur = 10;
       roundRect(ctx, x0 - 1.5, y - 1.5, Math.max(2, x1 - x0 - 1) + 3, bh + 3, 4);
       ctx.stroke();
-      ctx.shadowBlur = 0;
       ctx.lineWidth = 1;
     }
     const label = op.label;
     const tw = ctx.measureText(label).width;
-    if (x1 - x0 > tw + 6) {
+    if (x1 - x0 > tw + 6 && bh >= 10) {
       ctx.fillStyle = color ? '#08101f' : '#dfe7ff';
       ctx.textAlign = 'center';
       ctx.fillText(label, (x0 + x1) / 2, y + bh / 2 + 0.5);
@@ -682,7 +907,12 @@ function drawHistory() {
   }
 }
 
-let historyBoxes = [];
+let patternFor = null, pattern = null;
+function stripePattern(ctx) {
+  if (patternFor !== ctx) { patternFor = ctx; pattern = ctx.createPattern(stripes(), 'repeat'); }
+  return pattern;
+}
+
 let stripeCanvas = null;
 function stripes() {
   if (stripeCanvas) return stripeCanvas;
@@ -710,21 +940,178 @@ function niceStep(raw) {
   return steps.find((s) => s >= raw) || 10000;
 }
 
-function historyHover(e) {
+function historyHit(e) {
   const r = $('history').getBoundingClientRect();
   const mx = e.clientX - r.left, my = e.clientY - r.top;
-  const hit = historyBoxes.find((b) => mx >= b.x0 && mx <= b.x1 && my >= b.y && my <= b.y1);
+  return historyBoxes.find((b) => mx >= b.x0 && mx <= b.x1 && my >= b.y && my <= b.y1);
+}
+
+function historyHover(e) {
+  const hit = historyHit(e);
   const t = $('tooltip');
+  const next = hit ? hit.op.index : null;
+  if (next !== hotOp) { hotOp = next; dirty = true; dirtyDiagram = true; }
   if (!hit) { if (hovered == null) hideTooltip(); return; }
   const op = hit.op;
   const what = op.kind === 'read' ? 'read' : `write ${op.value}`;
   const end = op.complete == null ? 'still waiting' : `answered at tick ${op.complete}`;
+  const n = opMessages(state, op.index).size;
   t.innerHTML = `<div class="tt-head"><span class="tt-id">op ${op.index}</span><span class="tt-type">c${op.client} ${what}</span></div>` +
-    `<div class="tt-route">invoked at tick ${op.invoke} · ${end} · ${op.outcome}${op.read !== undefined ? ' · read ' + (op.read == null ? 'nothing' : op.read) : ''}</div>`;
+    `<div class="tt-route">invoked at tick ${op.invoke} · ${end} · ${op.outcome}${op.read !== undefined ? ' · read ' + (op.read == null ? 'nothing' : op.read) : ''}</div>` +
+    `<div class="tt-hint">${n} of its messages in the diagram · click to go to tick ${jumpTick(op)}</div>`;
   t.classList.remove('hidden');
-  const wrap = $('stage-wrap').getBoundingClientRect();
-  t.style.left = Math.max(4, Math.min(e.clientX - wrap.left + 12, wrap.width - t.offsetWidth - 8)) + 'px';
-  t.style.top = Math.max(4, wrap.height - t.offsetHeight - 40) + 'px';
+  moveTooltip(e);
+}
+
+function jumpTick(op) {
+  const t = op.complete == null ? state.head : op.complete;
+  return Math.min(state.head, t);
+}
+
+function jumpToOp(index) {
+  const op = state && state.history[index];
+  if (op) seekTo(jumpTick(op));
+}
+
+// ---------------------------------------------------------------- the space-time diagram
+
+let diagramSegs = [];
+function laneOf(s, id) {
+  if (id === 'gateway') return 1;
+  if (id[0] === 'c') return 0;
+  return 1 + Number(id.slice(1));
+}
+
+function category(m) {
+  if (m.from[0] === 'n' && m.to[0] === 'n') return 'node';
+  if (m.kind === 'reply') return 'reply';
+  if (m.from[0] === 'n') return 'node';
+  return 'request';
+}
+const CAT_COLOR = { request: '#5aa9ff', reply: '#3ee0a1', node: '#c792ff' };
+
+function drawDiagram() {
+  const s = state;
+  const fit = fitCanvas($('diagram'));
+  if (!fit) return;
+  const { ctx, w, h } = fit;
+  const left = 58, right = 10, top = 6, axis = 18;
+  const lanes = s.nodes.length + 2;
+  const laneH = (h - top - axis) / lanes;
+  const y = (lane) => top + laneH * lane + laneH / 2;
+  const now = s.tick + frac();
+  const t1 = Math.max(now, DIAGRAM_TICKS / 3), t0 = t1 - DIAGRAM_TICKS;
+  const x = (t) => left + ((t - t0) / (t1 - t0)) * (w - left - right);
+  ctx.font = '10px ui-monospace, DejaVu Sans Mono, monospace';
+  ctx.textBaseline = 'middle';
+  const names = ['clients', 'gateway', ...s.nodes.map((n) => n.id)];
+  const showEvery = laneH < 11 ? Math.ceil(11 / laneH) : 1;
+  for (let i = 0; i < lanes; i++) {
+    const node = i >= 2 ? s.nodes[i - 2] : null;
+    ctx.strokeStyle = node && node.status === 'crashed' ? 'rgba(255,92,122,.35)' : 'rgba(60,80,125,.55)';
+    ctx.beginPath(); ctx.moveTo(left, y(i)); ctx.lineTo(w - right, y(i)); ctx.stroke();
+    if (i === 1 || (i === 0 && showEvery === 1) || (i >= 2 && (i - 2) % showEvery === 0)) {
+      ctx.fillStyle = node && node.routed ? '#ffc857' : '#8794b8';
+      ctx.textAlign = 'right';
+      ctx.fillText(names[i], left - 6, y(i));
+    }
+  }
+  const every = niceStep(DIAGRAM_TICKS / 8);
+  ctx.fillStyle = '#55628a';
+  ctx.textAlign = 'center';
+  for (let t = Math.ceil(Math.max(0, t0) / every) * every; t <= t1; t += every) ctx.fillText(String(t), x(t), h - axis / 2);
+  ctx.strokeStyle = 'rgba(90,169,255,.8)';
+  ctx.beginPath(); ctx.moveTo(x(now), top); ctx.lineTo(x(now), h - axis); ctx.stroke();
+
+  const culprits = explainedSet(s);
+  const hot = hotOp != null ? hotOp : null;
+  const anyHot = hot != null || hotMessage != null || hovered != null;
+  diagramSegs = [];
+  // One path per style: a few strokes a frame, however many messages.
+  const buckets = new Map();
+  const bucket = (color, alpha, width, dash) => {
+    const k = color + alpha + ':' + width + ':' + dash;
+    let b = buckets.get(k);
+    if (!b) { b = { color, alpha, width, dash, lines: new Path2D(), heads: new Path2D() }; buckets.set(k, b); }
+    return b;
+  };
+  const crosses = new Path2D();
+  for (const m of s.messages) {
+    if (m.sent > now || (m.end != null && m.end < t0) || (m.arrival < t0 - 5 && m.end == null)) continue;
+    const la = laneOf(s, m.from), lb = laneOf(s, m.to);
+    const xa = x(m.sent), ya = y(la);
+    const fx = x(m.arrival), fy = y(lb);
+    const span = Math.max(1, m.arrival - m.sent);
+    let stop = Math.min(1, (now - m.sent) / span);
+    let cross = false;
+    if (m.fate !== 'in_flight' && m.fate !== 'delivered') {
+      const at = m.fate === 'crashed' ? 1 : Math.max(0, Math.min(1, (m.end - m.sent) / span));
+      if (stop >= at) { stop = at; cross = true; }
+    }
+    const xb = xa + (fx - xa) * stop, yb = ya + (fy - ya) * stop;
+    const isHot = (hot != null && m.ops.includes(hot)) || hotMessage === m.id || hovered === m.id;
+    const isCulprit = culprits.size > 0 && m.ops.some((o) => culprits.has(o));
+    let color = CAT_COLOR[category(m)];
+    const alpha = anyHot ? (isHot ? 1 : 0.18) : (culprits.size ? (isCulprit ? 1 : 0.35) : 0.75);
+    let width = isHot ? 2.4 : 1.2;
+    if (isCulprit && !anyHot) { color = '#ff3d6e'; width = 2; }
+    const b = bucket(color, alpha, width, m.copy_of != null);
+    b.lines.moveTo(xa, ya); b.lines.lineTo(xb, yb);
+    if (m.copy_of != null) { b.heads.moveTo(xa + 2.5, ya); b.heads.arc(xa, ya, 2.5, 0, 7); }
+    if (cross) {
+      crosses.moveTo(xb - 3, yb - 3); crosses.lineTo(xb + 3, yb + 3); crosses.moveTo(xb + 3, yb - 3); crosses.lineTo(xb - 3, yb + 3);
+    } else if (stop >= 1) {
+      const ang = Math.atan2(yb - ya, xb - xa);
+      b.heads.moveTo(xb, yb);
+      b.heads.lineTo(xb - 6 * Math.cos(ang - 0.45), yb - 6 * Math.sin(ang - 0.45));
+      b.heads.lineTo(xb - 6 * Math.cos(ang + 0.45), yb - 6 * Math.sin(ang + 0.45));
+      b.heads.closePath();
+    } else {
+      b.heads.moveTo(xb + 2.2, yb); b.heads.arc(xb, yb, 2.2, 0, 7);
+    }
+    diagramSegs.push({ m, xa, ya, xb, yb, culprit: isCulprit, hot: isHot });
+  }
+  ctx.lineCap = 'round';
+  for (const b of buckets.values()) {
+    ctx.globalAlpha = b.alpha;
+    ctx.strokeStyle = b.color;
+    ctx.fillStyle = b.color;
+    ctx.lineWidth = b.width;
+    ctx.setLineDash(b.dash ? [4, 3] : []);
+    ctx.stroke(b.lines);
+    ctx.setLineDash([]);
+    ctx.fill(b.heads);
+  }
+  ctx.globalAlpha = 1;
+  ctx.strokeStyle = '#ff5c7a';
+  ctx.lineWidth = 1.8;
+  ctx.stroke(crosses);
+  ctx.lineWidth = 1;
+}
+
+function diagramHover(e) {
+  const r = $('diagram').getBoundingClientRect();
+  const mx = e.clientX - r.left, my = e.clientY - r.top;
+  let best = null, bestD = 6;
+  for (const sg of diagramSegs) {
+    const dx = sg.xb - sg.xa, dy = sg.yb - sg.ya;
+    const len2 = dx * dx + dy * dy || 1;
+    const k = Math.max(0, Math.min(1, ((mx - sg.xa) * dx + (my - sg.ya) * dy) / len2));
+    const d = Math.hypot(mx - (sg.xa + k * dx), my - (sg.ya + k * dy));
+    if (d < bestD) { bestD = d; best = sg; }
+  }
+  const next = best ? best.m.id : null;
+  if (next !== hotMessage) { hotMessage = next; dirty = true; dirtyDiagram = true; }
+  if (!best) { hideTooltip(); return; }
+  const m = best.m;
+  const fate = m.fate === 'delivered' ? `delivered at the end of tick ${m.end}` : m.fate === 'in_flight' ? `arrives at the end of tick ${m.arrival}` : `dropped at tick ${m.end} (${m.fate.replace('_', ' ')})`;
+  const t = $('tooltip');
+  t.innerHTML = `<div class="tt-head"><span class="tt-id">#${m.id}</span><span class="tt-type" style="color:${CAT_COLOR[category(m)]}">${escapeHtml(m.type)}</span>` +
+    `<span class="tt-id">${m.kind === 'reply' ? 'reply to #' + m.reply_to : m.kind}${m.copy_of != null ? ' · copy of #' + m.copy_of : ''}</span></div>` +
+    `<div class="tt-route">${m.from} → ${m.to} · sent at tick ${m.sent} · ${fate}</div>` +
+    (m.ops.length ? `<div class="tt-route">for operation${m.ops.length > 1 ? 's' : ''} ${m.ops.join(', ')}</div>` : '');
+  t.classList.remove('hidden');
+  moveTooltip(e);
 }
 
 // ---------------------------------------------------------------- the controls
@@ -741,6 +1128,7 @@ function togglePause() {
   post(state.running ? '/api/pause' : '/api/resume');
 }
 function step() { post('/api/step'); }
+function back() { post('/api/back'); }
 function setSpeed(i) {
   i = Math.max(0, Math.min(SPEEDS.length - 1, i));
   $('speed').value = i;
@@ -752,9 +1140,31 @@ function dropSignal(id) {
   post('/api/drop', { signal: id });
 }
 
+// Seeks as the slider moves, one request at a time, always to the latest position asked.
+const seeking = { busy: false, want: null, dragging: false };
+async function seekTo(tick) {
+  seeking.want = tick;
+  if (seeking.busy) return;
+  seeking.busy = true;
+  while (seeking.want != null) {
+    const t = seeking.want;
+    seeking.want = null;
+    await post('/api/seek', { tick: t });
+  }
+  seeking.busy = false;
+}
+
 $('play').addEventListener('click', togglePause);
 $('step').addEventListener('click', step);
+$('back').addEventListener('click', back);
+$('speed').max = SPEEDS.length - 1;
 $('speed').addEventListener('input', (e) => setSpeed(Number(e.target.value)));
+$('timeline').addEventListener('input', (e) => seekTo(Number(e.target.value)));
+$('timeline').addEventListener('pointerdown', () => { seeking.dragging = true; });
+window.addEventListener('pointerup', () => { seeking.dragging = false; });
+$('to-latest').addEventListener('click', () => state && seekTo(state.head));
+$('to-violation').addEventListener('click', () => { if (state && state.violation_at != null) { historyView = 'violation'; seekTo(state.violation_at); } });
+$('pov').addEventListener('change', (e) => post('/api/options', { pause_on_violation: e.target.checked }));
 $('restart-same').addEventListener('click', () => post('/api/restart', { seed: 'same' }));
 $('restart-new').addEventListener('click', () => post('/api/restart', { seed: 'new' }));
 $('copy').addEventListener('click', async () => {
@@ -762,18 +1172,28 @@ $('copy').addEventListener('click', async () => {
   catch (e) { $('copy').textContent = 'select it'; }
   setTimeout(() => { $('copy').textContent = 'copy'; }, 1500);
 });
-$('history-violation').addEventListener('click', () => { historyView = 'violation'; if (state) render(); });
-$('history-live').addEventListener('click', () => { historyView = 'live'; if (state) render(); });
+$('history-violation').addEventListener('click', () => { historyView = 'violation'; dirty = true; });
+$('history-live').addEventListener('click', () => { historyView = 'live'; dirty = true; });
 $('history').addEventListener('mousemove', historyHover);
-$('history').addEventListener('mouseleave', () => { if (hovered == null) hideTooltip(); });
+$('history').addEventListener('mouseleave', () => { hotOp = null; dirty = true; if (hovered == null) hideTooltip(); });
+$('history').addEventListener('click', (e) => { const hit = historyHit(e); if (hit) jumpToOp(hit.op.index); });
+$('diagram').addEventListener('mousemove', diagramHover);
+$('diagram').addEventListener('mouseleave', () => { hotMessage = null; dirty = true; hideTooltip(); });
+$('log').addEventListener('click', (e) => {
+  const li = e.target.closest('li[data-tick]');
+  if (li && state) seekTo(Math.min(state.head, Number(li.dataset.tick)));
+});
 document.addEventListener('click', (e) => { if (!$('menu').contains(e.target)) closeMenu(); });
-window.addEventListener('resize', () => { if (state) drawHistory(); });
+window.addEventListener('resize', () => { dirty = true; });
 
 // Space pauses and resumes, even when a button has the focus: the button must not also fire.
+// A focused slider keeps its arrow keys (they move it).
 window.addEventListener('keydown', (e) => {
   const t = e.target;
-  if (t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type !== 'range'))) return;
+  if (t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type !== 'range' && t.type !== 'checkbox'))) return;
   if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const onSlider = t && t.tagName === 'INPUT' && t.type === 'range';
+  if (onSlider && ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown'].includes(e.key)) return;
   if (e.code === 'Space' || e.key === ' ') {
     e.preventDefault();
     e.stopPropagation();
@@ -782,6 +1202,9 @@ window.addEventListener('keydown', (e) => {
   } else if (e.key === 's' || e.key === 'S' || e.key === 'ArrowRight') {
     e.preventDefault();
     step();
+  } else if (e.key === 'b' || e.key === 'B' || e.key === 'ArrowLeft') {
+    e.preventDefault();
+    back();
   } else if (e.key === '+' || e.key === '=') {
     e.preventDefault();
     setSpeed(Number($('speed').value) + 1);

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 
 use dgame_engine::event::{DropReason, Event, Observer};
 use dgame_engine::{Fault, History, NodeId, ServerId, Tick};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One fault that happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaultRecord {
     /// When.
     pub tick: Tick,

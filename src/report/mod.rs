@@ -1,15 +1,61 @@
-//! The report of one run: what the clients saw, what the network did, and the verdict.
+//! The report model: what one run produced ([`RunOutput`]), and the report of it
+//! ([`Report`]: operations, availability, latency, messages, drops, faults, verdict), shared
+//! by the command line and the browser game.
+
+mod faults;
+mod observe;
 
 use std::fmt::Write as _;
 
 use dgame_checker::Verdict;
-use dgame_engine::{Config, History, Outcome, RunError};
-use serde::Serialize;
+use dgame_engine::{Config, History, Outcome, RunError, Stats};
+use serde::{Deserialize, Serialize};
 
-use super::registry::{MessageCounts, RunOutput};
+pub use faults::{FaultLog, FaultRecord};
+pub use observe::{MessageCounts, RunObserver};
+
+/// What one simulation produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The clients' operations.
+    pub history: History,
+    /// The engine's counters.
+    pub stats: Stats,
+    /// Signals by route and type.
+    pub messages: MessageCounts,
+    /// The error that stopped the run early, if any.
+    pub error: Option<RunError>,
+    /// The last tick that ran.
+    pub ticks_run: u64,
+    /// The faults that happened, and when the system was unhealthy.
+    pub faults: Vec<FaultRecord>,
+    /// The operations that overlapped a fault (indices into the history).
+    pub ops_during_faults: Vec<usize>,
+    /// Every decision that differed from the seed's: the choice script that replays the run.
+    pub deviations: dgame_engine::Script,
+    /// A fingerprint of every signal's fate (equal for runs with the same schedule).
+    pub schedule: u64,
+    /// The nodes' states' fingerprints after each tick (when states were tracked).
+    pub states: Vec<u64>,
+}
+
+/// The kind of a run error in words (`handler panicked`, `no endpoint`, ...), to count errors
+/// by kind. Read from the variant's name, so a kind the engine adds later is named too.
+pub fn error_kind(error: &RunError) -> String {
+    let debug = format!("{error:?}");
+    let variant = debug.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("error");
+    let mut words = String::new();
+    for (i, c) in variant.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    words
+}
 
 /// Latency figures in ticks, over the operations that succeeded.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Latency {
     /// Median.
     pub p50: u64,
@@ -34,7 +80,7 @@ impl Latency {
 }
 
 /// The checker's verdict, as reported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum VerdictReport {
     /// Linearizable.
@@ -95,8 +141,24 @@ impl VerdictReport {
     }
 }
 
+/// The operation counts, the availability (ok / finished) and the latency of the successful
+/// operations of a history: the figures a report and a sweep share.
+pub fn figures(h: &History) -> (Operations, f64, Latency) {
+    let dgame_engine::OpCounts { ok, failed, unknown, pending } = h.counts();
+    let finished = ok + failed + unknown;
+    let latency = Latency::of(
+        h.operations
+            .iter()
+            .filter(|op| matches!(op.outcome, Outcome::Ok(_)))
+            .filter_map(|op| op.complete.map(|c| c - op.invoke))
+            .collect(),
+    );
+    let availability = if finished == 0 { 0.0 } else { ok as f64 / finished as f64 };
+    (Operations { total: h.operations.len(), ok, failed, unknown, pending }, availability, latency)
+}
+
 /// Operation counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Operations {
     /// All invoked.
     pub total: usize,
@@ -111,7 +173,7 @@ pub struct Operations {
 }
 
 /// Dropped signals by reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Dropped {
     /// Lost by the network.
     pub loss: u64,
@@ -124,7 +186,7 @@ pub struct Dropped {
 }
 
 /// Everything `dgame run` reports (and `--json` prints).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// The algorithm.
     pub algorithm: String,
@@ -151,7 +213,7 @@ pub struct Report {
     /// Signals duplicated by the network.
     pub duplicated: u64,
     /// The faults that happened, in order.
-    pub faults: Vec<super::faults::FaultRecord>,
+    pub faults: Vec<FaultRecord>,
     /// The operations (indices) that overlapped a fault: a crashed or paused node, a cut link,
     /// or a signal dropped by hand.
     pub operations_during_faults: Vec<usize>,
@@ -162,18 +224,10 @@ pub struct Report {
 }
 
 impl Report {
-    /// Builds the report of a run (and runs the checker unless the run stopped on an error).
-    pub fn new(algorithm: &str, config: &Config, out: &RunOutput, verdict: Option<&Verdict>) -> Report {
-        let h: &History = &out.history;
-        let (ok, failed, unknown, pending) = h.counts();
-        let finished = ok + failed + unknown;
-        let latency = Latency::of(
-            h.operations
-                .iter()
-                .filter(|op| matches!(op.outcome, Outcome::Ok(_)))
-                .filter_map(|op| op.complete.map(|c| c - op.invoke))
-                .collect(),
-        );
+    /// Builds the report of a run of `algorithm` from the checker's `verdict` (none when the
+    /// run stopped on an error); `program` names the binary in the command that reproduces it.
+    pub fn new(program: &str, algorithm: &str, config: &Config, out: &RunOutput, verdict: Option<&Verdict>) -> Report {
+        let (operations, availability, latency) = figures(&out.history);
         let verdict = match (&out.error, verdict) {
             (Some(RunError::InvariantBroken { tick, invariant, message, states, .. }), _) => {
                 VerdictReport::InvariantBroken {
@@ -187,13 +241,13 @@ impl Report {
             (None, Some(v)) => VerdictReport::of(v),
             (None, None) => VerdictReport::Unknown { reason: "not checked".into() },
         };
-        let total = h.operations.len();
+        let total = operations.total;
         Report {
             algorithm: algorithm.to_owned(),
             config: config.clone(),
             ticks_run: out.ticks_run,
-            operations: Operations { total, ok, failed, unknown, pending },
-            availability: if finished == 0 { 0.0 } else { ok as f64 / finished as f64 },
+            operations,
+            availability,
             latency,
             messages: out.stats.sent,
             messages_per_operation: if total == 0 { 0.0 } else { out.stats.sent as f64 / total as f64 },
@@ -209,8 +263,21 @@ impl Report {
             faults: out.faults.clone(),
             operations_during_faults: out.ops_during_faults.clone(),
             verdict,
-            reproduce: super::args::command_line(algorithm, config),
+            reproduce: config.command_line(program, algorithm),
         }
+    }
+
+    /// When no operation succeeded, a sentence that says so: such a run is linearizable
+    /// because nothing happened, and its verdict alone would not show it.
+    pub fn no_success_warning(&self) -> Option<String> {
+        let o = &self.operations;
+        (o.total > 0 && o.ok == 0).then(|| {
+            format!(
+                "no operation succeeded ({} invoked: {} failed, {} unknown, {} pending; availability 0%): \
+                 the verdict holds only because nothing took effect visibly",
+                o.total, o.failed, o.unknown, o.pending
+            )
+        })
     }
 
     /// The report for people.
@@ -229,6 +296,9 @@ impl Report {
             o.total, o.ok, o.failed, o.unknown, o.pending
         );
         let _ = writeln!(s, "availability {:.1}% of finished operations succeeded", self.availability * 100.0);
+        if let Some(w) = self.no_success_warning() {
+            let _ = writeln!(s, "  WARNING    {w}");
+        }
         let l = &self.latency;
         let _ = writeln!(s, "latency      p50 {} / p90 {} / p99 {} / max {} ticks", l.p50, l.p90, l.p99, l.max);
         let m = &self.message_breakdown;

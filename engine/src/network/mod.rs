@@ -1,4 +1,5 @@
-//! The network: signals in flight on a timing wheel, loss, and cut links.
+//! The network: signals in flight on a timing wheel, loss, and cut links ([`Network`]); the
+//! send path every server uses ([`Wire`]); cutting and healing links ([`cuts`]).
 //!
 //! A signal sent in tick `t` with a delay of `d` ticks is due at the end of tick `t + d`: the
 //! wheel has one slot per tick (modulo its size, which exceeds the longest delay), so sending
@@ -13,6 +14,12 @@ use crate::event::SignalKind;
 use crate::ids::{ServerId, SignalId, Tick};
 use crate::message::Payload;
 use crate::rng::{SimRng, Stream, stream};
+
+pub(crate) mod cuts;
+mod wire;
+
+pub use wire::Stats;
+pub(crate) use wire::{Wire, emit};
 
 /// A message on its way.
 #[derive(Debug)]
@@ -114,7 +121,7 @@ impl Network {
         // Drawn for every signal, cut or not, so that cutting a link does not change the fate
         // of the signals on other links.
         let lost = self.loss > 0.0 && self.loss_rng.random_bool(self.loss);
-        Signal { id, from, to, kind, sent: now, arrival: now + delay, lost, copy_of: None, payload }
+        Signal { id, from, to, kind, sent: now, arrival: now.saturating_add(delay), lost, copy_of: None, payload }
     }
 
     fn draw(&mut self, delay: Delay) -> Tick {
@@ -166,7 +173,12 @@ impl Network {
         let slot = &mut self.wheel[(now & self.mask) as usize];
         debug_assert!(slot.iter().all(|s| s.arrival == now));
         self.in_flight -= slot.len();
-        into.append(slot);
+        if into.is_empty() {
+            // Swapping moves no signal, and the slot keeps a buffer with room for the next.
+            std::mem::swap(into, slot);
+        } else {
+            into.append(slot);
+        }
     }
 
     /// How many signals are in flight.

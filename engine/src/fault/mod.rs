@@ -5,11 +5,14 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rand::RngExt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{NodeId, ServerId, SignalId, Tick, format_sides, parse_sides};
-use crate::rng::SimRng;
+
+mod nemesis;
+
+pub(crate) use nemesis::NemesisPlanner;
+pub use nemesis::{Nemesis, NemesisKind};
 
 /// One fault or intervention.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,114 +190,6 @@ impl Fault {
             Fault::Pause(_) => "pause",
             Fault::Resume(_) => "resume",
         }
-    }
-}
-
-/// What the random nemesis may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NemesisKind {
-    /// Cut a random minority of the nodes off from the rest (the gateway stays with the rest).
-    Partition,
-    /// Cut random nodes off from everyone.
-    Isolate,
-    /// Crash random nodes, and restart them when the fault ends.
-    Crash,
-    /// Pause random nodes, and resume them when the fault ends.
-    Pause,
-}
-
-/// A random nemesis, deterministic from the seed: every ~`interval` ticks it starts a fault of
-/// a random kind on `targets` random nodes, lasting ~`duration` ticks; one fault at a time.
-/// It stops `recovery` ticks before the end of the run, healing everything, so that the
-/// operations in progress can finish (as Jepsen does).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Nemesis {
-    /// The kinds to choose from.
-    pub kinds: Vec<NemesisKind>,
-    /// The mean number of ticks between the end of one fault and the start of the next.
-    pub interval: Tick,
-    /// The mean duration of a fault.
-    pub duration: Tick,
-    /// How many nodes each fault hits (a partition cuts off at most a minority regardless).
-    pub targets: u32,
-    /// Ticks at the end of the run with no fault.
-    pub recovery: Tick,
-}
-
-impl Default for Nemesis {
-    fn default() -> Self {
-        Nemesis {
-            kinds: vec![NemesisKind::Partition, NemesisKind::Crash],
-            interval: 200,
-            duration: 100,
-            targets: 1,
-            recovery: 100,
-        }
-    }
-}
-
-impl Nemesis {
-    /// The faults this nemesis makes for a run of `ticks` ticks with `nodes` nodes, each with
-    /// the number of the episode it belongs to (a fault and its undoing share one).
-    pub(crate) fn plan(&self, rng: &mut SimRng, nodes: u32, ticks: Tick) -> Vec<(Scheduled, usize)> {
-        let mut out = Vec::new();
-        if self.kinds.is_empty() || nodes == 0 {
-            return out;
-        }
-        let stop = ticks.saturating_sub(self.recovery);
-        let around =
-            |rng: &mut SimRng, mean: Tick| rng.random_range(mean.div_ceil(2).max(1)..=mean.saturating_add(mean / 2));
-        let mut t = around(rng, self.interval);
-        while t < stop {
-            let kind = self.kinds[rng.random_range(0..self.kinds.len())];
-            let end = t.saturating_add(around(rng, self.duration)).min(stop);
-            let mut all: Vec<NodeId> = (1..=nodes).map(NodeId).collect();
-            let count = match kind {
-                NemesisKind::Partition => self.targets.min((nodes - 1) / 2),
-                _ => self.targets.min(nodes),
-            } as usize;
-            // A partial Fisher-Yates shuffle picks `count` distinct nodes.
-            for i in 0..count {
-                let j = rng.random_range(i..all.len());
-                all.swap(i, j);
-            }
-            let (chosen, rest) = all.split_at(count);
-            let mut chosen = chosen.to_vec();
-            chosen.sort();
-            if chosen.is_empty() {
-                t = end.saturating_add(around(rng, self.interval));
-                continue;
-            }
-            let (start, finish): (Vec<Fault>, Vec<Fault>) = match kind {
-                NemesisKind::Partition => {
-                    let from: Vec<ServerId> = chosen.iter().map(|&n| ServerId::Node(n)).collect();
-                    let mut to: Vec<ServerId> = rest.iter().map(|&n| ServerId::Node(n)).collect();
-                    to.sort();
-                    to.insert(0, ServerId::Gateway);
-                    let cut = Fault::Cut { from: from.clone(), to: to.clone(), one_way: false };
-                    (vec![cut], vec![Fault::Heal { from, to, one_way: false }])
-                }
-                NemesisKind::Isolate => (
-                    chosen.iter().map(|&n| Fault::Isolate(n)).collect(),
-                    chosen.iter().map(|&n| Fault::Rejoin(n)).collect(),
-                ),
-                NemesisKind::Crash => (
-                    chosen.iter().map(|&n| Fault::Crash(n)).collect(),
-                    chosen.iter().map(|&n| Fault::Restart(n)).collect(),
-                ),
-                NemesisKind::Pause => (
-                    chosen.iter().map(|&n| Fault::Pause(n)).collect(),
-                    chosen.iter().map(|&n| Fault::Resume(n)).collect(),
-                ),
-            };
-            let episode = out.last().map_or(0, |(_, e)| e + 1);
-            out.extend(start.into_iter().map(|fault| (Scheduled { at: t, fault }, episode)));
-            out.extend(finish.into_iter().map(|fault| (Scheduled { at: end, fault }, episode)));
-            t = end.saturating_add(around(rng, self.interval));
-        }
-        out
     }
 }
 

@@ -1,0 +1,78 @@
+//! What watching a run for its report costs: a run of ABD (the default scenario) unobserved,
+//! with the report's one observer, and with the two observers it replaced (message types
+//! counted by their whole name with SipHash, faults in a second observer), side by side.
+//!
+//! `cargo bench --bench observe`
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::rc::Rc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use distributed_game::algorithms::Abd;
+use distributed_game::engine::event::{Event, Observer, SharedObserver as Shared};
+use distributed_game::engine::{Config, ServerId, World};
+use distributed_game::registry::builtin;
+use distributed_game::report::{FaultLog, RunObserver};
+
+/// The counter the report used before: keyed by the full type name, hashed with SipHash.
+#[derive(Default)]
+struct OldCounter {
+    routes: [u64; 3],
+    by_type: HashMap<&'static str, u64>,
+}
+
+impl Observer for OldCounter {
+    fn on_event(&mut self, event: &Event<'_>) {
+        if let Event::SignalSent { from, to, message, .. } = *event {
+            let route = match (from, to) {
+                (ServerId::Node(_), ServerId::Node(_)) => 2,
+                (ServerId::Client(_), _) | (_, ServerId::Client(_)) => 0,
+                _ => 1,
+            };
+            self.routes[route] += 1;
+            *self.by_type.entry(message.type_name()).or_default() += 1;
+        }
+    }
+}
+
+fn observe(c: &mut Criterion) {
+    let config = Config::builder().seed(7).build().expect("the default scenario is valid");
+    let abd = builtin().into_iter().find(|a| a.name == "abd").expect("abd is built in");
+    let mut g = c.benchmark_group("abd-default-run");
+    g.bench_function("unobserved", |b| {
+        b.iter(|| {
+            let mut w = World::<Abd>::new(config.clone()).unwrap();
+            w.run().unwrap();
+            black_box(w.history().operations.len())
+        })
+    });
+    g.bench_function("report observer", |b| {
+        b.iter(|| {
+            let mut w = World::<Abd>::new(config.clone()).unwrap();
+            let watch = Rc::new(RefCell::new(RunObserver::default()));
+            w.subscribe(Shared(watch.clone()));
+            w.run().unwrap();
+            black_box(watch.borrow().messages().node_node)
+        })
+    });
+    g.bench_function("Algorithm::run (observer, history, figures)", |b| {
+        b.iter(|| black_box(abd.run(&config).unwrap().stats.sent))
+    });
+    g.bench_function("two observers, SipHash by name (before)", |b| {
+        b.iter(|| {
+            let mut w = World::<Abd>::new(config.clone()).unwrap();
+            let counter = Rc::new(RefCell::new(OldCounter::default()));
+            let faults = Rc::new(RefCell::new(FaultLog::default()));
+            w.subscribe(Shared(counter.clone()));
+            w.subscribe(Shared(faults.clone()));
+            w.run().unwrap();
+            black_box((counter.borrow().routes, faults.borrow().faults.len()))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, observe);
+criterion_main!(benches);

@@ -1,0 +1,460 @@
+//! Jepsen's EDN histories: read with [`parse`](fn@parse) or [`read_from`] (streaming), write
+//! with [`write`](fn@write).
+//!
+//! Accepted: one list or vector of event maps, or event maps one after another (typically
+//! one per line), or several such vectors; `;` comments; commas as whitespace; a UTF-8 byte
+//! order mark at the start is skipped. Each event has `:process` (an integer; events of
+//! other processes, like `:nemesis`, are skipped), `:type` (`:invoke`, `:ok`, `:fail`,
+//! `:info`), `:f` (`:read`, `:write`, `:cas`), `:value` (a read's result on `:ok`, a write's
+//! value, a compare-and-set's `[expected new]`; multi-key histories wrap these as
+//! `[key value]`) and optionally `:time`. Other keys are ignored. When any event lacks
+//! `:time`, times are the events' positions (0, 1, 2, ...) and the history's unit is
+//! [`TimeUnit::Events`]; otherwise nanoseconds, unless a `; time-unit: ticks` comment says
+//! otherwise (the writer emits one).
+//!
+//! An invocation becomes an operation completed by its process's next `:ok`, `:fail` or
+//! `:info`; an invocation never completed, or followed by another invocation of the same
+//! process, is unknown. A completion earlier than its invocation is an error (as in JSON
+//! lines). An `:info` event carrying `:dgame/open true` (our writer's mark for an operation
+//! that never completed) leaves the operation without a completion time.
+//!
+//! The reader streams: it holds one event's syntax at a time (at most
+//! [`MAX_FORM_BYTES`] bytes), so memory follows the number of operations, not the size of
+//! the text.
+
+mod reader;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::Read;
+
+use crate::history::{History, Key, OpKind, Operation, Outcome, TimeUnit, Value};
+use reader::{Edn, Node, ReadError, Reader, describe};
+
+/// The longest single form (one event map) accepted, in bytes.
+pub const MAX_FORM_BYTES: usize = reader::MAX_FORM_BYTES;
+
+/// Why an EDN history could not be read. Lines count from 1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EdnError {
+    /// The text is not well-formed EDN.
+    #[error("line {line}: expected {expected}, found {found}")]
+    Syntax {
+        /// Where.
+        line: usize,
+        /// What would have been valid there.
+        expected: String,
+        /// What was there (at most a short, escaped excerpt).
+        found: String,
+    },
+    /// An event map lacks a key or has a value of the wrong shape.
+    #[error("line {line}: {field} should be {expected}, found {found}")]
+    Field {
+        /// Where the event starts.
+        line: usize,
+        /// The key, e.g. `:type`.
+        field: &'static str,
+        /// What it should be.
+        expected: &'static str,
+        /// What it was.
+        found: String,
+    },
+    /// Events that do not pair up into operations.
+    #[error("line {line}: {message}")]
+    Event {
+        /// Where the event starts.
+        line: usize,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A form longer than [`MAX_FORM_BYTES`].
+    #[error("line {line}: a form longer than {limit} bytes; events are small maps, so this is not a history")]
+    TooLong {
+        /// Where reading stopped.
+        line: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The input could not be read.
+    #[error("line {line}: cannot read the input: {message}")]
+    Io {
+        /// Where reading stopped.
+        line: usize,
+        /// What the system said.
+        message: String,
+    },
+}
+
+impl From<ReadError> for EdnError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Syntax { line, expected, found } => EdnError::Syntax { line, expected, found },
+            ReadError::TooLong { line, limit } => EdnError::TooLong { line, limit },
+            ReadError::Io { line, message } => EdnError::Io { line, message },
+        }
+    }
+}
+
+fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
+    map.iter().find(|(k, _)| matches!(&k.value, Edn::Keyword(name) if &**name == key)).map(|(_, v)| v)
+}
+
+fn field_err(line: usize, field: &'static str, expected: &'static str, found: Option<&Node>) -> EdnError {
+    EdnError::Field { line, field, expected, found: found.map_or("nothing".to_string(), |n| describe(&n.value)) }
+}
+
+fn as_u64(value: &Edn) -> Option<u64> {
+    match *value {
+        Edn::Int(i) if (0..=i128::from(u64::MAX)).contains(&i) => Some(i as u64),
+        _ => None,
+    }
+}
+
+fn as_value(node: &Node, line: usize, field: &'static str) -> Result<Value, EdnError> {
+    as_u64(&node.value).ok_or_else(|| field_err(line, field, "a non-negative integer", Some(node)))
+}
+
+fn as_opt_value(node: &Node, line: usize, field: &'static str) -> Result<Option<Value>, EdnError> {
+    match node.value {
+        Edn::Nil => Ok(None),
+        _ => as_value(node, line, field).map(Some),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Invoke,
+    Ok,
+    Fail,
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum F {
+    Read,
+    Write,
+    Cas,
+}
+
+impl F {
+    fn name(self) -> &'static str {
+        match self {
+            F::Read => "read",
+            F::Write => "write",
+            F::Cas => "cas",
+        }
+    }
+}
+
+struct Event {
+    line: usize,
+    process: u64,
+    kind: Kind,
+    f: F,
+    key: Option<Key>,
+    value: Option<Node>,
+    time: Option<u64>,
+    open: bool,
+}
+
+/// Splits a multi-key `[key value]` from a value, when it is one.
+fn split_key(node: Node, f: F) -> (Option<Key>, Node) {
+    if let Edn::Vector(items) | Edn::List(items) = &node.value
+        && items.len() == 2
+        && let Some(k) = as_u64(&items[0].value)
+    {
+        // A compare-and-set's own value is `[expected new]`: a key only when the second
+        // element is itself a pair.
+        let second_is_pair = matches!(&items[1].value, Edn::Vector(v) | Edn::List(v) if v.len() == 2);
+        if f != F::Cas || second_is_pair {
+            let (Edn::Vector(mut items) | Edn::List(mut items)) = node.value else { unreachable!() };
+            return (Some(k), items.swap_remove(1));
+        }
+    }
+    (None, node)
+}
+
+fn event(node: Node) -> Result<Option<Event>, EdnError> {
+    let line = node.line;
+    let Edn::Map(mut map) = node.value else {
+        return Err(EdnError::Syntax {
+            line,
+            expected: "an event map like {:process 0, :type :invoke, :f :read, :value nil}".into(),
+            found: describe(&node.value),
+        });
+    };
+    let process = match get(&map, "process") {
+        Some(Node { value: Edn::Keyword(_), .. }) => return Ok(None), // nemesis and other non-clients
+        Some(n) if as_u64(&n.value).is_some() => as_u64(&n.value).unwrap_or_default(),
+        other => return Err(field_err(line, ":process", "a non-negative integer", other)),
+    };
+    let kind = match get(&map, "type") {
+        Some(Node { value: Edn::Keyword(k), .. }) if matches!(&**k, "invoke" | "ok" | "fail" | "info") => match &**k {
+            "invoke" => Kind::Invoke,
+            "ok" => Kind::Ok,
+            "fail" => Kind::Fail,
+            _ => Kind::Info,
+        },
+        other => return Err(field_err(line, ":type", "one of :invoke, :ok, :fail, :info", other)),
+    };
+    let f = match get(&map, "f") {
+        Some(Node { value: Edn::Keyword(k), .. }) if matches!(&**k, "read" | "write" | "cas") => match &**k {
+            "read" => F::Read,
+            "write" => F::Write,
+            _ => F::Cas,
+        },
+        other => return Err(field_err(line, ":f", "one of :read, :write, :cas", other)),
+    };
+    let time = match get(&map, "time") {
+        None => None,
+        Some(n) if as_u64(&n.value).is_some() => as_u64(&n.value),
+        other => return Err(field_err(line, ":time", "a non-negative integer", other)),
+    };
+    let open = matches!(get(&map, "dgame/open"), Some(Node { value: Edn::Bool(true), .. }));
+    let value = map
+        .iter()
+        .position(|(k, _)| matches!(&k.value, Edn::Keyword(name) if &**name == "value"))
+        .map(|i| map.swap_remove(i).1);
+    let (key, value) = match value {
+        None => (None, None),
+        Some(v) => {
+            let (k, v) = split_key(v, f);
+            (k, Some(v))
+        }
+    };
+    Ok(Some(Event { line, process, kind, f, key, value, time, open }))
+}
+
+/// Turns events, one at a time, into operations.
+#[derive(Default)]
+struct Builder {
+    ops: Vec<Operation>,
+    /// Each operation's invocation and completion positions among the events, for
+    /// histories without `:time`.
+    positions: Vec<(u64, u64)>,
+    /// Process -> (its open operation, the line of the invocation).
+    pending: HashMap<u64, (usize, usize)>,
+    events: u64,
+    timed: bool,
+    /// The first completion earlier than its invocation, reported if the history is timed.
+    backwards: Option<EdnError>,
+}
+
+impl Builder {
+    fn push(&mut self, e: Event) -> Result<(), EdnError> {
+        let pos = self.events;
+        self.events += 1;
+        self.timed = (pos == 0 || self.timed) && e.time.is_some();
+        let time = e.time.unwrap_or(pos);
+        if e.kind == Kind::Invoke {
+            let kind = match e.f {
+                F::Read => OpKind::Read,
+                F::Write => {
+                    let v = e.value.as_ref().ok_or_else(|| field_err(e.line, ":value", "the value written", None))?;
+                    OpKind::Write(as_value(v, e.line, ":value")?)
+                }
+                F::Cas => match e.value.as_ref().map(|v| &v.value) {
+                    Some(Edn::Vector(items) | Edn::List(items)) if items.len() == 2 => OpKind::Cas {
+                        expected: as_value(&items[0], e.line, ":value")?,
+                        new: as_value(&items[1], e.line, ":value")?,
+                    },
+                    _ => return Err(field_err(e.line, ":value", "[expected new] for a :cas", e.value.as_ref())),
+                },
+            };
+            // A process that invokes again gave up on its previous operation.
+            self.pending.insert(e.process, (self.ops.len(), e.line));
+            self.ops.push(Operation {
+                client: e.process,
+                key: e.key,
+                kind,
+                invoke: time,
+                complete: None,
+                outcome: Outcome::Unknown,
+            });
+            self.positions.push((pos, u64::MAX));
+            return Ok(());
+        }
+        let Some((index, invoke_line)) = self.pending.remove(&e.process) else {
+            if e.kind == Kind::Info {
+                return Ok(());
+            }
+            return Err(EdnError::Event {
+                line: e.line,
+                message: format!(
+                    "process {} completes an operation (:{}) it never invoked; add its :invoke event before this line",
+                    e.process,
+                    match e.kind {
+                        Kind::Ok => "ok",
+                        _ => "fail",
+                    }
+                ),
+            });
+        };
+        let op = &mut self.ops[index];
+        let f_matches = matches!(
+            (op.kind, e.f),
+            (OpKind::Read, F::Read) | (OpKind::Write(_), F::Write) | (OpKind::Cas { .. }, F::Cas)
+        );
+        if !f_matches {
+            return Err(EdnError::Event {
+                line: e.line,
+                message: format!("process {} completes :{} but invoked a different :f", e.process, e.f.name()),
+            });
+        }
+        if let Some(t) = e.time
+            && t < op.invoke
+            && self.backwards.is_none()
+        {
+            self.backwards = Some(EdnError::Event {
+                line: e.line,
+                message: format!(
+                    "process {} completes at time {t}, before it invoked the operation at time {} (line {invoke_line}); \
+                     a completion cannot come before its invocation",
+                    e.process, op.invoke
+                ),
+            });
+        }
+        op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
+        self.positions[index].1 = pos;
+        op.outcome = match e.kind {
+            Kind::Ok => Outcome::Ok {
+                read: match (op.kind, &e.value) {
+                    (OpKind::Read, Some(v)) => as_opt_value(v, e.line, ":value")?,
+                    _ => None,
+                },
+            },
+            Kind::Fail => Outcome::Failed,
+            _ => Outcome::Unknown,
+        };
+        Ok(())
+    }
+
+    fn finish(mut self, comments: &[String]) -> Result<History, EdnError> {
+        let timed = self.timed && self.events > 0;
+        if timed && let Some(e) = self.backwards {
+            return Err(e);
+        }
+        let time_unit = if timed {
+            comments
+                .iter()
+                .rev()
+                .find_map(|c| c.trim_start_matches(';').trim().strip_prefix("time-unit:").map(str::trim))
+                .and_then(TimeUnit::from_name)
+                .unwrap_or(TimeUnit::Nanoseconds)
+        } else {
+            for (op, &(invoke, complete)) in self.ops.iter_mut().zip(&self.positions) {
+                op.invoke = invoke;
+                if op.complete.is_some() {
+                    op.complete = Some(complete);
+                }
+            }
+            TimeUnit::Events
+        };
+        Ok(History { ops: self.ops, time_unit })
+    }
+}
+
+/// Reads a Jepsen EDN history from `input`, streaming: one event's syntax at a time is in
+/// memory (see the module docs for the format).
+pub fn read_from(input: impl Read) -> Result<History, EdnError> {
+    let mut reader = Reader::new(input);
+    let mut builder = Builder::default();
+    while let Some(node) = reader.next_form()? {
+        if let Some(e) = event(node)? {
+            builder.push(e)?;
+        }
+    }
+    builder.finish(reader.comments())
+}
+
+/// Reads a Jepsen EDN history.
+pub fn parse(text: &str) -> Result<History, EdnError> {
+    read_from(text.as_bytes())
+}
+
+fn edn_value(key: Option<Key>, inner: String) -> String {
+    match key {
+        Some(k) => format!("[{k} {inner}]"),
+        None => inner,
+    }
+}
+
+/// Writes a history as Jepsen EDN: a vector with one event map per line, every event with
+/// `:time`, preceded by a `; time-unit:` comment that [`parse`](fn@parse) reads back.
+///
+/// Every operation gets a completion, so that each process's invocations and completions
+/// alternate as Jepsen's checkers expect: `:ok`, `:fail`, or `:info` for an unknown
+/// outcome. An operation that never completed gets an `:info` with `:dgame/open true` just
+/// before its client's next invocation (or at the history's last time), which our reader
+/// reads back as "never completed"; other tools read it as an ordinary `:info`. Clients keep
+/// their ids (Jepsen would give a crashed process a new one; pairing does not need it).
+#[must_use]
+pub fn write(history: &History) -> String {
+    let ops = &history.ops;
+    // Each client's operations by invocation, to place the `:info` of an open one.
+    let mut order: Vec<usize> = (0..ops.len()).collect();
+    order.sort_by_key(|&i| (ops[i].client, ops[i].invoke, i));
+    let mut rank = vec![0usize; ops.len()];
+    let mut next_invoke = vec![None; ops.len()];
+    for (r, w) in order.windows(2).enumerate() {
+        if ops[w[0]].client == ops[w[1]].client {
+            next_invoke[w[0]] = Some(ops[w[1]].invoke);
+        }
+        rank[w[1]] = r + 1;
+    }
+    let end = ops.iter().map(|o| o.complete.unwrap_or(o.invoke).max(o.invoke)).max().unwrap_or(0);
+    // (time, class, rank, completion?, op): at equal times completions of earlier
+    // operations (class 0) come before invocations (class 1), so a client can finish one
+    // operation and start the next in the same tick; a completion at its own invocation's
+    // time comes right after that invocation.
+    let mut events: Vec<(u64, u8, usize, u8, usize)> = Vec::with_capacity(2 * ops.len());
+    for (i, op) in ops.iter().enumerate() {
+        events.push((op.invoke, 1, rank[i], 0, i));
+        let c = match op.complete {
+            Some(c) => c.max(op.invoke),
+            None => next_invoke[i].unwrap_or(end).max(op.invoke),
+        };
+        if c == op.invoke {
+            events.push((c, 1, rank[i], 1, i));
+        } else {
+            events.push((c, 0, rank[i], 1, i));
+        }
+    }
+    events.sort_unstable();
+    let mut out = format!("; time-unit: {}\n[", history.time_unit.name());
+    for (n, &(time, _, _, completion, i)) in events.iter().enumerate() {
+        let op = &ops[i];
+        let (f, invoke_value) = match op.kind {
+            OpKind::Read => ("read", "nil".to_string()),
+            OpKind::Write(v) => ("write", v.to_string()),
+            OpKind::Cas { expected, new } => ("cas", format!("[{expected} {new}]")),
+        };
+        let (kind, value) = if completion == 0 {
+            ("invoke", invoke_value)
+        } else {
+            match op.outcome {
+                Outcome::Ok { read } if op.kind == OpKind::Read => {
+                    ("ok", read.map_or("nil".to_string(), |v| v.to_string()))
+                }
+                Outcome::Ok { .. } => ("ok", invoke_value),
+                Outcome::Failed => ("fail", invoke_value),
+                Outcome::Unknown => ("info", invoke_value),
+            }
+        };
+        if n > 0 {
+            out.push_str("\n ");
+        }
+        let _ = write!(
+            out,
+            "{{:process {}, :type :{kind}, :f :{f}, :value {}, :time {time}",
+            op.client,
+            edn_value(op.key, value)
+        );
+        if completion == 1 && op.complete.is_none() {
+            out.push_str(", :dgame/open true");
+        }
+        out.push('}');
+    }
+    out.push_str("]\n");
+    out
+}

@@ -1,0 +1,195 @@
+//! The send path every server shares: signal ids, the network, the event stream and the run's
+//! counters. The gateway, the clients and the executor send through a [`Wire`]; none of them
+//! needs the world.
+
+use std::rc::Rc;
+
+use crate::chooser::SignalChooser;
+use crate::error::RunError;
+use crate::event::{DropReason, Event, Observer, SignalKind};
+use crate::ids::{ServerId, SignalId, Tick};
+use crate::message::{Payload, short_type_name};
+use crate::network::{Network, Signal};
+use crate::node::Outgoing;
+use crate::shared::WorldShared;
+
+/// Sends an event to every observer of a [`Wire`]; builds nothing when there are none.
+macro_rules! emit {
+    ($wire:expr, $event:expr) => {
+        if !$wire.observers.is_empty() {
+            let event = $event;
+            for observer in $wire.observers.iter_mut() {
+                observer.on_event(&event);
+            }
+        }
+    };
+}
+pub(crate) use emit;
+
+/// Counters kept for every run (cheap enough to keep always).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Signals sent.
+    pub sent: u64,
+    /// Signals delivered to an inbox.
+    pub delivered: u64,
+    /// Signals lost to the `loss` probability.
+    pub dropped_loss: u64,
+    /// Signals lost to a cut link.
+    pub dropped_partition: u64,
+    /// Signals dropped by id.
+    pub dropped_by_id: u64,
+    /// Replies that arrived after their waiter gave up.
+    pub stale_replies: u64,
+    /// Handlers started on nodes (endpoints and timers).
+    pub handlers: u64,
+    /// Signals lost because their recipient had crashed.
+    pub dropped_crashed: u64,
+    /// Duplicate signals the network made.
+    pub duplicated: u64,
+}
+
+pub(crate) struct Wire {
+    pub shared: Rc<WorldShared>,
+    pub network: Network,
+    pub observers: Vec<Box<dyn Observer>>,
+    pub stats: Stats,
+    pub seed: u64,
+    /// How many clients there are (ids `1..=clients`); the node count is in `shared`.
+    pub clients: usize,
+    /// The buffer the handlers' outbox is swapped with, kept to reuse its memory.
+    spare: Vec<Outgoing>,
+    /// The choice script and the adversary, which may change a signal's fate (`chooser.rs`).
+    pub chooser: SignalChooser,
+}
+
+impl Wire {
+    pub fn new(shared: Rc<WorldShared>, network: Network, seed: u64, clients: usize) -> Self {
+        Wire {
+            shared,
+            network,
+            observers: Vec::new(),
+            stats: Stats::default(),
+            seed,
+            clients,
+            spare: Vec::new(),
+            chooser: SignalChooser::default(),
+        }
+    }
+
+    /// The tick running (or the last that ran, between ticks).
+    pub fn now(&self) -> Tick {
+        self.shared.now.get()
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.shared.nodes.get()
+    }
+
+    pub fn exists(&self, s: ServerId) -> bool {
+        match s {
+            ServerId::Gateway => true,
+            ServerId::Node(n) => n.index() < self.nodes(),
+            ServerId::Client(c) => c.index() < self.clients,
+        }
+    }
+
+    /// Sends a signal with the next id; returns the id.
+    pub fn send(
+        &mut self,
+        from: ServerId,
+        to: ServerId,
+        kind: SignalKind,
+        payload: Box<dyn Payload>,
+    ) -> Result<SignalId, RunError> {
+        let id = self.shared.next_signal_id();
+        self.transmit(id, from, to, kind, payload)?;
+        Ok(id)
+    }
+
+    /// Sends one signal: draws its delay and fate, reports it, and puts it on the wire.
+    pub fn transmit(
+        &mut self,
+        id: SignalId,
+        from: ServerId,
+        to: ServerId,
+        kind: SignalKind,
+        payload: Box<dyn Payload>,
+    ) -> Result<(), RunError> {
+        let now = self.now();
+        if !self.exists(to) {
+            return Err(RunError::NoSuchServer {
+                tick: now,
+                seed: self.seed,
+                from,
+                to,
+                message_type: short_type_name(payload.type_name()).into_owned(),
+                nodes: self.nodes(),
+                clients: self.clients,
+            });
+        }
+        let mut signal = self.network.make(now, id, from, to, kind, payload);
+        let mut duplicate = self.network.duplicates();
+        self.chooser.choose(&mut self.network, &mut signal, Some(&mut duplicate));
+        let copy = duplicate.then(|| {
+            let copy_id = self.shared.next_signal_id();
+            let mut copy = self.network.make(now, copy_id, from, to, kind, signal.payload.clone_payload());
+            copy.copy_of = Some(id);
+            self.chooser.choose(&mut self.network, &mut copy, None);
+            copy
+        });
+        self.put(signal);
+        if let Some(copy) = copy {
+            self.put(copy);
+        }
+        Ok(())
+    }
+
+    fn put(&mut self, signal: Signal) {
+        let now = self.now();
+        let id = signal.id;
+        let (from, to, kind, arrival, message) =
+            (signal.from, signal.to, signal.kind, signal.arrival, &*signal.payload);
+        emit!(self, Event::SignalSent { tick: now, signal: id, from, to, kind, arrival, message });
+        if let Some(of) = signal.copy_of {
+            emit!(self, Event::SignalDuplicated { tick: now, signal: id, of });
+            self.stats.duplicated += 1;
+        }
+        self.stats.sent += 1;
+        if self.network.insert(signal).is_err() {
+            emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::Partition });
+            self.stats.dropped_partition += 1;
+        }
+    }
+
+    /// Puts what handlers sent on the wire, in the order they sent it.
+    pub fn flush(&mut self) -> Result<(), RunError> {
+        if self.shared.outbox.borrow().is_empty() {
+            return Ok(());
+        }
+        let mut out = std::mem::take(&mut self.spare);
+        std::mem::swap(&mut *self.shared.outbox.borrow_mut(), &mut out);
+        let mut sent = Ok(());
+        for o in out.drain(..) {
+            if sent.is_ok() {
+                sent = self.transmit(o.id, o.from, o.to, o.kind, o.payload);
+            }
+        }
+        self.spare = out;
+        sent
+    }
+
+    /// The error for a message that reached a server with no endpoint for it.
+    pub fn no_endpoint(&self, server: ServerId, server_type: &str, sig: &Signal) -> RunError {
+        RunError::NoEndpoint {
+            tick: self.now(),
+            seed: self.seed,
+            server,
+            server_type: server_type.to_owned(),
+            message_type: short_type_name(sig.payload.type_name()).into_owned(),
+            message: crate::catch::caught_debug(&sig.payload)
+                .unwrap_or_else(|panic| format!("(its `Debug` panicked: {panic})")),
+            from: sig.from,
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! What every handle of a world shares with the engine: the clock, the signal id counter, the
+//! handlers' outbox, the node count, the turn budget and the watchdog's slot.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::sync::Arc;
+
+use crate::ids::{NodeId, SignalId, Tick};
+use crate::node::Outgoing;
+use crate::watchdog::HandlerMonitor;
+
+/// The payload a handler unwinds with when its node's turn runs out of budget; the executor
+/// turns it into [`RunError::TurnBudgetExceeded`](crate::RunError::TurnBudgetExceeded).
+pub(crate) struct BudgetExhausted;
+
+/// The whole world's state that handlers can reach (through their node's core).
+pub(crate) struct WorldShared {
+    pub now: Cell<Tick>,
+    pub next_signal: Cell<u64>,
+    pub outbox: RefCell<Vec<Outgoing>>,
+    /// How many nodes there are: their ids are `1..=nodes`.
+    pub nodes: Cell<usize>,
+    /// What is left of the running node's turn budget (handler runs and polls).
+    budget_left: Cell<u64>,
+    /// The slot a wall-clock watchdog reads, if one was asked for.
+    pub monitor: OnceCell<Arc<HandlerMonitor>>,
+}
+
+impl WorldShared {
+    pub fn new() -> Self {
+        WorldShared {
+            now: Cell::new(0),
+            next_signal: Cell::new(1),
+            outbox: RefCell::new(Vec::new()),
+            nodes: Cell::new(0),
+            budget_left: Cell::new(u64::MAX),
+            monitor: OnceCell::new(),
+        }
+    }
+
+    pub fn next_signal_id(&self) -> SignalId {
+        let id = self.next_signal.get();
+        self.next_signal.set(id + 1);
+        SignalId(id)
+    }
+
+    /// Gives the node whose turn starts `budget` handler runs and polls.
+    pub fn start_turn(&self, budget: u64) {
+        self.budget_left.set(budget);
+    }
+
+    /// Spends one unit of the turn's budget; `false` once it is spent.
+    pub fn charge(&self) -> bool {
+        match self.budget_left.get() {
+            0 => false,
+            left => {
+                self.budget_left.set(left - 1);
+                true
+            }
+        }
+    }
+
+    /// Spends one unit of the turn's budget from inside a handler's wait (a future polled by
+    /// the executor); once it is spent, unwinds out of the handler to the executor, which
+    /// stops the run. `resume_unwind` does not run the panic hook: nothing is printed.
+    pub fn charge_poll(&self) {
+        if !self.charge() {
+            std::panic::resume_unwind(Box::new(BudgetExhausted));
+        }
+    }
+
+    /// Tells the watchdog (if any) which handler runs now.
+    pub fn handler_entered(&self, node: NodeId, endpoint: &'static str) {
+        if let Some(m) = self.monitor.get() {
+            m.enter(node, endpoint, self.now.get());
+        }
+    }
+
+    /// Tells the watchdog (if any) that no handler runs.
+    pub fn handler_left(&self) {
+        if let Some(m) = self.monitor.get() {
+            m.leave();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! What a configuration says that cannot work (errors) or would do nothing (warnings), beyond
+//! what [`Config::validate`] refuses: a link from a server to itself, a nemesis that hits no
+//! node, a fault after the last tick, a heal with nothing to heal.
+
+use std::collections::BTreeSet;
+
+use dgame_engine::{Config, Fault, NemesisKind, NodeId, ServerId};
+
+fn overlap(from: &[ServerId], to: &[ServerId]) -> Option<ServerId> {
+    from.iter().find(|s| to.contains(s)).copied()
+}
+
+/// The errors: each names the flag (or key) and says what to write instead.
+pub fn errors(c: &Config) -> Result<(), String> {
+    let same = |what: &str, s: ServerId| {
+        format!(
+            "{what}: {s} is on both sides; a server's link to itself carries nothing, so it cannot be cut or slowed"
+        )
+    };
+    for cut in &c.cuts {
+        if let Some(s) = overlap(&cut.from, &cut.to) {
+            return Err(same("--cut/--isolate (`cuts`)", s));
+        }
+    }
+    for s in &c.schedule {
+        if let Fault::Cut { from, to, .. } | Fault::Heal { from, to, .. } = &s.fault
+            && let Some(x) = overlap(from, to)
+        {
+            return Err(same(&format!("--fault `{s}` (`schedule`)"), x));
+        }
+    }
+    for l in &c.links {
+        if let Some(s) = overlap(&l.from, &l.to) {
+            return Err(same("--link-delay (`links`)", s));
+        }
+    }
+    if let Some(n) = &c.nemesis
+        && n.targets == 0
+    {
+        return Err(
+            "--nemesis-targets (`nemesis.targets`) must be at least 1: a nemesis fault on no node does nothing".into(),
+        );
+    }
+    Ok(())
+}
+
+/// The warnings: parts of the configuration that are accepted and would silently do nothing.
+pub fn warnings(c: &Config) -> Vec<String> {
+    let mut w = Vec::new();
+    for s in &c.schedule {
+        if s.at > c.ticks {
+            w.push(format!("the fault `{s}` is after the last tick ({}): it never happens", c.ticks));
+        }
+    }
+    for cut in &c.cuts {
+        if cut.at > c.ticks {
+            w.push(format!("a cut starts at tick {}, after the last tick ({}): it never happens", cut.at, c.ticks));
+        }
+    }
+    // A nemesis that cuts links may leave something for a scheduled heal to heal.
+    let nemesis_cuts = c
+        .nemesis
+        .as_ref()
+        .is_some_and(|n| n.kinds.iter().any(|k| matches!(k, NemesisKind::Partition | NemesisKind::Isolate)));
+    if !nemesis_cuts {
+        let mut order: Vec<&dgame_engine::Scheduled> = c.schedule.iter().collect();
+        order.sort_by_key(|s| s.at);
+        let mut cut: BTreeSet<(ServerId, ServerId)> = BTreeSet::new();
+        let mut isolated: BTreeSet<NodeId> = BTreeSet::new();
+        for s in order {
+            let nothing = match &s.fault {
+                Fault::Cut { from, to, one_way } => {
+                    for &a in from {
+                        for &b in to {
+                            cut.insert((a, b));
+                            if !one_way {
+                                cut.insert((b, a));
+                            }
+                        }
+                    }
+                    false
+                }
+                Fault::Isolate(n) => {
+                    isolated.insert(*n);
+                    false
+                }
+                Fault::Rejoin(n) => !isolated.remove(n),
+                Fault::Heal { from, to, one_way } => {
+                    let mut healed = false;
+                    for &a in from {
+                        for &b in to {
+                            healed |= cut.remove(&(a, b));
+                            if !one_way {
+                                healed |= cut.remove(&(b, a));
+                            }
+                        }
+                    }
+                    let touches_isolated =
+                        from.iter().chain(to).any(|s| matches!(s, ServerId::Node(n) if isolated.contains(n)));
+                    !healed && !touches_isolated
+                }
+                Fault::HealAll => {
+                    let nothing = cut.is_empty() && isolated.is_empty();
+                    cut.clear();
+                    isolated.clear();
+                    nothing
+                }
+                _ => false,
+            };
+            if nothing {
+                w.push(format!(
+                    "the fault `{s}` has nothing to heal: no scheduled cut or isolation holds those links then \
+                     (a heal never reopens a cut of `--cut`/`--isolate`)"
+                ));
+            }
+        }
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(schedule: &[&str]) -> Config {
+        Config { schedule: schedule.iter().map(|s| s.parse().unwrap()).collect(), ..Config::default() }
+    }
+
+    #[test]
+    fn heals_with_nothing_to_heal_are_warned_about_and_real_ones_are_not() {
+        assert_eq!(
+            warnings(&with(&["isolate n1@10", "rejoin n1@20", "cut n1|n2@30", "heal n1|n2@40"])),
+            Vec::<String>::new()
+        );
+        let w = warnings(&with(&["rejoin n1@20", "heal n1|n2@40", "heal-all@50"]));
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].contains("`rejoin n1@20` has nothing to heal"), "{w:?}");
+        let late = warnings(&with(&["crash n1@5000"]));
+        assert_eq!(late, ["the fault `crash n1@5000` is after the last tick (1000): it never happens"]);
+    }
+
+    #[test]
+    fn a_link_from_a_server_to_itself_is_an_error() {
+        let e = errors(&with(&["cut n1|n1,n2@5"])).unwrap_err();
+        assert!(e.contains("node 1 is on both sides"), "{e}");
+        assert!(errors(&with(&["cut n1|n2@5"])).is_ok());
+    }
+}
