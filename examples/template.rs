@@ -17,7 +17,7 @@ use distributed_game::prelude::*;
 // ---------------------------------------------------------------------------------------------
 
 /// A value with its version (version 0: never written).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 struct Versioned {
     value: Option<Value>,
     version: u64,
@@ -34,12 +34,21 @@ struct Get;
 struct Store(Versioned);
 
 // ---------------------------------------------------------------------------------------------
-// 2. The node's state: a struct. `Default` makes `World::new` able to build it.
+// 2. The node's state: a struct. `Default` makes `World::new` able to build it. Deriving
+//    `serde::Serialize` lets the browser game draw it as a tree (without it, it shows `Debug`).
+//    A crash loses it all but the fields named in `#[node(durable(...))]` below.
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize)]
 struct MyNode {
     current: Versioned,
+}
+
+/// Optional: a few characters the browser game shows beside the node.
+impl Badge for MyNode {
+    fn badge(&self) -> Option<String> {
+        Some(format!("v{}", self.current.version))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -48,20 +57,23 @@ struct MyNode {
 //    - sync:  `fn name(&mut self, msg: M) -> Reply` (add `ctx: &mut Ctx<Self>` after `&mut self`
 //      to send messages, know the time, draw random numbers). Runs to the end at once.
 //    - async: `async fn name(cx: AsyncCtx<Self>, msg: M) -> Reply`. Can wait: `cx.call(node, msg)`,
-//      `cx.broadcast(msg)` (then `.at_least(k)`, `.any()`, `.matching(..)`, `.timeout(ticks)`),
-//      `cx.sleep(ticks)`. Reach the state with `cx.with(|me| ...)`: between two waits, other
-//      handlers run and may change it.
-//    `#[timer(interval = N)]` runs a method every N ticks of the node's clock.
+//      `cx.broadcast(msg)` (then `.majority()`, `.at_least(k)`, `.any()`, `.matching(..)`;
+//      `.timeout(ticks)` to get an error when time runs out, `.within(ticks)` to take what came),
+//      `cx.sleep(ticks)`, `cx.until(|me| condition)`. Reach the state with `cx.with(|me| ...)`:
+//      between two waits, other handlers run and may change it.
+//    `#[timer(interval = N)]` runs a method every N ticks of the node's clock; `#[init]` runs
+//    one in the node's first turn and after each restart.
+//    `#[node(durable(current))]`: `current` survives a crash (change it in place, as any field).
 //    Answer a client `fail()` only when the operation certainly did not take effect; when in
 //    doubt, let it time out.
 // ---------------------------------------------------------------------------------------------
 
-#[node]
+#[node(durable(current))]
 impl MyNode {
     #[endpoint(ClientReadRequest)]
     async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
-        // `majority() - 1` peers plus this node make a majority.
-        let replies = cx.broadcast(Get).at_least(cx.majority() - 1).await;
+        // Enough peers that, with this node, they are a majority.
+        let replies = cx.broadcast(Get).majority().await;
         let newest = cx.with(|me| replies.iter().copied().chain([me.current]).max_by_key(|v| v.version));
         // TODO: ABD writes `newest` back to a majority here, before answering. Why?
         ClientReadResponse::ok(newest.and_then(|v| v.value))
@@ -69,14 +81,14 @@ impl MyNode {
 
     #[endpoint(ClientWriteRequest)]
     async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
-        let replies = cx.broadcast(Get).at_least(cx.majority() - 1).await;
+        let replies = cx.broadcast(Get).majority().await;
         // TODO: two writers can pick the same version here. How does ABD break the tie?
         let stored = cx.with(|me| {
             let version = replies.iter().map(|v| v.version).chain([me.current.version]).max().unwrap_or(0) + 1;
             me.current = Versioned { value: Some(req.value), version };
             me.current
         });
-        cx.broadcast(Store(stored)).at_least(cx.majority() - 1).await;
+        cx.broadcast(Store(stored)).majority().await;
         ClientWriteResponse::ok()
     }
 

@@ -18,6 +18,7 @@
 //! any backup. Doing that safely is what [`Raft`](crate::Raft) is about.
 
 use dgame_engine::prelude::*;
+use serde::Serialize;
 
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "linearizable with any number of clients";
@@ -43,7 +44,7 @@ pub struct Update {
 }
 
 /// A node: the primary or a backup.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct PrimaryBackup {
     /// The register's value here.
     pub value: Option<Value>,
@@ -74,10 +75,7 @@ impl PrimaryBackup {
         });
         let mut missing: Vec<NodeId> = cx.peers().to_vec();
         while !missing.is_empty() {
-            let replies = match cx.call_each(missing.iter().map(|&b| (b, update))).timeout(RETRY).await {
-                Ok(all) => all,
-                Err(partial) => partial.replies,
-            };
+            let replies = cx.call_each(missing.iter().map(|&b| (b, update))).within(RETRY).await;
             let acked: Vec<NodeId> = replies.senders().collect();
             missing.retain(|b| !acked.contains(b));
         }

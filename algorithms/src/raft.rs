@@ -19,10 +19,11 @@
 //!   write before i. Going through the log is what makes reads linearizable: a deposed leader
 //!   cannot commit, so it cannot answer a stale value (compare
 //!   [`RaftLocalReads`](crate::broken::RaftLocalReads)).
-//! - **Persistence.** A node's term, vote and log are what it promised others; it writes them
-//!   to its durable store before it answers (or acts on) anything that changed them, and reads
-//!   them back in `#[init]` after a crash. Without that, a restarted node could vote twice in a
-//!   term, or forget an entry it had counted towards a commit.
+//! - **Persistence.** A node's term, vote and log are what it promised others: they are
+//!   durable (`#[node(durable(term, voted_for, log))]`), so after a crash the node comes back
+//!   with them as they were when it last answered, and the rest of its state starts over.
+//!   Without that, a restarted node could vote twice in a term, or forget an entry it had
+//!   counted towards a commit.
 //! - **Routing.** A new leader tells the gateway (and repeats it with every heartbeat, in case
 //!   the message is lost); followers refuse client requests with `fail`, honest since they
 //!   never logged them.
@@ -36,6 +37,7 @@ use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
 use dgame_engine::prelude::*;
+use serde::Serialize;
 
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "linearizable with any number of clients";
@@ -53,7 +55,7 @@ const ELECTION_TIMEOUT: RangeInclusive<Tick> = 12..=24;
 const MAX_WAIT: Tick = 100;
 
 /// What an entry of the log asks of the register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Command {
     /// Nothing: a new leader's first entry, to commit the entries of earlier terms.
     Noop,
@@ -64,7 +66,7 @@ pub enum Command {
 }
 
 /// One entry of the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// The term of the leader that created it.
     pub term: u64,
@@ -73,7 +75,8 @@ pub struct Entry {
 }
 
 /// What a node is at the moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Follows the leader of its term (or waits for one).
     #[default]
@@ -122,13 +125,13 @@ pub struct Appended {
 }
 
 /// A node.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct Raft {
-    /// The latest term this node has seen.
+    /// The latest term this node has seen (durable).
     pub term: u64,
-    /// Whom it voted for in `term`.
+    /// Whom it voted for in `term` (durable).
     pub voted_for: Option<NodeId>,
-    /// The log; entry `i` (counting from 1, as Raft does) is `log[i - 1]`.
+    /// The log (durable); entry `i` (counting from 1, as Raft does) is `log[i - 1]`.
     pub log: Vec<Entry>,
     /// The highest index known committed.
     pub commit: usize,
@@ -143,7 +146,7 @@ pub struct Raft {
 }
 
 /// What became of a client request's entry.
-enum Fate {
+pub enum Fate {
     /// Not the leader: nothing was logged.
     Refused,
     /// Committed at this index.
@@ -168,15 +171,6 @@ impl Raft {
             Command::Write(v) => Some(v),
             _ => None,
         })
-    }
-
-    /// Writes what this node promised (term, vote, log) to its durable store.
-    fn persist(&self, ctx: &Ctx<Self>) {
-        ctx.durable(|d| {
-            d.put("term", self.term);
-            d.put("voted_for", self.voted_for);
-            d.put("log", self.log.clone());
-        });
     }
 
     fn reset_election_timer(&mut self, ctx: &Ctx<Self>) {
@@ -254,66 +248,23 @@ impl Raft {
         }
     }
 
-    /// `AppendEntries` at a follower (see the endpoint).
-    fn append(&mut self, ctx: &Ctx<Self>, req: AppendEntries) -> Appended {
-        self.observe_term(req.term, ctx);
-
-        if req.term < self.term {
-            return Appended { term: self.term, success: false, match_index: 0 }; // A deposed leader.
-        }
-        // The leader of our term: follow it, and do not stand for election for a while.
-        self.role = Role::Follower;
-        self.reset_election_timer(ctx);
-        if req.prev_index > self.last_index() || self.term_at(req.prev_index) != req.prev_term {
-            // Our log does not have the entry before the new ones: retry from earlier.
-            let hint = self.last_index().min(req.prev_index - 1);
-            return Appended { term: self.term, success: false, match_index: hint };
-        }
-        for (i, entry) in req.entries.iter().enumerate() {
-            let index = req.prev_index + 1 + i;
-            if index <= self.last_index() && self.term_at(index) != entry.term {
-                self.log.truncate(index - 1); // A conflict: drop it and all that follows.
-            }
-            if index > self.last_index() {
-                self.log.push(*entry);
-            }
-        }
-        // Only up to the last new entry do we know our log matches the leader's.
-        let last_new = req.prev_index + req.entries.len();
-        self.commit = self.commit.max(req.leader_commit.min(last_new));
-        Appended { term: self.term, success: true, match_index: last_new }
-    }
-
     /// Logs `command` if we lead, then waits until it commits or is lost from our log.
     async fn submit(cx: &AsyncCtx<Self>, command: Command) -> Fate {
         let logged = cx.with(|me| {
             (me.role == Role::Leader).then(|| {
                 me.log.push(Entry { term: me.term, command });
-                me.persist(cx); // The leader counts itself among the replicas.
                 (me.last_index(), me.term)
             })
         });
         let Some((index, term)) = logged else { return Fate::Refused };
-        // The next heartbeat carries the entry; we look at the log every tick. Even if we lose
-        // the leadership meanwhile, our log tells the truth: an entry with our term at
-        // `index` below the commit index is ours, committed (logs that agree on an entry's
+        // The next heartbeat carries the entry. Wait until it commits or leaves our log
+        // (another leader's entry replaced it: its fate is unknown to us), or we give up. Even
+        // if we lose the leadership meanwhile, our log tells the truth: an entry with our term
+        // at `index` below the commit index is ours, committed (logs that agree on an entry's
         // index and term agree on everything before it).
-        for _ in 0..MAX_WAIT {
-            cx.sleep(1).await;
-            let fate = cx.with(|me| {
-                if me.last_index() < index || me.term_at(index) != term {
-                    Some(Fate::Unknown) // Replaced by another leader's entry.
-                } else if me.commit >= index {
-                    Some(Fate::Committed(index))
-                } else {
-                    None
-                }
-            });
-            if let Some(fate) = fate {
-                return fate;
-            }
-        }
-        Fate::Unknown
+        let ours = |me: &Self| me.last_index() >= index && me.term_at(index) == term;
+        let _ = cx.until(|me| me.commit >= index || !ours(me)).timeout(MAX_WAIT).await;
+        cx.with(|me| if ours(me) && me.commit >= index { Fate::Committed(index) } else { Fate::Unknown })
     }
 
     /// Stands for election: a new term, our own vote, and the others' votes.
@@ -323,7 +274,6 @@ impl Raft {
             me.role = Role::Candidate;
             me.voted_for = Some(cx.id());
             me.reset_election_timer(cx);
-            me.persist(cx); // Our vote for ourselves, in the new term.
             let request = RequestVote {
                 term: me.term,
                 candidate: cx.id(),
@@ -332,12 +282,8 @@ impl Raft {
             };
             (request, me.term, me.election_at - cx.now())
         });
-        // Wait for enough granted votes, or until our next election would start anyway.
-        let votes =
-            match cx.broadcast(request).matching(|v| v.granted).at_least(cx.majority() - 1).timeout(timeout).await {
-                Ok(votes) => votes,
-                Err(partial) => partial.replies,
-            };
+        // Wait for a majority of votes granted, or until our next election would start anyway.
+        let votes = cx.broadcast(request).matching(|v| v.granted).majority().within(timeout).await;
         cx.with(|me| {
             for vote in &votes {
                 me.observe_term(vote.term, cx);
@@ -347,23 +293,24 @@ impl Raft {
             if me.role == Role::Candidate && me.term == term && granted >= cx.majority() {
                 me.become_leader(cx);
             }
-            me.persist(cx);
         });
     }
 }
 
-#[node]
-impl Raft {
-    /// After a crash: back to follower, with the term, vote and log we had promised.
-    #[init]
-    fn recover(&mut self, ctx: &mut Ctx<Self>) {
-        ctx.durable(|d| {
-            self.term = d.get("term").unwrap_or(0);
-            self.voted_for = d.get("voted_for").unwrap_or(None);
-            self.log = d.get("log").unwrap_or_default();
-        });
+/// What the browser game shows beside the node: `leader t3`.
+impl Badge for Raft {
+    fn badge(&self) -> Option<String> {
+        let role = match self.role {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        };
+        Some(format!("{role} t{}", self.term))
     }
+}
 
+#[node(durable(term, voted_for, log))]
+impl Raft {
     /// A read is an entry of the log too: it returns the value as of its place in the log.
     #[endpoint(ClientReadRequest)]
     async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
@@ -397,18 +344,39 @@ impl Raft {
             self.voted_for = Some(req.candidate);
             self.reset_election_timer(ctx);
         }
-        self.persist(ctx); // Before the vote leaves: never two votes in one term.
         Vote { term: self.term, granted }
     }
 
-    /// A follower takes the leader's entries if its log passes the consistency check, and
-    /// persists them before saying so.
+    /// A follower takes the leader's entries if its log passes the consistency check.
     #[endpoint(AppendEntries)]
     fn append_entries(&mut self, ctx: &mut Ctx<Self>, req: AppendEntries) -> Appended {
-        let reply = self.append(ctx, req);
-        self.persist(ctx);
-        reply
+        self.observe_term(req.term, ctx);
+        if req.term < self.term {
+            return Appended { term: self.term, success: false, match_index: 0 }; // A deposed leader.
+        }
+        // The leader of our term: follow it, and do not stand for election for a while.
+        self.role = Role::Follower;
+        self.reset_election_timer(ctx);
+        if req.prev_index > self.last_index() || self.term_at(req.prev_index) != req.prev_term {
+            // Our log does not have the entry before the new ones: retry from earlier.
+            let hint = self.last_index().min(req.prev_index - 1);
+            return Appended { term: self.term, success: false, match_index: hint };
+        }
+        for (i, entry) in req.entries.iter().enumerate() {
+            let index = req.prev_index + 1 + i;
+            if index <= self.last_index() && self.term_at(index) != entry.term {
+                self.log.truncate(index - 1); // A conflict: drop it and all that follows.
+            }
+            if index > self.last_index() {
+                self.log.push(*entry);
+            }
+        }
+        // Only up to the last new entry do we know our log matches the leader's.
+        let last_new = req.prev_index + req.entries.len();
+        self.commit = self.commit.max(req.leader_commit.min(last_new));
+        Appended { term: self.term, success: true, match_index: last_new }
     }
+
     /// Every tick: a follower or candidate whose election timeout has passed stands.
     #[timer(interval = 1)]
     async fn election_timer(cx: AsyncCtx<Self>) {
@@ -434,15 +402,11 @@ impl Raft {
         };
         cx.notify_leadership();
         // Take the answers that come within two heartbeats; the next heartbeat retries the rest.
-        let replies = match cx.call_each(calls).timeout(2 * HEARTBEAT).await {
-            Ok(all) => all,
-            Err(partial) => partial.replies,
-        };
+        let replies = cx.call_each(calls).within(2 * HEARTBEAT).await;
         cx.with(|me| {
             for (peer, &reply) in replies.with_senders() {
                 me.on_appended(peer, reply, term, &cx);
             }
-            me.persist(&cx); // A newer term seen in a reply.
         });
     }
 }

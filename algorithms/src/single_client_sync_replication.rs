@@ -12,6 +12,7 @@
 //!   with 7 forever, and reads that alternate between them see 8, 7, 8...
 
 use dgame_engine::prelude::*;
+use serde::Serialize;
 
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "linearizable with one client";
@@ -24,7 +25,7 @@ pub const FAULT_MODEL: &str = "no loss (a lost message blocks a write until the 
 pub struct Replicate(Value);
 
 /// The node: one value, no versions.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct SingleClientSyncReplication {
     /// The register's value here (`None` until the first write).
     pub value: Option<Value>,

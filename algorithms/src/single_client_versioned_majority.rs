@@ -16,6 +16,7 @@
 //!   for the fix of both).
 
 use dgame_engine::prelude::*;
+use serde::Serialize;
 
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "linearizable with one client";
@@ -23,7 +24,7 @@ pub const GUARANTEE: &str = "linearizable with one client";
 pub const FAULT_MODEL: &str = "no loss (a lost message can block an operation until the gateway gives up)";
 
 /// A value with its version; version 0 is the empty register.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Versioned {
     /// The value (`None` until the first write).
     pub value: Option<Value>,
@@ -47,7 +48,7 @@ pub struct GetVersion;
 pub struct Store(Versioned);
 
 /// The node.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct SingleClientVersionedMajority {
     /// What this node holds.
     pub current: Versioned,

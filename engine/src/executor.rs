@@ -23,7 +23,7 @@ use crate::event::{DropReason, Event, SignalKind};
 use crate::ids::{NodeId, ServerId, SignalId};
 use crate::message::Payload;
 use crate::network::{Signal, Wire, emit};
-use crate::node::{Action, Ctx, Durable, Handled, Node, NodeCore, NodeIo, TaskRef};
+use crate::node::{Action, Ctx, Handled, Node, NodeCore, NodeIo, TaskRef};
 use crate::rng::{Stream, stream};
 use crate::shared::{BudgetExhausted, WorldShared};
 use crate::watchdog::DISPATCH;
@@ -75,7 +75,6 @@ impl<N: Node> NodeSlot<N> {
             shared,
             peers: RefCell::new(None),
             local_time: Cell::new(1),
-            durable: RefCell::new(Durable::default()),
             io: RefCell::new(NodeIo {
                 current: None,
                 endpoint: "",
@@ -320,8 +319,12 @@ impl<N: Node> NodeSlot<N> {
 
     /// A restart with the state `node`: its durable store stays, its clock starts again at 1
     /// (a restarted process starts its timers from scratch) and `#[init]` runs in its next turn.
-    pub fn restart(&mut self, node: N) {
-        *self.ctx.state.borrow_mut() = node;
+    pub fn restart(&mut self, mut node: N) {
+        // The fields of `#[node(durable(...))]` survive: moved over from the node that crashed.
+        let mut state = self.ctx.state.borrow_mut();
+        N::__restore(&mut state, &mut node);
+        *state = node;
+        drop(state);
         self.status = NodeStatus::Up;
         self.clock_debt = 0;
         self.needs_init = true;

@@ -12,7 +12,7 @@ use crate::fault::Scheduled;
 use crate::history::History;
 use crate::ids::{ClientId, NodeId, ServerId, Tick};
 use crate::network::{InFlight, Stats};
-use crate::node::{Durable, Node};
+use crate::node::Node;
 use crate::watchdog::HandlerMonitor;
 use crate::world::World;
 
@@ -39,12 +39,6 @@ impl<N: Node> World<N> {
 
     fn slot(&self, id: NodeId) -> Option<&NodeSlot<N>> {
         self.nodes.get(id.index())
-    }
-
-    /// Runs `f` on a node's durable store (what survives its crashes).
-    pub fn durable<R>(&self, id: NodeId, f: impl FnOnce(&mut Durable) -> R) -> Option<R> {
-        let slot = self.slot(id)?;
-        Some(f(&mut slot.ctx.core.durable.borrow_mut()))
     }
 
     /// Whether a node runs, has crashed or is paused.
@@ -83,6 +77,24 @@ impl<N: Node> World<N> {
     pub fn node(&self, id: NodeId) -> Option<Ref<'_, N>> {
         let slot = self.slot(id)?;
         Some(slot.ctx.state.borrow())
+    }
+
+    /// A node's state as data, for viewers: its `serde::Serialize` form if its type has one,
+    /// else its `Debug` text as a string. A panic in that code gives
+    /// `{"error": "..."}` instead of unwinding.
+    pub fn node_state(&self, id: NodeId) -> Option<serde_json::Value> {
+        let state = self.slot(id)?.ctx.state.try_borrow().ok()?;
+        Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| state.__state())).unwrap_or_else(|panic| {
+            serde_json::json!({ "error": format!("the state of {} panicked: {}", N::__NAME, crate::catch::panic_message(&*panic)) })
+        }))
+    }
+
+    /// A node's [`Badge`](crate::Badge) (`"leader t3"`), if its type implements it. A panic in
+    /// the badge gives `"badge panicked: ..."` instead of unwinding.
+    pub fn node_badge(&self, id: NodeId) -> Option<String> {
+        let state = self.slot(id)?.ctx.state.try_borrow().ok()?;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| state.__badge()))
+            .unwrap_or_else(|panic| Some(format!("badge panicked: {}", crate::catch::panic_message(&*panic))))
     }
 
     /// A node's state formatted with `Debug` (`None`: no such node). A panic in the node type's

@@ -86,7 +86,7 @@ pub use message::{
     Payload, Status,
 };
 pub use network::{InFlight, Stats};
-pub use node::{AsyncCtx, Ctx, Durable, Node};
+pub use node::{AsyncCtx, Badge, Ctx, Node};
 pub use wait::{Partial, Replies, Timeout};
 pub use world::World;
 
@@ -96,7 +96,7 @@ pub use node::{__private, Action, Handled, TimerSpec};
 /// Everything a node's author needs: `use dgame_engine::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Ack, AsyncCtx, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
+        Ack, AsyncCtx, Badge, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
         ClientWriteResponse, Config, Ctx, Delay, Fault, History, LeaderNotification, Message, Nemesis, NemesisKind,
         Node, NodeId, OpKind, Outcome, Partial, Replies, RunError, Scheduled, ServerId, Status, Tick, Timeout, Value,
         World, endpoint, init, node, timer,

@@ -18,7 +18,7 @@ use crate::ids::{NodeId, ServerId, SignalId, Tick};
 use crate::message::{LeaderNotification, Message, Payload};
 use crate::rng::SimRng;
 use crate::shared::WorldShared;
-use crate::wait::{Call, Quorum, Sleep};
+use crate::wait::{Call, Quorum, Sleep, Until};
 
 /// A replication algorithm's node. Do not implement it by hand: write `#[node]` on the
 /// node's `impl` block and mark its handlers with `#[endpoint(Message)]` and `#[timer(interval = N)]`.
@@ -43,6 +43,42 @@ pub trait Node: Debug + Sized + 'static {
     fn __init(_ctx: &mut Ctx<Self>) -> Option<Handled> {
         None
     }
+    /// Moves the fields named in `#[node(durable(...))]` from the node that crashed into the
+    /// node rebuilt for its restart (it swaps them: `crashed` gets the fresh values).
+    #[doc(hidden)]
+    fn __restore(_crashed: &mut Self, _fresh: &mut Self) {}
+    /// The node's state as data: its `serde::Serialize` form if it has one, otherwise its
+    /// `Debug` text as a JSON string.
+    #[doc(hidden)]
+    fn __state(&self) -> serde_json::Value {
+        serde_json::Value::String(format!("{self:#?}"))
+    }
+    /// The node's [`Badge`], if its type implements it.
+    #[doc(hidden)]
+    fn __badge(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A short status a node shows beside its name in the browser game (`"leader t3"`).
+/// Implement it on the node type; `#[node]` picks it up (a node without it shows no badge).
+///
+/// ```
+/// # use dgame_engine::prelude::*;
+/// # #[derive(Debug, Default)] struct Counter { hits: u64 }
+/// # #[node] impl Counter {
+/// #     #[endpoint(ClientReadRequest)] fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse { ClientReadResponse::ok(None) }
+/// #     #[endpoint(ClientWriteRequest)] fn write(&mut self, _: ClientWriteRequest) -> ClientWriteResponse { ClientWriteResponse::ok() }
+/// # }
+/// impl Badge for Counter {
+///     fn badge(&self) -> Option<String> {
+///         (self.hits > 0).then(|| format!("{} hits", self.hits))
+///     }
+/// }
+/// ```
+pub trait Badge {
+    /// The status, a few characters long; `None` shows no badge.
+    fn badge(&self) -> Option<String>;
 }
 
 /// A `#[timer]`: its method's name and its interval in ticks of the node's local clock.
@@ -113,63 +149,6 @@ pub(crate) struct NodeCore {
     pub peers: RefCell<Option<Rc<[NodeId]>>>,
     pub local_time: Cell<u64>,
     pub io: RefCell<NodeIo>,
-    /// What the node persisted: it survives crashes.
-    pub durable: RefCell<Durable>,
-}
-
-/// A node's durable store: what it puts here survives a crash and is there when it restarts
-/// (its other state is rebuilt from scratch). Values are kept by name.
-///
-/// ```ignore
-/// ctx.durable(|d| d.put("term", self.term));            // persist before answering
-/// let term: u64 = ctx.durable(|d| d.get("term")).unwrap_or(0); // after a restart
-/// ```
-#[derive(Default)]
-pub struct Durable {
-    values: std::collections::BTreeMap<&'static str, Box<dyn Payload>>,
-}
-
-impl Durable {
-    /// Stores `value` under `key`, replacing what was there.
-    pub fn put<T: Debug + Clone + 'static>(&mut self, key: &'static str, value: T) {
-        self.values.insert(key, Box::new(value));
-    }
-
-    /// A copy of the value under `key`, if there is one of type `T`.
-    pub fn get<T: Clone + 'static>(&self, key: &str) -> Option<T> {
-        let value: &dyn Payload = &**self.values.get(key)?;
-        value.as_any().downcast_ref::<T>().cloned()
-    }
-
-    /// Changes the value under `key` in place (inserting `T::default()` first if missing).
-    pub fn update<T: Debug + Clone + Default + 'static, R>(
-        &mut self,
-        key: &'static str,
-        f: impl FnOnce(&mut T) -> R,
-    ) -> R {
-        let slot = self.values.entry(key).or_insert_with(|| Box::new(T::default()));
-        if !(**slot).as_any().is::<T>() {
-            *slot = Box::new(T::default());
-        }
-        let any: &mut dyn std::any::Any = (**slot).as_any_mut();
-        f(any.downcast_mut::<T>().expect("checked above"))
-    }
-
-    /// Removes the value under `key`.
-    pub fn remove(&mut self, key: &str) {
-        self.values.remove(key);
-    }
-
-    /// The keys, in order.
-    pub fn keys(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.values.keys().copied()
-    }
-}
-
-impl Debug for Durable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.values.iter()).finish()
-    }
 }
 
 impl NodeCore {
@@ -242,7 +221,8 @@ impl<N> Ctx<N> {
         self.core.shared.nodes.get()
     }
 
-    /// The smallest majority of the cluster: `cluster_size / 2 + 1`.
+    /// The smallest majority of the cluster: `cluster_size / 2 + 1`. To wait for one, use a
+    /// quorum's [`majority`](crate::wait::Quorum::majority), which counts this node.
     pub fn majority(&self) -> usize {
         self.cluster_size() / 2 + 1
     }
@@ -287,11 +267,6 @@ impl<N> Ctx<N> {
         self.core.io.borrow_mut().rng.random_bool(p)
     }
 
-    /// Runs `f` on this node's durable store, whose contents survive crashes.
-    pub fn durable<R>(&self, f: impl FnOnce(&mut Durable) -> R) -> R {
-        f(&mut self.core.durable.borrow_mut())
-    }
-
     /// An async handle on the same node (what async handlers receive).
     pub fn cx(&self) -> AsyncCtx<N> {
         AsyncCtx { ctx: Ctx { core: self.core.clone(), state: self.state.clone() } }
@@ -304,7 +279,7 @@ impl<N> Ctx<N> {
 /// ```ignore
 /// #[endpoint(ClientReadRequest)]
 /// async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
-///     let replies = cx.broadcast(GetValue).at_least(cx.majority() - 1).await;
+///     let replies = cx.broadcast(GetValue).majority().await;
 ///     cx.with(|me| ClientReadResponse::ok(me.newest(&replies)))
 /// }
 /// ```
@@ -363,6 +338,16 @@ impl<N> AsyncCtx<N> {
     pub fn sleep(&self, ticks: Tick) -> Sleep {
         Sleep::new(self.ctx.core.clone(), self.now().saturating_add(ticks))
     }
+
+    /// Waits until `cond` holds on the node's state: checked at once, then in each of the
+    /// node's turns (after its inbox and timers). Add `.timeout(ticks)` to give up.
+    ///
+    /// ```ignore
+    /// cx.until(|me| me.commit >= index).timeout(100).await?;
+    /// ```
+    pub fn until<F: FnMut(&N) -> bool>(&self, cond: F) -> Until<N, F> {
+        Until::new(self.ctx.core.clone(), self.ctx.state.clone(), cond)
+    }
 }
 
 /// What the code `#[node]` generates calls. Not part of the API.
@@ -370,6 +355,7 @@ impl<N> AsyncCtx<N> {
 pub mod __private {
     use super::*;
 
+    pub use serde_json;
     pub use std::any::TypeId;
 
     pub fn type_id(msg: &dyn Payload) -> TypeId {
@@ -396,6 +382,54 @@ pub mod __private {
     impl<M, R> ReplyOf<M, R> for R {
         fn into_reply(self) -> R {
             self
+        }
+    }
+
+    /// Autoref specialization for [`Node::__state`]: `(&Probe(node)).__dgame_state()` finds
+    /// [`StateViaSerialize`] first when the node type is `Serialize`, [`StateViaDebug`] otherwise
+    /// (the macro calls it on a concrete type, where the choice is made at compile time).
+    pub struct Probe<'a, T>(pub &'a T);
+
+    pub trait StateViaSerialize {
+        fn __dgame_state(&self) -> serde_json::Value;
+    }
+
+    impl<T: serde::Serialize + Debug> StateViaSerialize for Probe<'_, T> {
+        fn __dgame_state(&self) -> serde_json::Value {
+            serde_json::to_value(self.0).unwrap_or_else(
+                |e| serde_json::json!({ "serialize_error": e.to_string(), "debug": format!("{:?}", self.0) }),
+            )
+        }
+    }
+
+    pub trait StateViaDebug {
+        fn __dgame_state(&self) -> serde_json::Value;
+    }
+
+    impl<T: Debug> StateViaDebug for &Probe<'_, T> {
+        fn __dgame_state(&self) -> serde_json::Value {
+            serde_json::Value::String(format!("{:?}", self.0))
+        }
+    }
+
+    /// The same for [`Node::__badge`]: the node's [`Badge`] if it has one, else none.
+    pub trait BadgeViaTrait {
+        fn __dgame_badge(&self) -> Option<String>;
+    }
+
+    impl<T: Badge> BadgeViaTrait for Probe<'_, T> {
+        fn __dgame_badge(&self) -> Option<String> {
+            self.0.badge()
+        }
+    }
+
+    pub trait NoBadge {
+        fn __dgame_badge(&self) -> Option<String>;
+    }
+
+    impl<T> NoBadge for &Probe<'_, T> {
+        fn __dgame_badge(&self) -> Option<String> {
+            None
         }
     }
 

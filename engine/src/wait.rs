@@ -1,10 +1,12 @@
-//! Waiting for replies: the futures that [`AsyncCtx::call`](crate::AsyncCtx::call),
-//! [`AsyncCtx::broadcast`](crate::AsyncCtx::broadcast) and [`AsyncCtx::sleep`](crate::AsyncCtx::sleep) return.
+//! Waiting: the futures that [`AsyncCtx::call`](crate::AsyncCtx::call),
+//! [`AsyncCtx::broadcast`](crate::AsyncCtx::broadcast), [`AsyncCtx::sleep`](crate::AsyncCtx::sleep)
+//! and [`AsyncCtx::until`](crate::AsyncCtx::until) return.
 //!
 //! They are the original's waiting requests, `wait_any`, `wait_all` and `wait_for_responses`.
 //! A timeout is a value (`Err(Timeout)`, `Err(Partial)`), never a panic; once a future
 //! resolves or is dropped, the replies it did not take are discarded when they arrive.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -214,6 +216,14 @@ impl<R: 'static> Quorum<R> {
         self
     }
 
+    /// Wait for enough replies that, with this node, they make a majority of the cluster:
+    /// `at_least(cluster_size / 2)` (2 of 4 peers in a cluster of 5). With
+    /// [`matching`](Quorum::matching), only matching replies count.
+    pub fn majority(self) -> Self {
+        let cluster = self.core.shared.nodes.get();
+        self.at_least(cluster / 2)
+    }
+
     /// Count only the replies for which `pred` holds towards what is enough.
     pub fn matching(mut self, pred: impl Fn(&R) -> bool + 'static) -> Self {
         self.filter = Some(Box::new(pred));
@@ -226,6 +236,13 @@ impl<R: 'static> Quorum<R> {
         let deadline = self.core.now().saturating_add(ticks);
         self.core.wake_at(deadline);
         TimedQuorum { quorum: self, deadline }
+    }
+
+    /// The replies that came within `ticks` ticks: like [`timeout`](Quorum::timeout), but
+    /// running out of time is no error. Resolves when enough replies came, or in tick
+    /// `now + ticks` with those that did (a reply taken in that tick is in).
+    pub fn within(self, ticks: Tick) -> Within<R> {
+        Within { timed: self.timeout(ticks) }
     }
 
     fn collect(&mut self) {
@@ -303,6 +320,19 @@ impl<R: 'static> Future for TimedQuorum<R> {
     }
 }
 
+/// A [`Quorum`] that takes what came by its deadline, from [`Quorum::within`].
+#[must_use = "a quorum does nothing unless awaited"]
+pub struct Within<R> {
+    timed: TimedQuorum<R>,
+}
+
+impl<R: 'static> Future for Within<R> {
+    type Output = Replies<R>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Replies<R>> {
+        Pin::new(&mut self.timed).poll(cx).map(|r| r.unwrap_or_else(|partial| partial.replies))
+    }
+}
+
 /// A pause of a number of ticks, from [`AsyncCtx::sleep`](crate::AsyncCtx::sleep).
 #[must_use = "a sleep does nothing unless awaited"]
 pub struct Sleep {
@@ -329,5 +359,74 @@ impl Future for Sleep {
             self.core.wake_at(self.until);
         }
         Poll::Pending
+    }
+}
+
+/// A wait until a condition on the node's state holds, from
+/// [`AsyncCtx::until`](crate::AsyncCtx::until). `.timeout(ticks)` to give up.
+///
+/// The condition is checked when the future is first polled (if it holds, the wait ends in the
+/// same tick), then once in each later turn of the node, in step 3 of the tick (after its inbox
+/// and timers), until it holds.
+#[must_use = "a wait does nothing unless awaited"]
+pub struct Until<N, F> {
+    core: Rc<NodeCore>,
+    state: Rc<RefCell<N>>,
+    cond: F,
+}
+
+// The condition is never pinned in place.
+impl<N, F> Unpin for Until<N, F> {}
+
+impl<N, F: FnMut(&N) -> bool> Until<N, F> {
+    pub(crate) fn new(core: Rc<NodeCore>, state: Rc<RefCell<N>>, cond: F) -> Self {
+        Until { core, state, cond }
+    }
+
+    /// Waits at most `ticks` ticks: resolves to `Err(Timeout)` in tick `now + ticks` if the
+    /// condition did not hold by then (it is checked in that tick first).
+    pub fn timeout(self, ticks: Tick) -> TimedUntil<N, F> {
+        let deadline = self.core.now() + ticks;
+        TimedUntil { until: self, deadline }
+    }
+
+    fn holds(&mut self) -> bool {
+        let state = self.state.try_borrow().expect("cx.until(...) was awaited inside cx.with(...)");
+        (self.cond)(&state)
+    }
+}
+
+impl<N, F: FnMut(&N) -> bool> Future for Until<N, F> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.holds() {
+            return Poll::Ready(());
+        }
+        self.core.wake_at(self.core.now() + 1);
+        Poll::Pending
+    }
+}
+
+/// An [`Until`] with a deadline.
+#[must_use = "a wait does nothing unless awaited"]
+pub struct TimedUntil<N, F> {
+    until: Until<N, F>,
+    deadline: Tick,
+}
+
+impl<N, F> Unpin for TimedUntil<N, F> {}
+
+impl<N, F: FnMut(&N) -> bool> Future for TimedUntil<N, F> {
+    type Output = Result<(), Timeout>;
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+        let now = self.until.core.now();
+        if self.until.holds() {
+            Poll::Ready(Ok(()))
+        } else if now >= self.deadline {
+            Poll::Ready(Err(Timeout))
+        } else {
+            self.until.core.wake_at(now + 1);
+            Poll::Pending
+        }
     }
 }

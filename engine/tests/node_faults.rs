@@ -18,7 +18,7 @@ struct Note(u32);
 #[reply(u32)]
 struct Ask;
 
-/// Counts what it hears; keeps `kept` in its durable store and `volatile` only in memory.
+/// Counts what it hears; `kept` is durable (it survives a crash), `volatile` is not.
 #[derive(Debug, Default)]
 struct Keeper {
     volatile: u32,
@@ -30,12 +30,11 @@ struct Keeper {
     answer: Option<u32>,
 }
 
-#[node]
+#[node(durable(kept))]
 impl Keeper {
     #[init]
-    fn recover(&mut self, ctx: &mut Ctx<Self>) {
+    fn start(&mut self) {
         self.inits += 1;
-        self.kept = ctx.durable(|d| d.get("kept")).unwrap_or(0);
     }
 
     #[endpoint(ClientReadRequest)]
@@ -53,7 +52,6 @@ impl Keeper {
         self.heard.push((ctx.now(), n));
         self.volatile += 1;
         self.kept += 1;
-        ctx.durable(|d| d.put("kept", self.kept));
     }
 
     #[endpoint(Ask)]
@@ -115,7 +113,7 @@ fn a_crash_loses_volatile_state_keeps_durable_state_and_restart_resumes_service(
     let timer_ticks = world.node(NodeId(2)).unwrap().ticks.len();
 
     world.apply(Fault::Restart(NodeId(2))).unwrap();
-    world.tick().unwrap(); // first turn after the restart: `#[init]` reads the durable store
+    world.tick().unwrap(); // first turn after the restart: `#[init]` runs, `kept` is back
     let me = world.node(NodeId(2)).unwrap();
     assert_eq!((me.volatile, me.kept, me.inits), (0, 3, 1), "volatile state is gone, durable state is back");
     assert!(me.heard.is_empty());

@@ -1,6 +1,6 @@
 //! Waiting in async handlers: interleaved handlers on one node, calls with timeouts, quorums
-//! (`.any()`, `.at_least(k)`, `.matching(pred)`, `.all()`, `.timeout(n)`), `sleep`, and
-//! `call_each`, with exact ticks.
+//! (`.any()`, `.at_least(k)`, `.majority()`, `.matching(pred)`, `.all()`, `.timeout(n)`,
+//! `.within(n)`), `sleep`, `until`, and `call_each`, with exact ticks.
 //!
 //! The timeline every test here builds on (delay 1): a message injected between ticks `t-1`
 //! and `t` (sent in tick `t-1`) lands at the end of tick `t` and is handled in tick `t+1`. So a
@@ -50,6 +50,16 @@ enum Mode {
     SameTick,
     /// `call_each` to nodes 3 and 5 only.
     Subset,
+    /// `.majority()`: with node 1, 2 of the 4 peers.
+    Majority,
+    /// `.matching(multiple of 20).majority()`.
+    MatchingMajority,
+    /// `.majority()` of a `call_each` to nodes 4 and 5 only: still a majority of the cluster.
+    MajorityOfSubset,
+    /// `.within(n)`, waiting for all.
+    Within(Tick),
+    /// `.majority().within(n)`.
+    MajorityWithin(Tick),
 }
 
 /// Node 1 calls each peer `j` with `Echo { sleep: 2 * (j - 2), value: 10 * j }` (so node 2
@@ -60,6 +70,17 @@ struct RunQuorum(Mode);
 /// Sleeps each of these in turn.
 #[derive(Debug, Clone, Message)]
 struct Nap(Vec<Tick>);
+
+/// Adds one to `bumps`.
+#[derive(Debug, Clone, Message)]
+struct Bump;
+
+/// Waits until `bumps` reaches `bumps`, giving up after `timeout` ticks if given.
+#[derive(Debug, Clone, Message)]
+struct WaitFor {
+    bumps: u32,
+    timeout: Option<Tick>,
+}
 
 type Got = Vec<(NodeId, u32)>;
 
@@ -74,6 +95,9 @@ struct Probe {
     calls: Vec<(Tick, Result<u32, Timeout>)>,
     quorums: Vec<(Tick, Result<Got, Got>)>,
     naps: Vec<Tick>,
+    bumps: u32,
+    /// (tick, how many times the condition was checked, outcome) of every `WaitFor`.
+    untils: Vec<(Tick, u32, Result<(), Timeout>)>,
 }
 
 fn got(replies: &Replies<u32>) -> Got {
@@ -144,10 +168,41 @@ impl Probe {
                 let calls = [(NodeId(3), Echo { sleep: 0, value: 33 }), (NodeId(5), Echo { sleep: 0, value: 55 })];
                 Ok(cx.call_each(calls).all().await)
             }
+            Mode::Majority => Ok(cx.call_each(each()).majority().await),
+            Mode::MatchingMajority => Ok(cx.call_each(each()).matching(|v| v % 20 == 0).majority().await),
+            Mode::MajorityOfSubset => {
+                let calls = [(NodeId(4), Echo { sleep: 2, value: 44 }), (NodeId(5), Echo { sleep: 0, value: 55 })];
+                Ok(cx.call_each(calls).majority().await)
+            }
+            Mode::Within(t) => Ok(cx.call_each(each()).within(t).await),
+            Mode::MajorityWithin(t) => Ok(cx.call_each(each()).majority().within(t).await),
         };
         let now = cx.now();
         let result = result.map(|r| got(&r)).map_err(|p| got(&p.replies));
         cx.with(|me| me.quorums.push((now, result)));
+    }
+
+    #[endpoint(Bump)]
+    fn bump(&mut self, _: Bump) {
+        self.bumps += 1;
+    }
+
+    #[endpoint(WaitFor)]
+    async fn wait_for(cx: AsyncCtx<Self>, WaitFor { bumps, timeout }: WaitFor) {
+        let checks = std::cell::Cell::new(0);
+        let cond = |me: &Probe| {
+            checks.set(checks.get() + 1);
+            me.bumps >= bumps
+        };
+        let result = match timeout {
+            None => {
+                cx.until(cond).await;
+                Ok(())
+            }
+            Some(t) => cx.until(cond).timeout(t).await,
+        };
+        let now = cx.now();
+        cx.with(|me| me.untils.push((now, checks.get(), result)));
     }
 
     #[endpoint(Nap)]
@@ -366,4 +421,87 @@ fn sleep_resumes_at_exactly_now_plus_n() {
     world.tick().unwrap();
     assert_eq!(world.node(NodeId(1)).unwrap().naps, [5, 5, 6, 11]);
     assert_eq!(world.waiting_handlers(NodeId(1)), Some(0));
+}
+
+#[test]
+fn majority_counts_this_node_and_waits_for_half_the_cluster_of_peers() {
+    // Five nodes: node 1 and 2 peers are a majority. Node 2 answers at 6, node 3 at 8.
+    let (world, log) = quorum(Mode::Majority, 15);
+    assert_eq!(quorums(&world), [(8, Ok(vec![(NodeId(2), 20), (NodeId(3), 30)]))]);
+    assert_eq!(stale(&log), [(10, n(1)), (12, n(1))]);
+    // Only matching replies count: 20 (node 2, tick 6) and 40 (node 4, tick 10).
+    let (world, _) = quorum(Mode::MatchingMajority, 15);
+    assert_eq!(quorums(&world), [(10, Ok(vec![(NodeId(2), 20), (NodeId(3), 30), (NodeId(4), 40)]))]);
+    // A majority of the cluster, whoever was called: both of the two nodes asked.
+    let (world, _) = quorum(Mode::MajorityOfSubset, 15);
+    assert_eq!(quorums(&world), [(8, Ok(vec![(NodeId(5), 55), (NodeId(4), 44)]))]);
+}
+
+#[test]
+fn within_takes_what_came_by_the_deadline_and_is_never_an_error() {
+    // Called at tick 2: a deadline of 5 is tick 7, when only node 2 (tick 6) has answered.
+    let (world, log) = quorum(Mode::Within(5), 15);
+    assert_eq!(quorums(&world), [(7, Ok(vec![(NodeId(2), 20)]))]);
+    assert_eq!(stale(&log), [(8, n(1)), (10, n(1)), (12, n(1))]);
+    // A reply taken in the deadline's tick (node 3, tick 8) is in.
+    let (world, _) = quorum(Mode::Within(6), 15);
+    assert_eq!(quorums(&world), [(8, Ok(vec![(NodeId(2), 20), (NodeId(3), 30)]))]);
+    // Everything came before the deadline: it resolves at the last reply, not at the deadline.
+    let all = vec![(NodeId(2), 20), (NodeId(3), 30), (NodeId(4), 40), (NodeId(5), 50)];
+    let (world, _) = quorum(Mode::Within(100), 15);
+    assert_eq!(quorums(&world), [(12, Ok(all))]);
+    // With `.majority()`: what is enough comes first (tick 8), or the deadline (tick 7).
+    let (world, _) = quorum(Mode::MajorityWithin(100), 15);
+    assert_eq!(quorums(&world), [(8, Ok(vec![(NodeId(2), 20), (NodeId(3), 30)]))]);
+    let (world, _) = quorum(Mode::MajorityWithin(5), 15);
+    assert_eq!(quorums(&world), [(7, Ok(vec![(NodeId(2), 20)]))]);
+}
+
+fn untils(world: &World<Probe>) -> Vec<(Tick, u32, Result<(), Timeout>)> {
+    world.node(NodeId(1)).unwrap().untils.clone()
+}
+
+/// Bumps node 1 so that the bump is handled (step 1 of its turn) in tick `at`.
+fn bump_at(world: &mut World<Probe>, at: Tick) {
+    world.run_until(at - 2).unwrap();
+    trigger(world, Bump);
+}
+
+#[test]
+fn until_holding_at_once_resolves_in_the_same_tick() {
+    let (mut world, _) = world(1);
+    trigger(&mut world, WaitFor { bumps: 0, timeout: None }); // handled at 2
+    world.run_until(5).unwrap();
+    assert_eq!(untils(&world), [(2, 1, Ok(()))], "checked once, when first awaited");
+}
+
+#[test]
+fn until_rechecks_once_per_tick_and_sees_what_the_inbox_changed_that_tick() {
+    let (mut world, _) = world(1);
+    trigger(&mut world, WaitFor { bumps: 2, timeout: None }); // handled at 2
+    bump_at(&mut world, 4);
+    bump_at(&mut world, 7);
+    world.run_until(6).unwrap();
+    assert_eq!(untils(&world), [], "one bump is not enough");
+    assert_eq!(world.waiting_handlers(NodeId(1)), Some(1));
+    world.run_until(10).unwrap();
+    // Checked at 2 (first poll), then once in each of ticks 3..=7: six checks, true at 7.
+    assert_eq!(untils(&world), [(7, 6, Ok(()))]);
+    assert_eq!(world.waiting_handlers(NodeId(1)), Some(0));
+}
+
+#[test]
+fn until_times_out_at_start_plus_n_and_a_condition_true_in_that_tick_wins() {
+    // Started at 2 with a timeout of 4: the deadline is tick 6.
+    for (bump, expected) in [(6, (6, 5, Ok(()))), (7, (6, 5, Err(Timeout))), (3, (3, 2, Ok(())))] {
+        let (mut world, _) = world(1);
+        trigger(&mut world, WaitFor { bumps: 1, timeout: Some(4) });
+        bump_at(&mut world, bump);
+        world.run_until(12).unwrap();
+        assert_eq!(untils(&world), [expected], "bump handled at {bump}");
+    }
+    let (mut world, _) = world(1);
+    trigger(&mut world, WaitFor { bumps: 1, timeout: Some(0) });
+    world.run_until(5).unwrap();
+    assert_eq!(untils(&world), [(2, 1, Err(Timeout))], "timeout 0: one check, then the timeout");
 }

@@ -2,6 +2,7 @@
 //! representation. Attribute errors are collected, not returned one at a time.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::{Attribute, ImplItem, ItemImpl, Lit, Meta, Signature, Token, Type};
@@ -56,6 +57,75 @@ pub struct Handler {
     pub index: usize,
     pub sig: Signature,
     pub role: Role,
+}
+
+/// The options of `#[node(...)]`.
+#[derive(Default)]
+pub struct NodeArgs {
+    /// `durable(a, b)`: the fields moved from a crashed node into its restarted self.
+    pub durable: Vec<syn::Member>,
+}
+
+const DURABLE_USAGE: &str = "write `#[node(durable(field, ...))]`, naming the fields of the node that survive a crash";
+
+/// Parses `#[node]`'s options: nothing, or `durable(field, ...)`.
+pub fn parse_args(args: TokenStream, errors: &mut Errors) -> NodeArgs {
+    let mut out = NodeArgs::default();
+    if args.is_empty() {
+        return out;
+    }
+    let metas = match syn::parse::Parser::parse2(
+        syn::punctuated::Punctuated::<Meta, Token![,]>::parse_terminated,
+        args.clone(),
+    ) {
+        Ok(metas) => metas,
+        Err(_) => {
+            errors.on(
+                &args,
+                format!("cannot read `#[node({args})]`: `#[node]` takes no options or `durable(...)`; {DURABLE_USAGE}"),
+            );
+            return out;
+        }
+    };
+    let mut seen_durable = false;
+    for meta in metas {
+        if !meta.path().is_ident("durable") {
+            let path = meta.path();
+            errors.on(
+                &meta,
+                format!(
+                    "unknown option `{}`: `#[node]` takes only `durable(...)`; {DURABLE_USAGE}",
+                    path.to_token_stream()
+                ),
+            );
+            continue;
+        }
+        if std::mem::replace(&mut seen_durable, true) {
+            errors.on(&meta, "`durable` is given twice: name all the durable fields in one `durable(...)`");
+            continue;
+        }
+        let Meta::List(list) = &meta else {
+            errors.on(&meta, format!("`durable` lists fields in parentheses: {DURABLE_USAGE}"));
+            continue;
+        };
+        let fields = list.parse_args_with(syn::punctuated::Punctuated::<syn::Member, Token![,]>::parse_terminated);
+        match fields {
+            Ok(fields) if fields.is_empty() => {
+                errors.on(&meta, format!("`durable()` names no field: {DURABLE_USAGE}, or leave the option out"));
+            }
+            Ok(fields) => {
+                for field in fields {
+                    if out.durable.contains(&field) {
+                        errors.on(&field, format!("`{}` is named twice in `durable(...)`", field.to_token_stream()));
+                    } else {
+                        out.durable.push(field);
+                    }
+                }
+            }
+            Err(e) => errors.at(e.span(), format!("expected a field name: {DURABLE_USAGE}")),
+        }
+    }
+    out
 }
 
 /// A parsed `#[node]` impl block.

@@ -6,7 +6,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{ItemImpl, ReturnType};
 
-use crate::ast::{Errors, Handler, NodeImpl, Role, parse_node};
+use crate::ast::{Errors, Handler, NodeImpl, Role, parse_args, parse_node};
 use crate::krate::engine_path;
 use crate::valid::{check_impl, check_node};
 
@@ -19,22 +19,41 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     let mut errors = Errors::default();
-    check_impl(&args, &item, &mut errors);
+    let args = parse_args(args, &mut errors);
+    check_impl(&item, &mut errors);
     let node = parse_node(item, &mut errors);
     check_node(&node, &mut errors);
     let item = &node.item;
-    if let Some(e) = errors.take() {
-        // The user's impl (without our attributes) stays, so the rest of their code still
-        // resolves its methods and the errors above are the only ones. The endpoints' types
-        // are still checked, so a misspelt or non-message type shows up in the same round.
-        let e = e.to_compile_error();
-        let checks = message_checks(&node);
-        return quote!(#e #item #checks);
-    }
     let krate = engine_path();
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let name = self_ty.to_token_stream().to_string().replace(' ', "");
+    if let Some(e) = errors.take() {
+        // The user's impl (without our attributes) stays, so the rest of their code still
+        // resolves its methods, and a stand-in `impl Node` keeps `World::<ThisNode>` from
+        // adding an error of its own: the errors above are the only ones. The endpoints'
+        // types are still checked, so a misspelt or non-message type shows up in the same round.
+        let e = e.to_compile_error();
+        let checks = message_checks(&node);
+        let fallback = item.trait_.is_none().then(|| {
+            quote! {
+                impl #impl_generics #krate::Node for #self_ty #where_clause {
+                    const __NAME: &'static str = #name;
+                    const __TIMERS: &'static [#krate::TimerSpec] = &[];
+                    fn __dispatch(
+                        _: &mut #krate::Ctx<Self>,
+                        _: ::std::boxed::Box<dyn #krate::Payload>,
+                    ) -> ::core::result::Result<#krate::Handled, ::std::boxed::Box<dyn #krate::Payload>> {
+                        ::core::unreachable!("`#[node]` on {} reported errors: this impl only stands in", #name)
+                    }
+                    fn __timer(_: &mut #krate::Ctx<Self>, _: usize) -> #krate::Handled {
+                        ::core::unreachable!("`#[node]` on {} reported errors: this impl only stands in", #name)
+                    }
+                }
+            }
+        });
+        return quote!(#e #item #checks #fallback);
+    }
 
     let mut arms = Vec::new();
     let mut timer_specs = Vec::new();
@@ -71,6 +90,19 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     }
 
+    // A field that does not exist is rustc's error, on the name the user wrote.
+    let restore = (!args.durable.is_empty()).then(|| {
+        let swaps = args.durable.iter().map(|field| {
+            let span = field.span();
+            quote_spanned!(span=> ::core::mem::swap(&mut __crashed.#field, &mut __fresh.#field);)
+        });
+        quote! {
+            fn __restore(__crashed: &mut Self, __fresh: &mut Self) {
+                #(#swaps)*
+            }
+        }
+    });
+
     quote! {
         #item
 
@@ -97,6 +129,20 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
             }
 
             #init
+
+            #restore
+
+            fn __state(&self) -> #krate::__private::serde_json::Value {
+                #[allow(unused_imports)]
+                use #krate::__private::{StateViaDebug as _, StateViaSerialize as _};
+                (&#krate::__private::Probe(self)).__dgame_state()
+            }
+
+            fn __badge(&self) -> ::core::option::Option<::std::string::String> {
+                #[allow(unused_imports)]
+                use #krate::__private::{BadgeViaTrait as _, NoBadge as _};
+                (&#krate::__private::Probe(self)).__dgame_badge()
+            }
         }
     }
 }

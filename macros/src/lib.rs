@@ -42,9 +42,21 @@ mod valid;
 /// }
 /// ```
 ///
-/// `#[node]` takes no options and goes on the node's own `impl` block, not a trait impl. Every
-/// mistake it can see in the block is reported at once, and the block itself is kept, so no
-/// other error follows from it.
+/// **Durable fields.** `#[node(durable(term, voted_for, log))]` names the fields of the node
+/// that survive a crash: when the node restarts, it is rebuilt (with `Default`, or the closure
+/// given to `World::with_nodes`) and these fields are moved over from the node that crashed,
+/// as they were when it crashed, before its `#[init]` runs. A handler changes them in place
+/// like any field (`self.log.push(entry)`): nothing is copied, and since a crash falls between
+/// ticks, whatever a handler wrote is durable before anything it sent leaves. A name that is
+/// not a field of the node is a compile error.
+///
+/// `#[node]` goes on the node's own `impl` block, not a trait impl. Every mistake it can see in
+/// the block is reported at once, and the block itself is kept (with a stand-in `impl Node`),
+/// so no other error follows from it.
+///
+/// The generated impl also shows the node's state to viewers (`World::node_state`): its
+/// `serde::Serialize` form if the type implements it, otherwise its `Debug` text; and its
+/// `Badge`, if it implements that.
 #[proc_macro_attribute]
 pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::node(args.into(), input.into()).into()
@@ -71,7 +83,7 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
 /// ```ignore
 /// #[endpoint(ClientReadRequest)]
 /// async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
-///     let replies = cx.broadcast(GetValue).at_least(cx.majority() - 1).await;
+///     let replies = cx.broadcast(GetValue).majority().await;
 ///     cx.with(|me| ClientReadResponse::ok(me.newest(&replies)))
 /// }
 /// ```
@@ -109,13 +121,13 @@ pub fn timer(_args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// Marks the method of a `#[node]` impl that initializes the node: it runs at the start of
 /// the node's first turn, and of its first turn after each restart (after a crash), before
-/// anything else. It is where a node reads back what it kept in its durable store.
-/// Same signatures as a timer.
+/// anything else. After a restart, the node's durable fields (`#[node(durable(...))]`) are
+/// already back. Same signatures as a timer.
 ///
 /// ```ignore
 /// #[init]
-/// fn recover(&mut self, ctx: &mut Ctx<Self>) {
-///     self.term = ctx.durable(|d| d.get("term")).unwrap_or(0);
+/// fn start(&mut self, ctx: &mut Ctx<Self>) {
+///     self.election_at = ctx.now() + ctx.random_range(12..=24);
 /// }
 /// ```
 #[proc_macro_attribute]

@@ -194,11 +194,8 @@ fn check_timer(sig: &Signature, what: &str, errors: &mut Errors) {
     }
 }
 
-/// The `#[node]` attribute's own rules: no options, an inherent impl.
-pub fn check_impl(args: &proc_macro2::TokenStream, item: &ItemImpl, errors: &mut Errors) {
-    if !args.is_empty() {
-        errors.on(args, format!("`#[node]` takes no options, found `{args}`: write just `#[node]`"));
-    }
+/// The `#[node]` attribute's own rule: an inherent impl.
+pub fn check_impl(item: &ItemImpl, errors: &mut Errors) {
     if let Some((bang, path, for_)) = &item.trait_ {
         errors.on(
             quote::quote!(#bang #path #for_),

@@ -1,9 +1,8 @@
 //! What the page shows of a node: its state as a tree, and a short status for its badge.
 //!
-//! The engine is gaining `World::node_state` (the node's `Serialize` output, or its `Debug` text
-//! as a JSON string) and `World::node_badge`. Until it has, [`node_state`] and [`node_badge`]
-//! stand in for them by reading the node's `Debug` text into a tree; when the engine's hooks
-//! land, the bodies of those two functions become one call each, and the reader goes.
+//! The state comes from `World::node_state`: the node's `Serialize` output when its type has
+//! one, else its `Debug` text, which [`parse_debug`] reads into a tree where it can (so a user's
+//! node without `Serialize` is still drawn as a tree).
 //!
 //! A node's `Debug` (or `Serialize`) is the user's code: a panic in it is caught here and shown
 //! as the node's state, and the game goes on.
@@ -27,8 +26,15 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// A node's state: a tree (objects, arrays, numbers, strings) when it can be read as one, its
 /// `Debug` text as a string otherwise; `Err` when showing it panicked. `None`: no such node.
 pub(crate) fn node_state<N: Node>(world: &World<N>, id: NodeId) -> Option<Result<Value, String>> {
-    let node = world.node(id)?;
-    Some(debug_text(&*node).map(|text| parse_debug(&text).unwrap_or(Value::String(text))))
+    let value = world.node_state(id)?;
+    // The engine answers `{"error": ..}` when the user's `Serialize` or `Debug` panicked.
+    if let Some(Value::String(error)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.get("error")) {
+        return Some(Err(error.clone()));
+    }
+    Some(Ok(match value {
+        Value::String(text) => parse_debug(&text).unwrap_or(Value::String(text)),
+        tree => tree,
+    }))
 }
 
 /// A node's short status (`leader t3`), from its state: a `role` and a `term` when it has them.

@@ -15,6 +15,7 @@
 //! This file is `abd.rs` with the type renamed and one line of `read` changed.
 
 use dgame_engine::prelude::*;
+use serde::Serialize;
 
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "none with several clients (a read's repair may not have landed when it answers)";
@@ -26,7 +27,7 @@ pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses;
 const RETRY: Tick = 10;
 
 /// A write's identity and place in the order: compared by version, then writer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Tag {
     /// One more than the highest version the writer saw.
     pub version: u64,
@@ -35,7 +36,7 @@ pub struct Tag {
 }
 
 /// A value with its tag; the default (tag `(0, 0)`, no value) is the empty register.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Tagged {
     /// Its tag.
     pub tag: Tag,
@@ -54,17 +55,16 @@ pub struct Query;
 pub struct Propagate(Tagged);
 
 /// A node: one replica of the register.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct AbdFireAndForgetRepair {
-    /// This replica's tagged value.
+    /// This replica's tagged value (durable).
     pub current: Tagged,
 }
 
 impl AbdFireAndForgetRepair {
-    /// Keeps `t` if it is newer than what we have, persisting it first.
-    fn adopt(&mut self, ctx: &Ctx<Self>, t: Tagged) {
+    /// Keeps `t` if it is newer than what we have.
+    fn adopt(&mut self, t: Tagged) {
         if t.tag > self.current.tag {
-            ctx.durable(|d| d.put("current", t));
             self.current = t;
         }
     }
@@ -72,8 +72,7 @@ impl AbdFireAndForgetRepair {
     /// Phase 1: the highest tagged value of a majority (this node included).
     async fn query(cx: &AsyncCtx<Self>) -> Tagged {
         loop {
-            // `majority() - 1` peers, plus this node, make a majority.
-            if let Ok(replies) = cx.broadcast(Query).at_least(cx.majority() - 1).timeout(RETRY).await {
+            if let Ok(replies) = cx.broadcast(Query).majority().timeout(RETRY).await {
                 return cx
                     .with(|me| replies.iter().copied().chain([me.current]).max_by_key(|t| t.tag).unwrap_or_default());
             }
@@ -83,19 +82,13 @@ impl AbdFireAndForgetRepair {
 
     /// Phase 2: `t` is stored on a majority (this node included) when this returns.
     async fn propagate(cx: &AsyncCtx<Self>, t: Tagged) {
-        cx.with(|me| me.adopt(cx, t));
-        while cx.broadcast(Propagate(t)).at_least(cx.majority() - 1).timeout(RETRY).await.is_err() {}
+        cx.with(|me| me.adopt(t));
+        while cx.broadcast(Propagate(t)).majority().timeout(RETRY).await.is_err() {}
     }
 }
 
-#[node]
+#[node(durable(current))]
 impl AbdFireAndForgetRepair {
-    /// After a restart, take back what we persisted (nothing, the first time).
-    #[init]
-    fn recover(&mut self, ctx: &mut Ctx<Self>) {
-        self.current = ctx.durable(|d| d.get("current")).unwrap_or_default();
-    }
-
     /// Read the newest value of a majority, make sure a majority has it, answer it.
     #[endpoint(ClientReadRequest)]
     async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
@@ -122,8 +115,8 @@ impl AbdFireAndForgetRepair {
 
     /// Phase 2 at a replica.
     #[endpoint(Propagate)]
-    fn propagate_endpoint(&mut self, ctx: &mut Ctx<Self>, Propagate(t): Propagate) -> Ack {
-        self.adopt(ctx, t);
+    fn propagate_endpoint(&mut self, Propagate(t): Propagate) -> Ack {
+        self.adopt(t);
         Ack
     }
 }

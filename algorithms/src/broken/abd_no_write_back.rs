@@ -6,25 +6,28 @@
 //! - **How it shows**: a write is half done (its value is on one node of five). Read A hears
 //!   that node and returns the new value; read B, starting after A ended, hears a majority
 //!   without it and returns the old value: new, then old. Not linearizable.
-//! - **Guarantee**: none beyond [`Abd`](crate::Abd)'s with one client; with several, reads can
-//!   go back in time.
-//! - **Fault model**: as [`Abd`](crate::Abd)'s.
+//! - **Guarantee**: none with several clients: reads can go back in time (with one client it
+//!   is [`Abd`](crate::Abd)'s).
+//! - **Fault model**: [`Abd`](crate::Abd)'s, word for word.
 //!
-//! This file is `abd.rs` with the type renamed and one line of `read` removed.
+//! This file is `abd.rs` with the type renamed, its `GUARANTEE`, and the write-back of `read`
+//! (two lines) replaced by the `BUG` comment; `algorithms/tests/broken_diffs.rs` checks that
+//! nothing else differs.
 
 use dgame_engine::prelude::*;
+use serde::Serialize;
 
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "none with several clients (reads can go back in time)";
 /// The fault model, in one line (for tools).
-pub const FAULT_MODEL: &str = "any delays and loss; live while a majority can talk";
+pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses; live while a majority can talk";
 
 /// How long a phase waits for a majority before asking again (a round trip takes at most
 /// 2 x 3 ticks of delay plus 2 ticks of handling).
 const RETRY: Tick = 10;
 
 /// A write's identity and place in the order: compared by version, then writer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Tag {
     /// One more than the highest version the writer saw.
     pub version: u64,
@@ -33,7 +36,7 @@ pub struct Tag {
 }
 
 /// A value with its tag; the default (tag `(0, 0)`, no value) is the empty register.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Tagged {
     /// Its tag.
     pub tag: Tag,
@@ -52,9 +55,9 @@ pub struct Query;
 pub struct Propagate(Tagged);
 
 /// A node: one replica of the register.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct AbdNoWriteBack {
-    /// This replica's tagged value.
+    /// This replica's tagged value (durable).
     pub current: Tagged,
 }
 
@@ -69,8 +72,7 @@ impl AbdNoWriteBack {
     /// Phase 1: the highest tagged value of a majority (this node included).
     async fn query(cx: &AsyncCtx<Self>) -> Tagged {
         loop {
-            // `majority() - 1` peers, plus this node, make a majority.
-            if let Ok(replies) = cx.broadcast(Query).at_least(cx.majority() - 1).timeout(RETRY).await {
+            if let Ok(replies) = cx.broadcast(Query).majority().timeout(RETRY).await {
                 return cx
                     .with(|me| replies.iter().copied().chain([me.current]).max_by_key(|t| t.tag).unwrap_or_default());
             }
@@ -81,17 +83,17 @@ impl AbdNoWriteBack {
     /// Phase 2: `t` is stored on a majority (this node included) when this returns.
     async fn propagate(cx: &AsyncCtx<Self>, t: Tagged) {
         cx.with(|me| me.adopt(t));
-        while cx.broadcast(Propagate(t)).at_least(cx.majority() - 1).timeout(RETRY).await.is_err() {}
+        while cx.broadcast(Propagate(t)).majority().timeout(RETRY).await.is_err() {}
     }
 }
 
-#[node]
+#[node(durable(current))]
 impl AbdNoWriteBack {
     /// Read the newest value of a majority, make sure a majority has it, answer it.
     #[endpoint(ClientReadRequest)]
     async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
         let newest = Self::query(&cx).await;
-        // BUG: no write-back. (`Abd` calls `Self::propagate(&cx, newest).await` here.)
+        // BUG: no write-back. (`Abd` writes `newest` back to a majority here, before answering.)
         ClientReadResponse::ok(newest.value)
     }
 

@@ -8,20 +8,22 @@
 //!   reads its own copy, and the gateway, hearing both announce themselves, sends it some
 //!   reads: a read returns a value overwritten long before it began. (A real fix that keeps
 //!   reads off the log is *read-index*: confirm leadership with a heartbeat round first.)
-//! - **Guarantee**: none with partitions (writes stay linearizable; reads can be stale).
-//! - **Fault model**: as [`Raft`](crate::Raft)'s.
+//! - **Guarantee**: none with partitions: writes stay linearizable, reads can be stale.
+//! - **Fault model**: [`Raft`](crate::Raft)'s, word for word.
 //!
-//! This file is `raft.rs` with the type renamed and the body of `read` replaced by two lines.
+//! This file is `raft.rs` with the type renamed, its `GUARANTEE`, and `read` (its doc line and
+//! its body) replaced; `algorithms/tests/broken_diffs.rs` checks that nothing else differs.
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
 use dgame_engine::prelude::*;
+use serde::Serialize;
 
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "none with partitions (a deposed leader answers stale reads)";
 /// The fault model, in one line (for tools).
-pub const FAULT_MODEL: &str = "any delays, loss and partitions; live while a majority can talk";
+pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses; live while a majority can talk";
 
 /// How often a leader sends its followers what they lack (with 1..=3 ticks of delay, a round
 /// trip takes 4 to 8 ticks).
@@ -34,7 +36,7 @@ const ELECTION_TIMEOUT: RangeInclusive<Tick> = 12..=24;
 const MAX_WAIT: Tick = 100;
 
 /// What an entry of the log asks of the register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Command {
     /// Nothing: a new leader's first entry, to commit the entries of earlier terms.
     Noop,
@@ -45,7 +47,7 @@ pub enum Command {
 }
 
 /// One entry of the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// The term of the leader that created it.
     pub term: u64,
@@ -54,7 +56,8 @@ pub struct Entry {
 }
 
 /// What a node is at the moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Follows the leader of its term (or waits for one).
     #[default]
@@ -103,13 +106,13 @@ pub struct Appended {
 }
 
 /// A node.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct RaftLocalReads {
-    /// The latest term this node has seen.
+    /// The latest term this node has seen (durable).
     pub term: u64,
-    /// Whom it voted for in `term`.
+    /// Whom it voted for in `term` (durable).
     pub voted_for: Option<NodeId>,
-    /// The log; entry `i` (counting from 1, as Raft does) is `log[i - 1]`.
+    /// The log (durable); entry `i` (counting from 1, as Raft does) is `log[i - 1]`.
     pub log: Vec<Entry>,
     /// The highest index known committed.
     pub commit: usize,
@@ -124,8 +127,7 @@ pub struct RaftLocalReads {
 }
 
 /// What became of a client request's entry.
-#[allow(dead_code)] // `read` no longer looks at the index of a committed entry.
-enum Fate {
+pub enum Fate {
     /// Not the leader: nothing was logged.
     Refused,
     /// Committed at this index.
@@ -236,26 +238,14 @@ impl RaftLocalReads {
             })
         });
         let Some((index, term)) = logged else { return Fate::Refused };
-        // The next heartbeat carries the entry; we look at the log every tick. Even if we lose
-        // the leadership meanwhile, our log tells the truth: an entry with our term at
-        // `index` below the commit index is ours, committed (logs that agree on an entry's
+        // The next heartbeat carries the entry. Wait until it commits or leaves our log
+        // (another leader's entry replaced it: its fate is unknown to us), or we give up. Even
+        // if we lose the leadership meanwhile, our log tells the truth: an entry with our term
+        // at `index` below the commit index is ours, committed (logs that agree on an entry's
         // index and term agree on everything before it).
-        for _ in 0..MAX_WAIT {
-            cx.sleep(1).await;
-            let fate = cx.with(|me| {
-                if me.last_index() < index || me.term_at(index) != term {
-                    Some(Fate::Unknown) // Replaced by another leader's entry.
-                } else if me.commit >= index {
-                    Some(Fate::Committed(index))
-                } else {
-                    None
-                }
-            });
-            if let Some(fate) = fate {
-                return fate;
-            }
-        }
-        Fate::Unknown
+        let ours = |me: &Self| me.last_index() >= index && me.term_at(index) == term;
+        let _ = cx.until(|me| me.commit >= index || !ours(me)).timeout(MAX_WAIT).await;
+        cx.with(|me| if ours(me) && me.commit >= index { Fate::Committed(index) } else { Fate::Unknown })
     }
 
     /// Stands for election: a new term, our own vote, and the others' votes.
@@ -273,12 +263,8 @@ impl RaftLocalReads {
             };
             (request, me.term, me.election_at - cx.now())
         });
-        // Wait for enough granted votes, or until our next election would start anyway.
-        let votes =
-            match cx.broadcast(request).matching(|v| v.granted).at_least(cx.majority() - 1).timeout(timeout).await {
-                Ok(votes) => votes,
-                Err(partial) => partial.replies,
-            };
+        // Wait for a majority of votes granted, or until our next election would start anyway.
+        let votes = cx.broadcast(request).matching(|v| v.granted).majority().within(timeout).await;
         cx.with(|me| {
             for vote in &votes {
                 me.observe_term(vote.term, cx);
@@ -292,7 +278,19 @@ impl RaftLocalReads {
     }
 }
 
-#[node]
+/// What the browser game shows beside the node: `leader t3`.
+impl Badge for RaftLocalReads {
+    fn badge(&self) -> Option<String> {
+        let role = match self.role {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        };
+        Some(format!("{role} t{}", self.term))
+    }
+}
+
+#[node(durable(term, voted_for, log))]
 impl RaftLocalReads {
     /// A read answered from the leader's own copy: the last committed write.
     #[endpoint(ClientReadRequest)]
@@ -310,7 +308,7 @@ impl RaftLocalReads {
             Fate::Refused => ClientWriteResponse::fail(),
             // Not `fail`: the entry may be on other nodes and committed by a later leader.
             // "Unknown" is the honest answer (the gateway has usually given up already).
-            Fate::Unknown => ClientWriteResponse { status: Status::Unknown },
+            Fate::Unknown => ClientWriteResponse::unknown(),
         }
     }
 
@@ -383,10 +381,7 @@ impl RaftLocalReads {
         };
         cx.notify_leadership();
         // Take the answers that come within two heartbeats; the next heartbeat retries the rest.
-        let replies = match cx.call_each(calls).timeout(2 * HEARTBEAT).await {
-            Ok(all) => all,
-            Err(partial) => partial.replies,
-        };
+        let replies = cx.call_each(calls).within(2 * HEARTBEAT).await;
         cx.with(|me| {
             for (peer, &reply) in replies.with_senders() {
                 me.on_appended(peer, reply, term, &cx);

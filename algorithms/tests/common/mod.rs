@@ -74,10 +74,13 @@ impl Totals {
         self.unknown += unknown;
         self.pending += pending;
     }
-    /// The fraction of the finished operations (not those still pending at the end) that
-    /// succeeded.
+    /// The operations that finished (not those still pending at the end).
+    pub fn finished(&self) -> usize {
+        self.ops - self.pending
+    }
+    /// The fraction of the finished operations that succeeded.
     pub fn ok_fraction(&self) -> f64 {
-        self.ok as f64 / (self.ops - self.pending).max(1) as f64
+        self.ok as f64 / self.finished().max(1) as f64
     }
 }
 
@@ -173,4 +176,50 @@ pub fn run_dropping_from_node1<N: Node + Default, M: 'static>(config: &ConfigBui
     let history = world.history().clone();
     let verdict = history.check();
     Run { seed, history, verdict }
+}
+
+/// The row of the README's algorithms table for `algorithm` (its kebab-case name).
+pub fn readme_row(algorithm: &str) -> &'static str {
+    const README: &str = include_str!("../../../README.md");
+    let key = format!("| `{algorithm}` ");
+    README
+        .lines()
+        .find(|l| l.starts_with(&key))
+        .unwrap_or_else(|| panic!("README.md's algorithms table has no row for `{algorithm}`"))
+}
+
+/// Asserts that the README's row for `algorithm` says `figure`, word for word: the README
+/// quotes what this test measured, and cannot drift from it.
+pub fn assert_readme_says(algorithm: &str, figure: &str) {
+    let row = readme_row(algorithm);
+    assert!(
+        row.contains(figure),
+        "README.md's row for `{algorithm}` must say \"{figure}\", which is what the test measured; it says:\n{row}"
+    );
+}
+
+/// `n` with thousands separators: `1,648`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A fraction as a percentage with one decimal: `67.6%`.
+pub fn percent(fraction: f64) -> String {
+    format!("{:.1}%", 100.0 * fraction)
+}
+
+/// The checker's one-sentence explanation of a violation.
+pub fn sentence(verdict: &Verdict) -> &str {
+    match verdict {
+        Verdict::NotLinearizable { explanation } => &explanation.sentence,
+        other => panic!("not a violation: {other:?}"),
+    }
 }
