@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use dgame_checker::Verdict;
-use dgame_engine::{Config, RunError, ServerId};
+use dgame_engine::{Config, RunError};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -467,19 +467,9 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>
     (r, violation)
 }
 
-fn violates(algorithm: &Algorithm, config: &Config) -> Option<usize> {
-    let out = catch_unwind(AssertUnwindSafe(|| algorithm.run(config))).ok()?.ok()?;
-    if matches!(out.error, Some(RunError::InvariantBroken { .. })) {
-        return Some(out.history.operations.len());
-    }
-    if out.error.is_some() {
-        return None;
-    }
-    out.history.check().is_violation().then_some(out.history.operations.len())
-}
-
-/// Searches for a smaller configuration that still violates linearizability: shorter, fewer
-/// clients, fewer nodes, fewer cuts, no loss. Greedy and deterministic.
+/// Searches for a smaller configuration that still fails the same way, with the seed fixed:
+/// `explore`'s shrinker (faults and deviations by delta debugging, then loss, ticks, clients,
+/// nodes). Deterministic.
 pub fn shrink(algorithm: &Algorithm, failing: &Config, operations: usize) -> (Config, Size, Size) {
     let size = |c: &Config, ops| Size {
         ticks: c.ticks,
@@ -489,47 +479,16 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, operations: usize) -> (Co
         operations: ops,
     };
     let before = size(failing, operations);
-    let mut best = (failing.clone(), operations);
-    loop {
-        let c = &best.0;
-        let mut candidates = Vec::new();
-        for ticks in [c.ticks / 4, c.ticks / 2, c.ticks * 3 / 4, c.ticks.saturating_sub(10), c.ticks.saturating_sub(1)]
-        {
-            if ticks > 0 && ticks < c.ticks {
-                candidates.push(Config { ticks, ..c.clone() });
-            }
-        }
-        if c.clients > 1 {
-            candidates.push(Config { clients: c.clients - 1, ..c.clone() });
-        }
-        if c.nodes > 1 {
-            let mut fewer = Config { nodes: c.nodes - 1, ..c.clone() };
-            fewer.cuts.retain(|cut| {
-                cut.from.iter().chain(&cut.to).all(|s| !matches!(s, ServerId::Node(n) if n.0 > fewer.nodes))
-            });
-            candidates.push(fewer);
-        }
-        for i in 0..c.cuts.len() {
-            let mut fewer = c.clone();
-            fewer.cuts.remove(i);
-            candidates.push(fewer);
-        }
-        if c.loss > 0.0 {
-            candidates.push(Config { loss: 0.0, ..c.clone() });
-        }
-        let found = candidates.into_iter().find_map(|cand| {
-            if cand.validate().is_err() {
-                return None;
-            }
-            violates(algorithm, &cand).map(|ops| (cand, ops))
-        });
-        match found {
-            Some(smaller) => best = smaller,
-            None => break,
-        }
-    }
-    let after = size(&best.0, best.1);
-    (best.0, before, after)
+    let Some(out) = catch_unwind(AssertUnwindSafe(|| algorithm.run(failing))).ok().and_then(Result::ok) else {
+        return (failing.clone(), before, before);
+    };
+    let verdict = out.error.is_none().then(|| out.history.check());
+    let Some(want) = crate::explore::classify(&out, verdict.as_ref()) else {
+        return (failing.clone(), before, before);
+    };
+    let s = crate::explore::shrink(algorithm, failing, &want);
+    let after = size(&s.config, s.after.operations);
+    (s.config, before, after)
 }
 
 /// A violating run: its configuration, its report, and how many operations it had.
@@ -628,8 +587,12 @@ fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<S
         (Some((config, _, ops)), false) => {
             let (small, before, after) = shrink(algorithm, config, *ops);
             let out = algorithm.run(&small).map_err(|e| e.to_string())?;
-            let verdict = out.history.check();
-            Some(Shrunk { before, after, report: Report::new(program(), algorithm.name, &small, &out, Some(&verdict)) })
+            let verdict = out.error.is_none().then(|| out.history.check());
+            Some(Shrunk {
+                before,
+                after,
+                report: Report::new(program(), algorithm.name, &small, &out, verdict.as_ref()),
+            })
         }
         _ => None,
     };
