@@ -455,7 +455,7 @@ mod tests {
         let again = T::try_parse_from(std::iter::once("t".to_owned()).chain(words.into_iter().skip(1))).unwrap();
         assert_eq!(again.run.to_config().unwrap(), config);
         assert!(line.starts_with("dgame run --algorithm abd --seed 9 --nodes 5"), "{line}");
-        assert!(line.ends_with("--deviate '12:drop,30:delay=20+dup'"), "{line}");
+        assert!(line.ends_with("--deviate 12:drop,30:delay=20+dup"), "{line}");
     }
 
     #[test]

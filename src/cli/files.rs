@@ -18,8 +18,6 @@ use crate::report::RunOutput;
 /// The largest `--config` file read: a configuration is a few lines; anything this big is a
 /// mistake (a trace given by accident, `/dev/zero`).
 pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
-/// The largest history `dgame check` reads (whole, then parsed): about ten million operations.
-pub const MAX_HISTORY_BYTES: u64 = 1 << 30;
 /// The largest saved run `dgame replay` reads.
 pub const MAX_SAVED_RUN_BYTES: u64 = 1 << 30;
 
@@ -71,15 +69,22 @@ pub fn read_config(path: &Path) -> Result<String, String> {
 }
 
 /// Reads a history: Jepsen EDN if the file ends in `.edn` or starts like EDN, else JSON lines.
+/// The file is streamed straight into operations (its text is never held whole), so memory
+/// follows the history's size; a line or form over the readers' limit (1 MiB) is an error
+/// naming it, so `/dev/zero` stops at once.
 pub fn read_history(path: &Path) -> Result<dgame_checker::History, String> {
-    let text = read_limited(path, MAX_HISTORY_BYTES, "the history")?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with(';'));
+    use std::io::BufRead as _;
+    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+    let head = input.fill_buf().map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let head = String::from_utf8_lossy(head);
+    let head = head.strip_prefix('\u{feff}').unwrap_or(&head);
+    let first = head.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with(';'));
     let looks_edn = first.is_some_and(|l| l.starts_with('[') || l.starts_with('(') || l.starts_with("{:"));
     if is_edn(path) || looks_edn {
-        dgame_checker::edn::parse(text).map_err(|e| format!("{}: {e}", path.display()))
+        dgame_checker::edn::read_from(input).map_err(|e| format!("{}: {e}", path.display()))
     } else {
-        dgame_checker::jsonl::parse(text).map_err(|e| format!("{}: {e}", path.display()))
+        dgame_checker::jsonl::read_from(input).map_err(|e| format!("{}: {e}", path.display()))
     }
 }
 

@@ -41,7 +41,7 @@ use clap::{Parser, Subcommand};
 pub use crate::registry::{Algorithm, builtin};
 pub use args::{MAX_CLIENTS, MAX_NODES, RunArgs};
 pub use explore::ExploreArgs;
-pub use files::{MAX_CONFIG_BYTES, MAX_HISTORY_BYTES, MAX_SAVED_RUN_BYTES};
+pub use files::{MAX_CONFIG_BYTES, MAX_SAVED_RUN_BYTES};
 pub use sweep::{SweepArgs, SweepSummary};
 
 use crate::registry::choose;
