@@ -84,8 +84,8 @@ impl<N: Node + Default> World<N> {
 impl<N: Node> World<N> {
     /// A world whose nodes are made by `make(id)`.
     ///
-    /// `make` is called again to rebuild a node that restarts after a crash; what the node
-    /// kept in its durable store ([`Ctx::durable`](crate::Ctx::durable)) is still there. A panic
+    /// `make` is called again to rebuild a node that restarts after a crash; the fields its
+    /// `#[node(durable(...))]` names are carried over from the node that crashed. A panic
     /// in `make` here is the caller's (it runs on the caller's stack, before the world exists);
     /// at a restart it stops the run with [`RunError::NodeCodePanicked`].
     pub fn with_nodes(config: Config, make: impl FnMut(NodeId) -> N + 'static) -> Result<Self, ConfigError> {
