@@ -54,6 +54,7 @@ pub mod cli;
 pub mod explore;
 pub mod registry;
 pub mod report;
+pub mod watch;
 pub mod web;
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.

@@ -4,11 +4,9 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use dgame_engine::event::{Event, Observer, SharedObserver};
-use dgame_engine::watchdog::Watchdog;
 use dgame_engine::{Adversary, Config, ConfigError, Node, World};
 
 use crate::report::RunObserver;
@@ -214,25 +212,6 @@ impl std::fmt::Debug for Algorithm {
     }
 }
 
-/// How long one handler may run before the watchdog stops the process with a report naming
-/// it (`--handler-budget`); `None`: no watchdog. The default is ten seconds of wall-clock time,
-/// far beyond any handler that returns.
-static HANDLER_BUDGET: Mutex<Option<Duration>> = Mutex::new(Some(DEFAULT_HANDLER_BUDGET));
-
-/// The default of `--handler-budget`.
-pub const DEFAULT_HANDLER_BUDGET: Duration = Duration::from_secs(10);
-
-/// Sets the wall-clock budget of one handler for the runs of this process (`None`: no
-/// watchdog). A handler past it gets a report (node, handler, tick, seed) on stderr and the
-/// process exits with code 2: a handler that never returns cannot be stopped otherwise.
-pub fn set_handler_budget(budget: Option<Duration>) {
-    *HANDLER_BUDGET.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = budget;
-}
-
-fn handler_budget() -> Option<Duration> {
-    *HANDLER_BUDGET.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn install<N: Node>(extras: &Extras<N>, world: &mut World<N>, track_states: bool) {
     for (name, make) in &extras.invariants {
         world.invariant(*name, make());
@@ -255,14 +234,7 @@ fn run_world<N: Node + Default>(
         world.set_adversary(Boxed(adversary));
     }
     let observer = options.observer;
-    let _watchdog = handler_budget().map(|budget| {
-        Watchdog::spawn(world.handler_monitor(), budget, move |stuck| {
-            eprintln!(
-                "error: {stuck}\n(the watchdog's budget is {budget:?} per handler: --handler-budget SECONDS, or never)"
-            );
-            std::process::exit(2);
-        })
-    });
+    let _watchdog = crate::watch::arm(&world);
     let watch = Rc::new(RefCell::new(RunObserver::default()));
     world.subscribe(SharedObserver(watch.clone()));
     if let Some(mut observer) = observer {

@@ -250,7 +250,7 @@ where
         Ok(cli) => cli,
         Err(e) => return clap_error(&e),
     };
-    crate::registry::set_handler_budget(cli.handler_budget.0);
+    crate::watch::set_handler_budget(cli.handler_budget.0);
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     if !matches!(command, Command::Play(_)) {
         quiet_on_closed_pipe();

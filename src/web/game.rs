@@ -146,6 +146,8 @@ pub(crate) struct Session<N: Node> {
     pub current: Option<States>,
     /// The `Debug` texts of the signals in flight, made once per signal.
     pub signal_texts: std::collections::BTreeMap<u64, String>,
+    /// The `--handler-budget` watchdog of the current world.
+    _watchdog: Option<dgame_engine::watchdog::Watchdog>,
 }
 
 impl<N: Node + Default> Session<N> {
@@ -170,7 +172,9 @@ impl<N: Node + Default> Session<N> {
             before: None,
             current: None,
             signal_texts: Default::default(),
+            _watchdog: None,
         };
+        s._watchdog = crate::watch::arm(&s.world);
         s.log_start();
         s.verdict = verdict_of(s.world.history());
         s
@@ -185,6 +189,7 @@ impl<N: Node + Default> Session<N> {
     fn rebuild(&mut self, tick: u64) {
         let (world, recorder) = build::<N>(&self.base, &self.clicks);
         self.world = world;
+        self._watchdog = crate::watch::arm(&self.world);
         self.recorder = recorder;
         self.timeline += 1;
         self.log_start();
