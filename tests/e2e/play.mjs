@@ -239,9 +239,16 @@ try {
   s = await api('/api/state');
   check(s.tick === box.op.complete, 'clicking an operation jumps to the tick it completed', [box.op.complete, s.tick]);
   // And a line of the event log.
-  const li = page.locator('#log li[data-tick]').nth(1);
-  const logTick = Number(await li.getAttribute('data-tick'));
-  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/seek')), li.click()]);
+  // Read the line's tick and click it in one step in the page: the log re-renders as the game
+  // moves, so reading first and clicking later could hit another line.
+  const [, logTick] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/seek')),
+    page.evaluate(() => {
+      const li = document.querySelectorAll('#log li[data-tick]')[1];
+      li.click();
+      return Number(li.dataset.tick);
+    }),
+  ]);
   check((await api('/api/state')).tick === Math.min(logTick, s.head), 'clicking an event jumps to its tick');
 
   // A refused action is a toast: isolate n3 twice.

@@ -388,7 +388,10 @@ function render() {
 function drawTimeline(s) {
   const t = $('timeline');
   t.max = Math.max(1, s.head);
-  if (!seeking.dragging) t.value = s.tick;
+  // While a seek is on its way, the stream may still show an older tick: keep the slider where
+  // the player put it (else a second arrow key would start from the old tick).
+  if (seeking.target != null && s.tick === seeking.target) seeking.target = null;
+  if (!seeking.dragging && seeking.target == null) t.value = s.tick;
   t.disabled = s.head === 0;
   $('timeline-out').textContent = s.tick < s.head ? `tick ${s.tick} of ${s.head}` : `tick ${s.tick}`;
   $('to-latest').classList.toggle('hidden', s.tick >= s.head);
@@ -1141,9 +1144,13 @@ function dropSignal(id) {
 }
 
 // Seeks as the slider moves, one request at a time, always to the latest position asked.
-const seeking = { busy: false, want: null, dragging: false };
+const seeking = { busy: false, want: null, dragging: false, target: null, release: 0 };
 async function seekTo(tick) {
   seeking.want = tick;
+  seeking.target = tick;
+  // Refused or overtaken seeks must not pin the slider for long.
+  clearTimeout(seeking.release);
+  seeking.release = setTimeout(() => { seeking.target = null; }, 1500);
   if (seeking.busy) return;
   seeking.busy = true;
   while (seeking.want != null) {
