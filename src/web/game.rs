@@ -147,7 +147,7 @@ pub(crate) struct Session<N: Node> {
     /// The `Debug` texts of the signals in flight, made once per signal.
     pub signal_texts: std::collections::BTreeMap<u64, String>,
     /// The `--handler-budget` watchdog of the current world.
-    _watchdog: Option<dgame_engine::watchdog::Watchdog>,
+    _watchdog: Option<crate::watch::Armed>,
 }
 
 impl<N: Node + Default> Session<N> {
