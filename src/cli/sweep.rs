@@ -436,19 +436,7 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>
     fault_kinds.sort();
     fault_kinds.dedup();
     let broken = matches!(out.error, Some(RunError::InvariantBroken { .. }));
-    let verdict_report = match (&out.error, &verdict) {
-        (Some(RunError::InvariantBroken { tick, invariant, message, states, .. }), _) => {
-            VerdictReport::InvariantBroken {
-                invariant: invariant.clone(),
-                tick: *tick,
-                message: message.clone(),
-                states: states.clone(),
-            }
-        }
-        (Some(e), _) => VerdictReport::Error { error: e.to_string() },
-        (None, Some(v)) => VerdictReport::of(v),
-        (None, None) => unreachable!("checked when there is no error"),
-    };
+    let verdict_report = VerdictReport::of_run(out.error.as_ref(), verdict.as_ref());
     let r = SeedResult {
         seed: config.seed,
         fault_kinds,

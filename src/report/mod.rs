@@ -118,6 +118,24 @@ pub enum VerdictReport {
 }
 
 impl VerdictReport {
+    /// The verdict of a run: its invariant break or error if it stopped on one, else the
+    /// checker's `verdict` (none: the history was not checked).
+    pub fn of_run(error: Option<&RunError>, verdict: Option<&Verdict>) -> VerdictReport {
+        match (error, verdict) {
+            (Some(RunError::InvariantBroken { tick, invariant, message, states, .. }), _) => {
+                VerdictReport::InvariantBroken {
+                    invariant: invariant.clone(),
+                    tick: *tick,
+                    message: message.clone(),
+                    states: states.clone(),
+                }
+            }
+            (Some(e), _) => VerdictReport::Error { error: e.to_string() },
+            (None, Some(v)) => VerdictReport::of(v),
+            (None, None) => VerdictReport::Unknown { reason: "not checked".into() },
+        }
+    }
+
     /// From the checker's verdict.
     pub fn of(v: &Verdict) -> Self {
         match v {
@@ -228,19 +246,7 @@ impl Report {
     /// run stopped on an error); `program` names the binary in the command that reproduces it.
     pub fn new(program: &str, algorithm: &str, config: &Config, out: &RunOutput, verdict: Option<&Verdict>) -> Report {
         let (operations, availability, latency) = figures(&out.history);
-        let verdict = match (&out.error, verdict) {
-            (Some(RunError::InvariantBroken { tick, invariant, message, states, .. }), _) => {
-                VerdictReport::InvariantBroken {
-                    invariant: invariant.clone(),
-                    tick: *tick,
-                    message: message.clone(),
-                    states: states.clone(),
-                }
-            }
-            (Some(e), _) => VerdictReport::Error { error: e.to_string() },
-            (None, Some(v)) => VerdictReport::of(v),
-            (None, None) => VerdictReport::Unknown { reason: "not checked".into() },
-        };
+        let verdict = VerdictReport::of_run(out.error.as_ref(), verdict);
         let total = operations.total;
         Report {
             algorithm: algorithm.to_owned(),

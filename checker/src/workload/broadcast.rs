@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Findings, Status, Violation, interval, median_max};
+use super::{Findings, Status, Violation, interval, median_max, verdict_word};
 use crate::history::{ClientId, Tick, Value};
 
 /// What an operation did.
@@ -130,11 +130,7 @@ impl Report {
     /// The verdict in one line.
     #[must_use]
     pub fn summary(&self) -> String {
-        let verdict = if self.is_valid() {
-            "VALID".to_owned()
-        } else {
-            format!("INVALID ({} violations)", self.total_violations)
-        };
+        let verdict = verdict_word(self.total_violations);
         let latency = match self.stable_latency {
             Some((median, max)) => format!("; seen everywhere after {median} ticks (median), {max} (max)"),
             None => String::new(),

@@ -29,7 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Findings, Status, Violation, interval};
+use super::{Findings, Status, Violation, interval, verdict_word};
 use crate::history::{ClientId, Tick};
 
 /// Which counter.
@@ -125,11 +125,7 @@ impl Report {
     /// The verdict in one line.
     #[must_use]
     pub fn summary(&self) -> String {
-        let verdict = if self.is_valid() {
-            "VALID".to_owned()
-        } else {
-            format!("INVALID ({} violations)", self.total_violations)
-        };
+        let verdict = verdict_word(self.total_violations);
         let (lo, hi) = self.final_bounds;
         format!(
             "{verdict}: acknowledged adds sum to {}, final reads may return {lo} to {hi}, {} final reads",

@@ -62,6 +62,11 @@ impl Findings {
     }
 }
 
+/// `VALID`, or `INVALID (3 violations)`: how a report's one-line summary starts.
+pub(crate) fn verdict_word(violations: usize) -> String {
+    if violations == 0 { "VALID".to_owned() } else { format!("INVALID ({violations} violations)") }
+}
+
 /// `at ticks 40-44`, or `from tick 40, never answered`.
 pub(crate) fn interval(invoke: Tick, complete: Option<Tick>) -> String {
     match complete {

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Findings, Status, Violation, interval};
+use super::{Findings, Status, Violation, interval, verdict_word};
 use crate::history::{ClientId, Tick};
 
 /// One request for an id.
@@ -80,11 +80,7 @@ impl Report {
     /// The verdict in one line.
     #[must_use]
     pub fn summary(&self) -> String {
-        let verdict = if self.is_valid() {
-            "VALID".to_owned()
-        } else {
-            format!("INVALID ({} violations)", self.total_violations)
-        };
+        let verdict = verdict_word(self.total_violations);
         format!("{verdict}: {} ids handed out, {} distinct", self.handed_out, self.distinct)
     }
 }
