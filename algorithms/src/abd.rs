@@ -17,10 +17,16 @@
 //!
 //! Every phase retries on timeout, so a lost message only delays it.
 //!
-//! A replica's tagged value is **durable** (`#[node(durable(current))]`): it survives a crash,
-//! as it was when the replica last acknowledged. Without that, a replica that acknowledged a
-//! write and then crashed would come back empty, and the majority that "has" the write might
-//! no longer have it.
+//! **Exactly once.** The network may deliver a client's write twice, and a second copy run as a
+//! write of its own would store the value again with a higher tag, perhaps over a newer write.
+//! So the coordinator keeps each client's latest write in a session table ([`Sessions`]) and
+//! a copy answers what the first did. Reads need no such care: reading twice changes nothing.
+//!
+//! A replica's tagged value is **durable** (`#[node(durable(current, sessions))]`): it
+//! survives a crash, as it was when the replica last acknowledged. Without that, a replica that
+//! acknowledged a write and then crashed would come back empty, and the majority that "has"
+//! the write might no longer have it. The session table is durable too, or a copy of a write
+//! delivered after a restart would write again.
 //!
 //! - **Guarantee**: linearizable with any number of clients.
 //! - **Fault model**: any delays, any loss, any minority of nodes cut off, crashed or paused
@@ -72,6 +78,8 @@ pub struct Propagate(Tagged);
 pub struct Abd {
     /// This replica's tagged value (durable).
     pub current: Tagged,
+    /// The latest write each client asked this node to coordinate, and its answer (durable).
+    pub sessions: Sessions<ClientWriteResponse>,
 }
 
 impl Abd {
@@ -100,7 +108,7 @@ impl Abd {
     }
 }
 
-#[node(durable(current))]
+#[node(durable(current, sessions))]
 impl Abd {
     /// Read the newest value of a majority, make sure a majority has it, answer it.
     #[endpoint(ClientReadRequest)]
@@ -114,9 +122,21 @@ impl Abd {
     /// Learn the highest version of a majority, store the value above it on a majority.
     #[endpoint(ClientWriteRequest)]
     async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+        match cx.with(|me| me.sessions.begin(req.id)) {
+            Seen::New => {}
+            // A copy: answer when the first copy is done (if it ever is: it may have been lost
+            // in a crash, and then the gateway gives up).
+            Seen::Running => {
+                cx.until(|me| me.sessions.answer(req.id).is_some()).await;
+                return cx.with(|me| me.sessions.answer(req.id)).unwrap_or_else(ClientWriteResponse::unknown);
+            }
+            Seen::Answered(answer) => return answer,
+            Seen::Stale => return ClientWriteResponse::unknown(),
+        }
         let highest = Self::query(&cx).await;
         let tag = Tag { version: highest.tag.version + 1, writer: cx.id().0 };
         Self::propagate(&cx, Tagged { tag, value: Some(req.value) }).await;
+        cx.with(|me| me.sessions.finish(req.id, ClientWriteResponse::ok()));
         ClientWriteResponse::ok()
     }
 

@@ -4,7 +4,10 @@
 //! Node 1 tells the gateway it is the leader (and repeats it, in case the message is lost), so
 //! the gateway sends it every client request. A write is applied at the primary, numbered, and
 //! copied to every backup; the primary answers once every backup has it, retrying the ones that
-//! did not answer. Reads are answered by the primary alone. A backup that gets a client request
+//! did not answer. Reads are answered by the primary alone. The network may deliver a client's
+//! write twice: the primary keeps each client's latest write in a session table
+//! ([`Sessions`]), so a copy is not applied again (by then a later write may have replaced it)
+//! but answered as the first was. A backup that gets a client request
 //! (before the gateway heard of the primary) refuses it: it did nothing, so `fail` is honest.
 //!
 //! - **Guarantee**: linearizable with any number of clients: one node orders everything, and a
@@ -50,6 +53,8 @@ pub struct PrimaryBackup {
     pub value: Option<Value>,
     /// How many writes this node has applied (the number of the last one).
     pub seq: u64,
+    /// The primary: each client's latest write and its answer.
+    pub sessions: Sessions<ClientWriteResponse>,
 }
 
 #[node]
@@ -66,6 +71,16 @@ impl PrimaryBackup {
         if cx.id() != PRIMARY {
             return ClientWriteResponse::fail();
         }
+        match cx.with(|me| me.sessions.begin(req.id)) {
+            Seen::New => {}
+            // A copy: answer when the first copy is done.
+            Seen::Running => {
+                cx.until(|me| me.sessions.answer(req.id).is_some()).await;
+                return cx.with(|me| me.sessions.answer(req.id)).unwrap_or_else(ClientWriteResponse::unknown);
+            }
+            Seen::Answered(answer) => return answer,
+            Seen::Stale => return ClientWriteResponse::unknown(),
+        }
         // Applied at once: from here on reads see it. That is linearizable, since the write
         // is in progress (it takes effect now, before it is acknowledged).
         let update = cx.with(|me| {
@@ -79,6 +94,7 @@ impl PrimaryBackup {
             let acked: Vec<NodeId> = replies.senders().collect();
             missing.retain(|b| !acked.contains(b));
         }
+        cx.with(|me| me.sessions.finish(req.id, ClientWriteResponse::ok()));
         ClientWriteResponse::ok()
     }
 

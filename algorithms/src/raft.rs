@@ -15,10 +15,15 @@
 //! - **Commit.** An entry is committed once a majority stores it, the leader counting only
 //!   entries of its own term (an older entry on a majority can still be overwritten, Raft's
 //!   figure 8); older entries commit with them, as their prefix.
-//! - **Operations.** Writes *and reads* are log entries: a read at index i returns the last
-//!   write before i. Going through the log is what makes reads linearizable: a deposed leader
-//!   cannot commit, so it cannot answer a stale value (compare
-//!   [`RaftLocalReads`](crate::broken::RaftLocalReads)).
+//! - **Operations.** Writes *and reads* are log entries, applied in log order to the *state
+//!   machine* (the register, or the key-value store: the register is its key 0) once committed:
+//!   a read returns the value as of its place in the log. Going through the log is what makes
+//!   reads linearizable: a deposed leader cannot commit, so it cannot answer a stale value
+//!   (compare [`RaftLocalReads`](crate::broken::RaftLocalReads)).
+//! - **Exactly once.** The network may deliver a client's request twice, and each copy becomes
+//!   an entry. The state machine keeps a *session table* (the Raft thesis, section 6.3): each
+//!   client's latest applied request and its answer. An entry of a request already applied
+//!   changes nothing, and its handler answers what the first copy's did.
 //! - **Persistence.** A node's term, vote and log are what it promised others: they are
 //!   durable (`#[node(durable(term, voted_for, log))]`), so after a crash the node comes back
 //!   with them as they were when it last answered, and the rest of its state starts over.
@@ -54,15 +59,33 @@ const ELECTION_TIMEOUT: RangeInclusive<Tick> = 12..=24;
 /// gateway has long given up too: default 40 ticks).
 const MAX_WAIT: Tick = 100;
 
-/// What an entry of the log asks of the register.
+/// The key under which the `register` workload's register lives.
+const REGISTER: Key = 0;
+
+/// What an entry of the log asks of the state machine, for which client request (the fields
+/// are the request's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
 pub enum Command {
     /// Nothing: a new leader's first entry, to commit the entries of earlier terms.
     Noop,
-    /// Write this value.
-    Write(Value),
-    /// Read the register (the value of the last write before this entry).
-    Read,
+    /// Write `value` under `key`.
+    Write { id: RequestId, key: Key, value: Value },
+    /// Read `key` (its value as of this entry).
+    Read { id: RequestId, key: Key },
+    /// If `key` holds `from`, store `to`.
+    Cas { id: RequestId, key: Key, from: Value, to: Value },
+}
+
+/// What applying a client's entry answered: kept in the session table for its copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Answer {
+    /// A write, or a compare-and-set that matched.
+    Done,
+    /// A read, of this value.
+    Read(Option<Value>),
+    /// A compare-and-set that did not match (nothing changed).
+    Mismatch,
 }
 
 /// One entry of the log.
@@ -135,6 +158,12 @@ pub struct Raft {
     pub log: Vec<Entry>,
     /// The highest index known committed.
     pub commit: usize,
+    /// How many entries are applied to the state machine (always `commit` between handlers).
+    pub applied: usize,
+    /// The state machine: the registers' values, by key.
+    pub values: BTreeMap<Key, Value>,
+    /// The session table: each client's latest applied request and its answer.
+    pub sessions: Sessions<Answer>,
     /// Follower, candidate or leader.
     pub role: Role,
     /// When a follower or candidate stands for election (0: not drawn yet).
@@ -165,12 +194,35 @@ impl Raft {
         if i == 0 { 0 } else { self.log[i - 1].term }
     }
 
-    /// The register's value after the entries before `index`: the last write among them.
-    fn value_before(&self, index: usize) -> Option<Value> {
-        self.log[..index - 1].iter().rev().find_map(|e| match e.command {
-            Command::Write(v) => Some(v),
-            _ => None,
-        })
+    /// Applies the committed entries not applied yet, in log order. A request already applied
+    /// (a copy) or older than its client's latest changes nothing. The state machine is not
+    /// durable: after a restart it is rebuilt from the log as the node learns the commit index.
+    fn apply_committed(&mut self) {
+        while self.applied < self.commit {
+            self.applied += 1;
+            let (id, answer) = match self.log[self.applied - 1].command {
+                Command::Noop => continue,
+                Command::Write { id, .. } | Command::Read { id, .. } | Command::Cas { id, .. }
+                    if self.sessions.begin(id) != Seen::New =>
+                {
+                    continue;
+                }
+                Command::Write { id, key, value } => {
+                    self.values.insert(key, value);
+                    (id, Answer::Done)
+                }
+                Command::Read { id, key } => (id, Answer::Read(self.values.get(&key).copied())),
+                Command::Cas { id, key, from, to } => {
+                    if self.values.get(&key) == Some(&from) {
+                        self.values.insert(key, to);
+                        (id, Answer::Done)
+                    } else {
+                        (id, Answer::Mismatch)
+                    }
+                }
+            };
+            self.sessions.finish(id, answer);
+        }
     }
 
     fn reset_election_timer(&mut self, ctx: &Ctx<Self>) {
@@ -246,9 +298,11 @@ impl Raft {
                 break;
             }
         }
+        self.apply_committed();
     }
 
-    /// Logs `command` if we lead, then waits until it commits or is lost from our log.
+    /// Logs `command` if we lead, then waits until it commits (and is applied) or is lost from
+    /// our log.
     async fn submit(cx: &AsyncCtx<Self>, command: Command) -> Fate {
         let logged = cx.with(|me| {
             (me.role == Role::Leader).then(|| {
@@ -265,6 +319,35 @@ impl Raft {
         let ours = |me: &Self| me.last_index() >= index && me.term_at(index) == term;
         let _ = cx.until(|me| me.commit >= index || !ours(me)).timeout(MAX_WAIT).await;
         cx.with(|me| if ours(me) && me.commit >= index { Fate::Committed(index) } else { Fate::Unknown })
+    }
+
+    /// A read through the log: the value the state machine had when its entry was applied.
+    async fn read_key(cx: &AsyncCtx<Self>, id: RequestId, key: Key) -> ClientReadResponse {
+        match Self::submit(cx, Command::Read { id, key }).await {
+            // The session table has the answer of this request (or of its first copy).
+            Fate::Committed(_) => match cx.with(|me| me.sessions.answer(id)) {
+                Some(Answer::Read(value)) => ClientReadResponse::ok(value),
+                _ => ClientReadResponse::fail(), // The client has moved on: nobody waits.
+            },
+            // A read changes nothing, so refusing it is always honest.
+            Fate::Refused | Fate::Unknown => ClientReadResponse::fail(),
+        }
+    }
+
+    /// A write or compare-and-set through the log: done once its entry is committed.
+    async fn update(cx: &AsyncCtx<Self>, id: RequestId, command: Command) -> ClientWriteResponse {
+        match Self::submit(cx, command).await {
+            Fate::Committed(_) => match cx.with(|me| me.sessions.answer(id)) {
+                Some(Answer::Done) => ClientWriteResponse::ok(),
+                Some(Answer::Mismatch) => ClientWriteResponse::fail(),
+                // Applied for a newer request of the client: this one's answer is lost.
+                _ => ClientWriteResponse::unknown(),
+            },
+            Fate::Refused => ClientWriteResponse::fail(),
+            // Not `fail`: the entry may be on other nodes and committed by a later leader.
+            // "Unknown" is the honest answer (the gateway has usually given up already).
+            Fate::Unknown => ClientWriteResponse::unknown(),
+        }
     }
 
     /// Stands for election: a new term, our own vote, and the others' votes.
@@ -309,28 +392,36 @@ impl Badge for Raft {
     }
 }
 
-#[node(durable(term, voted_for, log))]
+#[node(durable(term, voted_for, log), workload(register, kv))]
 impl Raft {
     /// A read is an entry of the log too: it returns the value as of its place in the log.
     #[endpoint(ClientReadRequest)]
-    async fn read(cx: AsyncCtx<Self>, _: ClientReadRequest) -> ClientReadResponse {
-        match Self::submit(&cx, Command::Read).await {
-            Fate::Committed(index) => ClientReadResponse::ok(cx.with(|me| me.value_before(index))),
-            // A read changes nothing, so refusing it is always honest.
-            Fate::Refused | Fate::Unknown => ClientReadResponse::fail(),
-        }
+    async fn read(cx: AsyncCtx<Self>, req: ClientReadRequest) -> ClientReadResponse {
+        Self::read_key(&cx, req.id, REGISTER).await
     }
 
     /// A write succeeds once its entry is committed.
     #[endpoint(ClientWriteRequest)]
     async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
-        match Self::submit(&cx, Command::Write(req.value)).await {
-            Fate::Committed(_) => ClientWriteResponse::ok(),
-            Fate::Refused => ClientWriteResponse::fail(),
-            // Not `fail`: the entry may be on other nodes and committed by a later leader.
-            // "Unknown" is the honest answer (the gateway has usually given up already).
-            Fate::Unknown => ClientWriteResponse::unknown(),
-        }
+        Self::update(&cx, req.id, Command::Write { id: req.id, key: REGISTER, value: req.value }).await
+    }
+
+    /// The key-value store: a read of one key.
+    #[endpoint(KvReadRequest)]
+    async fn kv_read(cx: AsyncCtx<Self>, req: KvReadRequest) -> ClientReadResponse {
+        Self::read_key(&cx, req.id, req.key).await
+    }
+
+    /// The key-value store: a write of one key.
+    #[endpoint(KvWriteRequest)]
+    async fn kv_write(cx: AsyncCtx<Self>, req: KvWriteRequest) -> ClientWriteResponse {
+        Self::update(&cx, req.id, Command::Write { id: req.id, key: req.key, value: req.value }).await
+    }
+
+    /// The key-value store: compare-and-set, decided when the entry is applied.
+    #[endpoint(KvCasRequest)]
+    async fn kv_cas(cx: AsyncCtx<Self>, req: KvCasRequest) -> ClientWriteResponse {
+        Self::update(&cx, req.id, Command::Cas { id: req.id, key: req.key, from: req.from, to: req.to }).await
     }
 
     /// Grant a vote to the first up-to-date candidate of a term.
@@ -374,6 +465,7 @@ impl Raft {
         // Only up to the last new entry do we know our log matches the leader's.
         let last_new = req.prev_index + req.entries.len();
         self.commit = self.commit.max(req.leader_commit.min(last_new));
+        self.apply_committed();
         Appended { term: self.term, success: true, match_index: last_new }
     }
 

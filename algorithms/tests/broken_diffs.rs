@@ -136,17 +136,21 @@ fn raft_local_reads_is_raft_with_reads_off_the_log() {
                 r#"pub const GUARANTEE: &str = "none with partitions (a deposed leader answers stale reads)";"#,
             ),
             (
-                "    /// A read is an entry of the log too: it returns the value as of its place in the log.",
-                "    /// A read answered from the leader's own copy: the last committed write.",
-            ),
-            (
-                "        match Self::submit(&cx, Command::Read).await {
-            Fate::Committed(index) => ClientReadResponse::ok(cx.with(|me| me.value_before(index))),
+                "    /// A read through the log: the value the state machine had when its entry was applied.
+    async fn read_key(cx: &AsyncCtx<Self>, id: RequestId, key: Key) -> ClientReadResponse {
+        match Self::submit(cx, Command::Read { id, key }).await {
+            // The session table has the answer of this request (or of its first copy).
+            Fate::Committed(_) => match cx.with(|me| me.sessions.answer(id)) {
+                Some(Answer::Read(value)) => ClientReadResponse::ok(value),
+                _ => ClientReadResponse::fail(), // The client has moved on: nobody waits.
+            },
             // A read changes nothing, so refusing it is always honest.
             Fate::Refused | Fate::Unknown => ClientReadResponse::fail(),
         }",
-                r#"        // BUG: "I am the leader, so my copy is the latest". (`Raft` logs the read and waits.)
-        let local = cx.with(|me| (me.role == Role::Leader).then(|| me.value_before(me.commit + 1)));
+                r#"    /// A read answered from the leader's own copy: the last committed write.
+    async fn read_key(cx: &AsyncCtx<Self>, _: RequestId, key: Key) -> ClientReadResponse {
+        // BUG: "I am the leader, so my copy is the latest". (`Raft` logs the read and waits.)
+        let local = cx.with(|me| (me.role == Role::Leader).then(|| me.values.get(&key).copied()));
         local.map_or_else(ClientReadResponse::fail, ClientReadResponse::ok)"#,
             ),
         ],

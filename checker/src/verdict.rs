@@ -46,6 +46,25 @@ pub enum Verdict {
         /// The smallest conflicting operations and a sentence about them.
         explanation: Explanation,
     },
+    /// A workload checked for other properties than linearizability (broadcast, counters,
+    /// unique ids; see [`workload`](crate::workload)) passed its checks.
+    Valid {
+        /// The workload's name.
+        workload: &'static str,
+        /// Its checker's one-line summary, with the figures.
+        summary: String,
+    },
+    /// Such a workload failed its checks.
+    Invalid {
+        /// The workload's name.
+        workload: &'static str,
+        /// The first violation: its sentence and operations.
+        explanation: Explanation,
+        /// How many violations there are in all.
+        total: usize,
+        /// The checker's one-line summary, with the figures.
+        summary: String,
+    },
     /// The budget ran out before a verdict.
     Unknown {
         /// Which budget ran out, and on which key.
@@ -62,10 +81,26 @@ impl Verdict {
         matches!(self, Verdict::Linearizable { .. })
     }
 
-    /// Whether the verdict is [`Verdict::NotLinearizable`].
+    /// Whether the verdict is [`Verdict::NotLinearizable`] or [`Verdict::Invalid`]: the history
+    /// breaks what its workload promises.
     #[must_use]
     pub fn is_violation(&self) -> bool {
-        matches!(self, Verdict::NotLinearizable { .. })
+        matches!(self, Verdict::NotLinearizable { .. } | Verdict::Invalid { .. })
+    }
+
+    /// Whether the history passed: [`Verdict::Linearizable`] or [`Verdict::Valid`].
+    #[must_use]
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Verdict::Linearizable { .. } | Verdict::Valid { .. })
+    }
+
+    /// The explanation of a violation, of either kind.
+    #[must_use]
+    pub fn explanation(&self) -> Option<&Explanation> {
+        match self {
+            Verdict::NotLinearizable { explanation } | Verdict::Invalid { explanation, .. } => Some(explanation),
+            _ => None,
+        }
     }
 
     /// Whether the verdict is [`Verdict::Unknown`].
@@ -83,6 +118,15 @@ impl std::fmt::Display for Verdict {
             Verdict::Linearizable { .. } => f.write_str("linearizable"),
             Verdict::NotLinearizable { explanation } => {
                 write!(f, "NOT linearizable: {}", explanation.sentence)?;
+                for op in &explanation.op_descriptions {
+                    write!(f, "\n    {op}")?;
+                }
+                Ok(())
+            }
+            Verdict::Valid { workload, summary } => write!(f, "valid ({workload}): {summary}"),
+            Verdict::Invalid { workload, explanation, total, .. } => {
+                let more = if *total > 1 { format!(" (and {} more)", total - 1) } else { String::new() };
+                write!(f, "INVALID ({workload}): {}{more}", explanation.sentence)?;
                 for op in &explanation.op_descriptions {
                     write!(f, "\n    {op}")?;
                 }

@@ -1,22 +1,28 @@
 //! The clients: each asks the gateway for one operation at a time, as in the original, but
 //! with a timeout so that one lost message never freezes it.
 
+use std::collections::{BTreeMap, VecDeque};
+
 use rand::RngExt;
 
 use crate::config::{ClientKind, Config, ValueMode};
 use crate::error::RunError;
 use crate::event::{Event, SignalKind};
 use crate::history::{History, OpKind, Operation, Outcome};
-use crate::ids::{ClientId, ServerId, SignalId, Tick, Value};
+use crate::ids::{ClientId, NodeId, RequestId, ServerId, SignalId, Tick, Value};
 use crate::message::{ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Payload, Status};
+use crate::workload::{
+    BroadcastReadRequest, BroadcastReadResponse, BroadcastRequest, CounterAddRequest, CounterReadRequest,
+    CounterReadResponse, GenerateRequest, GenerateResponse, Key, KvCasRequest, KvReadRequest, KvWriteRequest, Workload,
+};
 use crate::network::{Signal, Wire, emit};
 use crate::rng::SimRng;
 
 pub(crate) enum ClientState {
     /// Pausing until this tick, then it starts an operation.
     Idle { until: Tick },
-    /// Waiting for the answer to `request` (operation `op` of the history).
-    Waiting { request: SignalId, op: usize, deadline: Option<Tick> },
+    /// Waiting for the answer to `request` (operation `op` of the history, request `id`).
+    Waiting { request: SignalId, id: RequestId, op: usize, deadline: Option<Tick> },
 }
 
 pub(crate) struct Client {
@@ -27,20 +33,57 @@ pub(crate) struct Client {
     pub state: ClientState,
     /// What the viewer shows under the client: the last operation's label.
     pub display: String,
+    /// The sequence number of its latest request.
+    seq: u64,
+    /// The `kv` workload: the last value this client saw under each key (what it offers to
+    /// compare-and-set from).
+    known: BTreeMap<Key, Value>,
+    /// The nodes this client still has to read at the end of the run.
+    final_reads: VecDeque<NodeId>,
 }
 
 impl Client {
     pub fn new(id: ClientId, kind: ClientKind, rng: SimRng) -> Self {
-        Client { id, kind, inbox: Vec::new(), rng, state: ClientState::Idle { until: 0 }, display: String::new() }
+        Client {
+            id,
+            kind,
+            inbox: Vec::new(),
+            rng,
+            state: ClientState::Idle { until: 0 },
+            display: String::new(),
+            seq: 0,
+            known: BTreeMap::new(),
+            final_reads: VecDeque::new(),
+        }
     }
 }
 
-fn outcome_of(payload: &dyn Payload) -> Option<Outcome> {
+/// What the answer `payload` says of operation `kind`: how it ended, with what a read of the
+/// workloads beyond registers returned written into `kind`. `None`: not an answer to a client
+/// request.
+fn outcome_of(payload: &dyn Payload, kind: &mut OpKind) -> Option<Outcome> {
     let any = payload.as_any();
     let (status, value) = if let Some(r) = any.downcast_ref::<ClientReadResponse>() {
         (r.status, r.value)
     } else if let Some(w) = any.downcast_ref::<ClientWriteResponse>() {
         (w.status, None)
+    } else if let Some(r) = any.downcast_ref::<BroadcastReadResponse>() {
+        if let (OpKind::BroadcastRead { values, .. }, Status::Success) = (kind, r.status) {
+            values.clone_from(&r.values);
+            values.sort_unstable();
+            values.dedup();
+        }
+        (r.status, None)
+    } else if let Some(r) = any.downcast_ref::<CounterReadResponse>() {
+        if let (OpKind::CounterRead { value, .. }, Status::Success) = (kind, r.status) {
+            *value = Some(r.value);
+        }
+        (r.status, None)
+    } else if let Some(r) = any.downcast_ref::<GenerateResponse>() {
+        if let (OpKind::Generate { unique_id }, Status::Success) = (kind, r.status) {
+            *unique_id = Some(r.unique_id);
+        }
+        (r.status, None)
     } else {
         return None;
     };
@@ -49,6 +92,22 @@ fn outcome_of(payload: &dyn Payload) -> Option<Outcome> {
         Status::Fail => Outcome::Failed,
         Status::Unknown => Outcome::Unknown,
     })
+}
+
+/// The request a client sends for operation `kind`.
+fn request_for(kind: &OpKind, id: RequestId) -> Box<dyn Payload> {
+    match *kind {
+        OpKind::Read => Box::new(ClientReadRequest { id }),
+        OpKind::Write(value) => Box::new(ClientWriteRequest { id, value }),
+        OpKind::KvRead { key } => Box::new(KvReadRequest { id, key }),
+        OpKind::KvWrite { key, value } => Box::new(KvWriteRequest { id, key, value }),
+        OpKind::KvCas { key, from, to } => Box::new(KvCasRequest { id, key, from, to }),
+        OpKind::Broadcast(value) => Box::new(BroadcastRequest { id, value }),
+        OpKind::BroadcastRead { .. } => Box::new(BroadcastReadRequest { id }),
+        OpKind::Add(delta) => Box::new(CounterAddRequest { id, delta }),
+        OpKind::CounterRead { .. } => Box::new(CounterReadRequest { id }),
+        OpKind::Generate { .. } => Box::new(GenerateRequest { id }),
+    }
 }
 
 /// What a client's turn works on besides the client: the send path, the history, the
@@ -73,7 +132,8 @@ impl Client {
             };
             match (sig.kind, waiting_for) {
                 (SignalKind::Reply { to }, Some((request, op))) if to == request => {
-                    let outcome = outcome_of(&*sig.payload).unwrap_or(Outcome::Unknown);
+                    let kind = &mut env.history.operations[op].kind;
+                    let outcome = outcome_of(&*sig.payload, kind).unwrap_or(Outcome::Unknown);
                     self.complete(env, op, outcome);
                     changed = true;
                 }
@@ -94,11 +154,22 @@ impl Client {
             self.complete(env, op, Outcome::Unknown);
             changed = true;
         }
-        if let ClientState::Idle { until } = self.state
-            && now >= until
-        {
-            self.invoke(env)?;
-            changed = true;
+        // At the final-read tick the client takes its share of the nodes to read once more.
+        if env.config.final_read_tick() == Some(now) {
+            let (me, clients) = (self.id.index(), env.wire.clients);
+            self.final_reads = (0..env.wire.nodes()).filter(|n| n % clients == me).map(NodeId::from_index).collect();
+        }
+        if let ClientState::Idle { until } = self.state {
+            if now > env.config.last_invoke() {
+                // The quiet period: only the final reads, one after another, as soon as idle.
+                if let Some(node) = self.final_reads.pop_front() {
+                    self.final_read(env, node)?;
+                    changed = true;
+                }
+            } else if now >= until {
+                self.invoke(env)?;
+                changed = true;
+            }
         }
         if changed {
             emit!(env.wire, Event::State { tick: now, server: ServerId::Client(self.id), state: &self.display });
@@ -106,48 +177,134 @@ impl Client {
         Ok(())
     }
 
-    fn invoke(&mut self, env: &mut Env<'_>) -> Result<(), RunError> {
-        let now = env.wire.now();
-        let write = match self.kind {
+    /// A value to write: the next unique one, or one of 1..=9.
+    fn value(&mut self, env: &mut Env<'_>, unique: bool) -> Value {
+        if unique || env.config.values == ValueMode::Unique {
+            *env.next_value += 1;
+            *env.next_value
+        } else {
+            self.rng.random_range(1..=9)
+        }
+    }
+
+    /// Whether the next operation writes (or adds, or sends), as the client's kind says.
+    fn updates(&mut self) -> bool {
+        match self.kind {
             ClientKind::Read => false,
             ClientKind::Write => true,
             ClientKind::Both => self.rng.random_bool(0.5),
-        };
-        let kind = if write {
-            let value = match env.config.values {
-                ValueMode::Unique => {
-                    *env.next_value += 1;
-                    *env.next_value
+        }
+    }
+
+    /// The next operation of the configured workload.
+    fn next_operation(&mut self, env: &mut Env<'_>) -> OpKind {
+        match env.config.workload {
+            Workload::Register => {
+                if self.updates() {
+                    OpKind::Write(self.value(env, false))
+                } else {
+                    OpKind::Read
                 }
-                ValueMode::Random => self.rng.random_range(1..=9),
-            };
-            OpKind::Write(value)
-        } else {
-            OpKind::Read
+            }
+            Workload::Kv => {
+                let key = self.rng.random_range(1..=Key::from(env.config.keys));
+                if !self.updates() {
+                    OpKind::KvRead { key }
+                } else if self.rng.random_bool(0.5) {
+                    OpKind::KvWrite { key, value: self.value(env, false) }
+                } else {
+                    // Offer the value last seen under the key, so that many swaps can succeed.
+                    let from = match self.known.get(&key) {
+                        Some(&v) => v,
+                        None => self.rng.random_range(1..=9),
+                    };
+                    OpKind::KvCas { key, from, to: self.value(env, false) }
+                }
+            }
+            // Broadcast values are always unique: a read then says which send it saw.
+            Workload::Broadcast => {
+                if self.updates() {
+                    OpKind::Broadcast(self.value(env, true))
+                } else {
+                    OpKind::BroadcastRead { final_read: false, values: Vec::new() }
+                }
+            }
+            Workload::Counter | Workload::PnCounter => {
+                if self.updates() {
+                    let delta = if env.config.workload == Workload::Counter {
+                        self.rng.random_range(0..=5)
+                    } else {
+                        let d = self.rng.random_range(1..=5);
+                        if self.rng.random_bool(0.5) { -d } else { d }
+                    };
+                    OpKind::Add(delta)
+                } else {
+                    OpKind::CounterRead { final_read: false, value: None }
+                }
+            }
+            Workload::UniqueIds => OpKind::Generate { unique_id: None },
+        }
+    }
+
+    fn invoke(&mut self, env: &mut Env<'_>) -> Result<(), RunError> {
+        let kind = self.next_operation(env);
+        self.send(env, kind, None)
+    }
+
+    /// A final read of `node`, after the quiet period's first half.
+    fn final_read(&mut self, env: &mut Env<'_>, node: NodeId) -> Result<(), RunError> {
+        let kind = match env.config.workload {
+            Workload::Broadcast => OpKind::BroadcastRead { final_read: true, values: Vec::new() },
+            _ => OpKind::CounterRead { final_read: true, value: None },
         };
+        self.send(env, kind, Some(node))
+    }
+
+    /// Records operation `kind` in the history and sends its request to the gateway (for a
+    /// given `node`, or wherever the gateway routes it).
+    fn send(&mut self, env: &mut Env<'_>, kind: OpKind, node: Option<NodeId>) -> Result<(), RunError> {
+        let now = env.wire.now();
+        self.seq += 1;
+        let id = RequestId { client: self.id, seq: self.seq };
+        let payload = request_for(&kind, id);
         let index = env.history.operations.len();
-        let op = Operation { index, client: self.id, kind, invoke: now, complete: None, outcome: Outcome::Pending };
+        let op = Operation { index, client: self.id, kind, invoke: now, complete: None, outcome: Outcome::Pending, node: None };
         op.write_label(&mut self.display);
         emit!(env.wire, Event::OperationInvoked { tick: now, operation: &op });
         env.history.operations.push(op);
-        let payload: Box<dyn Payload> = match kind {
-            OpKind::Read => Box::new(ClientReadRequest),
-            OpKind::Write(value) => Box::new(ClientWriteRequest { value }),
-        };
+        if let Some(node) = node {
+            env.wire.routes.pinned.insert(id, node);
+        }
         let request = env.wire.shared.next_signal_id();
         // A deadline past the end of time is never.
         let deadline = env.config.client_timeout.and_then(|t| now.checked_add(t));
-        self.state = ClientState::Waiting { request, op: index, deadline };
+        self.state = ClientState::Waiting { request, id, op: index, deadline };
         env.wire.transmit(request, ServerId::Client(self.id), ServerId::Gateway, SignalKind::Request, payload)
     }
 
     fn complete(&mut self, env: &mut Env<'_>, op: usize, outcome: Outcome) {
         let now = env.wire.now();
         let pause = self.rng.random_range(1..=env.config.max_pause);
+        let id = match self.state {
+            ClientState::Waiting { id, .. } => Some(id),
+            ClientState::Idle { .. } => None,
+        };
         self.state = ClientState::Idle { until: now.saturating_add(pause) };
         let operation = &mut env.history.operations[op];
         operation.complete = Some(now);
         operation.outcome = outcome;
+        if let Some(id) = id {
+            operation.node = env.wire.routes.served.remove(&id);
+        }
+        // What a kv client saw under a key: what it offers to compare-and-set from next.
+        match (&operation.kind, outcome) {
+            (&OpKind::KvRead { key }, Outcome::Ok(Some(v)))
+            | (&OpKind::KvWrite { key, value: v }, Outcome::Ok(_))
+            | (&OpKind::KvCas { key, to: v, .. }, Outcome::Ok(_)) => {
+                self.known.insert(key, v);
+            }
+            _ => {}
+        }
         operation.write_label(&mut self.display);
         let operation = &env.history.operations[op];
         emit!(env.wire, Event::OperationCompleted { tick: now, operation });

@@ -37,6 +37,15 @@ impl Config {
             out.push_str(&shell_word(&value));
         };
         push("seed", self.seed.to_string());
+        if self.workload != d.workload {
+            push("workload", self.workload.to_string());
+        }
+        if self.keys != d.keys {
+            push("keys", self.keys.to_string());
+        }
+        if let Some(q) = self.quiet {
+            push("quiet", q.to_string());
+        }
         if self.nodes != d.nodes {
             push("nodes", self.nodes.to_string());
         }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::chooser::Script;
 use crate::fault::{Nemesis, Scheduled};
 use crate::ids::{ServerId, Tick};
+use crate::workload::Workload;
 
 /// Everything that decides a run, together with the seed. Equal configurations give equal runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +62,32 @@ pub struct Config {
     /// choice script an explorer found (see [`Script`]).
     #[serde(skip_serializing_if = "Script::is_empty")]
     pub deviations: Script,
+    /// What the clients ask for: the register (the default), or another workload.
+    #[serde(skip_serializing_if = "is_default")]
+    pub workload: Workload,
+    /// The `kv` workload's keys: each operation picks one of keys `1..=keys`.
+    #[serde(skip_serializing_if = "is_default_keys")]
+    pub keys: u32,
+    /// The quiet period at the end of the run: clients start no operation in its ticks, and for
+    /// the workloads with final reads (broadcast, counters) every fault heals at its start and
+    /// every node is read once more halfway through it. `None`: no quiet period for the
+    /// register, kv and unique ids, [`Workload::DEFAULT_QUIET`] ticks for the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quiet: Option<Tick>,
 }
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+fn is_default_keys(k: &u32) -> bool {
+    *k == DEFAULT_KEYS
+}
+
+/// The default [`Config::keys`].
+pub const DEFAULT_KEYS: u32 = 3;
+/// The most keys a `kv` run may have.
+pub const MAX_KEYS: u32 = 1_000_000;
 
 /// The delay of the links from every server of `from` to every server of `to` (and back,
 /// unless `one_way`): a slow or fast link.
@@ -183,6 +209,9 @@ impl Default for Config {
             clock_rates: Vec::new(),
             turn_budget: DEFAULT_TURN_BUDGET,
             deviations: Script::default(),
+            workload: Workload::Register,
+            keys: DEFAULT_KEYS,
+            quiet: None,
         }
     }
 }
@@ -472,6 +501,20 @@ impl Config {
                 return bad(field, format!("a probability between 0 and 1, got {p}"));
             }
         }
+        if self.keys == 0 || self.keys > MAX_KEYS {
+            return bad("keys", format!("between 1 and {MAX_KEYS} keys, got {}", self.keys));
+        }
+        let quiet = self.quiet_ticks();
+        if quiet > 0 && quiet >= self.ticks {
+            return bad(
+                "quiet",
+                format!(
+                    "the quiet period ({quiet} ticks) is not shorter than the run ({} ticks): give more ticks or a \
+                     shorter quiet period",
+                    self.ticks
+                ),
+            );
+        }
         let node_exists = |n: crate::NodeId| n.index() < self.nodes as usize;
         for s in &self.schedule {
             if s.at == 0 {
@@ -535,6 +578,24 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The quiet period's length in ticks (see [`Config::quiet`]).
+    pub fn quiet_ticks(&self) -> Tick {
+        self.quiet.unwrap_or(if self.workload.has_final_reads() { Workload::DEFAULT_QUIET } else { 0 })
+    }
+
+    /// The last tick in which a client may start an operation.
+    pub fn last_invoke(&self) -> Tick {
+        self.ticks.saturating_sub(self.quiet_ticks())
+    }
+
+    /// The tick of the final reads, halfway through the quiet period (`None`: the workload has
+    /// none).
+    pub fn final_read_tick(&self) -> Option<Tick> {
+        self.workload.has_final_reads().then(|| self.ticks - self.quiet_ticks() / 2)
+    }
+}
+
 /// Builds a [`Config`] step by step; [`build`](ConfigBuilder::build) validates it.
 #[derive(Debug, Clone)]
 #[must_use]
@@ -579,6 +640,12 @@ setters! {
     turn_budget: u64,
     /// Sets [`Config::deviations`].
     deviations: Script,
+    /// Sets [`Config::workload`].
+    workload: Workload,
+    /// Sets [`Config::keys`].
+    keys: u32,
+    /// Sets [`Config::quiet`].
+    quiet: Option<Tick>,
 }
 
 impl ConfigBuilder {

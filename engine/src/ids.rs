@@ -17,9 +17,29 @@ pub type Value = u64;
 pub struct NodeId(pub u32);
 
 /// A client, numbered from 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ClientId(pub u32);
+
+/// Which request of which client: the client and its request's sequence number (1, 2, ...).
+///
+/// Every client request carries one. A client sends one request at a time, so its sequence
+/// numbers grow; copies of one request (the network may deliver a signal twice) carry the same
+/// id. That is what lets a node answer a request exactly once (see [`Sessions`](crate::Sessions)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RequestId {
+    /// The client that sent it.
+    pub client: ClientId,
+    /// Its place among the client's requests, from 1.
+    pub seq: u64,
+}
+
+impl fmt::Display for RequestId {
+    /// `c2#7`: client 2's seventh request.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "c{}#{}", self.client.0, self.seq)
+    }
+}
 
 /// A signal (one message in flight), numbered from 1 in the order the signals were sent.
 ///

@@ -36,7 +36,8 @@
 //! - [`World`]: builds a world from a [`Config`] and runs it tick by tick.
 //! - [`Node`], [`Ctx`], [`AsyncCtx`]: what a node is and what its handlers can do; the futures of
 //!   [`wait`] for waiting on replies.
-//! - [`message`]: the [`Message`] trait and the client protocol.
+//! - [`message`]: the [`Message`] trait and the register's client protocol; [`workload`]: the
+//!   other workloads' protocols, and [`Sessions`] for answering each request once.
 //! - [`event`]: the event stream for viewers and traces.
 //! - [`history`]: the clients' operations, the checker's input.
 //! - [`fault`]: faults, scheduled or random ([`Nemesis`]), applied with [`World::apply`].
@@ -68,6 +69,7 @@ mod rng;
 mod shared;
 pub mod wait;
 pub mod watchdog;
+pub mod workload;
 mod world;
 
 pub use chooser::{Adversary, Choice, Fate, Script, SignalInfo};
@@ -80,7 +82,7 @@ pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SharedObserve
 pub use executor::NodeStatus;
 pub use fault::{Fault, Nemesis, NemesisKind, Scheduled};
 pub use history::{History, OpCounts, OpKind, Operation, Outcome};
-pub use ids::{ClientId, NodeId, ServerId, SignalId, Tick, Value};
+pub use ids::{ClientId, NodeId, RequestId, ServerId, SignalId, Tick, Value};
 pub use message::{
     Ack, ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, LeaderNotification, Message,
     Payload, Status,
@@ -88,6 +90,11 @@ pub use message::{
 pub use network::{InFlight, Stats};
 pub use node::{AsyncCtx, Badge, Ctx, Node};
 pub use wait::{Partial, Replies, Timeout};
+pub use workload::{
+    BroadcastReadRequest, BroadcastReadResponse, BroadcastRequest, CounterAddRequest, CounterReadRequest,
+    CounterReadResponse, GenerateRequest, GenerateResponse, Key, KvCasRequest, KvReadRequest, KvWriteRequest, Seen,
+    Sessions, Workload,
+};
 pub use world::World;
 
 #[doc(hidden)]
@@ -98,7 +105,12 @@ pub mod prelude {
     pub use crate::{
         Ack, AsyncCtx, Badge, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
         ClientWriteResponse, Config, Ctx, Delay, Fault, History, LeaderNotification, Message, Nemesis, NemesisKind,
-        Node, NodeId, OpKind, Outcome, Partial, Replies, RunError, Scheduled, ServerId, Status, Tick, Timeout, Value,
-        World, endpoint, init, node, timer,
+        Node, NodeId, OpKind, Outcome, Partial, Replies, RequestId, RunError, Scheduled, ServerId, Status, Tick, Timeout,
+        Value, World, endpoint, init, node, timer,
+    };
+    pub use crate::workload::{
+        BroadcastReadRequest, BroadcastReadResponse, BroadcastRequest, CounterAddRequest, CounterReadRequest,
+        CounterReadResponse, GenerateRequest, GenerateResponse, Key, KvCasRequest, KvReadRequest, KvWriteRequest, Seen,
+        Sessions, Workload,
     };
 }

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::borrow::Cow;
 use std::fmt::Debug;
 
-use crate::ids::{NodeId, Value};
+use crate::ids::{NodeId, RequestId, Value};
 
 /// A type that can be sent between servers, with the type of its reply.
 ///
@@ -96,13 +96,17 @@ pub enum Status {
     Unknown,
 }
 
-/// A client asks to read the register.
+/// A client asks to read the register (the `register` workload; see [`crate::workload`] for
+/// the others).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, dgame_macros::Message)]
 #[reply(ClientReadResponse)]
-pub struct ClientReadRequest;
+pub struct ClientReadRequest {
+    /// Which request (copies of one request carry the same id).
+    pub id: RequestId,
+}
 
 /// The answer to a [`ClientReadRequest`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ClientReadResponse {
     /// Whether the read happened.
     pub status: Status,
@@ -129,12 +133,14 @@ impl ClientReadResponse {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, dgame_macros::Message)]
 #[reply(ClientWriteResponse)]
 pub struct ClientWriteRequest {
+    /// Which request (copies of one request carry the same id).
+    pub id: RequestId,
     /// The value to write.
     pub value: Value,
 }
 
 /// The answer to a [`ClientWriteRequest`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ClientWriteResponse {
     /// Whether the write happened.
     pub status: Status,
@@ -177,7 +183,7 @@ mod tests {
 
     #[test]
     fn payloads_downcast_to_their_type_only() {
-        let p: Box<dyn Payload> = Box::new(ClientWriteRequest { value: 4 });
+        let p: Box<dyn Payload> = Box::new(ClientWriteRequest { id: RequestId::default(), value: 4 });
         assert!(p.as_any().is::<ClientWriteRequest>());
         assert!(!p.as_any().is::<ClientReadRequest>());
         let copy = p.clone_payload();

@@ -32,6 +32,9 @@ pub trait Node: Debug + Sized + 'static {
     /// The node's `#[timer]`s, in the order they are declared.
     #[doc(hidden)]
     const __TIMERS: &'static [TimerSpec];
+    /// The workloads the node serves (`#[node(workload(...))]`; the register by default).
+    #[doc(hidden)]
+    const __WORKLOADS: &'static [crate::Workload] = &[crate::Workload::Register];
     /// Runs the endpoint for `msg`, or gives `msg` back if the node has none for its type.
     #[doc(hidden)]
     fn __dispatch(ctx: &mut Ctx<Self>, msg: Box<dyn Payload>) -> Result<Handled, Box<dyn Payload>>;

@@ -106,7 +106,7 @@ impl<N: Node> World<N> {
                 })
                 .collect(),
             cuts: Cuts::new(config.cuts.clone()),
-            history: History::default(),
+            history: History { workload: config.workload, operations: Vec::new() },
             next_value: 0,
             failed: None,
             make: Box::new(make),
@@ -115,7 +115,7 @@ impl<N: Node> World<N> {
             nemesis: config
                 .nemesis
                 .clone()
-                .map(|n| NemesisPlanner::new(n, stream(seed, Stream::Nemesis), config.nodes, config.ticks)),
+                .map(|n| NemesisPlanner::new(n, stream(seed, Stream::Nemesis), config.nodes, config.last_invoke())),
             called_off: BTreeSet::new(),
             due: Vec::new(),
             invariants: crate::chooser::Invariants::default(),
@@ -202,6 +202,9 @@ impl<N: Node> World<N> {
         for fault in self.cuts.due(now) {
             self.apply_planned(&Scheduled { at: now, fault })?;
         }
+        if self.config.workload.has_final_reads() && now == self.config.last_invoke() + 1 {
+            self.heal_for_quiet_period()?;
+        }
         // (2) The gateway's turn.
         self.gateway.turn(&mut self.wire, self.config.gateway_timeout)?;
         // (3) Each node's turn, in id order.
@@ -220,6 +223,26 @@ impl<N: Node> World<N> {
         }
         // (5) Delivery.
         self.deliver(now);
+        Ok(())
+    }
+
+    /// The quiet period of a workload with final reads begins: every fault heals (cut links,
+    /// paused and crashed nodes), so that what the final reads see is where the algorithm
+    /// converges, not where a fault left it. Each heal is an ordinary, recorded fault.
+    fn heal_for_quiet_period(&mut self) -> Result<(), RunError> {
+        let now = self.now();
+        if self.wire.network.cuts().next().is_some() {
+            self.apply_planned(&Scheduled { at: now, fault: crate::Fault::HealAll })?;
+        }
+        for i in 0..self.nodes.len() {
+            let n = NodeId::from_index(i);
+            let fault = match self.nodes[i].status {
+                NodeStatus::Up => continue,
+                NodeStatus::Paused => crate::Fault::Resume(n),
+                NodeStatus::Crashed => crate::Fault::Restart(n),
+            };
+            self.apply_planned(&Scheduled { at: now, fault })?;
+        }
         Ok(())
     }
 

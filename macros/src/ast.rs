@@ -64,9 +64,58 @@ pub struct Handler {
 pub struct NodeArgs {
     /// `durable(a, b)`: the fields moved from a crashed node into its restarted self.
     pub durable: Vec<syn::Member>,
+    /// `workload(kv, broadcast)`: the workloads the node serves (none given: the register).
+    pub workloads: Vec<&'static Workload>,
 }
 
 const DURABLE_USAGE: &str = "write `#[node(durable(field, ...))]`, naming the fields of the node that survive a crash";
+const WORKLOAD_USAGE: &str = "write `#[node(workload(kv))]`, naming the workloads the node serves: register, kv, \
+     broadcast, counter, pn_counter, unique_ids";
+
+/// A workload as the macro knows it: its name in `workload(...)`, its variant of the engine's
+/// `Workload`, and the endpoints it needs: (request, reply, what a client does with it).
+pub struct Workload {
+    pub ident: &'static str,
+    pub variant: &'static str,
+    pub endpoints: &'static [(&'static str, &'static str, &'static str)],
+}
+
+/// Every workload, as `dgame_engine::workload::Workload` lists them.
+pub const WORKLOADS: &[Workload] = &[
+    Workload {
+        ident: "register",
+        variant: "Register",
+        endpoints: &[("ClientReadRequest", "ClientReadResponse", "read"), ("ClientWriteRequest", "ClientWriteResponse", "write")],
+    },
+    Workload {
+        ident: "kv",
+        variant: "Kv",
+        endpoints: &[
+            ("KvReadRequest", "ClientReadResponse", "read"),
+            ("KvWriteRequest", "ClientWriteResponse", "write"),
+            ("KvCasRequest", "ClientWriteResponse", "cas"),
+        ],
+    },
+    Workload {
+        ident: "broadcast",
+        variant: "Broadcast",
+        endpoints: &[
+            ("BroadcastRequest", "ClientWriteResponse", "broadcast"),
+            ("BroadcastReadRequest", "BroadcastReadResponse", "read"),
+        ],
+    },
+    Workload {
+        ident: "counter",
+        variant: "Counter",
+        endpoints: &[("CounterAddRequest", "ClientWriteResponse", "add"), ("CounterReadRequest", "CounterReadResponse", "read")],
+    },
+    Workload {
+        ident: "pn_counter",
+        variant: "PnCounter",
+        endpoints: &[("CounterAddRequest", "ClientWriteResponse", "add"), ("CounterReadRequest", "CounterReadResponse", "read")],
+    },
+    Workload { ident: "unique_ids", variant: "UniqueIds", endpoints: &[("GenerateRequest", "GenerateResponse", "generate")] },
+];
 
 /// Parses `#[node]`'s options: nothing, or `durable(field, ...)`.
 pub fn parse_args(args: TokenStream, errors: &mut Errors) -> NodeArgs {
@@ -82,19 +131,31 @@ pub fn parse_args(args: TokenStream, errors: &mut Errors) -> NodeArgs {
         Err(_) => {
             errors.on(
                 &args,
-                format!("cannot read `#[node({args})]`: `#[node]` takes no options or `durable(...)`; {DURABLE_USAGE}"),
+                format!(
+                    "cannot read `#[node({args})]`: `#[node]` takes no options, `durable(...)` or `workload(...)`; \
+                     {DURABLE_USAGE}"
+                ),
             );
             return out;
         }
     };
     let mut seen_durable = false;
+    let mut seen_workload = false;
     for meta in metas {
+        if meta.path().is_ident("workload") {
+            if std::mem::replace(&mut seen_workload, true) {
+                errors.on(&meta, "`workload` is given twice: name all the workloads in one `workload(...)`");
+                continue;
+            }
+            parse_workloads(&meta, &mut out, errors);
+            continue;
+        }
         if !meta.path().is_ident("durable") {
             let path = meta.path();
             errors.on(
                 &meta,
                 format!(
-                    "unknown option `{}`: `#[node]` takes only `durable(...)`; {DURABLE_USAGE}",
+                    "unknown option `{}`: `#[node]` takes only `durable(...)` and `workload(...)`; {DURABLE_USAGE}",
                     path.to_token_stream()
                 ),
             );
@@ -126,6 +187,32 @@ pub fn parse_args(args: TokenStream, errors: &mut Errors) -> NodeArgs {
         }
     }
     out
+}
+
+/// `workload(a, b)`: each a known workload, once.
+fn parse_workloads(meta: &Meta, out: &mut NodeArgs, errors: &mut Errors) {
+    let Meta::List(list) = meta else {
+        errors.on(meta, format!("`workload` lists workloads in parentheses: {WORKLOAD_USAGE}"));
+        return;
+    };
+    match list.parse_args_with(syn::punctuated::Punctuated::<syn::Ident, Token![,]>::parse_terminated) {
+        Ok(names) if names.is_empty() => {
+            errors.on(meta, format!("`workload()` names no workload: {WORKLOAD_USAGE}, or leave the option out"));
+        }
+        Ok(names) => {
+            for name in names {
+                let text = name.to_string();
+                match WORKLOADS.iter().find(|w| w.ident == text) {
+                    None => errors.on(&name, format!("unknown workload `{text}`: {WORKLOAD_USAGE}")),
+                    Some(w) if out.workloads.iter().any(|o| o.ident == w.ident) => {
+                        errors.on(&name, format!("`{text}` is named twice in `workload(...)`"));
+                    }
+                    Some(w) => out.workloads.push(w),
+                }
+            }
+        }
+        Err(e) => errors.at(e.span(), format!("expected a workload name: {WORKLOAD_USAGE}")),
+    }
 }
 
 /// A parsed `#[node]` impl block.

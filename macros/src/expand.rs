@@ -22,7 +22,7 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
     let args = parse_args(args, &mut errors);
     check_impl(&item, &mut errors);
     let node = parse_node(item, &mut errors);
-    check_node(&node, &mut errors);
+    check_node(&node, &args.workloads, &mut errors);
     let item = &node.item;
     let krate = engine_path();
     let self_ty = &item.self_ty;
@@ -103,11 +103,18 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     });
 
+    let workloads = args.workloads.iter().map(|w| {
+        let variant = syn::Ident::new(w.variant, Span::call_site());
+        quote!(#krate::Workload::#variant)
+    });
+    let workloads = (!args.workloads.is_empty()).then(|| quote!(const __WORKLOADS: &'static [#krate::Workload] = &[#(#workloads),*];));
+
     quote! {
         #item
 
         impl #impl_generics #krate::Node for #self_ty #where_clause {
             const __NAME: &'static str = #name;
+            #workloads
             const __TIMERS: &'static [#krate::TimerSpec] = &[#(#timer_specs),*];
 
             #[allow(unreachable_code, clippy::needless_return)]

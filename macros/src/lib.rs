@@ -18,7 +18,10 @@ mod valid;
 /// messages, its `#[timer(interval = N)]` methods run every N ticks of the node's local clock.
 ///
 /// The generated `Node` impl dispatches a message with an `if` chain on its `TypeId`, fixed at
-/// compile time. A node must have endpoints for `ClientReadRequest` and `ClientWriteRequest`.
+/// compile time. A node serves the register unless it names other workloads
+/// (`#[node(workload(kv))]`; the names are `register`, `kv`, `broadcast`, `counter`,
+/// `pn_counter`, `unique_ids`), and must have an endpoint for every request type of each: for
+/// the register, `ClientReadRequest` and `ClientWriteRequest`.
 /// Methods without `#[endpoint]` or `#[timer]` stay ordinary methods.
 ///
 /// ```ignore

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use quote::ToTokens;
 use syn::{FnArg, ItemImpl, Signature, Type};
 
-use crate::ast::{Errors, Handler, NodeImpl, Role};
+use crate::ast::{Errors, Handler, NodeImpl, Role, WORKLOADS, Workload};
 
 /// The last identifier of a path type (`a::b::Foo<T>` -> `Foo`), if it is one.
 pub fn last_ident(ty: &Type) -> Option<String> {
@@ -205,7 +205,7 @@ pub fn check_impl(item: &ItemImpl, errors: &mut Errors) {
 }
 
 /// The rules between handlers: one endpoint per message type, and the two client endpoints.
-pub fn check_node(node: &NodeImpl, errors: &mut Errors) {
+pub fn check_node(node: &NodeImpl, workloads: &[&'static Workload], errors: &mut Errors) {
     let mut seen: BTreeMap<String, &Handler> = BTreeMap::new();
     let mut inits: Option<&syn::Ident> = None;
     for h in &node.handlers {
@@ -246,19 +246,35 @@ pub fn check_node(node: &NodeImpl, errors: &mut Errors) {
     }
     let self_ty = &node.item.self_ty;
     let name = self_ty.to_token_stream().to_string();
-    for (required, reply, what) in
-        [("ClientReadRequest", "ClientReadResponse", "read"), ("ClientWriteRequest", "ClientWriteResponse", "write")]
-    {
-        let found = node
-            .handlers
-            .iter()
-            .any(|h| matches!(&h.role, Role::Endpoint { ty } if last_ident(ty).as_deref() == Some(required)));
-        if !found {
+    let default = [&WORKLOADS[0]];
+    let given = !workloads.is_empty();
+    let workloads = if given { workloads } else { &default[..] };
+    let mut reported: Vec<&str> = Vec::new();
+    for w in workloads {
+        for &(required, reply, what) in w.endpoints {
+            let found = node
+                .handlers
+                .iter()
+                .any(|h| matches!(&h.role, Role::Endpoint { ty } if last_ident(ty).as_deref() == Some(required)));
+            // Two workloads may need one request type (the two counters): one error for it.
+            if found || reported.contains(&required) {
+                continue;
+            }
+            reported.push(required);
+            let whose = if !given {
+                "every node serves the register unless it says otherwise (`#[node(workload(...))]`), and must handle \
+                 client "
+                    .to_owned()
+                    + what
+                    + "s"
+            } else {
+                format!("it serves the `{}` workload, which sends `{required}`", w.ident.replace('_', "-"))
+            };
             errors.on(
                 self_ty,
                 format!(
-                    "node `{name}` has no endpoint for `{required}`: every node must handle client {what}s; add \
-                     `#[endpoint({required})] fn {what}(&mut self, req: {required}) -> {reply}` (or an async one)"
+                    "node `{name}` has no endpoint for `{required}`: {whose}; add `#[endpoint({required})] fn \
+                     {what}(&mut self, req: {required}) -> {reply}` (or an async one)"
                 ),
             );
         }

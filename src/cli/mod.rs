@@ -370,6 +370,15 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
                 }
                 t
             }
+            VerdictReport::Valid { workload, summary } => format!("{file}: VALID ({workload}): {summary}\n"),
+            VerdictReport::Invalid { workload, explanation, operations, summary, .. } => {
+                let mut t = format!("{file}: INVALID ({workload})\n  {explanation}\n");
+                for op in operations {
+                    t.push_str(&format!("    - {op}\n"));
+                }
+                t.push_str(&format!("  {summary}\n"));
+                t
+            }
             VerdictReport::Unknown { reason } => format!("{file}: UNKNOWN ({reason})\n"),
             VerdictReport::Error { error } => format!("{file}: {error}\n"),
             VerdictReport::InvariantBroken { .. } => unreachable!("a history file has no nodes"),

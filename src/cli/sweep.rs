@@ -300,8 +300,8 @@ impl SweepSummary {
     fn add(&mut self, r: &SeedResult) {
         self.seeds_run += 1;
         match &r.verdict {
-            VerdictReport::Linearizable => self.linearizable += 1,
-            VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. } => {
+            VerdictReport::Linearizable | VerdictReport::Valid { .. } => self.linearizable += 1,
+            VerdictReport::NotLinearizable { .. } | VerdictReport::Invalid { .. } | VerdictReport::InvariantBroken { .. } => {
                 self.violations.add(r.seed)
             }
             VerdictReport::Unknown { .. } => self.unknown.add(r.seed),

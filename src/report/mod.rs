@@ -8,7 +8,7 @@ mod observe;
 use std::fmt::Write as _;
 
 use dgame_checker::Verdict;
-use dgame_engine::{Config, History, Outcome, RunError, Stats};
+use dgame_engine::{Config, History, OpKind, Outcome, RunError, Stats, Workload};
 use serde::{Deserialize, Serialize};
 
 pub use faults::{FaultLog, FaultRecord};
@@ -94,6 +94,28 @@ pub enum VerdictReport {
         /// Their indices in the history.
         indices: Vec<usize>,
     },
+    /// A workload checked for other properties than linearizability passed its checks.
+    Valid {
+        /// The workload.
+        workload: String,
+        /// Its checker's summary, with the figures.
+        summary: String,
+    },
+    /// Such a workload failed its checks.
+    Invalid {
+        /// The workload.
+        workload: String,
+        /// The first violation's sentence.
+        explanation: String,
+        /// Its operations, in words.
+        operations: Vec<String>,
+        /// Their indices in the history.
+        indices: Vec<usize>,
+        /// How many violations there are in all.
+        total: usize,
+        /// The checker's summary, with the figures.
+        summary: String,
+    },
     /// The checker's budget ran out.
     Unknown {
         /// Which budget.
@@ -145,15 +167,42 @@ impl VerdictReport {
                 operations: explanation.op_descriptions.clone(),
                 indices: explanation.ops.clone(),
             },
+            Verdict::Valid { workload, summary } => {
+                VerdictReport::Valid { workload: (*workload).to_owned(), summary: summary.clone() }
+            }
+            Verdict::Invalid { workload, explanation, total, summary } => VerdictReport::Invalid {
+                workload: (*workload).to_owned(),
+                explanation: explanation.sentence.clone(),
+                operations: explanation.op_descriptions.clone(),
+                indices: explanation.ops.clone(),
+                total: *total,
+                summary: summary.clone(),
+            },
             Verdict::Unknown { reason, .. } => VerdictReport::Unknown { reason: reason.clone() },
         }
+    }
+
+    /// The operations a violation names (indices into the history); none for any other verdict.
+    pub fn violation_indices(&self) -> &[usize] {
+        match self {
+            VerdictReport::NotLinearizable { indices, .. } | VerdictReport::Invalid { indices, .. } => indices,
+            _ => &[],
+        }
+    }
+
+    /// Whether the history broke what its workload promises (or an invariant broke).
+    pub fn is_violation(&self) -> bool {
+        matches!(
+            self,
+            VerdictReport::NotLinearizable { .. } | VerdictReport::Invalid { .. } | VerdictReport::InvariantBroken { .. }
+        )
     }
 
     /// The exit code: 0 linearizable, 1 not, 2 unknown or error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            VerdictReport::Linearizable => 0,
-            VerdictReport::NotLinearizable { .. } | VerdictReport::InvariantBroken { .. } => 1,
+            VerdictReport::Linearizable | VerdictReport::Valid { .. } => 0,
+            VerdictReport::NotLinearizable { .. } | VerdictReport::Invalid { .. } | VerdictReport::InvariantBroken { .. } => 1,
             VerdictReport::Unknown { .. } | VerdictReport::Error { .. } => 2,
         }
     }
@@ -237,6 +286,9 @@ pub struct Report {
     pub operations_during_faults: Vec<usize>,
     /// The checker's verdict.
     pub verdict: VerdictReport,
+    /// The broadcast workload: node-to-node messages per value broadcast.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages_per_value: Option<f64>,
     /// The command that reproduces this run.
     pub reproduce: String,
 }
@@ -269,6 +321,10 @@ impl Report {
             faults: out.faults.clone(),
             operations_during_faults: out.ops_during_faults.clone(),
             verdict,
+            messages_per_value: (config.workload == Workload::Broadcast).then(|| {
+                let values = out.history.operations.iter().filter(|op| matches!(op.kind, OpKind::Broadcast(_))).count();
+                if values == 0 { 0.0 } else { out.messages.node_node as f64 / values as f64 }
+            }),
             reproduce: config.command_line(program, algorithm),
         }
     }
@@ -291,9 +347,10 @@ impl Report {
         let mut s = String::new();
         let c = &self.config;
         let o = &self.operations;
+        let workload = if c.workload == Workload::Register { String::new() } else { format!(" ({} workload)", c.workload) };
         let _ = writeln!(
             s,
-            "{} with {} nodes and {} clients, {} ticks, seed {}, delay {}, loss {}",
+            "{}{workload} with {} nodes and {} clients, {} ticks, seed {}, delay {}, loss {}",
             self.algorithm, c.nodes, c.clients, self.ticks_run, c.seed, c.delay, c.loss
         );
         let _ = writeln!(
@@ -313,6 +370,9 @@ impl Report {
             "messages     {} sent, {:.1} per operation: {} client-gateway, {} gateway-node, {} node-node",
             self.messages, self.messages_per_operation, m.client_gateway, m.gateway_node, m.node_node
         );
+        if let Some(per) = self.messages_per_value {
+            let _ = writeln!(s, "  per value  {per:.1} node-node messages per value broadcast");
+        }
         let types: Vec<String> = m.by_type.iter().map(|(t, n)| format!("{t} {n}")).collect();
         let _ = writeln!(s, "  by type    {}", types.join(", "));
         let d = &self.dropped;
@@ -345,6 +405,19 @@ impl Report {
                 for op in operations {
                     let _ = writeln!(s, "    - {op}");
                 }
+            }
+            VerdictReport::Valid { workload, summary } => {
+                let _ = writeln!(s, "verdict      VALID ({workload}: {})", Workload::checked_of(workload));
+                let _ = writeln!(s, "  {summary}");
+            }
+            VerdictReport::Invalid { workload, explanation, operations, total, summary, .. } => {
+                let more = if *total > 1 { format!(", the first of {total}") } else { String::new() };
+                let _ = writeln!(s, "verdict      INVALID ({workload}{more})");
+                let _ = writeln!(s, "  {explanation}");
+                for op in operations {
+                    let _ = writeln!(s, "    - {op}");
+                }
+                let _ = writeln!(s, "  {summary}");
             }
             VerdictReport::Unknown { reason } => {
                 let _ = writeln!(s, "verdict      UNKNOWN ({reason})");

@@ -202,15 +202,21 @@ pub(crate) fn changed_paths(old: &Value, new: &Value) -> Vec<String> {
 /// The operations to outline for a violation: the explanation's, and the writes of the values
 /// its reads returned (values are unique), so "two writes took one version" shows both writes.
 fn explained(verdict: &VerdictReport, history: &[dgame_engine::Operation]) -> Vec<usize> {
-    let VerdictReport::NotLinearizable { indices, .. } = verdict else { return Vec::new() };
-    let mut out = indices.clone();
+    let indices = verdict.violation_indices();
+    let mut out = indices.to_vec();
     for &i in indices {
         let Some(op) = history.get(i) else { continue };
-        let value = match (op.kind, op.outcome) {
-            (OpKind::Read, Outcome::Ok(Some(v))) => v,
+        let (key, value) = match (&op.kind, op.outcome) {
+            (OpKind::Read, Outcome::Ok(Some(v))) => (None, v),
+            (&OpKind::KvRead { key }, Outcome::Ok(Some(v))) => (Some(key), v),
             _ => continue,
         };
-        out.extend(history.iter().filter(|w| w.kind == OpKind::Write(value)).map(|w| w.index));
+        let wrote = |w: &&dgame_engine::Operation| match w.kind {
+            OpKind::Write(x) => key.is_none() && x == value,
+            OpKind::KvWrite { key: k, value: x } | OpKind::KvCas { key: k, to: x, .. } => key == Some(k) && x == value,
+            _ => false,
+        };
+        out.extend(history.iter().filter(wrote).map(|w| w.index));
     }
     out.sort_unstable();
     out.dedup();
@@ -295,11 +301,16 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
                     }
                 };
                 let (kind, value) = match op.kind {
-                    OpKind::Read => ("read", None),
-                    OpKind::Write(v) => ("write", Some(v)),
+                    OpKind::Read | OpKind::KvRead { .. } => ("read", None),
+                    OpKind::Write(v) | OpKind::KvWrite { value: v, .. } => ("write", Some(v)),
+                    OpKind::KvCas { to, .. } => ("cas", Some(to)),
+                    OpKind::Broadcast(v) => ("broadcast", Some(v)),
+                    OpKind::BroadcastRead { .. } | OpKind::CounterRead { .. } => ("read", None),
+                    OpKind::Add(_) => ("add", None),
+                    OpKind::Generate { .. } => ("generate", None),
                 };
-                let read = match (op.kind, op.outcome) {
-                    (OpKind::Read, Outcome::Ok(v)) => Some(v),
+                let read = match (&op.kind, op.outcome) {
+                    (OpKind::Read | OpKind::KvRead { .. }, Outcome::Ok(v)) => Some(v),
                     _ => None,
                 };
                 OpView {

@@ -59,6 +59,8 @@ pub struct Propagate(Tagged);
 pub struct AbdNoWriteBack {
     /// This replica's tagged value (durable).
     pub current: Tagged,
+    /// The latest write each client asked this node to coordinate, and its answer (durable).
+    pub sessions: Sessions<ClientWriteResponse>,
 }
 
 impl AbdNoWriteBack {
@@ -87,7 +89,7 @@ impl AbdNoWriteBack {
     }
 }
 
-#[node(durable(current))]
+#[node(durable(current, sessions))]
 impl AbdNoWriteBack {
     /// Read the newest value of a majority, make sure a majority has it, answer it.
     #[endpoint(ClientReadRequest)]
@@ -100,9 +102,21 @@ impl AbdNoWriteBack {
     /// Learn the highest version of a majority, store the value above it on a majority.
     #[endpoint(ClientWriteRequest)]
     async fn write(cx: AsyncCtx<Self>, req: ClientWriteRequest) -> ClientWriteResponse {
+        match cx.with(|me| me.sessions.begin(req.id)) {
+            Seen::New => {}
+            // A copy: answer when the first copy is done (if it ever is: it may have been lost
+            // in a crash, and then the gateway gives up).
+            Seen::Running => {
+                cx.until(|me| me.sessions.answer(req.id).is_some()).await;
+                return cx.with(|me| me.sessions.answer(req.id)).unwrap_or_else(ClientWriteResponse::unknown);
+            }
+            Seen::Answered(answer) => return answer,
+            Seen::Stale => return ClientWriteResponse::unknown(),
+        }
         let highest = Self::query(&cx).await;
         let tag = Tag { version: highest.tag.version + 1, writer: cx.id().0 };
         Self::propagate(&cx, Tagged { tag, value: Some(req.value) }).await;
+        cx.with(|me| me.sessions.finish(req.id, ClientWriteResponse::ok()));
         ClientWriteResponse::ok()
     }
 

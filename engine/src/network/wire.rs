@@ -7,7 +7,9 @@ use std::rc::Rc;
 use crate::chooser::SignalChooser;
 use crate::error::RunError;
 use crate::event::{DropReason, Event, Observer, SignalKind};
-use crate::ids::{ServerId, SignalId, Tick};
+use rustc_hash::FxHashMap;
+
+use crate::ids::{NodeId, RequestId, ServerId, SignalId, Tick};
 use crate::message::{Payload, short_type_name};
 use crate::network::{Network, Signal};
 use crate::node::Outgoing;
@@ -47,6 +49,8 @@ pub struct Stats {
     pub dropped_crashed: u64,
     /// Duplicate signals the network made.
     pub duplicated: u64,
+    /// Copies of a client's older request that the gateway dropped (the client had moved on).
+    pub stale_requests: u64,
 }
 
 pub(crate) struct Wire {
@@ -61,6 +65,17 @@ pub(crate) struct Wire {
     spare: Vec<Outgoing>,
     /// The choice script and the adversary, which may change a signal's fate (`chooser.rs`).
     pub chooser: SignalChooser,
+    /// Where client requests go and went, shared by the clients and the gateway.
+    pub routes: Routes,
+}
+
+/// What the clients and the gateway tell each other about requests besides the signals.
+#[derive(Default)]
+pub(crate) struct Routes {
+    /// Requests for a given node (the final reads), by request id; the gateway takes them.
+    pub pinned: FxHashMap<RequestId, NodeId>,
+    /// The node each open request went to; the client takes it when the request completes.
+    pub served: FxHashMap<RequestId, NodeId>,
 }
 
 impl Wire {
@@ -74,6 +89,7 @@ impl Wire {
             clients,
             spare: Vec::new(),
             chooser: SignalChooser::default(),
+            routes: Routes::default(),
         }
     }
 
