@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use dgame_engine::event::{Event, Observer, SharedObserver};
-use dgame_engine::{Adversary, Config, ConfigError, Node, World};
+use dgame_engine::{Adversary, Config, ConfigError, Node, Workload, World};
 
 use crate::report::RunObserver;
 /// What [`Algorithm::run`] returns; defined beside the report built from it.
@@ -44,6 +44,8 @@ pub struct Algorithm {
     extras: Arc<dyn Any + Send + Sync>,
     invariant_names: Vec<&'static str>,
     hashable: bool,
+    /// The workloads its node type serves (`#[node(workload(...))]`).
+    pub workloads: &'static [Workload],
 }
 
 /// Runs a world of one node type, as the options say.
@@ -109,6 +111,7 @@ impl Algorithm {
             extras: Arc::new(Extras::<N>::default()),
             invariant_names: Vec::new(),
             hashable: false,
+            workloads: N::__WORKLOADS,
         }
     }
 
@@ -198,6 +201,16 @@ impl Algorithm {
     /// goes, a replay compared event by event).
     pub fn run_observed(&self, config: &Config, observer: Box<dyn Observer>) -> Result<RunOutput, ConfigError> {
         self.run_with(config, RunOptions { observer: Some(observer), ..RunOptions::default() })
+    }
+
+    /// Whether it serves `workload`.
+    pub fn serves(&self, workload: Workload) -> bool {
+        self.workloads.contains(&workload)
+    }
+
+    /// The workloads it serves, for people: `register, kv`.
+    pub fn workload_names(&self) -> String {
+        self.workloads.iter().map(|w| w.name()).collect::<Vec<_>>().join(", ")
     }
 
     /// The game of this algorithm for [`web::play`](crate::web::play).
@@ -308,9 +321,39 @@ pub fn builtin() -> Vec<Algorithm> {
 
 /// The algorithm named `name`, or the first one when none is named.
 pub fn choose<'a>(algorithms: &'a [Algorithm], name: Option<&str>) -> Result<&'a Algorithm, String> {
+    choose_for(algorithms, name, Workload::Register)
+}
+
+/// The algorithm named `name`, which must serve `workload`; with no name, the first that
+/// serves it.
+pub fn choose_for<'a>(
+    algorithms: &'a [Algorithm],
+    name: Option<&str>,
+    workload: Workload,
+) -> Result<&'a Algorithm, String> {
+    let serving = || {
+        let names: Vec<&str> = algorithms.iter().filter(|a| a.serves(workload)).map(|a| a.name).collect();
+        if names.is_empty() { "none does".to_owned() } else { format!("those that do: {}", names.join(", ")) }
+    };
     match name {
-        Some(name) => find(algorithms, name),
-        None => algorithms.first().ok_or_else(|| "no algorithm to run: give main_with at least one".to_owned()),
+        Some(name) => {
+            let a = find(algorithms, name)?;
+            if a.serves(workload) {
+                Ok(a)
+            } else {
+                Err(format!(
+                    "algorithm `{}` does not serve the `{workload}` workload (it serves {}); {}",
+                    a.name,
+                    a.workload_names(),
+                    serving()
+                ))
+            }
+        }
+        None if algorithms.is_empty() => Err("no algorithm to run: give main_with at least one".to_owned()),
+        None => algorithms
+            .iter()
+            .find(|a| a.serves(workload))
+            .ok_or_else(|| format!("no algorithm serves the `{workload}` workload: give one with --algorithm")),
     }
 }
 

@@ -11,12 +11,12 @@ use crate::event::{Event, SignalKind};
 use crate::history::{History, OpKind, Operation, Outcome};
 use crate::ids::{ClientId, NodeId, RequestId, ServerId, SignalId, Tick, Value};
 use crate::message::{ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Payload, Status};
+use crate::network::{Signal, Wire, emit};
+use crate::rng::SimRng;
 use crate::workload::{
     BroadcastReadRequest, BroadcastReadResponse, BroadcastRequest, CounterAddRequest, CounterReadRequest,
     CounterReadResponse, GenerateRequest, GenerateResponse, Key, KvCasRequest, KvReadRequest, KvWriteRequest, Workload,
 };
-use crate::network::{Signal, Wire, emit};
-use crate::rng::SimRng;
 
 pub(crate) enum ClientState {
     /// Pausing until this tick, then it starts an operation.
@@ -268,7 +268,15 @@ impl Client {
         let id = RequestId { client: self.id, seq: self.seq };
         let payload = request_for(&kind, id);
         let index = env.history.operations.len();
-        let op = Operation { index, client: self.id, kind, invoke: now, complete: None, outcome: Outcome::Pending, node: None };
+        let op = Operation {
+            index,
+            client: self.id,
+            kind,
+            invoke: now,
+            complete: None,
+            outcome: Outcome::Pending,
+            node: None,
+        };
         op.write_label(&mut self.display);
         emit!(env.wire, Event::OperationInvoked { tick: now, operation: &op });
         env.history.operations.push(op);

@@ -11,8 +11,8 @@ use crate::error::RunError;
 use crate::event::{Event, SignalKind};
 use crate::ids::{ClientId, NodeId, RequestId, ServerId, SignalId, Tick};
 use crate::message::{LeaderNotification, Payload};
-use crate::workload::request_info;
 use crate::network::{Signal, Wire, emit};
+use crate::workload::request_info;
 
 /// The latest request of a client, as the gateway knows it.
 struct Latest {
@@ -106,7 +106,9 @@ impl Gateway {
                     self.deadlines.push_back((deadline, id));
                 }
                 wire.transmit(id, ServerId::Gateway, ServerId::Node(node), SignalKind::Request, sig.payload)?;
-            } else if let Some(&LeaderNotification { leader }) = sig.payload.as_any().downcast_ref::<LeaderNotification>() {
+            } else if let Some(&LeaderNotification { leader }) =
+                sig.payload.as_any().downcast_ref::<LeaderNotification>()
+            {
                 if self.leader != Some(leader) {
                     self.leader = Some(leader);
                     emit!(wire, Event::LeaderChanged { tick: now, leader });

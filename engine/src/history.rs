@@ -235,7 +235,14 @@ impl History {
                     (_, Outcome::Failed) => c::Outcome::Failed,
                     (_, Outcome::Unknown | Outcome::Pending) => c::Outcome::Unknown,
                 };
-                Some(c::Operation { client: u64::from(op.client.0), key, kind, invoke: op.invoke, complete: op.complete, outcome })
+                Some(c::Operation {
+                    client: u64::from(op.client.0),
+                    key,
+                    kind,
+                    invoke: op.invoke,
+                    complete: op.complete,
+                    outcome,
+                })
             })
             .collect();
         c::History::from_ops(ops)
@@ -319,8 +326,11 @@ impl History {
                 workload_verdict(name, &r.violations, r.total_violations, r.summary(), self)
             }
             Workload::Counter | Workload::PnCounter => {
-                let flavor =
-                    if self.workload == Workload::Counter { counter::Flavor::GrowOnly } else { counter::Flavor::PositiveNegative };
+                let flavor = if self.workload == Workload::Counter {
+                    counter::Flavor::GrowOnly
+                } else {
+                    counter::Flavor::PositiveNegative
+                };
                 match counter::check(&self.to_counter(), flavor) {
                     Ok(r) => workload_verdict(name, &r.violations, r.total_violations, r.summary(), self),
                     Err(e) => dgame_checker::Verdict::Unknown {
@@ -350,7 +360,8 @@ fn workload_verdict(
     let Some(first) = violations.first() else {
         return dgame_checker::Verdict::Valid { workload, summary };
     };
-    let op_descriptions = first.ops.iter().filter_map(|&i| history.operations.get(i)).map(Operation::describe).collect();
+    let op_descriptions =
+        first.ops.iter().filter_map(|&i| history.operations.get(i)).map(Operation::describe).collect();
     let explanation = dgame_checker::Explanation {
         key: None,
         ops: first.ops.clone(),
@@ -433,9 +444,13 @@ mod tests {
 
     #[test]
     fn nothing_succeeded_when_clients_asked_and_no_operation_was_ok() {
-        let failing = History { workload: Workload::Register, operations: vec![op(0, Outcome::Unknown), op(1, Outcome::Failed)] };
+        let failing =
+            History { workload: Workload::Register, operations: vec![op(0, Outcome::Unknown), op(1, Outcome::Failed)] };
         assert!(failing.nothing_succeeded());
-        let one = History { workload: Workload::Register, operations: vec![op(0, Outcome::Unknown), op(1, Outcome::Ok(Some(3)))] };
+        let one = History {
+            workload: Workload::Register,
+            operations: vec![op(0, Outcome::Unknown), op(1, Outcome::Ok(Some(3)))],
+        };
         assert!(!one.nothing_succeeded());
         assert!(!History::default().nothing_succeeded(), "no operation is not an outage");
     }

@@ -102,15 +102,15 @@ pub use node::{__private, Action, Handled, TimerSpec};
 
 /// Everything a node's author needs: `use dgame_engine::prelude::*;`.
 pub mod prelude {
-    pub use crate::{
-        Ack, AsyncCtx, Badge, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
-        ClientWriteResponse, Config, Ctx, Delay, Fault, History, LeaderNotification, Message, Nemesis, NemesisKind,
-        Node, NodeId, OpKind, Outcome, Partial, Replies, RequestId, RunError, Scheduled, ServerId, Status, Tick, Timeout,
-        Value, World, endpoint, init, node, timer,
-    };
     pub use crate::workload::{
         BroadcastReadRequest, BroadcastReadResponse, BroadcastRequest, CounterAddRequest, CounterReadRequest,
         CounterReadResponse, GenerateRequest, GenerateResponse, Key, KvCasRequest, KvReadRequest, KvWriteRequest, Seen,
         Sessions, Workload,
+    };
+    pub use crate::{
+        Ack, AsyncCtx, Badge, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
+        ClientWriteResponse, Config, Ctx, Delay, Fault, History, LeaderNotification, Message, Nemesis, NemesisKind,
+        Node, NodeId, OpKind, Outcome, Partial, Replies, RequestId, RunError, Scheduled, ServerId, Status, Tick,
+        Timeout, Value, World, endpoint, init, node, timer,
     };
 }

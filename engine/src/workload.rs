@@ -25,9 +25,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientId, RequestId, Value};
-use crate::message::{
-    ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Payload, Status,
-};
+use crate::message::{ClientReadRequest, ClientReadResponse, ClientWriteRequest, ClientWriteResponse, Payload, Status};
 
 /// The key of a register of the key-value store.
 pub type Key = u64;
@@ -315,7 +313,8 @@ pub(crate) fn request_info(payload: &dyn Payload) -> Option<RequestInfo> {
         Box::new(ClientWriteResponse::unknown())
     }
     // The register's requests first: they are the common case.
-    let (id, unknown): (RequestId, fn() -> Box<dyn Payload>) = if let Some(r) = any.downcast_ref::<ClientWriteRequest>() {
+    let (id, unknown): (RequestId, fn() -> Box<dyn Payload>) = if let Some(r) = any.downcast_ref::<ClientWriteRequest>()
+    {
         (r.id, unknown_write)
     } else if let Some(r) = any.downcast_ref::<ClientReadRequest>() {
         (r.id, unknown_read)

@@ -85,7 +85,10 @@ pub const WORKLOADS: &[Workload] = &[
     Workload {
         ident: "register",
         variant: "Register",
-        endpoints: &[("ClientReadRequest", "ClientReadResponse", "read"), ("ClientWriteRequest", "ClientWriteResponse", "write")],
+        endpoints: &[
+            ("ClientReadRequest", "ClientReadResponse", "read"),
+            ("ClientWriteRequest", "ClientWriteResponse", "write"),
+        ],
     },
     Workload {
         ident: "kv",
@@ -107,14 +110,24 @@ pub const WORKLOADS: &[Workload] = &[
     Workload {
         ident: "counter",
         variant: "Counter",
-        endpoints: &[("CounterAddRequest", "ClientWriteResponse", "add"), ("CounterReadRequest", "CounterReadResponse", "read")],
+        endpoints: &[
+            ("CounterAddRequest", "ClientWriteResponse", "add"),
+            ("CounterReadRequest", "CounterReadResponse", "read"),
+        ],
     },
     Workload {
         ident: "pn_counter",
         variant: "PnCounter",
-        endpoints: &[("CounterAddRequest", "ClientWriteResponse", "add"), ("CounterReadRequest", "CounterReadResponse", "read")],
+        endpoints: &[
+            ("CounterAddRequest", "ClientWriteResponse", "add"),
+            ("CounterReadRequest", "CounterReadResponse", "read"),
+        ],
     },
-    Workload { ident: "unique_ids", variant: "UniqueIds", endpoints: &[("GenerateRequest", "GenerateResponse", "generate")] },
+    Workload {
+        ident: "unique_ids",
+        variant: "UniqueIds",
+        endpoints: &[("GenerateRequest", "GenerateResponse", "generate")],
+    },
 ];
 
 /// Parses `#[node]`'s options: nothing, or `durable(field, ...)`.

@@ -107,7 +107,8 @@ pub fn node(args: TokenStream, input: TokenStream) -> TokenStream {
         let variant = syn::Ident::new(w.variant, Span::call_site());
         quote!(#krate::Workload::#variant)
     });
-    let workloads = (!args.workloads.is_empty()).then(|| quote!(const __WORKLOADS: &'static [#krate::Workload] = &[#(#workloads),*];));
+    let workloads = (!args.workloads.is_empty())
+        .then(|| quote!(const __WORKLOADS: &'static [#krate::Workload] = &[#(#workloads),*];));
 
     quote! {
         #item

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use dgame_engine::ids::parse_sides;
 use dgame_engine::{
     ClientKind, ClockRate, Config, ConfigError, Cut, Delay, LinkDelay, NemesisKind, Scheduled, ServerId, ValueMode,
+    Workload,
 };
 
 use super::files;
@@ -21,9 +22,22 @@ pub const MAX_CLIENTS: u32 = 10_000;
 /// Flags shared by `run`, `sweep` and `play`. Each one overrides the same key of `--config`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct RunArgs {
-    /// The algorithm to run (`dgame list` shows them; the default is the first listed).
+    /// The algorithm to run (`dgame list` shows them; the default is the first listed that
+    /// serves the workload).
     #[arg(short, long)]
     pub algorithm: Option<String>,
+    /// What the clients ask for: register (the default), kv, broadcast, counter, pn-counter or
+    /// unique-ids.
+    #[arg(short, long, value_parser = parse_workload)]
+    pub workload: Option<Workload>,
+    /// The kv workload's number of keys (operations pick one of 1..=KEYS).
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u32>("--keys"))]
+    pub keys: Option<u32>,
+    /// The quiet period at the end: clients start no operation in its last TICKS ticks; for
+    /// broadcast and the counters every fault heals at its start and every node is read once
+    /// more halfway through it (default 60 for those, 0 for the others).
+    #[arg(long, value_name = "TICKS", allow_negative_numbers = true, value_parser = whole::<u64>("--quiet"))]
+    pub quiet: Option<u64>,
     /// A TOML file with any of the keys below (flags given on the command line win).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -105,6 +119,10 @@ pub struct RunArgs {
     /// `#` comments). Combined with `--deviate`, which wins for a signal both name.
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
+}
+
+fn parse_workload(s: &str) -> Result<Workload, String> {
+    s.parse::<Workload>().map_err(|e| e.to_string())
 }
 
 fn parse_script(s: &str) -> Result<dgame_engine::Script, String> {
@@ -315,6 +333,9 @@ impl RunArgs {
             "links" => (!self.link_delays.is_empty()).then_some("--link-delay"),
             "clock_rates" => (!self.clock_rates.is_empty()).then_some("--clock-rate"),
             "nemesis" => (!self.nemesis.is_empty()).then_some("--nemesis"),
+            "keys" => self.keys.is_some().then_some("--keys"),
+            "quiet" if self.quiet.is_some() => Some("--quiet"),
+            "quiet" => self.ticks.is_some().then_some("--ticks"),
             _ => None,
         }
     }
@@ -346,7 +367,10 @@ impl RunArgs {
         macro_rules! set {
             ($($field:ident),*) => { $( if let Some(v) = self.$field { c.$field = v; } )* };
         }
-        set!(nodes, clients, ticks, seed, delay, loss, max_pause, duplicate);
+        set!(nodes, clients, ticks, seed, delay, loss, max_pause, duplicate, workload, keys);
+        if let Some(q) = self.quiet {
+            c.quiet = Some(q);
+        }
         if let Some(k) = self.client_kind {
             c.client_kind = k.into();
         }

@@ -87,12 +87,12 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         eprintln!("error: {msg}");
         ExitCode::from(2)
     };
-    let algorithm = match super::choose(algorithms, args.run.algorithm.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return fail(e),
-    };
     let base = match args.run.to_config() {
         Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let algorithm = match crate::registry::choose_for(algorithms, args.run.algorithm.as_deref(), base.workload) {
+        Ok(a) => a,
         Err(e) => return fail(e),
     };
     let options = ExploreOptions {

@@ -44,7 +44,7 @@ pub use explore::ExploreArgs;
 pub use files::{MAX_CONFIG_BYTES, MAX_SAVED_RUN_BYTES};
 pub use sweep::{SweepArgs, SweepSummary};
 
-use crate::registry::choose;
+use crate::registry::choose_for;
 use crate::report::{Report, VerdictReport};
 
 /// Run, sweep, shrink and check replication algorithms in a deterministic simulation.
@@ -264,7 +264,10 @@ where
         Command::Check(args) => check(&args),
         Command::Play(args) => play(&algorithms, &args),
         Command::List => {
-            let text: String = algorithms.iter().map(|a| format!("{:34} {}\n", a.name, a.guarantee)).collect();
+            let text: String = algorithms
+                .iter()
+                .map(|a| format!("{:34} {:16} {}\n", a.name, a.workload_names(), a.guarantee))
+                .collect();
             print_out(&text).map(|()| ExitCode::SUCCESS)
         }
     };
@@ -294,9 +297,10 @@ fn config_of(run: &RunArgs) -> Result<dgame_engine::Config, String> {
 }
 
 fn play(algorithms: &[Algorithm], args: &PlayArgs) -> Result<ExitCode, String> {
-    let algorithm = choose(algorithms, args.run.algorithm.as_deref())?;
+    let config = config_of(&args.run)?;
+    let algorithm = choose_for(algorithms, args.run.algorithm.as_deref(), config.workload)?;
     let options = crate::web::PlayOptions {
-        config: config_of(&args.run)?,
+        config,
         addr: args.addr,
         port: args.port,
         speed: args.speed,
@@ -307,8 +311,8 @@ fn play(algorithms: &[Algorithm], args: &PlayArgs) -> Result<ExitCode, String> {
 }
 
 fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
-    let algorithm = choose(algorithms, cmd.run.algorithm.as_deref())?;
     let config = config_of(&cmd.run)?;
+    let algorithm = choose_for(algorithms, cmd.run.algorithm.as_deref(), config.workload)?;
     let writer = files::EventWriter::open(cmd.trace_out.as_deref(), cmd.save.as_deref(), algorithm.name, &config)?;
     let out = if writer.is_empty() {
         algorithm.run(&config)

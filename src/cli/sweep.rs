@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::args::{RunArgs, whole};
 use super::interrupt::{self, EXIT_INTERRUPTED};
 use super::{print_out, program};
-use crate::registry::{Algorithm, choose};
+use crate::registry::{Algorithm, choose_for};
 use crate::report::{Report, VerdictReport, error_kind, figures};
 
 /// How many seeds each list of a summary keeps (the smallest ones).
@@ -301,9 +301,9 @@ impl SweepSummary {
         self.seeds_run += 1;
         match &r.verdict {
             VerdictReport::Linearizable | VerdictReport::Valid { .. } => self.linearizable += 1,
-            VerdictReport::NotLinearizable { .. } | VerdictReport::Invalid { .. } | VerdictReport::InvariantBroken { .. } => {
-                self.violations.add(r.seed)
-            }
+            VerdictReport::NotLinearizable { .. }
+            | VerdictReport::Invalid { .. }
+            | VerdictReport::InvariantBroken { .. } => self.violations.add(r.seed),
             VerdictReport::Unknown { .. } => self.unknown.add(r.seed),
             VerdictReport::Error { .. } => self.errors.add(r.seed),
         }
@@ -488,8 +488,8 @@ const BATCH: usize = 64;
 
 /// `dgame sweep`.
 pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, String> {
-    let algorithm = choose(algorithms, args.run.algorithm.as_deref())?;
     let base = super::config_of(&args.run)?;
+    let algorithm = choose_for(algorithms, args.run.algorithm.as_deref(), base.workload)?;
     let summary = run_sweep(algorithm, &base, args)?;
     print_summary(&summary, args.json)?;
     Ok(ExitCode::from(if summary.interrupted { EXIT_INTERRUPTED } else { summary.exit_code() }))

@@ -194,7 +194,9 @@ impl VerdictReport {
     pub fn is_violation(&self) -> bool {
         matches!(
             self,
-            VerdictReport::NotLinearizable { .. } | VerdictReport::Invalid { .. } | VerdictReport::InvariantBroken { .. }
+            VerdictReport::NotLinearizable { .. }
+                | VerdictReport::Invalid { .. }
+                | VerdictReport::InvariantBroken { .. }
         )
     }
 
@@ -202,7 +204,9 @@ impl VerdictReport {
     pub fn exit_code(&self) -> u8 {
         match self {
             VerdictReport::Linearizable | VerdictReport::Valid { .. } => 0,
-            VerdictReport::NotLinearizable { .. } | VerdictReport::Invalid { .. } | VerdictReport::InvariantBroken { .. } => 1,
+            VerdictReport::NotLinearizable { .. }
+            | VerdictReport::Invalid { .. }
+            | VerdictReport::InvariantBroken { .. } => 1,
             VerdictReport::Unknown { .. } | VerdictReport::Error { .. } => 2,
         }
     }
@@ -347,7 +351,8 @@ impl Report {
         let mut s = String::new();
         let c = &self.config;
         let o = &self.operations;
-        let workload = if c.workload == Workload::Register { String::new() } else { format!(" ({} workload)", c.workload) };
+        let workload =
+            if c.workload == Workload::Register { String::new() } else { format!(" ({} workload)", c.workload) };
         let _ = writeln!(
             s,
             "{}{workload} with {} nodes and {} clients, {} ticks, seed {}, delay {}, loss {}",
