@@ -27,6 +27,7 @@ fn main() {
                 format!("NOT linearizable ({} ops): {}", explanation.ops.len(), explanation.sentence)
             }
             Verdict::Unknown { reason, .. } => format!("unknown: {reason}"),
+            other => other.to_string(),
         };
         println!("{name:30} {took:>12.3?} (verdict without explanation {bare:>12.3?})  {v}");
     }

@@ -117,6 +117,7 @@ proptest! {
                 }
             }
             Verdict::Unknown { reason, .. } => prop_assert!(false, "budget ran out on a tiny history: {reason}"),
+            v @ (Verdict::Valid { .. } | Verdict::Invalid { .. }) => prop_assert!(false, "a register history judged as another workload: {v}"),
         }
         // Without minimization the explanation is the search's own conflict: still a violation.
         if let Verdict::NotLinearizable { explanation } = check(&h, &options.clone().minimize(false)) {
@@ -181,6 +182,7 @@ proptest! {
                 }
             }
             Verdict::Unknown { reason, .. } => prop_assert!(false, "budget ran out on a tiny history: {reason}"),
+            v @ (Verdict::Valid { .. } | Verdict::Invalid { .. }) => prop_assert!(false, "a register history judged as another workload: {v}"),
         }
     }
 }

@@ -149,17 +149,22 @@ fn waiting_for_a_reply_resumes_the_tick_after_it_arrives() {
 fn the_gateway_forwards_a_client_write_with_its_value() {
     let cfg = Config { client_kind: ClientKind::Read, ..config(1, 1) };
     let mut world = World::<Probe>::new(cfg).unwrap();
-    world.inject(ServerId::Client(ClientId(1)), ServerId::Gateway, ClientWriteRequest { value: 5 }).unwrap();
+    // Request 1 of client 1 is its first read: this write comes from client 1 as its 9th.
+    let id = RequestId { client: ClientId(1), seq: 9 };
+    world.inject(ServerId::Client(ClientId(1)), ServerId::Gateway, ClientWriteRequest { id, value: 5 }).unwrap();
     world.run_until(4).unwrap(); // gateway at tick 2, node at tick 4
     assert_eq!(world.node(NodeId(1)).unwrap().writes, [5]);
 }
 
 #[test]
 fn the_gateway_goes_round_robin_over_the_nodes() {
-    let cfg = Config { client_kind: ClientKind::Read, ..config(2, 1) };
+    let cfg = Config { client_kind: ClientKind::Read, ..config(2, 3) };
     let mut world = World::<Probe>::new(cfg).unwrap();
+    // One write from each client, later in its sequence than its own reads.
     for value in [1, 2, 3] {
-        world.inject(ServerId::Client(ClientId(1)), ServerId::Gateway, ClientWriteRequest { value }).unwrap();
+        let client = ClientId(value as u32);
+        let id = RequestId { client, seq: 100 };
+        world.inject(ServerId::Client(client), ServerId::Gateway, ClientWriteRequest { id, value }).unwrap();
     }
     world.run_until(6).unwrap();
     assert_eq!(world.node(NodeId(1)).unwrap().writes, [1, 3]);
@@ -179,7 +184,7 @@ fn a_read_goes_client_gateway_node_gateway_client_in_7_ticks() {
     assert_eq!(world.inbox_len(ServerId::Client(ClientId(1))), Some(1));
     world.tick().unwrap();
     let op = &world.history().operations[0];
-    assert_eq!((op.kind, op.invoke, op.complete, op.outcome), (OpKind::Read, 1, Some(9), Outcome::Ok(None)));
+    assert_eq!((&op.kind, op.invoke, op.complete, op.outcome), (&OpKind::Read, 1, Some(9), Outcome::Ok(None)));
     let hops: Vec<_> = log
         .borrow()
         .events
@@ -204,5 +209,8 @@ fn a_write_only_clients_first_tick_sends_a_write_to_the_gateway() {
     let flying = world.in_flight();
     assert_eq!(flying.len(), 1);
     assert_eq!((flying[0].from, flying[0].to), (ServerId::Client(ClientId(1)), ServerId::Gateway));
-    assert_eq!(format!("{:?}", flying[0].message), "ClientWriteRequest { value: 1 }");
+    assert_eq!(
+        format!("{:?}", flying[0].message),
+        "ClientWriteRequest { id: RequestId { client: ClientId(1), seq: 1 }, value: 1 }"
+    );
 }

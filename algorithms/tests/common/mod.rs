@@ -39,7 +39,7 @@ pub fn run<N: Node + Default>(config: &ConfigBuilder, seed: u64) -> Run {
 /// Explains a non-linearizable verdict in a few lines.
 pub fn explain(verdict: &Verdict) -> String {
     match verdict {
-        Verdict::NotLinearizable { explanation } => {
+        Verdict::NotLinearizable { explanation } | Verdict::Invalid { explanation, .. } => {
             let mut s = explanation.sentence.clone();
             for d in &explanation.op_descriptions {
                 s.push_str("\n    ");
@@ -49,6 +49,7 @@ pub fn explain(verdict: &Verdict) -> String {
         }
         Verdict::Unknown { reason, .. } => format!("the checker gave up: {reason}"),
         Verdict::Linearizable { .. } => "linearizable".to_owned(),
+        Verdict::Valid { summary, .. } => summary.clone(),
     }
 }
 
