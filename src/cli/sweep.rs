@@ -398,7 +398,8 @@ struct SeedResult {
 }
 
 /// Runs one seed; a violation comes back with its report. A panic outside the engine's own
-/// catching (in a node's `Default`, say) is an error of kind `panic`, not the end of the sweep.
+/// catching (which covers handlers, constructors and `Debug`) is an error of kind `panic`, not
+/// the end of the sweep.
 fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>) {
     let run = catch_unwind(AssertUnwindSafe(|| algorithm.run(config)));
     let out = match run {
