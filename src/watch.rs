@@ -5,8 +5,9 @@
 //!
 //! A handler that never returns cannot be stopped, so by default the report ends the process
 //! (exit code 2). A caller that can go on without that thread says where the report goes
-//! instead, with [`reporting_to`]: `sweep` counts the seed as an error and prints its summary.
-//! The stuck thread spins on until the process ends.
+//! instead, with [`reporting_to`]: `sweep` counts the seed as an error and prints its summary,
+//! the game halts, shows the error on the page and keeps serving. The stuck thread spins on
+//! until the process ends.
 //!
 //! One thread watches every armed world (a thread per world would cost a sweep a third of its
 //! speed): it looks at each world's [`HandlerMonitor`] a few times per budget and reports a
