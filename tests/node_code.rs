@@ -48,7 +48,7 @@ impl Default for NoRestart {
     fn default() -> Self {
         let made = MADE.get() + 1;
         MADE.set(made);
-        assert!(made % 3 != 0, "NoRestart cannot be rebuilt");
+        assert!(!made.is_multiple_of(3), "NoRestart cannot be rebuilt");
         NoRestart
     }
 }

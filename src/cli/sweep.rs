@@ -628,10 +628,13 @@ fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<S
     Ok(summary)
 }
 
+/// A seed's result, and its violation if it had one.
+type Ran = (SeedResult, Option<Violation>);
+
 /// What a seed's task, or the watchdog, says about a seed of a batch.
 enum Answer {
     /// The seed ran (batch number, index in it, what it gave).
-    Ran(u64, usize, Box<(SeedResult, Option<Violation>)>),
+    Ran(u64, usize, Box<Ran>),
     /// A seed of this batch was not started: Ctrl-C came first.
     NotRun(u64),
     /// A handler of the seed's world never returned; its thread is gone for good.
@@ -662,13 +665,9 @@ impl Batch {
 /// thread spins until the process ends, so the sweep stops rather than add more of them (the
 /// seeds already running finish, or are reported stuck in turn). Returns the results by index
 /// (`None`: not run) and, when a handler got stuck, why the sweep stopped.
-fn collect(
-    batch: &Batch,
-    answers: &mpsc::Receiver<Answer>,
-    bar: &ProgressBar,
-) -> (Vec<Option<(SeedResult, Option<Violation>)>>, Option<String>) {
+fn collect(batch: &Batch, answers: &mpsc::Receiver<Answer>, bar: &ProgressBar) -> (Vec<Option<Ran>>, Option<String>) {
     let n = batch.seeds.len();
-    let mut results: Vec<Option<(SeedResult, Option<Violation>)>> = (0..n).map(|_| None).collect();
+    let mut results: Vec<Option<Ran>> = (0..n).map(|_| None).collect();
     let mut open = n;
     let mut stopped: Option<String> = None;
     while open > 0 {
