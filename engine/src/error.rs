@@ -43,8 +43,9 @@ pub enum RunError {
         message: String,
     },
     /// A node's code outside its handlers panicked: its constructor (`Default`, or the closure
-    /// given to [`World::with_nodes`](crate::World::with_nodes)) called to restart it, or the
-    /// `Debug` of its state, formatted for an observer or an inspection.
+    /// given to [`World::with_nodes`](crate::World::with_nodes)) called to make the world (the
+    /// run stops before its first tick, at tick 0) or to restart the node, or the `Debug` of its
+    /// state, formatted for an observer or an inspection.
     #[error("tick {tick} (seed {seed}): {node} ({node_type}): {what} panicked: {message}")]
     NodeCodePanicked {
         /// When.
@@ -55,7 +56,8 @@ pub enum RunError {
         node: NodeId,
         /// The node type.
         node_type: String,
-        /// What of the node's code ran: [`RunError::CONSTRUCTOR`] or [`RunError::STATE_DEBUG`].
+        /// What of the node's code ran: [`RunError::CONSTRUCTOR_AT_START`],
+        /// [`RunError::CONSTRUCTOR`] or [`RunError::STATE_DEBUG`].
         what: String,
         /// The panic's message.
         message: String,
@@ -129,6 +131,10 @@ pub enum RunError {
 }
 
 impl RunError {
+    /// [`RunError::NodeCodePanicked`]'s `what` when the node's constructor panicked as the
+    /// world was made (the run stops before its first tick).
+    pub const CONSTRUCTOR_AT_START: &'static str =
+        "its constructor (`Default`, or the closure given to `World::with_nodes`) called to make the world";
     /// [`RunError::NodeCodePanicked`]'s `what` when the node's constructor panicked at a restart.
     pub const CONSTRUCTOR: &'static str =
         "its constructor (`Default`, or the closure given to `World::with_nodes`) called to restart it";

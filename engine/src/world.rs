@@ -7,10 +7,11 @@
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use crate::apply::FaultError;
-use crate::catch::GuardedDebug;
+use crate::catch::{GuardedDebug, panic_message};
 use crate::client::{Client, Env};
 use crate::config::{Config, ConfigError};
 use crate::error::RunError;
@@ -85,9 +86,13 @@ impl<N: Node> World<N> {
     /// A world whose nodes are made by `make(id)`.
     ///
     /// `make` is called again to rebuild a node that restarts after a crash; the fields its
-    /// `#[node(durable(...))]` names are carried over from the node that crashed. A panic
-    /// in `make` here is the caller's (it runs on the caller's stack, before the world exists);
-    /// at a restart it stops the run with [`RunError::NodeCodePanicked`].
+    /// `#[node(durable(...))]` names are carried over from the node that crashed.
+    ///
+    /// `make` is the user's code, so a panic in it is caught like a handler's: here, the world
+    /// is made without that node and the ones after it, and has stopped before its first tick
+    /// ([`World::error`], and every `tick` and `run`, give [`RunError::NodeCodePanicked`] naming
+    /// the node and [`RunError::CONSTRUCTOR_AT_START`]); at a restart, the run stops at that
+    /// tick with [`RunError::CONSTRUCTOR`].
     pub fn with_nodes(config: Config, make: impl FnMut(NodeId) -> N + 'static) -> Result<Self, ConfigError> {
         config.validate()?;
         let seed = config.seed;
@@ -123,8 +128,19 @@ impl<N: Node> World<N> {
         };
         world.wire.chooser = crate::chooser::SignalChooser::new(world.config.deviations.clone());
         for n in 0..world.config.nodes as usize {
-            let node = (world.make)(NodeId::from_index(n));
-            world.push_node(node);
+            let id = NodeId::from_index(n);
+            // Not an error of the configuration but a run that cannot start: reported the way
+            // a run that stops is, so every caller that runs the world reports it already.
+            match catch_unwind(AssertUnwindSafe(|| (world.make)(id))) {
+                Ok(node) => {
+                    world.push_node(node);
+                }
+                Err(panic) => {
+                    let message = panic_message(&*panic);
+                    world.failed = Some(world.node_code_panicked(id, RunError::CONSTRUCTOR_AT_START, message));
+                    break;
+                }
+            }
         }
         Ok(world)
     }

@@ -254,6 +254,63 @@ fn a_nemesis_over_a_billion_ticks_is_drawn_as_the_run_goes() {
 // ---- User code outside handlers ----
 
 #[test]
+fn a_constructor_that_panics_as_the_world_is_made_stops_the_run_before_its_first_tick() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let seen = log.clone();
+    let cfg = Config { seed: 11, ..config(3, 1) };
+    let mut world = World::with_nodes(cfg, move |id| {
+        seen.borrow_mut().push(id);
+        assert!(id != NodeId(2), "node 2 cannot be built");
+        Probe::default()
+    })
+    .expect("the configuration is valid: the panic is the run's error, not the configuration's");
+    assert_eq!(*log.borrow(), [NodeId(1), NodeId(2)], "no node is made after the one that panicked");
+    let stopped = world.error().cloned().expect("the run has stopped before it started");
+    let RunError::NodeCodePanicked { tick, seed, node, node_type, what, message } = &stopped else {
+        panic!("{stopped:?}")
+    };
+    assert_eq!((*tick, *seed, *node, node_type.as_str()), (0, 11, NodeId(2), "Probe"));
+    assert_eq!(what, RunError::CONSTRUCTOR_AT_START);
+    assert!(message.contains("node 2 cannot be built"), "{message}");
+    assert!(stopped.to_string().contains("node 2 (Probe): its constructor"), "{stopped}");
+    assert_eq!(world.run().err(), Some(stopped.clone()));
+    assert_eq!(world.now(), 0, "no tick ran");
+    assert_eq!(world.crash(NodeId(1)), Err(WorldError::Stopped(stopped)));
+    assert!(world.history().operations.is_empty());
+}
+
+/// Its `Default` panics: no world of it can be made.
+#[derive(Debug)]
+struct Unbuildable;
+
+impl Default for Unbuildable {
+    fn default() -> Self {
+        panic!("Unbuildable has no default")
+    }
+}
+
+#[node]
+impl Unbuildable {
+    #[endpoint(ClientReadRequest)]
+    fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+        ClientReadResponse::ok(None)
+    }
+
+    #[endpoint(ClientWriteRequest)]
+    fn write(&mut self, _: ClientWriteRequest) -> ClientWriteResponse {
+        ClientWriteResponse::ok()
+    }
+}
+
+#[test]
+fn a_default_that_panics_as_the_world_is_made_is_the_first_ticks_error() {
+    let mut world = World::<Unbuildable>::new(config(2, 1)).unwrap();
+    let err = world.tick().unwrap_err();
+    assert!(matches!(&err, RunError::NodeCodePanicked { tick: 0, node: NodeId(1), .. }), "{err:?}");
+    assert!(err.to_string().contains("Unbuildable has no default"), "{err}");
+}
+
+#[test]
 fn a_constructor_that_panics_at_a_restart_stops_the_run_naming_the_node() {
     let made = Rc::new(RefCell::new(0));
     let count = made.clone();

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use dgame_checker::Verdict;
+use dgame_engine::watchdog::Stuck;
 use dgame_engine::{Config, RunError};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::args::{RunArgs, whole};
@@ -20,6 +22,7 @@ use super::interrupt::{self, EXIT_INTERRUPTED};
 use super::{print_out, program};
 use crate::registry::{Algorithm, choose_for};
 use crate::report::{Report, VerdictReport, error_kind, figures};
+use crate::watch::{self, OnStuck};
 
 /// How many seeds each list of a summary keeps (the smallest ones).
 pub const LISTED_SEEDS: usize = 10;
@@ -251,6 +254,10 @@ pub struct SweepSummary {
     pub seeds_per_second: f64,
     /// Ctrl-C stopped the sweep: the figures are those of the seeds that finished.
     pub interrupted: bool,
+    /// Why the sweep stopped before its last seed otherwise: a handler that never returned
+    /// (that seed is an error; the figures are those of the seeds that finished).
+    #[serde(default)]
+    pub stopped: Option<String>,
     /// The first violation's report (smallest violating seed).
     pub first_violation: Option<Report>,
     /// The first violation, shrunk.
@@ -292,6 +299,7 @@ impl SweepSummary {
             seconds: 0.0,
             seeds_per_second: 0.0,
             interrupted: false,
+            stopped: None,
             first_violation: None,
             shrunk: None,
         }
@@ -361,6 +369,9 @@ impl SweepSummary {
         self.seconds = self.seconds.max(other.seconds);
         self.seeds_per_second += other.seeds_per_second;
         self.interrupted |= other.interrupted;
+        if self.stopped.is_none() {
+            self.stopped = other.stopped.clone();
+        }
         if let Some(v) = &other.first_violation {
             let earlier = self.first_violation.as_ref().is_none_or(|f| v.config.seed < f.config.seed);
             if earlier {
@@ -398,7 +409,8 @@ struct SeedResult {
 }
 
 /// Runs one seed; a violation comes back with its report. A panic outside the engine's own
-/// catching (in a node's `Default`, say) is an error of kind `panic`, not the end of the sweep.
+/// catching (which covers handlers, constructors and `Debug`) is an error of kind `panic`, not
+/// the end of the sweep.
 fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>) {
     let run = catch_unwind(AssertUnwindSafe(|| algorithm.run(config)));
     let out = match run {
@@ -416,18 +428,7 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>
                 }
                 Ok(Ok(_)) => unreachable!("matched above"),
             };
-            let r = SeedResult {
-                seed: config.seed,
-                fault_kinds: Vec::new(),
-                verdict: VerdictReport::Error { error: message.clone() },
-                error: Some((kind, message)),
-                availability: 0.0,
-                latency_p50: 0,
-                latency_max: 0,
-                operations: 0,
-                ok: 0,
-            };
-            return (r, None);
+            return (failed_seed(config.seed, &kind, message), None);
         }
     };
     let verdict = out.error.is_none().then(|| out.history.check());
@@ -453,6 +454,21 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>
         (config.clone(), report, out.history.operations.len())
     });
     (r, violation)
+}
+
+/// A seed that gave no run to look at: an error of `kind`.
+fn failed_seed(seed: u64, kind: &str, message: String) -> SeedResult {
+    SeedResult {
+        seed,
+        fault_kinds: Vec::new(),
+        verdict: VerdictReport::Error { error: message.clone() },
+        error: Some((kind.to_owned(), message)),
+        availability: 0.0,
+        latency_p50: 0,
+        latency_max: 0,
+        operations: 0,
+        ok: 0,
+    }
 }
 
 /// Searches for a smaller configuration that still fails the same way, with the seed fixed:
@@ -533,7 +549,14 @@ fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<S
     let started = Instant::now();
     let mut summary = SweepSummary::empty(algorithm.name, base, args.seeds.clone(), args.shard);
     let mut first: Option<Violation> = None;
-    loop {
+    let (tx, answers) = mpsc::channel::<Answer>();
+    let on_stuck: OnStuck = {
+        let tx = tx.clone();
+        Arc::new(move |stuck, budget| {
+            let _ = tx.send(Answer::Stuck(stuck, budget));
+        })
+    };
+    for number in 0.. {
         if interrupt::interrupted() {
             summary.interrupted = true;
             break;
@@ -542,20 +565,30 @@ fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<S
         if batch.is_empty() {
             break;
         }
-        let results: Vec<Option<(SeedResult, Option<Violation>)>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|&seed| {
-                    // Seeds not started when Ctrl-C came are not run, so the sweep stops now.
-                    if interrupt::interrupted() {
-                        return None;
+        let batch =
+            Batch { number, started: batch.iter().map(|_| AtomicU8::new(PENDING)).collect(), seeds: batch.into() };
+        let batch = Arc::new(batch);
+        for i in 0..batch.seeds.len() {
+            let (batch, tx, on_stuck, bar) = (batch.clone(), tx.clone(), on_stuck.clone(), bar.clone());
+            let (algorithm, config) = (algorithm.clone(), Config { seed: batch.seeds[i], ..base.clone() });
+            pool.spawn(move || {
+                // Seeds not started when Ctrl-C came are not run, so the sweep stops now.
+                if interrupt::interrupted() {
+                    if batch.mark(i, NOT_RUN) {
+                        let _ = tx.send(Answer::NotRun(batch.number));
                     }
-                    let r = one(algorithm, &Config { seed, ..base.clone() });
-                    bar.inc(1);
-                    Some(r)
-                })
-                .collect()
-        });
+                    return;
+                }
+                // Nor those not started when a handler got stuck (counted then).
+                if !batch.mark(i, STARTED) {
+                    return;
+                }
+                let (r, violation) = watch::reporting_to(on_stuck, || one(&algorithm, &config));
+                bar.inc(1);
+                let _ = tx.send(Answer::Ran(batch.number, i, Box::new((r, violation))));
+            });
+        }
+        let (results, stuck) = collect(&batch, &answers, &bar);
         for (r, violation) in results.into_iter().flatten() {
             if first.is_none() {
                 first = violation;
@@ -563,6 +596,10 @@ fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<S
             summary.add(&r);
         }
         bar.set_message(format!("{} violations", summary.violations.count));
+        if let Some(why) = stuck {
+            summary.stopped = Some(format!("{why}: {} of {total} seeds not run", total - summary.seeds_run));
+            break;
+        }
         if first.is_some() && !args.keep_going {
             break;
         }
@@ -571,7 +608,9 @@ fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<S
     summary.seconds = started.elapsed().as_secs_f64();
     summary.seeds_per_second = if summary.seconds > 0.0 { summary.seeds_run as f64 / summary.seconds } else { 0.0 };
     summary.interrupted |= interrupt::interrupted();
-    summary.shrunk = match (&first, args.no_shrink || summary.interrupted) {
+    // Shrinking runs worlds on this thread, where a stuck handler would leave no summary.
+    let stopped = summary.interrupted || summary.stopped.is_some();
+    summary.shrunk = match (&first, args.no_shrink || stopped) {
         (Some((config, _, ops)), false) => {
             let (small, before, after) = shrink(algorithm, config, *ops);
             let out = algorithm.run(&small).map_err(|e| e.to_string())?;
@@ -587,6 +626,88 @@ fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<S
     summary.first_violation = first.map(|f| f.1);
     summary.settle();
     Ok(summary)
+}
+
+/// A seed's result, and its violation if it had one.
+type Ran = (SeedResult, Option<Violation>);
+
+/// What a seed's task, or the watchdog, says about a seed of a batch.
+enum Answer {
+    /// The seed ran (batch number, index in it, what it gave).
+    Ran(u64, usize, Box<Ran>),
+    /// A seed of this batch was not started: Ctrl-C came first.
+    NotRun(u64),
+    /// A handler of the seed's world never returned; its thread is gone for good.
+    Stuck(Stuck, Duration),
+}
+
+const PENDING: u8 = 0;
+const STARTED: u8 = 1;
+const NOT_RUN: u8 = 2;
+
+/// One batch of seeds on its way through the pool.
+struct Batch {
+    number: u64,
+    seeds: Box<[u64]>,
+    /// Each seed's task: pending, started, or not to be run.
+    started: Box<[AtomicU8]>,
+}
+
+impl Batch {
+    /// Marks seed `i`, still pending, started or not to be run; `false` if it was not pending.
+    fn mark(&self, i: usize, to: u8) -> bool {
+        self.started[i].compare_exchange(PENDING, to, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+    }
+}
+
+/// Waits for every seed of `batch`: its result, or the watchdog's report that it is stuck. A
+/// stuck seed is an error of its own, and the seeds not started then are not run: a stuck
+/// thread spins until the process ends, so the sweep stops rather than add more of them (the
+/// seeds already running finish, or are reported stuck in turn). Returns the results by index
+/// (`None`: not run) and, when a handler got stuck, why the sweep stopped.
+fn collect(batch: &Batch, answers: &mpsc::Receiver<Answer>, bar: &ProgressBar) -> (Vec<Option<Ran>>, Option<String>) {
+    let n = batch.seeds.len();
+    let mut results: Vec<Option<Ran>> = (0..n).map(|_| None).collect();
+    let mut open = n;
+    let mut stopped: Option<String> = None;
+    while open > 0 {
+        // The sweep holds a sender: the channel never closes while it waits.
+        let Ok(answer) = answers.recv() else { break };
+        match answer {
+            Answer::Ran(number, i, r) if number == batch.number && results[i].is_none() => {
+                results[i] = Some(*r);
+                open -= 1;
+            }
+            Answer::NotRun(number) if number == batch.number => open -= 1,
+            Answer::Stuck(stuck, budget) => {
+                // A report that comes as the handler returns after all is too late: its
+                // result is in (or comes from an earlier batch).
+                let Some(i) = batch.seeds.iter().position(|&s| s == stuck.seed).filter(|&i| results[i].is_none())
+                else {
+                    continue;
+                };
+                let message = format!("{stuck} ({})", watch::budget_hint(budget));
+                eprintln!("error: seed {}: {message}; the sweep stops and prints what finished", stuck.seed);
+                results[i] = Some((failed_seed(stuck.seed, "handler never returned", message), None));
+                bar.inc(1);
+                open -= 1;
+                for j in 0..n {
+                    if batch.mark(j, NOT_RUN) {
+                        open -= 1;
+                    }
+                }
+                if stopped.is_none() {
+                    stopped = Some(format!(
+                        "at seed {}, whose handler `{}` of {} never returned",
+                        stuck.seed, stuck.endpoint, stuck.node
+                    ));
+                }
+            }
+            // A late answer of an earlier batch's stuck seed.
+            _ => {}
+        }
+    }
+    (results, stopped)
 }
 
 /// Prints a summary as text or JSON.
@@ -606,6 +727,9 @@ fn summary_text(s: &SweepSummary) -> String {
     let _ = writeln!(t, "{}: {} seeds in {:.0} seeds/s{shard}", s.algorithm, s.seeds_run, s.seeds_per_second);
     if s.interrupted {
         let _ = writeln!(t, "  INTERRUPTED    by Ctrl-C: the figures below are those of the seeds that finished");
+    }
+    if let Some(why) = &s.stopped {
+        let _ = writeln!(t, "  STOPPED        {why}; the figures below are those of the seeds that finished");
     }
     let _ = writeln!(t, "  verdict        seeds");
     let _ = writeln!(t, "  linearizable   {}", s.linearizable);

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 use tokio::sync::oneshot;
 
-use super::game::{ApiError, Command, Envelope, NodeAction, SeedChoice};
+use super::game::{ApiError, Command, Envelope, NodeAction, SeedChoice, halted_error};
 use super::hub::{Hub, Snapshot, next_event};
 
 const INDEX_HTML: &str = include_str!("page/index.html");
@@ -308,13 +308,30 @@ fn command(path: &str, content_type: &str, body: &Bytes) -> Result<Command, ApiE
     })
 }
 
-/// Hands a command to the game thread and waits for what it did.
+/// Hands a command to the game thread and waits for what it did, or for the game to halt
+/// (a handler that never returns: the game thread will not answer).
 async fn send(ctx: &Ctx, command: Command) -> Result<String, ApiError> {
+    let mut states = ctx.hub.subscribe();
+    if let Some(why) = ctx.hub.halted() {
+        return Err(halted_error(&why));
+    }
     let (tx, rx) = oneshot::channel();
     let gone = || ApiError::new(503, "the game has stopped");
     ctx.game.send(Envelope { command, reply: tx }).map_err(|_| gone())?;
-    let (did, state) =
-        tokio::time::timeout(Duration::from_secs(60), rx).await.map_err(|_| gone())?.map_err(|_| gone())??;
+    let halted = async {
+        loop {
+            if let Some(why) = states.borrow_and_update().halted.clone() {
+                return why;
+            }
+            if states.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    let (did, state) = tokio::select! {
+        reply = tokio::time::timeout(Duration::from_secs(60), rx) => reply.map_err(|_| gone())?.map_err(|_| gone())??,
+        why = halted => return Err(halted_error(&why)),
+    };
     Ok(format!(r#"{{"ok":true,"did":{},"state":{state}}}"#, Json::String(did)))
 }
 

@@ -501,6 +501,35 @@ fn publish<N: Node>(game: &mut Session<N>, hub: &Hub) -> Arc<Value> {
 
 /// The game thread's body, for node type `N`.
 pub fn run_game<N: Node + Default>(setup: GameSetup) {
+    // A handler that never returns leaves this thread stuck in it: the watchdog halts the game
+    // from its own thread (the page shows why, commands are refused) and the server serves on.
+    let hub = setup.hub.clone();
+    let on_stuck: crate::watch::OnStuck = Arc::new(move |stuck, budget| {
+        let why = format!("{stuck} ({})", crate::watch::budget_hint(budget));
+        hub.halt(&why, |last| halted_state(last, stuck.tick, &why));
+    });
+    crate::watch::reporting_to(on_stuck, || play::<N>(setup));
+}
+
+/// The last state of a game halted because of `why` at `tick`: the one before it, stopped,
+/// with the error as a run that stops on one shows it.
+fn halted_state(last: &Value, tick: u64, why: &str) -> Value {
+    let mut state = last.clone();
+    if let Value::Object(s) = &mut state {
+        s.insert("running".into(), Value::Bool(false));
+        s.insert("finished".into(), Value::Bool(true));
+        s.insert("error".into(), Value::String(why.to_owned()));
+        s.insert("verdict".into(), serde_json::json!({ "verdict": "error", "error": why }));
+        if let Some(Value::Array(log)) = s.get_mut("log") {
+            let seq = log.iter().filter_map(|e| e["seq"].as_u64()).max().unwrap_or(0) + 1;
+            let text = format!("the run stopped: {why}");
+            log.push(serde_json::json!({ "seq": seq, "tick": tick, "kind": "error", "text": text, "by_user": false }));
+        }
+    }
+    state
+}
+
+fn play<N: Node + Default>(setup: GameSetup) {
     let GameSetup { algorithm, config, speed, paused, program, commands, hub } = setup;
     // However this thread ends (a panic in a node's constructor included), the streams end too.
     let _close = CloseOnDrop(hub.clone());
@@ -517,6 +546,11 @@ pub fn run_game<N: Node + Default>(setup: GameSetup) {
         };
         match received {
             Ok(Envelope { command: Command::Quit, .. }) | Err(RecvTimeoutError::Disconnected) => break,
+            // The handler the watchdog gave up on returned after all: the game stays halted.
+            Ok(Envelope { reply, .. }) if let Some(why) = hub.halted() => {
+                game.running = false;
+                let _ = reply.send(Err(halted_error(&why)));
+            }
             Ok(Envelope { command, reply }) => {
                 let was_running = game.running;
                 let old_speed = game.speed;
@@ -532,6 +566,7 @@ pub fn run_game<N: Node + Default>(setup: GameSetup) {
                     }
                 }
             }
+            Err(RecvTimeoutError::Timeout) if hub.halted().is_some() => game.running = false,
             Err(RecvTimeoutError::Timeout) => {
                 game.tick();
                 publish(&mut game, &hub);
@@ -544,6 +579,11 @@ pub fn run_game<N: Node + Default>(setup: GameSetup) {
             }
         }
     }
+}
+
+/// What a command gets once the game has halted because of `why`.
+pub(crate) fn halted_error(why: &str) -> ApiError {
+    ApiError::new(503, format!("the game has stopped: {why}; fix the handler and start the game again"))
 }
 
 fn interval(speed: f64) -> Duration {

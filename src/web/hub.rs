@@ -5,7 +5,7 @@
 //! costs is bounded (the newest state, and the last one it was sent, to diff against). With each
 //! state comes the patch from the one before, made once for every tab that is up to date.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value;
 use tokio::sync::watch;
@@ -22,22 +22,42 @@ pub(crate) struct Snapshot {
     pub patch: Option<Arc<str>>,
     /// The game thread has ended: no more states.
     pub closed: bool,
+    /// The game has stopped for good, its thread stuck in a handler that never returns: why.
+    /// No state comes after this one.
+    pub halted: Option<Arc<str>>,
 }
 
 /// The game thread publishes; the server's tasks read the latest state or wait for the next.
 pub(crate) struct Hub {
     tx: watch::Sender<Snapshot>,
+    /// Publishing reads the latest state and replaces it: one publisher at a time (the game
+    /// thread, and the watchdog's when it halts the game).
+    publishing: Mutex<()>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { tx: watch::Sender::new(Snapshot::default()) }
+        Hub { tx: watch::Sender::new(Snapshot::default()), publishing: Mutex::new(()) }
     }
 }
 
 impl Hub {
-    /// Makes `state` the latest.
+    /// Makes `state` the latest (unless the game has halted).
     pub fn publish(&self, state: Value) {
+        let _one = self.publishing.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.tx.borrow().halted.is_none() {
+            self.replace(state, None);
+        }
+    }
+
+    /// Stops the game for good because of `why`: the last state is `last(the latest state)`.
+    pub fn halt(&self, why: &str, last: impl FnOnce(&Value) -> Value) {
+        let _one = self.publishing.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = last(&self.tx.borrow().state);
+        self.replace(state, Some(Arc::from(why)));
+    }
+
+    fn replace(&self, state: Value, halted: Option<Arc<str>>) {
         let prev = self.tx.borrow().clone();
         // Diffing costs a walk over both states: only when someone watches.
         let patch = if self.tx.receiver_count() > 0 && prev.version > 0 {
@@ -45,7 +65,13 @@ impl Hub {
         } else {
             None
         };
-        self.tx.send_replace(Snapshot { version: prev.version + 1, state: Arc::new(state), patch, closed: false });
+        let version = prev.version + 1;
+        self.tx.send_replace(Snapshot { version, state: Arc::new(state), patch, closed: prev.closed, halted });
+    }
+
+    /// Why the game has halted, if it has.
+    pub fn halted(&self) -> Option<Arc<str>> {
+        self.tx.borrow().halted.clone()
     }
 
     /// The latest state.

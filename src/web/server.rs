@@ -93,7 +93,8 @@ impl Server {
         self.ctx.hub.watchers()
     }
 
-    /// Serves until the process ends (or the game thread does).
+    /// Serves until the process ends (or the game thread does; a game halted by a handler that
+    /// never returns is served on, showing why).
     pub fn wait(mut self) {
         if let Some(game) = self.game.take() {
             let _ = game.join();
@@ -104,7 +105,14 @@ impl Server {
         let (reply, _) = oneshot::channel();
         let _ = self.ctx.game.send(Envelope { command: Command::Quit, reply });
         if let Some(game) = self.game.take() {
-            let _ = game.join();
+            // A game thread stuck in a handler never ends: once the watchdog has halted the
+            // game, it is left to spin until the process ends.
+            while !game.is_finished() && self.ctx.hub.halted().is_none() {
+                thread::sleep(Duration::from_millis(1));
+            }
+            if game.is_finished() {
+                let _ = game.join();
+            }
         }
         self.ctx.hub.close();
         if let Some(stop) = self.stop.take() {
