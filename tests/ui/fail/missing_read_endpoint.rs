@@ -16,5 +16,5 @@ impl Register {
 }
 
 fn main() {
-    let _ = Register::default().write(ClientWriteRequest { value: 1 });
+    let _ = Register::default().write(ClientWriteRequest { id: RequestId::default(), value: 1 });
 }

@@ -15,5 +15,5 @@ impl Register {
 }
 
 fn main() {
-    let _ = Register::default().read(ClientReadRequest);
+    let _ = Register::default().read(ClientReadRequest::default());
 }

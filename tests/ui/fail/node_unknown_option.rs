@@ -21,5 +21,5 @@ impl Register {
 }
 
 fn main() {
-    let _ = Register::default().read(ClientReadRequest);
+    let _ = Register::default().read(ClientReadRequest::default());
 }
