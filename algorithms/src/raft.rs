@@ -31,7 +31,10 @@
 //!   counted towards a commit.
 //! - **Routing.** A new leader tells the gateway (and repeats it with every heartbeat, in case
 //!   the message is lost); followers refuse client requests with `fail`, honest since they
-//!   never logged them.
+//!   never logged them. As the network may deliver a request twice, a node remembers (durably)
+//!   each client's latest request and whether it logged or refused it, and decides copies
+//!   alike: a request refused once is never logged after (a copy arriving when the node has
+//!   become leader is refused too), and a copy of one logged gets "unknown" from a follower.
 //!
 //! - **Guarantee**: linearizable with any number of clients.
 //! - **Fault model**: any delays and loss, any nodes cut off and healed, crashed and restarted,
@@ -164,6 +167,9 @@ pub struct Raft {
     pub values: BTreeMap<Key, Value>,
     /// The session table: each client's latest applied request and its answer.
     pub sessions: Sessions<Answer>,
+    /// Each client's latest request this node decided on, and whether it logged it (`true`)
+    /// or refused it (durable).
+    pub seen: BTreeMap<ClientId, (u64, bool)>,
     /// Follower, candidate or leader.
     pub role: Role,
     /// When a follower or candidate stands for election (0: not drawn yet).
@@ -303,14 +309,28 @@ impl Raft {
 
     /// Logs `command` if we lead, then waits until it commits (and is applied) or is lost from
     /// our log.
-    async fn submit(cx: &AsyncCtx<Self>, command: Command) -> Fate {
+    async fn submit(cx: &AsyncCtx<Self>, id: RequestId, command: Command) -> Fate {
         let logged = cx.with(|me| {
-            (me.role == Role::Leader).then(|| {
-                me.log.push(Entry { term: me.term, command });
-                (me.last_index(), me.term)
-            })
+            // Copies of one request get one decision: once refused (`fail`: it never takes
+            // effect), a copy must not be logged; once logged, its fate is that entry's.
+            match me.seen.get(&id.client) {
+                Some(&(seq, _)) if id.seq < seq => return Err(Fate::Refused), // The client moved on.
+                Some(&(seq, false)) if seq == id.seq => return Err(Fate::Refused),
+                Some(&(seq, true)) if seq == id.seq && me.role != Role::Leader => return Err(Fate::Unknown),
+                _ if me.role != Role::Leader => {
+                    me.seen.insert(id.client, (id.seq, false));
+                    return Err(Fate::Refused);
+                }
+                _ => {}
+            }
+            me.log.push(Entry { term: me.term, command });
+            me.seen.insert(id.client, (id.seq, true));
+            Ok((me.last_index(), me.term))
         });
-        let Some((index, term)) = logged else { return Fate::Refused };
+        let (index, term) = match logged {
+            Ok(at) => at,
+            Err(fate) => return fate,
+        };
         // The next heartbeat carries the entry. Wait until it commits or leaves our log
         // (another leader's entry replaced it: its fate is unknown to us), or we give up. Even
         // if we lose the leadership meanwhile, our log tells the truth: an entry with our term
@@ -323,7 +343,7 @@ impl Raft {
 
     /// A read through the log: the value the state machine had when its entry was applied.
     async fn read_key(cx: &AsyncCtx<Self>, id: RequestId, key: Key) -> ClientReadResponse {
-        match Self::submit(cx, Command::Read { id, key }).await {
+        match Self::submit(cx, id, Command::Read { id, key }).await {
             // The session table has the answer of this request (or of its first copy).
             Fate::Committed(_) => match cx.with(|me| me.sessions.answer(id)) {
                 Some(Answer::Read(value)) => ClientReadResponse::ok(value),
@@ -336,7 +356,7 @@ impl Raft {
 
     /// A write or compare-and-set through the log: done once its entry is committed.
     async fn update(cx: &AsyncCtx<Self>, id: RequestId, command: Command) -> ClientWriteResponse {
-        match Self::submit(cx, command).await {
+        match Self::submit(cx, id, command).await {
             Fate::Committed(_) => match cx.with(|me| me.sessions.answer(id)) {
                 Some(Answer::Done) => ClientWriteResponse::ok(),
                 Some(Answer::Mismatch) => ClientWriteResponse::fail(),
@@ -392,7 +412,7 @@ impl Badge for Raft {
     }
 }
 
-#[node(durable(term, voted_for, log), workload(register, kv))]
+#[node(durable(term, voted_for, log, seen), workload(register, kv))]
 impl Raft {
     /// A read is an entry of the log too: it returns the value as of its place in the log.
     #[endpoint(ClientReadRequest)]

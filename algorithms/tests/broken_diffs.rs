@@ -138,7 +138,7 @@ fn raft_local_reads_is_raft_with_reads_off_the_log() {
             (
                 "    /// A read through the log: the value the state machine had when its entry was applied.
     async fn read_key(cx: &AsyncCtx<Self>, id: RequestId, key: Key) -> ClientReadResponse {
-        match Self::submit(cx, Command::Read { id, key }).await {
+        match Self::submit(cx, id, Command::Read { id, key }).await {
             // The session table has the answer of this request (or of its first copy).
             Fate::Committed(_) => match cx.with(|me| me.sessions.answer(id)) {
                 Some(Answer::Read(value)) => ClientReadResponse::ok(value),
