@@ -300,6 +300,16 @@ fn a_nemesis_sweep_says_how_many_runs_each_fault_touched() {
 }
 
 #[test]
+fn a_sweep_counts_runs_that_lost_or_duplicated_a_signal_as_faulted() {
+    let o = dgame(&["sweep", "--json", "--ticks", "200", "--seeds", "0..6", "--loss", "0.1", "--duplicate", "0.1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["runs_with_fault"]["loss"], 6, "{v}");
+    assert_eq!(v["runs_with_fault"]["duplication"], 6, "{v}");
+    assert_eq!(v["runs_without_faults"], 0, "{v}");
+}
+
+#[test]
 fn bad_fault_flags_are_refused_with_a_clear_line() {
     assert_usage_error(&["run", "--fault", "explode n1@3"], "`explode n1@3` is not a fault");
     assert_usage_error(&["run", "--fault", "crash n9@5"], "node 9 does not exist");

@@ -434,6 +434,13 @@ fn one(algorithm: &Algorithm, config: &Config) -> (SeedResult, Option<Violation>
     let verdict = out.error.is_none().then(|| out.history.check());
     let (ops, availability, latency) = figures(&out.history);
     let mut fault_kinds: Vec<String> = out.faults.iter().map(|f| f.kind.clone()).collect();
+    // The network's own faults count too: a run that lost or duplicated a signal had a fault.
+    if out.stats.dropped_loss > 0 {
+        fault_kinds.push("loss".to_owned());
+    }
+    if out.stats.duplicated > 0 {
+        fault_kinds.push("duplication".to_owned());
+    }
     fault_kinds.sort();
     fault_kinds.dedup();
     let broken = matches!(out.error, Some(RunError::InvariantBroken { .. }));
