@@ -36,10 +36,10 @@ pub fn run<N: Node + Default>(config: &ConfigBuilder, seed: u64) -> Run {
     Run { seed, history, verdict }
 }
 
-/// Explains a non-linearizable verdict in a few lines.
+/// Explains a verdict in a few lines: a violation's sentence and operations, or what passed.
 pub fn explain(verdict: &Verdict) -> String {
     match verdict {
-        Verdict::NotLinearizable { explanation } => {
+        Verdict::NotLinearizable { explanation } | Verdict::Invalid { explanation, .. } => {
             let mut s = explanation.sentence.clone();
             for d in &explanation.op_descriptions {
                 s.push_str("\n    ");
@@ -49,6 +49,7 @@ pub fn explain(verdict: &Verdict) -> String {
         }
         Verdict::Unknown { reason, .. } => format!("the checker gave up: {reason}"),
         Verdict::Linearizable { .. } => "linearizable".to_owned(),
+        Verdict::Valid { summary, .. } => summary.clone(),
     }
 }
 
@@ -219,7 +220,8 @@ pub fn percent(fraction: f64) -> String {
 /// The checker's one-sentence explanation of a violation.
 pub fn sentence(verdict: &Verdict) -> &str {
     match verdict {
-        Verdict::NotLinearizable { explanation } => &explanation.sentence,
+        Verdict::NotLinearizable { explanation } | Verdict::Invalid { explanation, .. } => &explanation.sentence,
         other => panic!("not a violation: {other:?}"),
     }
 }
+
