@@ -316,6 +316,10 @@ pub fn builtin() -> Vec<Algorithm> {
             a::broken::abd_fire_and_forget_repair,
             a::broken::AbdFireAndForgetRepair
         )),
+        // The workloads beyond the register: broadcast, counters, unique ids.
+        entry!("broadcast-gossip", a::broadcast_gossip, a::BroadcastGossip),
+        entry!("broadcast-flood", a::broadcast_flood, a::BroadcastFlood),
+        entry!("broadcast-no-retry", a::broken::broadcast_no_retry, a::broken::BroadcastNoRetry),
     ]
 }
 

@@ -1,4 +1,4 @@
-//! The sample replication algorithms of **distributed-game**, written exactly as a user would
+//! The sample algorithms of **distributed-game**, written exactly as a user would
 //! write them: through `dgame_engine::prelude::*`, nothing else.
 //!
 //! Read them in this order:
@@ -10,7 +10,10 @@
 //!    and reads that write back.
 //! 4. [`Raft`]: a register replicated by a Raft log: elections on timers, log replication,
 //!    commit on majority, reads through the log.
-//! 5. [`broken`]: variants with a one-line bug each, for learners to find with the checker.
+//! 5. The workloads beyond the register, where no consensus is needed:
+//!    [`BroadcastFlood`] (send every value to every peer once: fine without loss) and
+//!    [`BroadcastGossip`] (send each peer what it has not acknowledged, until it does).
+//! 6. [`broken`]: variants with a one-line bug each, for learners to find with the checker.
 //!
 //! Every algorithm's documentation states its guarantee and its fault model; the tests in
 //! `algorithms/tests/` run each over hundreds of seeds and have the checker judge every
@@ -18,6 +21,8 @@
 #![warn(missing_docs)]
 
 pub mod abd;
+pub mod broadcast_flood;
+pub mod broadcast_gossip;
 pub mod broken;
 pub mod invariants;
 pub mod primary_backup;
@@ -26,6 +31,8 @@ pub mod single_client_sync_replication;
 pub mod single_client_versioned_majority;
 
 pub use abd::Abd;
+pub use broadcast_flood::BroadcastFlood;
+pub use broadcast_gossip::BroadcastGossip;
 pub use primary_backup::PrimaryBackup;
 pub use raft::Raft;
 pub use single_client_sync_replication::SingleClientSyncReplication;
@@ -104,6 +111,27 @@ pub const ALL: &[AlgorithmInfo] = &[
         fault_model: broken::abd_fire_and_forget_repair::FAULT_MODEL,
         broken: true,
     },
+    AlgorithmInfo {
+        name: "broadcast-flood",
+        type_name: "BroadcastFlood",
+        guarantee: broadcast_flood::GUARANTEE,
+        fault_model: broadcast_flood::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
+        name: "broadcast-gossip",
+        type_name: "BroadcastGossip",
+        guarantee: broadcast_gossip::GUARANTEE,
+        fault_model: broadcast_gossip::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
+        name: "broadcast-no-retry",
+        type_name: "broken::BroadcastNoRetry",
+        guarantee: broken::broadcast_no_retry::GUARANTEE,
+        fault_model: broken::broadcast_no_retry::FAULT_MODEL,
+        broken: true,
+    },
 ];
 
 /// The algorithm named `name` (kebab-case, as in [`ALL`]).
@@ -122,6 +150,6 @@ mod tests {
             assert_eq!(find(a.name), Some(a));
             assert!(!a.guarantee.is_empty() && !a.fault_model.is_empty());
         }
-        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 3);
+        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 4);
     }
 }

@@ -157,6 +157,33 @@ fn raft_local_reads_is_raft_with_reads_off_the_log() {
     );
 }
 
+#[test]
+fn broadcast_no_retry_is_broadcast_gossip_without_waiting_for_the_acknowledgements() {
+    assert_only(
+        include_str!("../src/broadcast_gossip.rs"),
+        include_str!("../src/broken/broadcast_no_retry.rs"),
+        "BroadcastNoRetry",
+        "BroadcastGossip",
+        &[
+            (
+                r#"pub const GUARANTEE: &str = "every acknowledged value reaches every node, once the network heals";"#,
+                r#"pub const GUARANTEE: &str = "none under loss or partitions (a lost gossip message is never sent again)";"#,
+            ),
+            (
+                "        let replies = cx.call_each(batches.clone()).within(GOSSIP).await;
+        // Only the peers that acknowledged have their batch: the others get it again next round.
+        let delivered: Vec<NodeId> = replies.senders().collect();",
+                "        // BUG: fire and forget. (`BroadcastGossip` waits for the acknowledgements and counts
+        // only the peers that sent one.)
+        for (peer, g) in &batches {
+            cx.send(*peer, g.clone());
+        }
+        let delivered: Vec<NodeId> = batches.iter().map(|(peer, _)| *peer).collect();",
+            ),
+        ],
+    );
+}
+
 /// The diff itself: an added line, a changed line and a removed line are three hunks.
 #[test]
 fn the_line_diff_finds_exactly_the_changed_lines() {

@@ -5,8 +5,10 @@
 
 pub mod abd_fire_and_forget_repair;
 pub mod abd_no_write_back;
+pub mod broadcast_no_retry;
 pub mod raft_local_reads;
 
 pub use abd_fire_and_forget_repair::AbdFireAndForgetRepair;
 pub use abd_no_write_back::AbdNoWriteBack;
+pub use broadcast_no_retry::BroadcastNoRetry;
 pub use raft_local_reads::RaftLocalReads;
