@@ -12,7 +12,8 @@
 //!    commit on majority, reads through the log.
 //! 5. The workloads beyond the register, where no consensus is needed:
 //!    [`BroadcastFlood`] (send every value to every peer once: fine without loss) and
-//!    [`BroadcastGossip`] (send each peer what it has not acknowledged, until it does).
+//!    [`BroadcastGossip`] (send each peer what it has not acknowledged, until it does);
+//!    [`GCounter`] and [`PnCounter`], counters as state-based CRDTs.
 //! 6. [`broken`]: variants with a one-line bug each, for learners to find with the checker.
 //!
 //! Every algorithm's documentation states its guarantee and its fault model; the tests in
@@ -24,7 +25,9 @@ pub mod abd;
 pub mod broadcast_flood;
 pub mod broadcast_gossip;
 pub mod broken;
+pub mod g_counter;
 pub mod invariants;
+pub mod pn_counter;
 pub mod primary_backup;
 pub mod raft;
 pub mod single_client_sync_replication;
@@ -33,6 +36,8 @@ pub mod single_client_versioned_majority;
 pub use abd::Abd;
 pub use broadcast_flood::BroadcastFlood;
 pub use broadcast_gossip::BroadcastGossip;
+pub use g_counter::GCounter;
+pub use pn_counter::PnCounter;
 pub use primary_backup::PrimaryBackup;
 pub use raft::Raft;
 pub use single_client_sync_replication::SingleClientSyncReplication;
@@ -126,10 +131,31 @@ pub const ALL: &[AlgorithmInfo] = &[
         broken: false,
     },
     AlgorithmInfo {
+        name: "g-counter",
+        type_name: "GCounter",
+        guarantee: g_counter::GUARANTEE,
+        fault_model: g_counter::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
+        name: "pn-counter",
+        type_name: "PnCounter",
+        guarantee: pn_counter::GUARANTEE,
+        fault_model: pn_counter::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
         name: "broadcast-no-retry",
         type_name: "broken::BroadcastNoRetry",
         guarantee: broken::broadcast_no_retry::GUARANTEE,
         fault_model: broken::broadcast_no_retry::FAULT_MODEL,
+        broken: true,
+    },
+    AlgorithmInfo {
+        name: "g-counter-sum-merge",
+        type_name: "broken::GCounterSumMerge",
+        guarantee: broken::g_counter_sum_merge::GUARANTEE,
+        fault_model: broken::g_counter_sum_merge::FAULT_MODEL,
         broken: true,
     },
 ];
@@ -150,6 +176,6 @@ mod tests {
             assert_eq!(find(a.name), Some(a));
             assert!(!a.guarantee.is_empty() && !a.fault_model.is_empty());
         }
-        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 4);
+        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 5);
     }
 }

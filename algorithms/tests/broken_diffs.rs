@@ -184,6 +184,32 @@ fn broadcast_no_retry_is_broadcast_gossip_without_waiting_for_the_acknowledgemen
     );
 }
 
+#[test]
+fn g_counter_sum_merge_is_g_counter_merging_by_sum() {
+    assert_only(
+        include_str!("../src/g_counter.rs"),
+        include_str!("../src/broken/g_counter_sum_merge.rs"),
+        "GCounterSumMerge",
+        "GCounter",
+        &[
+            (
+                r#"pub const GUARANTEE: &str = "every node converges to the sum of the acknowledged adds; no read counts more";"#,
+                r#"pub const GUARANTEE: &str = "none: gossip counts the same adds again and again";"#,
+            ),
+            (
+                "    /// Takes the larger of each node's two counts: merging a state twice, or an older one,
+    /// changes nothing.",
+                "    /// Adds each node's two counts.",
+            ),
+            (
+                "            *mine = (*mine).max(theirs);",
+                "            // BUG: the sum, not the larger. (`GCounter` keeps `(*mine).max(theirs)`.)
+            *mine = mine.saturating_add(theirs);",
+            ),
+        ],
+    );
+}
+
 /// The diff itself: an added line, a changed line and a removed line are three hunks.
 #[test]
 fn the_line_diff_finds_exactly_the_changed_lines() {
