@@ -13,7 +13,8 @@
 //! 5. The workloads beyond the register, where no consensus is needed:
 //!    [`BroadcastFlood`] (send every value to every peer once: fine without loss) and
 //!    [`BroadcastGossip`] (send each peer what it has not acknowledged, until it does);
-//!    [`GCounter`] and [`PnCounter`], counters as state-based CRDTs.
+//!    [`GCounter`] and [`PnCounter`], counters as state-based CRDTs; [`UniqueIds`], a node's
+//!    id and a durable counter.
 //! 6. [`broken`]: variants with a one-line bug each, for learners to find with the checker.
 //!
 //! Every algorithm's documentation states its guarantee and its fault model; the tests in
@@ -32,6 +33,7 @@ pub mod primary_backup;
 pub mod raft;
 pub mod single_client_sync_replication;
 pub mod single_client_versioned_majority;
+pub mod unique_ids;
 
 pub use abd::Abd;
 pub use broadcast_flood::BroadcastFlood;
@@ -42,6 +44,7 @@ pub use primary_backup::PrimaryBackup;
 pub use raft::Raft;
 pub use single_client_sync_replication::SingleClientSyncReplication;
 pub use single_client_versioned_majority::SingleClientVersionedMajority;
+pub use unique_ids::UniqueIds;
 
 /// What a tool needs to know about one sample algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +148,13 @@ pub const ALL: &[AlgorithmInfo] = &[
         broken: false,
     },
     AlgorithmInfo {
+        name: "unique-ids",
+        type_name: "UniqueIds",
+        guarantee: unique_ids::GUARANTEE,
+        fault_model: unique_ids::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
         name: "broadcast-no-retry",
         type_name: "broken::BroadcastNoRetry",
         guarantee: broken::broadcast_no_retry::GUARANTEE,
@@ -156,6 +166,13 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "broken::GCounterSumMerge",
         guarantee: broken::g_counter_sum_merge::GUARANTEE,
         fault_model: broken::g_counter_sum_merge::FAULT_MODEL,
+        broken: true,
+    },
+    AlgorithmInfo {
+        name: "unique-ids-volatile",
+        type_name: "broken::UniqueIdsVolatile",
+        guarantee: broken::unique_ids_volatile::GUARANTEE,
+        fault_model: broken::unique_ids_volatile::FAULT_MODEL,
         broken: true,
     },
 ];
@@ -176,6 +193,6 @@ mod tests {
             assert_eq!(find(a.name), Some(a));
             assert!(!a.guarantee.is_empty() && !a.fault_model.is_empty());
         }
-        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 5);
+        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 6);
     }
 }

@@ -210,6 +210,27 @@ fn g_counter_sum_merge_is_g_counter_merging_by_sum() {
     );
 }
 
+#[test]
+fn unique_ids_volatile_is_unique_ids_without_the_durable_counter() {
+    assert_only(
+        include_str!("../src/unique_ids.rs"),
+        include_str!("../src/broken/unique_ids_volatile.rs"),
+        "UniqueIdsVolatile",
+        "UniqueIds",
+        &[
+            (
+                r#"pub const GUARANTEE: &str = "no id is handed out twice, across crashes and restarts";"#,
+                r#"pub const GUARANTEE: &str = "no id handed out twice, until a node crashes";"#,
+            ),
+            (
+                "#[node(durable(next), workload(unique_ids))]",
+                "// BUG: `next` is not durable. (`UniqueIds` has `#[node(durable(next), workload(unique_ids))]`.)
+#[node(workload(unique_ids))]",
+            ),
+        ],
+    );
+}
+
 /// The diff itself: an added line, a changed line and a removed line are three hunks.
 #[test]
 fn the_line_diff_finds_exactly_the_changed_lines() {
