@@ -64,7 +64,11 @@ impl Findings {
 
 /// `VALID`, or `INVALID (3 violations)`: how a report's one-line summary starts.
 pub(crate) fn verdict_word(violations: usize) -> String {
-    if violations == 0 { "VALID".to_owned() } else { format!("INVALID ({violations} violations)") }
+    match violations {
+        0 => "VALID".to_owned(),
+        1 => "INVALID (1 violation)".to_owned(),
+        n => format!("INVALID ({n} violations)"),
+    }
 }
 
 /// `at ticks 40-44`, or `from tick 40, never answered`.
