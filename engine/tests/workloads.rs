@@ -105,7 +105,8 @@ fn final_reads_read_every_node_once_halfway_through_the_quiet_period() {
     assert!(verdict.is_violation(), "{verdict}");
     assert!(verdict.to_string().contains("final read"), "{verdict}");
     // Broadcast values are unique, whatever `values` says.
-    let sent: Vec<Value> = ops.iter().filter_map(|op| if let OpKind::Broadcast(v) = op.kind { Some(v) } else { None }).collect();
+    let sent: Vec<Value> =
+        ops.iter().filter_map(|op| if let OpKind::Broadcast(v) = op.kind { Some(v) } else { None }).collect();
     assert_eq!(sent.iter().collect::<BTreeSet<_>>().len(), sent.len());
 }
 
@@ -159,8 +160,10 @@ fn kv_clients_address_every_key_and_offer_the_value_last_seen_to_compare_and_set
         })
         .collect();
     assert_eq!(keys, (1..=4).collect());
-    let cas_ok = ops.iter().filter(|op| matches!(op.kind, OpKind::KvCas { .. }) && op.outcome == Outcome::Ok(None)).count();
-    let cas_failed = ops.iter().filter(|op| matches!(op.kind, OpKind::KvCas { .. }) && op.outcome == Outcome::Failed).count();
+    let cas_ok =
+        ops.iter().filter(|op| matches!(op.kind, OpKind::KvCas { .. }) && op.outcome == Outcome::Ok(None)).count();
+    let cas_failed =
+        ops.iter().filter(|op| matches!(op.kind, OpKind::KvCas { .. }) && op.outcome == Outcome::Failed).count();
     assert!(cas_ok > 0 && cas_failed > 0, "some swaps match, some do not: {cas_ok} ok, {cas_failed} failed");
     let verdict = world.history().check();
     assert!(verdict.is_linearizable(), "{verdict}");
@@ -170,7 +173,8 @@ fn kv_clients_address_every_key_and_offer_the_value_last_seen_to_compare_and_set
 fn counters_add_what_their_workload_allows_and_ids_are_asked_for() {
     for (workload, negative) in [(Workload::Counter, false), (Workload::PnCounter, true)] {
         let config = Config::builder().workload(workload).clients(3).ticks(400).seed(4).build().unwrap();
-        let deltas: Vec<i64> = client_ops(&config).iter().filter_map(|k| if let OpKind::Add(d) = k { Some(*d) } else { None }).collect();
+        let deltas: Vec<i64> =
+            client_ops(&config).iter().filter_map(|k| if let OpKind::Add(d) = k { Some(*d) } else { None }).collect();
         assert!(!deltas.is_empty());
         assert_eq!(deltas.iter().any(|&d| d < 0), negative, "{workload}: {deltas:?}");
     }
