@@ -285,7 +285,7 @@ pub fn builtin() -> Vec<Algorithm> {
     fn raft<R: Node + inv::RaftState>(algorithm: Algorithm) -> Algorithm {
         algorithm
             .invariant("one leader per term", || inv::one_leader_per_term::<R>)
-            .invariant("log matching", || inv::log_matching::<R>)
+            .invariant("log matching", inv::log_matching::<R>)
             .invariant("committed entries never change", inv::committed_entries_never_change::<R>)
     }
     fn abd<A: Node + inv::AbdState>(algorithm: Algorithm) -> Algorithm {
