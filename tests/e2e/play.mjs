@@ -42,17 +42,17 @@ async function until(what, f, timeout = TIMEOUT) {
 }
 
 // A signal in flight whose dot nothing else covers (so a click lands on it), stepping the paused
-// game until there is one.
+// game until there is one. The dots are drawn on a canvas: the page says where each is
+// (signalPoint) and which one is under a point (signalAt, the topmost).
 async function clickableSignal(page) {
   for (let i = 0; i < 30; i++) {
     const s = await api('/api/state');
     const id = await page.evaluate((ids) => {
       for (const id of ids) {
-        const c = document.querySelector(`#stage .signal[data-id="${id}"]`);
-        if (!c) continue;
-        const r = c.getBoundingClientRect();
-        const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
-        if (hit === c) return id;
+        const p = signalPoint(id);
+        if (!p) continue;
+        const top = document.elementFromPoint(p.x, p.y);
+        if (top && document.getElementById('stage').contains(top) && signalAt(p.x, p.y) === id) return id;
       }
       return null;
     }, s.signals.map((x) => x.id));
@@ -93,12 +93,11 @@ try {
   await page.waitForFunction(() => document.querySelector('#conn').classList.contains('live'));
 
   // Signals move: some dot changes place between two frames while the game runs.
-  await page.waitForSelector('#stage .signal');
-  const before = await page.evaluate(() =>
-    [...document.querySelectorAll('#stage .signal')].map((c) => [c.dataset.id, c.getAttribute('cx'), c.getAttribute('cy')]));
-  await page.waitForFunction((b) => b.some(([id, x, y]) => {
-    const c = document.querySelector(`#stage .signal[data-id="${id}"]`);
-    return c && (c.getAttribute('cx') !== x || c.getAttribute('cy') !== y);
+  await page.waitForFunction(() => [...dots.keys()].some((id) => signalPoint(id)));
+  const before = await page.evaluate(() => [...dots.keys()].map((id) => [id, signalPoint(id)]));
+  await page.waitForFunction((b) => b.some(([id, p]) => {
+    const q = signalPoint(id);
+    return p && q && (q.x !== p.x || q.y !== p.y);
   }), before);
   check(true, 'signals move along their links');
 
@@ -119,8 +118,8 @@ try {
 
   // Hover a signal: its message, route and ticks are shown.
   const sig = await clickableSignal(page);
-  const dot = `#stage .signal[data-id="${sig.id}"]`;
-  await page.hover(dot);
+  const dot = await page.evaluate((id) => signalPoint(id), sig.id);
+  await page.mouse.move(dot.x, dot.y);
   await page.waitForSelector('#tooltip:not(.hidden)');
   const tip = await page.textContent('#tooltip');
   check(tip.includes(sig.message), 'hovering a signal shows its message', { tip, message: sig.message });
@@ -131,7 +130,7 @@ try {
   const at = (await api('/api/state')).tick + 1;
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith('/api/drop')),
-    page.click(dot),
+    page.mouse.click(dot.x, dot.y),
   ]);
   const confirmed = await response.json();
   check(response.status() === 200 && confirmed.did === `drop ${sig.id}@${at}`, 'the server confirms the drop', confirmed);
@@ -141,7 +140,7 @@ try {
     'the server logs the drop as the player\'s');
   check(afterDrop.command.includes(`--fault 'drop ${sig.id}@${at}'`), 'the reproduce command includes the click', afterDrop.command);
   await page.waitForSelector(`#log li[data-signal="${sig.id}"]`);
-  await page.waitForSelector(`${dot}`, { state: 'detached' });
+  await page.waitForFunction((id) => !dots.has(id), sig.id);
   check(true, 'the page logs the drop and removes the dot');
 
   // Step: exactly one tick, by the button and by the key.
@@ -209,7 +208,8 @@ try {
   const headBefore = (await api('/api/state')).head;
   const sig2 = await clickableSignal(page);
   const tf = (await api('/api/state')).tick;
-  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/drop')), page.click(`#stage .signal[data-id="${sig2.id}"]`)]);
+  const dot2 = await page.evaluate((id) => signalPoint(id), sig2.id);
+  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/drop')), page.mouse.click(dot2.x, dot2.y)]);
   s = await api('/api/state');
   check(s.fork && s.fork.at === tf && s.head === tf && s.fork.ticks === headBefore - tf, 'a click in the past forks the game', s.fork);
   await page.waitForSelector('#fork-note:not(.hidden)');

@@ -16,6 +16,7 @@ let live = false;          // the stream is connected
 let dirty = true;          // the panels need drawing
 let lastTickAt = 0;        // performance.now() when the shown tick arrived
 let frozenFrac = 0;        // the progress into the next tick while paused
+let arrivalGap = 0;        // how far apart the ticks arrive while running (ms, a moving average)
 let layoutKey = '';        // what the drawn servers depend on
 let hovered = null;        // the id of the signal under the pointer
 let hotOp = null;          // the operation under the pointer in the history
@@ -23,8 +24,8 @@ let hotMessage = null;     // the message under the pointer in the diagram
 let historyView = 'live';  // or 'violation'
 let view = { height: 640, rNode: 30, compact: false };
 const pos = new Map();     // server id -> {x, y, r}
-const dots = new Map();    // signal id -> {el, s}
-const flashes = [];        // {ring, x, start}
+const dots = new Map();    // signal id -> {s, x, y, lit}: the dots drawn, in drawing order
+const flashes = [];        // {x, y, start}: dropped signals, flashing
 const expanded = new Set(); // node ids whose state card is open
 let seenLogSeq = 0;        // the newest log entry already flashed
 let seenTimeline = '';     // game:timeline of the log entries seen
@@ -101,27 +102,41 @@ function connect() {
 
 // ---------------------------------------------------------------- time
 
+// How long a tick lasts on the page: the speed's, or longer when the server cannot keep that
+// speed (a big game at 100 ticks per second), so the dots glide between the ticks that come
+// instead of jumping and then waiting.
+function tickDuration() {
+  return Math.max(state.tick_ms, arrivalGap);
+}
+
 function frac() {
   if (!state) return 0;
   if (!state.running) return frozenFrac;
-  return Math.max(0, Math.min(1, (performance.now() - lastTickAt) / state.tick_ms));
+  return Math.max(0, Math.min(1, (performance.now() - lastTickAt) / tickDuration()));
 }
 
 function show(next) {
   const prev = state;
   const f = frac();
+  const at = performance.now();
+  if (!prev || !prev.running || !next.running || prev.speed !== next.speed) arrivalGap = 0;
   if (!prev || prev.game !== next.game || prev.timeline !== next.timeline) {
-    lastTickAt = performance.now();
+    lastTickAt = at;
     frozenFrac = 0;
+    arrivalGap = 0;
     if (prev && prev.game !== next.game) { historyView = 'live'; expanded.clear(); }
     if (prev) clearSignals();
   } else if (next.tick !== prev.tick) {
-    lastTickAt = performance.now();
+    if (prev.running && next.running && next.tick === prev.tick + 1) {
+      const gap = Math.min(2000, at - lastTickAt);
+      arrivalGap = arrivalGap ? 0.8 * arrivalGap + 0.2 * gap : gap;
+    }
+    lastTickAt = at;
     frozenFrac = 0;
   } else if (prev.running && !next.running) {
     frozenFrac = f;
   } else if (!prev.running && next.running) {
-    lastTickAt = performance.now() - frozenFrac * next.tick_ms;
+    lastTickAt = at - frozenFrac * next.tick_ms;
   }
   state = next;
   window.__states = (window.__states || 0) + 1;
@@ -162,7 +177,8 @@ function layout(s) {
     const inRow = Math.min(perRow, c - row * perRow);
     pos.set(client.id, { x: W / 2 + (col - (inRow - 1) / 2) * gap, y: clientTop + row * 64, r: 26 });
   });
-  $('stage').setAttribute('viewBox', `0 0 ${W} ${height}`);
+  $('stage-static').setAttribute('viewBox', `0 0 ${W} ${height}`);
+  dotsDirty = true;
   const ringEl = $('ring');
   ringEl.setAttribute('cx', center.x); ringEl.setAttribute('cy', center.y); ringEl.setAttribute('r', ring);
 }
@@ -478,10 +494,64 @@ function drawServers(s) {
   }
 }
 
+// ---------------------------------------------------------------- the signals
+//
+// The dots are drawn on a canvas over the stage, not as SVG elements: hundreds of them move every
+// frame, and moving an element costs a style recalculation, a layout and a repaint of its layer
+// each time. Hovering and clicking find the dot under the pointer here (signalAt), the topmost
+// (the last drawn) first.
+
+const DOT_COLOR = { request: '#5aa9ff', reply: '#3ee0a1', node: '#c792ff' };
+let stageBox = null;       // the stage's size in CSS pixels, from a ResizeObserver
+let dotsDirty = true;      // draw the dots this frame even if the time stood still
+
+function dotRadius() { return view.compact ? 5 : 6; }
+// A dot answers the pointer up to the edge of its halo.
+function dotReach() { return dotRadius() + 2.5; }
+
+// How the stage's user units (the SVG's viewBox) map onto the stage's box: as
+// preserveAspectRatio="xMidYMid meet" places the SVG.
+function stageFit() {
+  if (!stageBox || !stageBox.w || !stageBox.h) return null;
+  const scale = Math.min(stageBox.w / W, stageBox.h / view.height);
+  return { scale, ox: (stageBox.w - W * scale) / 2, oy: (stageBox.h - view.height * scale) / 2 };
+}
+
+// A dot drawn once at the stage's scale, then copied for every signal (a copy costs far less than
+// filling two circles).
+const sprites = new Map();
+function sprite(category, lit, k) {
+  const r = dotRadius();
+  const key = `${category}:${lit}:${r}:${k}`;
+  let sp = sprites.get(key);
+  if (sp) return sp;
+  if (sprites.size > 48) sprites.clear();
+  const size = Math.ceil(2 * (r + 3) * k) + 2;
+  const c = document.createElement('canvas');
+  c.width = c.height = size;
+  const g = c.getContext('2d');
+  g.translate(size / 2, size / 2);
+  g.scale(k, k);
+  g.fillStyle = DOT_COLOR[category] || DOT_COLOR.node;
+  if (lit) {
+    g.beginPath(); g.arc(0, 0, r, 0, 7); g.fill();
+    g.lineWidth = 2.5; g.strokeStyle = 'rgba(255,255,255,.9)'; g.stroke();
+  } else {
+    g.globalAlpha = 0.28;
+    g.beginPath(); g.arc(0, 0, r + 2.5, 0, 7); g.fill();
+    g.globalAlpha = 1;
+    g.beginPath(); g.arc(0, 0, r, 0, 7); g.fill();
+  }
+  sp = { c, half: size / 2 };
+  sprites.set(key, sp);
+  return sp;
+}
+
 function clearSignals() {
-  for (const { el: e } of dots.values()) e.remove();
   dots.clear();
+  flashes.length = 0;
   hovered = null;
+  dotsDirty = true;
   hideTooltip();
 }
 
@@ -491,23 +561,18 @@ function opMessages(s, index) {
 
 function syncSignals(s) {
   const seen = new Set();
-  const layer = $('signals');
   const hot = hotOp != null ? opMessages(s, hotOp) : null;
   for (const sig of s.signals) {
     seen.add(sig.id);
     let d = dots.get(sig.id);
     if (!d) {
-      const c = el('circle', { r: view.compact ? 5 : 6, class: 'signal ' + sig.category, 'data-id': sig.id }, layer);
-      c.addEventListener('mouseenter', (e) => { hovered = sig.id; c.classList.add('hot'); showTooltip(sig.id, e); dirtyDiagram = true; });
-      c.addEventListener('mousemove', (e) => moveTooltip(e));
-      c.addEventListener('mouseleave', () => { if (hovered === sig.id) hovered = null; c.classList.remove('hot'); hideTooltip(); dirtyDiagram = true; });
-      c.addEventListener('click', (e) => { e.stopPropagation(); dropSignal(sig.id); });
-      d = { el: c, s: sig };
+      d = { s: sig, x: null, y: null, lit: false };
       dots.set(sig.id, d);
+      dotsDirty = true;
     }
     d.s = sig;
     const lit = (hot && hot.has(sig.id)) || hotMessage === sig.id;
-    if (d.lit !== lit) { d.lit = lit; d.el.classList.toggle('lit', lit); }
+    if (d.lit !== lit) { d.lit = lit; dotsDirty = true; }
   }
   const tl = s.game + ':' + s.timeline;
   if (tl !== seenTimeline) { seenTimeline = tl; seenLogSeq = s.log.length ? s.log[s.log.length - 1].seq : 0; }
@@ -516,10 +581,10 @@ function syncSignals(s) {
     if (entry.kind === 'drop') flashDrop(entry);
   }
   if (s.log.length) seenLogSeq = Math.max(seenLogSeq, s.log[s.log.length - 1].seq);
-  for (const [id, d] of dots) {
+  for (const id of dots.keys()) {
     if (!seen.has(id)) {
-      d.el.remove();
       dots.delete(id);
+      dotsDirty = true;
       if (hovered === id) { hovered = null; hideTooltip(); }
     }
   }
@@ -552,12 +617,48 @@ function placeSignals() {
   const t = state.tick + frac();
   for (const d of dots.values()) {
     const p = where(d.s, t);
-    if (!p) continue;
-    const x = Math.round(p.x * 10) / 10, y = Math.round(p.y * 10) / 10;
-    if (d.x === x && d.y === y) continue;
-    d.x = x; d.y = y;
-    d.el.setAttribute('cx', x);
-    d.el.setAttribute('cy', y);
+    if (!p) { if (d.x != null) { d.x = d.y = null; dotsDirty = true; } continue; }
+    if (d.x === p.x && d.y === p.y) continue;
+    d.x = p.x; d.y = p.y;
+    dotsDirty = true;
+  }
+}
+
+function drawDots(now) {
+  const canvas = $('stage-dots');
+  const fit = stageFit();
+  if (!fit) return;
+  const dpr = window.devicePixelRatio || 1;
+  const cw = Math.round(stageBox.w * dpr), ch = Math.round(stageBox.h * dpr);
+  if (canvas.width !== cw || canvas.height !== ch) { canvas.width = cw; canvas.height = ch; }
+  const ctx = canvas.__ctx || (canvas.__ctx = canvas.getContext('2d'));
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, cw, ch);
+  const k = fit.scale * dpr;
+  const ox = fit.ox * dpr, oy = fit.oy * dpr;
+  for (const d of dots.values()) {
+    if (d.x == null) continue;
+    const sp = sprite(d.s.category, d.lit || hovered === d.s.id, k);
+    ctx.drawImage(sp.c, ox + d.x * k - sp.half, oy + d.y * k - sp.half);
+  }
+  // A dropped signal flashes red where it died: a widening ring and a cross, for 0.9 s.
+  if (flashes.length) {
+    ctx.setTransform(k, 0, 0, k, ox, oy);
+    ctx.strokeStyle = ctx.fillStyle = '#ff5c7a';
+    ctx.lineWidth = 3;
+    ctx.font = '700 18px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (let i = flashes.length - 1; i >= 0; i--) {
+      const f = flashes[i];
+      const q = (now - f.start) / 900;
+      if (q >= 1) { flashes.splice(i, 1); continue; }
+      ctx.globalAlpha = 1 - q;
+      ctx.beginPath(); ctx.arc(f.x, f.y, 6 + 30 * q, 0, 7); ctx.stroke();
+      ctx.globalAlpha = 1 - q * q;
+      ctx.fillText('✕', f.x, f.y);
+    }
+    ctx.globalAlpha = 1;
   }
 }
 
@@ -570,21 +671,40 @@ function flashDrop(entry) {
     if (end) p = { x: end.x, y: end.y };
   }
   if (!p || flashes.length > 40) return;
-  const ring = el('circle', { cx: p.x, cy: p.y, r: 6, class: 'flash' }, $('flashes'));
-  const x = el('text', { x: p.x, y: p.y, class: 'flash-x' }, $('flashes'));
-  x.textContent = '✕';
-  flashes.push({ ring, x, start: performance.now() });
+  flashes.push({ x: p.x, y: p.y, start: performance.now() });
 }
 
-function animateFlashes(now) {
-  for (let i = flashes.length - 1; i >= 0; i--) {
-    const f = flashes[i];
-    const k = (now - f.start) / 900;
-    if (k >= 1) { f.ring.remove(); f.x.remove(); flashes.splice(i, 1); continue; }
-    f.ring.setAttribute('r', (6 + 30 * k).toFixed(1));
-    f.ring.setAttribute('opacity', (1 - k).toFixed(2));
-    f.x.setAttribute('opacity', (1 - k * k).toFixed(2));
+// The signal whose dot is under the point (client coordinates), or null.
+function signalAt(clientX, clientY) {
+  const fit = stageFit();
+  if (!fit) return null;
+  const r = $('stage').getBoundingClientRect();
+  const x = (clientX - r.left - fit.ox) / fit.scale, y = (clientY - r.top - fit.oy) / fit.scale;
+  const reach = dotReach();
+  let hit = null;
+  for (const d of dots.values()) {
+    if (d.x == null) continue;
+    const dx = d.x - x, dy = d.y - y;
+    if (dx * dx + dy * dy <= reach * reach) hit = d;
   }
+  return hit ? hit.s.id : null;
+}
+
+// Where a signal's dot is on the screen (client coordinates), or null: for the browser test.
+function signalPoint(id) {
+  const d = dots.get(id), fit = stageFit();
+  if (!d || d.x == null || !fit) return null;
+  const r = $('stage').getBoundingClientRect();
+  return { x: r.left + fit.ox + d.x * fit.scale, y: r.top + fit.oy + d.y * fit.scale };
+}
+
+function hoverSignal(id, e) {
+  if (id === hovered) { if (id != null) moveTooltip(e); return; }
+  hovered = id;
+  dotsDirty = true;
+  dirtyDiagram = true;
+  $('stage').classList.toggle('on-signal', id != null);
+  if (id != null) showTooltip(id, e); else hideTooltip();
 }
 
 let dirtyDiagram = true;  // the pointer moved over something: redraw the canvases now
@@ -598,7 +718,7 @@ function frame(now) {
   if (state) {
     if (dirty) { dirty = false; render(); staleCanvases = true; }
     placeSignals();
-    animateFlashes(now);
+    if (dotsDirty || flashes.length) { dotsDirty = false; drawDots(now); }
     const t = state.tick + frac();
     if (t !== lastDrawnT) staleCanvases = true;
     const due = !state.running || now - lastCanvasAt >= CANVAS_MS;
@@ -647,7 +767,7 @@ function openMenu(id) {
   if (!node) return;
   menuNode = id;
   const p = pos.get(id);
-  const svg = $('stage');
+  const svg = $('stage-static');
   const pt = svg.createSVGPoint();
   pt.x = p.x + p.r + 6; pt.y = p.y - p.r;
   const screen = pt.matrixTransform(svg.getScreenCTM());
@@ -807,18 +927,44 @@ function drawLog(s) {
 const OUTCOME_COLOR = { ok: '#3ee0a1', failed: '#ff5c7a', unknown: '#ffc857', pending: null };
 let historyBoxes = [];
 
+// The canvases' sizes, told by a ResizeObserver: reading clientWidth while drawing would make the
+// browser lay the page out again after every change the frame made (a forced layout a frame).
+const canvasSizes = new Map();
+const sizer = new ResizeObserver((entries) => {
+  for (const e of entries) canvasSizes.set(e.target, { w: e.contentRect.width, h: e.contentRect.height });
+  dirtyDiagram = true;
+});
+
 function fitCanvas(canvas) {
   const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth, h = canvas.clientHeight;
-  if (!w || !h) return null;
+  const size = canvasSizes.get(canvas);
+  if (!size || !size.w || !size.h) return null;
+  const { w, h } = size;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.round(w * dpr);
     canvas.height = Math.round(h * dpr);
   }
-  const ctx = canvas.getContext('2d');
+  const ctx = canvas.__ctx || (canvas.__ctx = canvas.getContext('2d'));
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  return { ctx, w, h };
+  return { ctx, w, h, dpr };
+}
+
+// Strokes line segments ([x0, y0, x1, y1, ...]). One path of many segments at a width over one
+// device pixel costs the rasterizer far more than the segments one by one (it strokes the path
+// as one self-crossing shape: 16 ms for 600 arrows against 2 ms), while hairlines (one device
+// pixel or less) are fastest as one path.
+function strokeSegments(ctx, xy, width, dpr) {
+  ctx.lineWidth = width;
+  if (width * dpr <= 1) {
+    ctx.beginPath();
+    for (let i = 0; i < xy.length; i += 4) { ctx.moveTo(xy[i], xy[i + 1]); ctx.lineTo(xy[i + 2], xy[i + 3]); }
+    ctx.stroke();
+    return;
+  }
+  for (let i = 0; i < xy.length; i += 4) {
+    ctx.beginPath(); ctx.moveTo(xy[i], xy[i + 1]); ctx.lineTo(xy[i + 2], xy[i + 3]); ctx.stroke();
+  }
 }
 
 function explainedSet(s) { return new Set(s.explained || []); }
@@ -997,7 +1143,7 @@ function drawDiagram() {
   const s = state;
   const fit = fitCanvas($('diagram'));
   if (!fit) return;
-  const { ctx, w, h } = fit;
+  const { ctx, w, h, dpr } = fit;
   const left = 58, right = 10, top = 6, axis = 18;
   const lanes = s.nodes.length + 2;
   const laneH = (h - top - axis) / lanes;
@@ -1035,7 +1181,7 @@ function drawDiagram() {
   const bucket = (color, alpha, width, dash) => {
     const k = color + alpha + ':' + width + ':' + dash;
     let b = buckets.get(k);
-    if (!b) { b = { color, alpha, width, dash, lines: new Path2D(), heads: new Path2D() }; buckets.set(k, b); }
+    if (!b) { b = { color, alpha, width, dash, lines: [], heads: new Path2D() }; buckets.set(k, b); }
     return b;
   };
   const crosses = new Path2D();
@@ -1056,10 +1202,11 @@ function drawDiagram() {
     const isCulprit = culprits.size > 0 && m.ops.some((o) => culprits.has(o));
     let color = CAT_COLOR[category(m)];
     const alpha = anyHot ? (isHot ? 1 : 0.18) : (culprits.size ? (isCulprit ? 1 : 0.35) : 0.75);
-    let width = isHot ? 2.4 : 1.2;
+    // One device pixel for the many, so they rasterize as hairlines (see strokeSegments).
+    let width = isHot ? 2.4 : 1 / dpr;
     if (isCulprit && !anyHot) { color = '#ff3d6e'; width = 2; }
     const b = bucket(color, alpha, width, m.copy_of != null);
-    b.lines.moveTo(xa, ya); b.lines.lineTo(xb, yb);
+    b.lines.push(xa, ya, xb, yb);
     if (m.copy_of != null) { b.heads.moveTo(xa + 2.5, ya); b.heads.arc(xa, ya, 2.5, 0, 7); }
     if (cross) {
       crosses.moveTo(xb - 3, yb - 3); crosses.lineTo(xb + 3, yb + 3); crosses.moveTo(xb + 3, yb - 3); crosses.lineTo(xb - 3, yb + 3);
@@ -1067,24 +1214,24 @@ function drawDiagram() {
       const ang = Math.atan2(yb - ya, xb - xa);
       b.heads.moveTo(xb, yb);
       b.heads.lineTo(xb - 6 * Math.cos(ang - 0.45), yb - 6 * Math.sin(ang - 0.45));
+      // No closePath: fill closes the triangle anyway, and closing costs the rasterizer twice.
       b.heads.lineTo(xb - 6 * Math.cos(ang + 0.45), yb - 6 * Math.sin(ang + 0.45));
-      b.heads.closePath();
     } else {
       b.heads.moveTo(xb + 2.2, yb); b.heads.arc(xb, yb, 2.2, 0, 7);
     }
     diagramSegs.push({ m, xa, ya, xb, yb, culprit: isCulprit, hot: isHot });
   }
-  ctx.lineCap = 'round';
   for (const b of buckets.values()) {
     ctx.globalAlpha = b.alpha;
     ctx.strokeStyle = b.color;
     ctx.fillStyle = b.color;
-    ctx.lineWidth = b.width;
+    ctx.lineCap = b.width * dpr > 1 ? 'round' : 'butt';
     ctx.setLineDash(b.dash ? [4, 3] : []);
-    ctx.stroke(b.lines);
+    strokeSegments(ctx, b.lines, b.width, dpr);
     ctx.setLineDash([]);
     ctx.fill(b.heads);
   }
+  ctx.lineCap = 'butt';
   ctx.globalAlpha = 1;
   ctx.strokeStyle = '#ff5c7a';
   ctx.lineWidth = 1.8;
@@ -1225,5 +1372,21 @@ window.addEventListener('keydown', (e) => {
 }, true);
 window.addEventListener('keyup', (e) => { if (e.code === 'Space' || e.key === ' ') e.preventDefault(); }, true);
 
+sizer.observe($('history'));
+new ResizeObserver((entries) => {
+  for (const e of entries) stageBox = { w: e.contentRect.width, h: e.contentRect.height };
+  dotsDirty = true;
+}).observe($('stage'));
+$('stage').addEventListener('mousemove', (e) => hoverSignal(signalAt(e.clientX, e.clientY), e));
+$('stage').addEventListener('mouseleave', (e) => hoverSignal(null, e));
+// A dot is on top of everything on the stage: its click is the dot's, not the node's under it.
+$('stage').addEventListener('click', (e) => {
+  const id = signalAt(e.clientX, e.clientY);
+  if (id == null) return;
+  e.stopPropagation();
+  e.preventDefault();
+  dropSignal(id);
+}, true);
+sizer.observe($('diagram'));
 connect();
 requestAnimationFrame(frame);
