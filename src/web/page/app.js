@@ -370,28 +370,30 @@ function render() {
   const key = s.game + ':' + s.nodes.length + ':' + s.clients.length;
   if (key !== layoutKey) { buildServers(s); layoutKey = key; }
 
-  $('algorithm').textContent = s.algorithm;
-  $('tick').textContent = s.tick;
-  $('ticks').textContent = s.ticks;
-  $('seed').textContent = s.seed;
+  setText($('algorithm'), s.algorithm);
+  setText($('tick'), String(s.tick));
+  setText($('ticks'), String(s.ticks));
+  setText($('seed'), String(s.seed));
   const play = $('play');
-  play.classList.toggle('paused', !s.running);
-  play.querySelector('.icon').textContent = s.running ? '❚❚' : '▶';
-  play.querySelector('.text').textContent = s.running ? 'Pause' : 'Resume';
-  play.disabled = s.finished && !s.running;
-  $('step').disabled = s.finished;
-  $('back').disabled = s.tick === 0;
-  if (document.activeElement !== $('speed')) $('speed').value = nearestSpeed(s.speed);
-  $('speed-out').textContent = fmtSpeed(s.speed);
+  setClass(play, 'paused', !s.running);
+  setText(play.querySelector('.icon'), s.running ? '❚❚' : '▶');
+  setText(play.querySelector('.text'), s.running ? 'Pause' : 'Resume');
+  setProp(play, 'disabled', s.finished && !s.running);
+  setProp($('step'), 'disabled', s.finished);
+  setProp($('back'), 'disabled', s.tick === 0);
+  if (document.activeElement !== $('speed')) setProp($('speed'), 'value', String(nearestSpeed(s.speed)));
+  setText($('speed-out'), fmtSpeed(s.speed));
   drawTimeline(s);
 
   const banner = $('banner');
-  banner.className = 'banner';
-  if (s.error) { banner.classList.add('error'); banner.textContent = 'The run stopped: ' + s.error; }
-  else if (s.finished) { banner.classList.add('over'); banner.textContent = `The game is over at tick ${s.tick}`; }
-  else if (!s.running && s.tick < s.head) { banner.classList.add('past'); banner.textContent = `Tick ${s.tick} of ${s.head} · acting here forks the game`; }
-  else if (!s.running) { banner.textContent = 'Paused · Space resumes · S steps'; }
-  else banner.classList.add('hidden');
+  let cls = '', text = '';
+  if (s.error) { cls = 'error'; text = 'The run stopped: ' + s.error; }
+  else if (s.finished) { cls = 'over'; text = `The game is over at tick ${s.tick}`; }
+  else if (!s.running && s.tick < s.head) { cls = 'past'; text = `Tick ${s.tick} of ${s.head} · acting here forks the game`; }
+  else if (!s.running) { text = 'Paused · Space resumes · S steps'; }
+  else cls = 'hidden';
+  setProp(banner, 'className', cls ? 'banner ' + cls : 'banner');
+  setText(banner, text);
 
   drawServers(s);
   syncSignals(s);
@@ -401,22 +403,28 @@ function render() {
   drawLog(s);
 }
 
+// Each state changes little of the page: what did not change is not written again (a write, even
+// of the same text, makes the browser lay out and repaint that part).
+function setText(e, text) { if (e.textContent !== text) e.textContent = text; }
+function setProp(e, key, value) { if (e[key] !== value) e[key] = value; }
+function setHtml(e, html) { if (e.__html !== html) { e.__html = html; e.innerHTML = html; } }
+
 function drawTimeline(s) {
   const t = $('timeline');
-  t.max = Math.max(1, s.head);
+  setProp(t, 'max', String(Math.max(1, s.head)));
   // While a seek is on its way, the stream may still show an older tick: keep the slider where
   // the player put it (else a second arrow key would start from the old tick).
   if (seeking.target != null && s.tick === seeking.target) seeking.target = null;
-  if (!seeking.dragging && seeking.target == null) t.value = s.tick;
-  t.disabled = s.head === 0;
-  $('timeline-out').textContent = s.tick < s.head ? `tick ${s.tick} of ${s.head}` : `tick ${s.tick}`;
-  $('to-latest').classList.toggle('hidden', s.tick >= s.head);
+  if (!seeking.dragging && seeking.target == null) setProp(t, 'value', String(s.tick));
+  setProp(t, 'disabled', s.head === 0);
+  setText($('timeline-out'), s.tick < s.head ? `tick ${s.tick} of ${s.head}` : `tick ${s.tick}`);
+  setClass($('to-latest'), 'hidden', s.tick >= s.head);
   const note = $('fork-note');
+  setClass(note, 'hidden', !s.fork);
   if (s.fork) {
-    note.classList.remove('hidden');
-    note.textContent = `forked at tick ${s.fork.at}: ${s.fork.ticks} later tick${s.fork.ticks === 1 ? '' : 's'}` +
-      (s.fork.clicks ? ` and ${s.fork.clicks} click${s.fork.clicks === 1 ? '' : 's'}` : '') + ' discarded';
-  } else note.classList.add('hidden');
+    setText(note, `forked at tick ${s.fork.at}: ${s.fork.ticks} later tick${s.fork.ticks === 1 ? '' : 's'}` +
+      (s.fork.clicks ? ` and ${s.fork.clicks} click${s.fork.clicks === 1 ? '' : 's'}` : '') + ' discarded');
+  }
 }
 
 let linksKey = '';
@@ -479,18 +487,19 @@ function drawServers(s) {
   const sub = $('gateway-sub');
   if (sub) {
     const target = s.nodes.find((n) => n.id === s.routes_to);
-    sub.textContent = !target ? 'round robin' : `routes to ${target.id}${target.status !== 'up' ? ' (' + target.status + ')' : ''}`;
+    setText(sub, !target ? 'round robin' : `routes to ${target.id}${target.status !== 'up' ? ' (' + target.status + ')' : ''}`);
   }
   for (const client of s.clients) {
     const g = serverEl(client.id, 'client');
     if (!g || g.__client === client) continue;
     g.__client = client;
     const op = client.operation != null ? s.history[client.operation] : null;
-    g.classList.toggle('waiting', client.waiting);
-    const t = g.querySelector('.op');
-    t.textContent = client.display || '·';
-    t.setAttribute('class', 'op ' + (op ? op.outcome : ''));
-    g.querySelector('.sub').textContent = !op ? 'starting' : client.waiting ? 'waiting' : op.outcome === 'ok' ? 'done' : op.outcome;
+    setClass(g, 'waiting', client.waiting);
+    const t = g.__op || (g.__op = g.querySelector('.op'));
+    setText(t, client.display || '·');
+    const cls = 'op ' + (op ? op.outcome : '');
+    if (t.getAttribute('class') !== cls) t.setAttribute('class', cls);
+    setText(g.__sub || (g.__sub = g.querySelector('.sub')), !op ? 'starting' : client.waiting ? 'waiting' : op.outcome === 'ok' ? 'done' : op.outcome);
   }
 }
 
@@ -859,21 +868,29 @@ function drawCounters(s) {
       [c.in_flight, 'in flight', `${c.delivered} delivered`],
       [`<span class="you">${d.by_id}</span>`, 'dropped by you', `${lost} lost otherwise`],
     ];
-    $('counters').innerHTML = tiles.map(([v, k, more, cls]) =>
-      `<div class="tile ${cls || ''}"><div class="v">${v}</div><div class="k">${k}</div><div class="d">${more}</div></div>`).join('');
+    const box = $('counters');
+    if (box.children.length !== tiles.length) {
+      box.innerHTML = tiles.map(([, k, , cls]) =>
+        `<div class="tile ${cls || ''}"><div class="v"></div><div class="k">${k}</div><div class="d"></div></div>`).join('');
+    }
+    tiles.forEach(([v, , more], i) => {
+      const tile = box.children[i];
+      setHtml(tile.firstChild, String(v));
+      setHtml(tile.lastChild, more);
+    });
   }
-  if ($('command').dataset.text !== s.command) {
-    $('command').dataset.text = s.command;
-    $('command').innerHTML = commandHtml(s.command);
-  }
+  drawCommand($('command'), s.command);
   const iv = s.interventions.length
     ? `${s.interventions.length} intervention${s.interventions.length === 1 ? '' : 's'} recorded: ${s.interventions.join(', ')}`
     : 'Clicks are recorded as faults at the tick they act from.';
-  if ($('interventions').textContent !== iv) $('interventions').textContent = iv;
+  setText($('interventions'), iv);
 }
 
-// The command's words, each flag with its value kept on one line.
-function commandHtml(cmd) {
+// The command's words, each flag with its value kept on one line (a span each, so it wraps between
+// flags); only the spans whose words changed are written (`--ticks` changes every tick).
+function drawCommand(box, cmd) {
+  if (box.__cmd === cmd) return;
+  box.__cmd = cmd;
   const words = cmd.match(/'[^']*'|\S+/g) || [];
   const groups = [];
   for (let i = 0; i < words.length; i++) {
@@ -882,7 +899,23 @@ function commandHtml(cmd) {
       i++;
     } else groups.push(words[i]);
   }
-  return groups.map((g) => `<span class="arg">${escapeHtml(g)}</span>`).join(' ');
+  const spans = box.getElementsByClassName('arg');
+  if (spans.length === 0) box.textContent = '';
+  groups.forEach((g, i) => {
+    let span = spans[i];
+    if (!span) {
+      if (i > 0) box.appendChild(document.createTextNode(' '));
+      span = document.createElement('span');
+      span.className = 'arg';
+      box.appendChild(span);
+    }
+    setText(span, g);
+  });
+  while (spans.length > groups.length) {
+    const last = spans[spans.length - 1];
+    if (last.previousSibling) last.previousSibling.remove();
+    last.remove();
+  }
 }
 
 let configKey = '';
@@ -908,18 +941,37 @@ function fmtDelay(d) {
   return JSON.stringify(d);
 }
 
-let logShown = null;
+// The newest 80 events, newest first. An entry never changes (its `seq` names it within a timeline),
+// so each is made once; a new state adds the new ones at the top and drops the oldest.
+let logShown = null, logTimeline = '';
+const logItems = new Map(); // seq -> li
+function logItem(e) {
+  const li = document.createElement('li');
+  li.className = e.kind + (e.by_user ? ' you' : '');
+  li.dataset.seq = e.seq;
+  li.dataset.tick = e.tick;
+  if (e.signal != null) li.dataset.signal = e.signal;
+  if (e.operation != null) li.dataset.op = e.operation;
+  li.title = `go to tick ${e.tick}`;
+  li.innerHTML = `<span class="t">t${e.tick}</span><span class="x">${escapeHtml(e.text)}</span>` + (e.by_user ? '<span class="who">you</span>' : '');
+  return li;
+}
+
 function drawLog(s) {
   if (logShown === s.log) return;
   logShown = s.log;
   const ol = $('log');
-  const items = [];
-  for (let i = s.log.length - 1; i >= Math.max(0, s.log.length - 80); i--) {
-    const e = s.log[i];
-    items.push(`<li class="${e.kind}${e.by_user ? ' you' : ''}" data-seq="${e.seq}" data-tick="${e.tick}"${e.signal != null ? ` data-signal="${e.signal}"` : ''}${e.operation != null ? ` data-op="${e.operation}"` : ''} title="go to tick ${e.tick}">` +
-      `<span class="t">t${e.tick}</span><span class="x">${escapeHtml(e.text)}</span>` + (e.by_user ? '<span class="who">you</span>' : '') + '</li>');
+  const tl = s.game + ':' + s.timeline;
+  if (tl !== logTimeline) { logTimeline = tl; ol.textContent = ''; logItems.clear(); }
+  const want = s.log.slice(Math.max(0, s.log.length - 80)).reverse();
+  const keep = new Set(want.map((e) => e.seq));
+  for (const [seq, li] of logItems) if (!keep.has(seq)) { li.remove(); logItems.delete(seq); }
+  let next = ol.firstChild;
+  for (const e of want) {
+    let li = logItems.get(e.seq);
+    if (!li) { li = logItem(e); logItems.set(e.seq, li); }
+    if (li !== next) ol.insertBefore(li, next); else next = next.nextSibling;
   }
-  ol.innerHTML = items.join('');
 }
 
 // ---------------------------------------------------------------- the history
@@ -935,19 +987,30 @@ const sizer = new ResizeObserver((entries) => {
   dirtyDiagram = true;
 });
 
+// A canvas to draw the history or the diagram on; `show()` puts the drawing on the page. They are
+// drawn off screen and handed to a 'bitmaprenderer' canvas as a finished bitmap: a 2D canvas on
+// the page is copied to the compositor at every frame the page changes (the dots change it every
+// frame), drawn or not, which cost more than drawing these two twenty times a second.
 function fitCanvas(canvas) {
   const dpr = window.devicePixelRatio || 1;
   const size = canvasSizes.get(canvas);
   if (!size || !size.w || !size.h) return null;
   const { w, h } = size;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
+  const cw = Math.round(w * dpr), ch = Math.round(h * dpr);
+  if (canvas.width !== cw || canvas.height !== ch) { canvas.width = cw; canvas.height = ch; }
+  let ctx, show = () => {};
+  if (typeof OffscreenCanvas === 'function') {
+    if (!canvas.__off) { canvas.__off = new OffscreenCanvas(cw, ch); canvas.__shown = canvas.getContext('bitmaprenderer'); }
+    const off = canvas.__off;
+    if (off.width !== cw || off.height !== ch) { off.width = cw; off.height = ch; }
+    ctx = off.__ctx || (off.__ctx = off.getContext('2d'));
+    show = () => canvas.__shown.transferFromImageBitmap(off.transferToImageBitmap());
+  } else {
+    ctx = canvas.__ctx || (canvas.__ctx = canvas.getContext('2d'));
   }
-  const ctx = canvas.__ctx || (canvas.__ctx = canvas.getContext('2d'));
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  return { ctx, w, h, dpr };
+  return { ctx, w, h, dpr, show };
 }
 
 // Strokes line segments ([x0, y0, x1, y1, ...]). One path of many segments at a width over one
@@ -1054,6 +1117,7 @@ function drawHistory() {
     ctx.globalAlpha = 1;
     historyBoxes.push({ x0, x1, y, y1: y + bh, op });
   }
+  fit.show();
 }
 
 let patternFor = null, pattern = null;
@@ -1237,6 +1301,7 @@ function drawDiagram() {
   ctx.lineWidth = 1.8;
   ctx.stroke(crosses);
   ctx.lineWidth = 1;
+  fit.show();
 }
 
 function diagramHover(e) {
