@@ -718,9 +718,11 @@ function hoverSignal(id, e) {
 
 let dirtyDiagram = true;  // the pointer moved over something: redraw the canvases now
 let staleCanvases = true;  // the state or the time moved on
-let lastDrawnT = -1, lastCanvasAt = 0;
+let lastDrawnT = -1, nextCanvasAt = 0;
 // While the clock runs, the canvases follow it 20 times a second (their axes move a tick or so
-// per frame at full speed); the stage's dots move every frame; a hover redraws at once.
+// per frame at full speed), or less often when drawing them is slow (a 25-node diagram has 2,000
+// arrows): they get at most a fifth of the time. The stage's dots move every frame; a hover
+// redraws at once.
 const CANVAS_MS = 50;
 function frame(now) {
   window.__frames = (window.__frames || 0) + 1;
@@ -730,14 +732,15 @@ function frame(now) {
     if (dotsDirty || flashes.length) { dotsDirty = false; drawDots(now); }
     const t = state.tick + frac();
     if (t !== lastDrawnT) staleCanvases = true;
-    const due = !state.running || now - lastCanvasAt >= CANVAS_MS;
+    const due = !state.running || now >= nextCanvasAt;
     if (dirtyDiagram || (staleCanvases && due)) {
       lastDrawnT = t;
-      lastCanvasAt = now;
       dirtyDiagram = false;
       staleCanvases = false;
+      const started = performance.now();
       drawHistory();
       drawDiagram();
+      nextCanvasAt = now + Math.max(CANVAS_MS, 4 * (performance.now() - started));
     }
   }
   requestAnimationFrame(frame);
@@ -1249,8 +1252,14 @@ function drawDiagram() {
     return b;
   };
   const crosses = new Path2D();
+  const shown = (m) => !(m.sent > now || (m.end != null && m.end < t0) || (m.arrival < t0 - 5 && m.end == null));
+  let count = 0;
+  for (const m of s.messages) if (shown(m)) count++;
+  // Hundreds of arrows in a few hundred pixels are a texture, not arrows: past 400 only the
+  // highlighted ones get heads (a head costs the rasterizer more than its line).
+  const dense = count > 400;
   for (const m of s.messages) {
-    if (m.sent > now || (m.end != null && m.end < t0) || (m.arrival < t0 - 5 && m.end == null)) continue;
+    if (!shown(m)) continue;
     const la = laneOf(s, m.from), lb = laneOf(s, m.to);
     const xa = x(m.sent), ya = y(la);
     const fx = x(m.arrival), fy = y(lb);
@@ -1271,9 +1280,12 @@ function drawDiagram() {
     if (isCulprit && !anyHot) { color = '#ff3d6e'; width = 2; }
     const b = bucket(color, alpha, width, m.copy_of != null);
     b.lines.push(xa, ya, xb, yb);
+    diagramSegs.push({ m, xa, ya, xb, yb, culprit: isCulprit, hot: isHot });
     if (m.copy_of != null) { b.heads.moveTo(xa + 2.5, ya); b.heads.arc(xa, ya, 2.5, 0, 7); }
     if (cross) {
       crosses.moveTo(xb - 3, yb - 3); crosses.lineTo(xb + 3, yb + 3); crosses.moveTo(xb + 3, yb - 3); crosses.lineTo(xb - 3, yb + 3);
+    } else if (dense && !isHot && !(isCulprit && !anyHot)) {
+      continue;
     } else if (stop >= 1) {
       const ang = Math.atan2(yb - ya, xb - xa);
       b.heads.moveTo(xb, yb);
@@ -1283,7 +1295,6 @@ function drawDiagram() {
     } else {
       b.heads.moveTo(xb + 2.2, yb); b.heads.arc(xb, yb, 2.2, 0, 7);
     }
-    diagramSegs.push({ m, xa, ya, xb, yb, culprit: isCulprit, hot: isHot });
   }
   for (const b of buckets.values()) {
     ctx.globalAlpha = b.alpha;
