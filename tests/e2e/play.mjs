@@ -309,6 +309,30 @@ try {
       check(m.scroll <= 0 && m.log >= 80 && m.logBottom && !m.overlap && m.clipped === 0, `the page holds at ${w}x${h} (${p === big ? '25 nodes' : '5 nodes'})`, m);
     }
   }
+  // A Raft node's state is its Serialize tree: its log drawn as RaftScope draws one, every entry
+  // (index, a box with its term, its command), the entries the last tick added highlighted.
+  await big.setViewportSize({ width: 1440, height: 900 });
+  let grown = null;
+  for (let i = 0; i < 200 && !grown; i++) {
+    const st = (await api('/api/step', {}, bigUrl)).state;
+    const n = st.nodes.find((x) => x.state.log.length >= 4 && (x.changed || []).some((c) => /^log\/\d+$/.test(c)));
+    if (n) grown = { tick: st.tick, node: n };
+  }
+  check(grown, 'a Raft log of a few entries grows within 200 ticks', grown && grown.tick);
+  const { node: rn } = grown;
+  await big.waitForFunction((t) => document.getElementById('tick').textContent === String(t), grown.tick);
+  await big.evaluate((id) => toggleCard(id), rn.id);
+  const sel = `#stage .node[data-id="${rn.id}"] .node-card.open .log-row`;
+  await big.waitForSelector(`${sel} .entry`);
+  const rows = await big.$$eval(`${sel} .entry`, (es) => es.map((e) => ({
+    ix: e.querySelector('.ix').textContent, term: e.querySelector('.term').textContent, cmd: e.querySelector('.cmd').textContent, chg: e.classList.contains('chg'),
+  })));
+  check(rows.length === rn.state.log.length && rows.every((r, i) => r.ix === String(i + 1) && r.term === String(rn.state.log[i].term) && r.cmd.length > 0),
+    `the open card draws the whole log, ${rn.state.log.length} entries, each with its index, term and command`, { rows: rows.length, log: rn.state.log.length });
+  const added = [...new Set(rn.changed.filter((c) => /^log\/\d+(\/|$)/.test(c)).map((c) => Number(c.split('/')[1])))];
+  check(added.every((i) => rows[i].chg) && rows.filter((r) => r.chg).length === added.length, 'the entries the tick added or changed are highlighted, and only they', { added, chg: rows.map((r, i) => r.chg && i).filter((x) => x !== false) });
+  const head = await big.textContent(`#stage .node[data-id="${rn.id}"] .node-card .card-head`);
+  check(rn.badge && head.includes(rn.badge), 'the card heads with the node\'s badge', { head, badge: rn.badge });
   await big.close();
   await page.setViewportSize({ width: 1440, height: 900 });
 

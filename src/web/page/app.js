@@ -268,6 +268,7 @@ function toggleCard(id) {
   if (open) g.parentNode.appendChild(g); // on top of its neighbours
   g.__node = null;
   dirty = true;
+  dotsDirty = true;
 }
 
 // ---------------------------------------------------------------- a node's state as a tree
@@ -306,13 +307,21 @@ function isChanged(changed, path) {
   return false;
 }
 
+// Whether `path` or anything under it changed: a log entry is one box, lit when its term or its
+// command changed as when it is new.
+function isTouched(changed, path) {
+  if (isChanged(changed, path)) return true;
+  for (const c of changed || []) if (c.startsWith(path + '/')) return true;
+  return false;
+}
+
 function tree(v, path, changed) {
   const chg = (p) => (isChanged(changed, p) ? ' chg' : '');
   if (isScalar(v)) return scalar(v);
   if (isLog(v)) {
     return `<div class="log-row">` + v.map((e, i) => {
       const p = path + '/' + i;
-      return `<div class="entry${chg(p)}" title="index ${i + 1} · term ${escapeHtml(e.term)} · ${escapeHtml(commandText(e.command))}">` +
+      return `<div class="entry${isTouched(changed, p) ? ' chg' : ''}" title="index ${i + 1} · term ${escapeHtml(e.term)} · ${escapeHtml(commandText(e.command))}">` +
         `<span class="ix">${i + 1}</span><span class="term" style="background:${termColor(e.term)}">${escapeHtml(e.term)}</span>` +
         `<span class="cmd">${escapeHtml(commandText(e.command))}</span></div>`;
     }).join('') + `</div>`;
@@ -645,8 +654,9 @@ function drawDots(now) {
   ctx.clearRect(0, 0, cw, ch);
   const k = fit.scale * dpr;
   const ox = fit.ox * dpr, oy = fit.oy * dpr;
+  const covers = openCards();
   for (const d of dots.values()) {
-    if (d.x == null) continue;
+    if (d.x == null || underCard(covers, d)) continue;
     const sp = sprite(d.s.category, d.lit || hovered === d.s.id, k);
     ctx.drawImage(sp.c, ox + d.x * k - sp.half, oy + d.y * k - sp.half);
   }
@@ -683,6 +693,18 @@ function flashDrop(entry) {
   flashes.push({ x: p.x, y: p.y, start: performance.now() });
 }
 
+// An open state card lies over the signals (it is there to be read): the dots under it are not
+// drawn, and cannot be hovered or clicked.
+function openCards() {
+  const boxes = [];
+  for (const id of expanded) { const p = pos.get(id); if (p) boxes.push(cardBox(p, true)); }
+  return boxes;
+}
+
+function underCard(boxes, d) {
+  return boxes.some((b) => d.x >= b.x && d.x <= b.x + b.w && d.y >= b.y && d.y <= b.y + b.h);
+}
+
 // The signal whose dot is under the point (client coordinates), or null.
 function signalAt(clientX, clientY) {
   const fit = stageFit();
@@ -690,9 +712,10 @@ function signalAt(clientX, clientY) {
   const r = $('stage').getBoundingClientRect();
   const x = (clientX - r.left - fit.ox) / fit.scale, y = (clientY - r.top - fit.oy) / fit.scale;
   const reach = dotReach();
+  const covers = openCards();
   let hit = null;
   for (const d of dots.values()) {
-    if (d.x == null) continue;
+    if (d.x == null || underCard(covers, d)) continue;
     const dx = d.x - x, dy = d.y - y;
     if (dx * dx + dy * dy <= reach * reach) hit = d;
   }
