@@ -879,7 +879,11 @@ fn the_game_pauses_on_the_violation_at_the_documented_seeds() {
         ),
         // No seed of the plain flags shows it; `dgame explore` found this choice script (drop seven
         // of n1's Propagates), which the game plays like any other configuration.
-        ("abd-no-write-back", "--seed 19 --deviate 103:drop,104:drop,107:drop,108:drop,115:drop,116:drop,122:drop", 147),
+        (
+            "abd-no-write-back",
+            "--seed 19 --deviate 103:drop,104:drop,107:drop,108:drop,115:drop,116:drop,122:drop",
+            147,
+        ),
     ];
     for (name, line, documented) in cases {
         let config = flags(line);
@@ -898,7 +902,11 @@ fn the_game_pauses_on_the_violation_at_the_documented_seeds() {
         assert!(!s["explained"].as_array().unwrap().is_empty());
         if line.contains("--deviate") {
             let script = line.split("--deviate ").nth(1).unwrap();
-            assert!(s["command"].as_str().unwrap().contains(script), "the reproduce line keeps the script: {}", s["command"]);
+            assert!(
+                s["command"].as_str().unwrap().contains(script),
+                "the reproduce line keeps the script: {}",
+                s["command"]
+            );
         }
     }
 }

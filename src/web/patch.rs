@@ -41,11 +41,8 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Option<Value> {
                 }
             }
             // Some of `a`'s keys are not in `b` exactly when fewer than all of them were kept.
-            let gone: Vec<&String> = if kept < a.len() {
-                a.keys().filter(|k| !b.contains_key(*k)).collect()
-            } else {
-                Vec::new()
-            };
+            let gone: Vec<&String> =
+                if kept < a.len() { a.keys().filter(|k| !b.contains_key(*k)).collect() } else { Vec::new() };
             if changed.is_empty() && gone.is_empty() {
                 return None;
             }
@@ -212,15 +209,20 @@ mod tests {
 
     fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
         use proptest::prelude::*;
-        let leaf = prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::from), (0u64..4).prop_map(Value::from), "[ab]{0,2}".prop_map(Value::from)];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            (0u64..4).prop_map(Value::from),
+            "[ab]{0,2}".prop_map(Value::from)
+        ];
         leaf.prop_recursive(4, 24, 4, |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                proptest::collection::btree_map("[a-c]|id|seq", inner.clone(), 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+                proptest::collection::btree_map("[a-c]|id|seq", inner.clone(), 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
                 // Arrays of keyed objects, as the state's signals, messages and log are.
-                proptest::collection::btree_map(0u64..6, inner, 0..4).prop_map(|m| {
-                    Value::Array(m.into_iter().map(|(id, v)| json!({"id": id, "v": v})).collect())
-                }),
+                proptest::collection::btree_map(0u64..6, inner, 0..4)
+                    .prop_map(|m| { Value::Array(m.into_iter().map(|(id, v)| json!({"id": id, "v": v})).collect()) }),
             ]
         })
     }
