@@ -445,10 +445,10 @@ fn the_page_and_its_files_are_served() {
     let server = serve("abd", config(1));
     let addr = server.local_addr();
     for (path, ty, needle) in [
-        ("/", "text/html", "<svg id=\"stage\""),
+        ("/", "text/html", "<svg id=\"stage-static\""),
         ("/index.html", "text/html", "/app.js"),
         ("/app.js", "text/javascript", "EventSource('/api/stream')"),
-        ("/style.css", "text/css", ".signal"),
+        ("/style.css", "text/css", "#stage-dots"),
     ] {
         let raw = format!("GET {path} HTTP/1.1\r\nHost: localhost:8080\r\n\r\n");
         let (status, headers, body) = exchange(addr, raw.as_bytes());
