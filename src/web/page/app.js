@@ -647,13 +647,24 @@ function drawDots(now) {
   const fit = stageFit();
   if (!fit) return;
   const dpr = window.devicePixelRatio || 1;
-  const cw = Math.round(stageBox.w * dpr), ch = Math.round(stageBox.h * dpr);
+  // The canvas covers the drawing, not the margins the stage's aspect ratio leaves beside it: the
+  // compositor blends the whole canvas every frame the dots move.
+  const m = 40 * fit.scale;
+  const left = Math.max(0, Math.floor(fit.ox - m)), top = Math.max(0, Math.floor(fit.oy - m));
+  const right = Math.min(stageBox.w, Math.ceil(fit.ox + W * fit.scale + m));
+  const bottom = Math.min(stageBox.h, Math.ceil(fit.oy + view.height * fit.scale + m));
+  const place = `${left}:${top}:${right}:${bottom}`;
+  if (canvas.__place !== place) {
+    canvas.__place = place;
+    Object.assign(canvas.style, { left: left + 'px', top: top + 'px', width: (right - left) + 'px', height: (bottom - top) + 'px' });
+  }
+  const cw = Math.round((right - left) * dpr), ch = Math.round((bottom - top) * dpr);
   if (canvas.width !== cw || canvas.height !== ch) { canvas.width = cw; canvas.height = ch; }
   const ctx = canvas.__ctx || (canvas.__ctx = canvas.getContext('2d'));
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, cw, ch);
   const k = fit.scale * dpr;
-  const ox = fit.ox * dpr, oy = fit.oy * dpr;
+  const ox = (fit.ox - left) * dpr, oy = (fit.oy - top) * dpr;
   const covers = openCards();
   for (const d of dots.values()) {
     if (d.x == null || underCard(covers, d)) continue;
