@@ -261,7 +261,12 @@ try {
   check((await page.textContent('#toast')).includes('already isolated'), 'a refused action shows the server\'s reason');
   s = await api('/api/state');
   check(s.nodes.filter((n) => n.cut_off).map((n) => n.id).join() === 'n3', 'isolating n3 marks n3 alone as cut off');
-  check(await page.$$eval('#stage .node.cut-off', (ns) => ns.map((n) => n.dataset.id).join()) === 'n3', 'and the stage draws n3 alone so');
+  // The isolation came through the API: wait for the stream to bring it to the page.
+  const drawn = await page.waitForFunction(() => {
+    const ids = [...document.querySelectorAll('#stage .node.cut-off')].map((n) => n.dataset.id).join();
+    return ids && ids;
+  }).then((h) => h.jsonValue());
+  check(drawn === 'n3', 'and the stage draws n3 alone so', drawn);
   await api('/api/node', { node: 3, action: 'heal' });
 
   // Frames per second, counted by the page's own animation frames at speed 100.

@@ -406,6 +406,20 @@ function render() {
 
   drawServers(s);
   syncSignals(s);
+  panelsDirty = true;
+}
+
+// The side panel's text (the verdict, the counters, the command, the log) follows the game ten
+// times a second while it runs: a small game at 100 ticks per second brings a state every
+// frame, and rewriting those texts every frame made the browser lay out and repaint the panel
+// sixty times a second for figures nobody can read at that rate. Paused, it follows at once.
+let panelsDirty = false, nextPanelsAt = 0;
+const PANELS_MS = 100;
+function renderPanels(now) {
+  const s = state;
+  if (!panelsDirty || (s.running && now < nextPanelsAt)) return;
+  panelsDirty = false;
+  nextPanelsAt = now + PANELS_MS;
   drawVerdict(s);
   drawCounters(s);
   drawConfig(s);
@@ -762,6 +776,7 @@ function frame(now) {
   window.__frames = (window.__frames || 0) + 1;
   if (state) {
     if (dirty) { dirty = false; render(); staleCanvases = true; }
+    renderPanels(now);
     placeSignals();
     if (dotsDirty || flashes.length) { dotsDirty = false; drawDots(now); }
     const t = state.tick + frac();
