@@ -2,7 +2,7 @@
 //! (`tests/e2e/play.mjs`): the page draws the nodes, signals move, a click drops a signal,
 //! space pauses, a step runs one tick and Back goes one back, the timeline seeks, acting in the
 //! past forks, an operation jumps to its tick, the diagram lights an operation's messages and a
-//! violation's, a node's state reads as a tree, the layout holds at 1366x768 and 1024x768, and
+//! violation's, a node's state reads as a tree (a Raft log as rows of entries), the layout holds at 1366x768 and 1024x768, and
 //! the frame rates at 5 nodes and at 25 nodes are printed. It saves the screenshot
 //! `docs/play.png`.
 //!

@@ -111,11 +111,12 @@ pub(crate) struct Fork {
     pub clicks: usize,
 }
 
-/// The node states at one tick, kept to tell what changed.
+/// The node states at one tick, kept to tell what changed, and their badges.
 pub(crate) struct States {
     pub tick: u64,
     pub timeline: u64,
     pub values: Vec<Result<Value, String>>,
+    pub badges: Vec<Option<String>>,
 }
 
 /// One game: a world and what the page needs besides it.
@@ -317,7 +318,8 @@ impl<N: Node> Session<N> {
         let n = self.world.node_count() as u32;
         let values =
             (1..=n).map(|i| super::hooks::node_state(&self.world, NodeId(i)).unwrap_or(Ok(Value::Null))).collect();
-        States { tick: self.world.now(), timeline: self.timeline, values }
+        let badges = (1..=n).map(|i| super::hooks::node_badge(&self.world, NodeId(i))).collect();
+        States { tick: self.world.now(), timeline: self.timeline, values, badges }
     }
 
     /// Whether `id` has a cut link to or from each of `others`: how many of its peers (the

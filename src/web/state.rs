@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::compat::{Latency, VerdictReport, command_line};
 use super::game::{Fork, Session, status_name};
-use super::hooks::{debug_text, node_badge};
+use super::hooks::debug_text;
 use super::patch;
 use super::record::{LogEntry, Message};
 
@@ -260,7 +260,7 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
                     cut_off: game.cut_off(id),
                     unreachable: game.unreachable(id).0,
                     routed: routes_to == Some(id),
-                    badge: node_badge(&state),
+                    badge: current.badges[n as usize - 1].clone(),
                     state,
                     state_error,
                     changed,

@@ -42,17 +42,17 @@ async function until(what, f, timeout = TIMEOUT) {
 }
 
 // A signal in flight whose dot nothing else covers (so a click lands on it), stepping the paused
-// game until there is one.
+// game until there is one. The dots are drawn on a canvas: the page says where each is
+// (signalPoint) and which one is under a point (signalAt, the topmost).
 async function clickableSignal(page) {
   for (let i = 0; i < 30; i++) {
     const s = await api('/api/state');
     const id = await page.evaluate((ids) => {
       for (const id of ids) {
-        const c = document.querySelector(`#stage .signal[data-id="${id}"]`);
-        if (!c) continue;
-        const r = c.getBoundingClientRect();
-        const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
-        if (hit === c) return id;
+        const p = signalPoint(id);
+        if (!p) continue;
+        const top = document.elementFromPoint(p.x, p.y);
+        if (top && document.getElementById('stage').contains(top) && signalAt(p.x, p.y) === id) return id;
       }
       return null;
     }, s.signals.map((x) => x.id));
@@ -93,12 +93,11 @@ try {
   await page.waitForFunction(() => document.querySelector('#conn').classList.contains('live'));
 
   // Signals move: some dot changes place between two frames while the game runs.
-  await page.waitForSelector('#stage .signal');
-  const before = await page.evaluate(() =>
-    [...document.querySelectorAll('#stage .signal')].map((c) => [c.dataset.id, c.getAttribute('cx'), c.getAttribute('cy')]));
-  await page.waitForFunction((b) => b.some(([id, x, y]) => {
-    const c = document.querySelector(`#stage .signal[data-id="${id}"]`);
-    return c && (c.getAttribute('cx') !== x || c.getAttribute('cy') !== y);
+  await page.waitForFunction(() => [...dots.keys()].some((id) => signalPoint(id)));
+  const before = await page.evaluate(() => [...dots.keys()].map((id) => [id, signalPoint(id)]));
+  await page.waitForFunction((b) => b.some(([id, p]) => {
+    const q = signalPoint(id);
+    return p && q && (q.x !== p.x || q.y !== p.y);
   }), before);
   check(true, 'signals move along their links');
 
@@ -119,8 +118,8 @@ try {
 
   // Hover a signal: its message, route and ticks are shown.
   const sig = await clickableSignal(page);
-  const dot = `#stage .signal[data-id="${sig.id}"]`;
-  await page.hover(dot);
+  const dot = await page.evaluate((id) => signalPoint(id), sig.id);
+  await page.mouse.move(dot.x, dot.y);
   await page.waitForSelector('#tooltip:not(.hidden)');
   const tip = await page.textContent('#tooltip');
   check(tip.includes(sig.message), 'hovering a signal shows its message', { tip, message: sig.message });
@@ -131,7 +130,7 @@ try {
   const at = (await api('/api/state')).tick + 1;
   const [response] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith('/api/drop')),
-    page.click(dot),
+    page.mouse.click(dot.x, dot.y),
   ]);
   const confirmed = await response.json();
   check(response.status() === 200 && confirmed.did === `drop ${sig.id}@${at}`, 'the server confirms the drop', confirmed);
@@ -141,7 +140,7 @@ try {
     'the server logs the drop as the player\'s');
   check(afterDrop.command.includes(`--fault 'drop ${sig.id}@${at}'`), 'the reproduce command includes the click', afterDrop.command);
   await page.waitForSelector(`#log li[data-signal="${sig.id}"]`);
-  await page.waitForSelector(`${dot}`, { state: 'detached' });
+  await page.waitForFunction((id) => !dots.has(id), sig.id);
   check(true, 'the page logs the drop and removes the dot');
 
   // Step: exactly one tick, by the button and by the key.
@@ -179,15 +178,16 @@ try {
   await page.waitForFunction((t) => document.getElementById('tick').textContent === String(t), t2 - 2);
   check(true, 'the B key goes back one tick and the page shows it');
 
-  // The timeline: drag it back to tick 10; the stage, the history and the log show tick 10.
-  const past = 10;
+  // The timeline: drag it back to tick 10 (or earlier, when the game paused before tick 14: the
+  // slider cannot go past the timeline's end); the stage, the history and the log show it.
+  const past = Math.max(1, Math.min(10, t2 - 4));
   await page.evaluate((t) => { const r = document.getElementById('timeline'); r.value = t; r.dispatchEvent(new Event('input', { bubbles: true })); }, past);
-  await until('the game shows tick 10', async () => (await api('/api/state')).tick === past);
+  await until(`the game shows tick ${past}`, async () => (await api('/api/state')).tick === past);
   await page.waitForFunction((t) => document.getElementById('tick').textContent === String(t), past);
   s = await api('/api/state');
   const shownOps = await page.evaluate(() => state.history.length);
   check(s.head >= t2 && shownOps === s.history.length && s.history.every((o) => o.invoke <= past),
-    'dragging the timeline back shows tick 10 (history included), the timeline keeps its end', { head: s.head, ops: shownOps });
+    `dragging the timeline back shows tick ${past} (history included), the timeline keeps its end`, { head: s.head, ops: shownOps });
   check(await page.isVisible('#to-latest') && (await page.textContent('#banner')).includes('forks'), 'the page says it shows the past');
   // A focused slider keeps its arrow keys (defect 1): the speed slider changes the speed.
   const speed0 = s.speed;
@@ -208,7 +208,8 @@ try {
   const headBefore = (await api('/api/state')).head;
   const sig2 = await clickableSignal(page);
   const tf = (await api('/api/state')).tick;
-  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/drop')), page.click(`#stage .signal[data-id="${sig2.id}"]`)]);
+  const dot2 = await page.evaluate((id) => signalPoint(id), sig2.id);
+  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/drop')), page.mouse.click(dot2.x, dot2.y)]);
   s = await api('/api/state');
   check(s.fork && s.fork.at === tf && s.head === tf && s.fork.ticks === headBefore - tf, 'a click in the past forks the game', s.fork);
   await page.waitForSelector('#fork-note:not(.hidden)');
@@ -219,7 +220,9 @@ try {
   await page.waitForSelector('#stage .node[data-id="n1"] .node-card.open .tree .kv');
   const keys = await page.$$eval('#stage .node[data-id="n1"] .node-card.open .tree > .kids > .kv > .k', (ks) => ks.map((k) => k.textContent));
   check(keys.length > 0 && keys.every((k) => k in s.nodes[0].state), 'an open card draws the node\'s state as a tree of its fields', keys);
-  await page.click('#stage .node[data-id="n1"] .node-card');
+  // Close it by its head: a signal's dot may lie over the middle of the open card.
+  await page.click('#stage .node[data-id="n1"] .node-card .card-head');
+  await page.waitForSelector('#stage .node[data-id="n1"] .node-card:not(.open)');
 
   // Run on, then jump from an operation in the history to its tick.
   for (let i = 0; i < 30; i++) await api('/api/step', {});
@@ -258,7 +261,12 @@ try {
   check((await page.textContent('#toast')).includes('already isolated'), 'a refused action shows the server\'s reason');
   s = await api('/api/state');
   check(s.nodes.filter((n) => n.cut_off).map((n) => n.id).join() === 'n3', 'isolating n3 marks n3 alone as cut off');
-  check(await page.$$eval('#stage .node.cut-off', (ns) => ns.map((n) => n.dataset.id).join()) === 'n3', 'and the stage draws n3 alone so');
+  // The isolation came through the API: wait for the stream to bring it to the page.
+  const drawn = await page.waitForFunction(() => {
+    const ids = [...document.querySelectorAll('#stage .node.cut-off')].map((n) => n.dataset.id).join();
+    return ids && ids;
+  }).then((h) => h.jsonValue());
+  check(drawn === 'n3', 'and the stage draws n3 alone so', drawn);
   await api('/api/node', { node: 3, action: 'heal' });
 
   // Frames per second, counted by the page's own animation frames at speed 100.
@@ -306,6 +314,30 @@ try {
       check(m.scroll <= 0 && m.log >= 80 && m.logBottom && !m.overlap && m.clipped === 0, `the page holds at ${w}x${h} (${p === big ? '25 nodes' : '5 nodes'})`, m);
     }
   }
+  // A Raft node's state is its Serialize tree: its log drawn as RaftScope draws one, every entry
+  // (index, a box with its term, its command), the entries the last tick added highlighted.
+  await big.setViewportSize({ width: 1440, height: 900 });
+  let grown = null;
+  for (let i = 0; i < 200 && !grown; i++) {
+    const st = (await api('/api/step', {}, bigUrl)).state;
+    const n = st.nodes.find((x) => x.state.log.length >= 4 && (x.changed || []).some((c) => /^log\/\d+$/.test(c)));
+    if (n) grown = { tick: st.tick, node: n };
+  }
+  check(grown, 'a Raft log of a few entries grows within 200 ticks', grown && grown.tick);
+  const { node: rn } = grown;
+  await big.waitForFunction((t) => document.getElementById('tick').textContent === String(t), grown.tick);
+  await big.evaluate((id) => toggleCard(id), rn.id);
+  const sel = `#stage .node[data-id="${rn.id}"] .node-card.open .log-row`;
+  await big.waitForSelector(`${sel} .entry`);
+  const rows = await big.$$eval(`${sel} .entry`, (es) => es.map((e) => ({
+    ix: e.querySelector('.ix').textContent, term: e.querySelector('.term').textContent, cmd: e.querySelector('.cmd').textContent, chg: e.classList.contains('chg'),
+  })));
+  check(rows.length === rn.state.log.length && rows.every((r, i) => r.ix === String(i + 1) && r.term === String(rn.state.log[i].term) && r.cmd.length > 0),
+    `the open card draws the whole log, ${rn.state.log.length} entries, each with its index, term and command`, { rows: rows.length, log: rn.state.log.length });
+  const added = [...new Set(rn.changed.filter((c) => /^log\/\d+(\/|$)/.test(c)).map((c) => Number(c.split('/')[1])))];
+  check(added.every((i) => rows[i].chg) && rows.filter((r) => r.chg).length === added.length, 'the entries the tick added or changed are highlighted, and only they', { added, chg: rows.map((r, i) => r.chg && i).filter((x) => x !== false) });
+  const head = await big.textContent(`#stage .node[data-id="${rn.id}"] .node-card .card-head`);
+  check(rn.badge && head.includes(rn.badge), 'the card heads with the node\'s badge', { head, badge: rn.badge });
   await big.close();
   await page.setViewportSize({ width: 1440, height: 900 });
 

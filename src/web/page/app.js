@@ -16,6 +16,7 @@ let live = false;          // the stream is connected
 let dirty = true;          // the panels need drawing
 let lastTickAt = 0;        // performance.now() when the shown tick arrived
 let frozenFrac = 0;        // the progress into the next tick while paused
+let arrivalGap = 0;        // how far apart the ticks arrive while running (ms, a moving average)
 let layoutKey = '';        // what the drawn servers depend on
 let hovered = null;        // the id of the signal under the pointer
 let hotOp = null;          // the operation under the pointer in the history
@@ -23,8 +24,8 @@ let hotMessage = null;     // the message under the pointer in the diagram
 let historyView = 'live';  // or 'violation'
 let view = { height: 640, rNode: 30, compact: false };
 const pos = new Map();     // server id -> {x, y, r}
-const dots = new Map();    // signal id -> {el, s}
-const flashes = [];        // {ring, x, start}
+const dots = new Map();    // signal id -> {s, x, y, lit}: the dots drawn, in drawing order
+const flashes = [];        // {x, y, start}: dropped signals, flashing
 const expanded = new Set(); // node ids whose state card is open
 let seenLogSeq = 0;        // the newest log entry already flashed
 let seenTimeline = '';     // game:timeline of the log entries seen
@@ -101,27 +102,41 @@ function connect() {
 
 // ---------------------------------------------------------------- time
 
+// How long a tick lasts on the page: the speed's, or longer when the server cannot keep that
+// speed (a big game at 100 ticks per second), so the dots glide between the ticks that come
+// instead of jumping and then waiting.
+function tickDuration() {
+  return Math.max(state.tick_ms, arrivalGap);
+}
+
 function frac() {
   if (!state) return 0;
   if (!state.running) return frozenFrac;
-  return Math.max(0, Math.min(1, (performance.now() - lastTickAt) / state.tick_ms));
+  return Math.max(0, Math.min(1, (performance.now() - lastTickAt) / tickDuration()));
 }
 
 function show(next) {
   const prev = state;
   const f = frac();
+  const at = performance.now();
+  if (!prev || !prev.running || !next.running || prev.speed !== next.speed) arrivalGap = 0;
   if (!prev || prev.game !== next.game || prev.timeline !== next.timeline) {
-    lastTickAt = performance.now();
+    lastTickAt = at;
     frozenFrac = 0;
+    arrivalGap = 0;
     if (prev && prev.game !== next.game) { historyView = 'live'; expanded.clear(); }
     if (prev) clearSignals();
   } else if (next.tick !== prev.tick) {
-    lastTickAt = performance.now();
+    if (prev.running && next.running && next.tick === prev.tick + 1) {
+      const gap = Math.min(2000, at - lastTickAt);
+      arrivalGap = arrivalGap ? 0.8 * arrivalGap + 0.2 * gap : gap;
+    }
+    lastTickAt = at;
     frozenFrac = 0;
   } else if (prev.running && !next.running) {
     frozenFrac = f;
   } else if (!prev.running && next.running) {
-    lastTickAt = performance.now() - frozenFrac * next.tick_ms;
+    lastTickAt = at - frozenFrac * next.tick_ms;
   }
   state = next;
   window.__states = (window.__states || 0) + 1;
@@ -162,7 +177,8 @@ function layout(s) {
     const inRow = Math.min(perRow, c - row * perRow);
     pos.set(client.id, { x: W / 2 + (col - (inRow - 1) / 2) * gap, y: clientTop + row * 64, r: 26 });
   });
-  $('stage').setAttribute('viewBox', `0 0 ${W} ${height}`);
+  $('stage-static').setAttribute('viewBox', `0 0 ${W} ${height}`);
+  dotsDirty = true;
   const ringEl = $('ring');
   ringEl.setAttribute('cx', center.x); ringEl.setAttribute('cy', center.y); ringEl.setAttribute('r', ring);
 }
@@ -252,6 +268,7 @@ function toggleCard(id) {
   if (open) g.parentNode.appendChild(g); // on top of its neighbours
   g.__node = null;
   dirty = true;
+  dotsDirty = true;
 }
 
 // ---------------------------------------------------------------- a node's state as a tree
@@ -290,13 +307,21 @@ function isChanged(changed, path) {
   return false;
 }
 
+// Whether `path` or anything under it changed: a log entry is one box, lit when its term or its
+// command changed as when it is new.
+function isTouched(changed, path) {
+  if (isChanged(changed, path)) return true;
+  for (const c of changed || []) if (c.startsWith(path + '/')) return true;
+  return false;
+}
+
 function tree(v, path, changed) {
   const chg = (p) => (isChanged(changed, p) ? ' chg' : '');
   if (isScalar(v)) return scalar(v);
   if (isLog(v)) {
     return `<div class="log-row">` + v.map((e, i) => {
       const p = path + '/' + i;
-      return `<div class="entry${chg(p)}" title="index ${i + 1} · term ${escapeHtml(e.term)} · ${escapeHtml(commandText(e.command))}">` +
+      return `<div class="entry${isTouched(changed, p) ? ' chg' : ''}" title="index ${i + 1} · term ${escapeHtml(e.term)} · ${escapeHtml(commandText(e.command))}">` +
         `<span class="ix">${i + 1}</span><span class="term" style="background:${termColor(e.term)}">${escapeHtml(e.term)}</span>` +
         `<span class="cmd">${escapeHtml(commandText(e.command))}</span></div>`;
     }).join('') + `</div>`;
@@ -354,53 +379,75 @@ function render() {
   const key = s.game + ':' + s.nodes.length + ':' + s.clients.length;
   if (key !== layoutKey) { buildServers(s); layoutKey = key; }
 
-  $('algorithm').textContent = s.algorithm;
-  $('tick').textContent = s.tick;
-  $('ticks').textContent = s.ticks;
-  $('seed').textContent = s.seed;
+  setText($('algorithm'), s.algorithm);
+  setText($('tick'), String(s.tick));
+  setText($('ticks'), String(s.ticks));
+  setText($('seed'), String(s.seed));
   const play = $('play');
-  play.classList.toggle('paused', !s.running);
-  play.querySelector('.icon').textContent = s.running ? '❚❚' : '▶';
-  play.querySelector('.text').textContent = s.running ? 'Pause' : 'Resume';
-  play.disabled = s.finished && !s.running;
-  $('step').disabled = s.finished;
-  $('back').disabled = s.tick === 0;
-  if (document.activeElement !== $('speed')) $('speed').value = nearestSpeed(s.speed);
-  $('speed-out').textContent = fmtSpeed(s.speed);
+  setClass(play, 'paused', !s.running);
+  setText(play.querySelector('.icon'), s.running ? '❚❚' : '▶');
+  setText(play.querySelector('.text'), s.running ? 'Pause' : 'Resume');
+  setProp(play, 'disabled', s.finished && !s.running);
+  setProp($('step'), 'disabled', s.finished);
+  setProp($('back'), 'disabled', s.tick === 0);
+  if (document.activeElement !== $('speed')) setProp($('speed'), 'value', String(nearestSpeed(s.speed)));
+  setText($('speed-out'), fmtSpeed(s.speed));
   drawTimeline(s);
 
   const banner = $('banner');
-  banner.className = 'banner';
-  if (s.error) { banner.classList.add('error'); banner.textContent = 'The run stopped: ' + s.error; }
-  else if (s.finished) { banner.classList.add('over'); banner.textContent = `The game is over at tick ${s.tick}`; }
-  else if (!s.running && s.tick < s.head) { banner.classList.add('past'); banner.textContent = `Tick ${s.tick} of ${s.head} · acting here forks the game`; }
-  else if (!s.running) { banner.textContent = 'Paused · Space resumes · S steps'; }
-  else banner.classList.add('hidden');
+  let cls = '', text = '';
+  if (s.error) { cls = 'error'; text = 'The run stopped: ' + s.error; }
+  else if (s.finished) { cls = 'over'; text = `The game is over at tick ${s.tick}`; }
+  else if (!s.running && s.tick < s.head) { cls = 'past'; text = `Tick ${s.tick} of ${s.head} · acting here forks the game`; }
+  else if (!s.running) { text = 'Paused · Space resumes · S steps'; }
+  else cls = 'hidden';
+  setProp(banner, 'className', cls ? 'banner ' + cls : 'banner');
+  setText(banner, text);
 
   drawServers(s);
   syncSignals(s);
+  panelsDirty = true;
+}
+
+// The side panel's text (the verdict, the counters, the command, the log) follows the game ten
+// times a second while it runs: a small game at 100 ticks per second brings a state every
+// frame, and rewriting those texts every frame made the browser lay out and repaint the panel
+// sixty times a second for figures nobody can read at that rate. Paused, it follows at once.
+let panelsDirty = false, nextPanelsAt = 0;
+const PANELS_MS = 100;
+function renderPanels(now) {
+  const s = state;
+  if (!panelsDirty || (s.running && now < nextPanelsAt)) return;
+  panelsDirty = false;
+  nextPanelsAt = now + PANELS_MS;
   drawVerdict(s);
   drawCounters(s);
   drawConfig(s);
   drawLog(s);
 }
 
+// Each state changes little of the page: what did not change is not written again (a write, even
+// of the same text, makes the browser lay out and repaint that part).
+function setText(e, text) { if (e.textContent !== text) e.textContent = text; }
+function setProp(e, key, value) { if (e[key] !== value) e[key] = value; }
+function setHtml(e, html) { if (e.__html !== html) { e.__html = html; e.innerHTML = html; } }
+
 function drawTimeline(s) {
   const t = $('timeline');
-  t.max = Math.max(1, s.head);
+  setProp(t, 'max', String(Math.max(1, s.head)));
   // While a seek is on its way, the stream may still show an older tick: keep the slider where
   // the player put it (else a second arrow key would start from the old tick).
   if (seeking.target != null && s.tick === seeking.target) seeking.target = null;
-  if (!seeking.dragging && seeking.target == null) t.value = s.tick;
-  t.disabled = s.head === 0;
-  $('timeline-out').textContent = s.tick < s.head ? `tick ${s.tick} of ${s.head}` : `tick ${s.tick}`;
-  $('to-latest').classList.toggle('hidden', s.tick >= s.head);
+  if (!seeking.dragging && seeking.target == null) setProp(t, 'value', String(s.tick));
+  setProp(t, 'disabled', s.head === 0);
+  setText($('timeline-out'), s.tick < s.head ? `tick ${s.tick} of ${s.head}` : `tick ${s.tick}`);
+  setClass($('to-latest'), 'hidden', s.tick >= s.head);
   const note = $('fork-note');
+  setClass(note, 'hidden', !s.fork);
   if (s.fork) {
-    note.classList.remove('hidden');
-    note.textContent = `forked at tick ${s.fork.at}: ${s.fork.ticks} later tick${s.fork.ticks === 1 ? '' : 's'}` +
-      (s.fork.clicks ? ` and ${s.fork.clicks} click${s.fork.clicks === 1 ? '' : 's'}` : '') + ' discarded';
-  } else note.classList.add('hidden');
+    setText(note, `forked at tick ${s.fork.at}: ${s.fork.ticks} later tick${s.fork.ticks === 1 ? '' : 's'}` +
+      (s.fork.clicks ? ` and ${s.fork.clicks} click${s.fork.clicks === 1 ? '' : 's'}` : '') + ' discarded');
+  }
 }
 
 let linksKey = '';
@@ -463,25 +510,80 @@ function drawServers(s) {
   const sub = $('gateway-sub');
   if (sub) {
     const target = s.nodes.find((n) => n.id === s.routes_to);
-    sub.textContent = !target ? 'round robin' : `routes to ${target.id}${target.status !== 'up' ? ' (' + target.status + ')' : ''}`;
+    setText(sub, !target ? 'round robin' : `routes to ${target.id}${target.status !== 'up' ? ' (' + target.status + ')' : ''}`);
   }
   for (const client of s.clients) {
     const g = serverEl(client.id, 'client');
     if (!g || g.__client === client) continue;
     g.__client = client;
     const op = client.operation != null ? s.history[client.operation] : null;
-    g.classList.toggle('waiting', client.waiting);
-    const t = g.querySelector('.op');
-    t.textContent = client.display || '·';
-    t.setAttribute('class', 'op ' + (op ? op.outcome : ''));
-    g.querySelector('.sub').textContent = !op ? 'starting' : client.waiting ? 'waiting' : op.outcome === 'ok' ? 'done' : op.outcome;
+    setClass(g, 'waiting', client.waiting);
+    const t = g.__op || (g.__op = g.querySelector('.op'));
+    setText(t, client.display || '·');
+    const cls = 'op ' + (op ? op.outcome : '');
+    if (t.getAttribute('class') !== cls) t.setAttribute('class', cls);
+    setText(g.__sub || (g.__sub = g.querySelector('.sub')), !op ? 'starting' : client.waiting ? 'waiting' : op.outcome === 'ok' ? 'done' : op.outcome);
   }
 }
 
+// ---------------------------------------------------------------- the signals
+//
+// The dots are drawn on a canvas over the stage, not as SVG elements: hundreds of them move every
+// frame, and moving an element costs a style recalculation, a layout and a repaint of its layer
+// each time. Hovering and clicking find the dot under the pointer here (signalAt), the topmost
+// (the last drawn) first.
+
+const DOT_COLOR = { request: '#5aa9ff', reply: '#3ee0a1', node: '#c792ff' };
+let stageBox = null;       // the stage's size in CSS pixels, from a ResizeObserver
+let dotsDirty = true;      // draw the dots this frame even if the time stood still
+
+function dotRadius() { return view.compact ? 5 : 6; }
+// A dot answers the pointer up to the edge of its halo.
+function dotReach() { return dotRadius() + 2.5; }
+
+// How the stage's user units (the SVG's viewBox) map onto the stage's box: as
+// preserveAspectRatio="xMidYMid meet" places the SVG.
+function stageFit() {
+  if (!stageBox || !stageBox.w || !stageBox.h) return null;
+  const scale = Math.min(stageBox.w / W, stageBox.h / view.height);
+  return { scale, ox: (stageBox.w - W * scale) / 2, oy: (stageBox.h - view.height * scale) / 2 };
+}
+
+// A dot drawn once at the stage's scale, then copied for every signal (a copy costs far less than
+// filling two circles).
+const sprites = new Map();
+function sprite(category, lit, k) {
+  const r = dotRadius();
+  const key = `${category}:${lit}:${r}:${k}`;
+  let sp = sprites.get(key);
+  if (sp) return sp;
+  if (sprites.size > 48) sprites.clear();
+  const size = Math.ceil(2 * (r + 3) * k) + 2;
+  const c = document.createElement('canvas');
+  c.width = c.height = size;
+  const g = c.getContext('2d');
+  g.translate(size / 2, size / 2);
+  g.scale(k, k);
+  g.fillStyle = DOT_COLOR[category] || DOT_COLOR.node;
+  if (lit) {
+    g.beginPath(); g.arc(0, 0, r, 0, 7); g.fill();
+    g.lineWidth = 2.5; g.strokeStyle = 'rgba(255,255,255,.9)'; g.stroke();
+  } else {
+    g.globalAlpha = 0.28;
+    g.beginPath(); g.arc(0, 0, r + 2.5, 0, 7); g.fill();
+    g.globalAlpha = 1;
+    g.beginPath(); g.arc(0, 0, r, 0, 7); g.fill();
+  }
+  sp = { c, half: size / 2 };
+  sprites.set(key, sp);
+  return sp;
+}
+
 function clearSignals() {
-  for (const { el: e } of dots.values()) e.remove();
   dots.clear();
+  flashes.length = 0;
   hovered = null;
+  dotsDirty = true;
   hideTooltip();
 }
 
@@ -491,23 +593,18 @@ function opMessages(s, index) {
 
 function syncSignals(s) {
   const seen = new Set();
-  const layer = $('signals');
   const hot = hotOp != null ? opMessages(s, hotOp) : null;
   for (const sig of s.signals) {
     seen.add(sig.id);
     let d = dots.get(sig.id);
     if (!d) {
-      const c = el('circle', { r: view.compact ? 5 : 6, class: 'signal ' + sig.category, 'data-id': sig.id }, layer);
-      c.addEventListener('mouseenter', (e) => { hovered = sig.id; c.classList.add('hot'); showTooltip(sig.id, e); dirtyDiagram = true; });
-      c.addEventListener('mousemove', (e) => moveTooltip(e));
-      c.addEventListener('mouseleave', () => { if (hovered === sig.id) hovered = null; c.classList.remove('hot'); hideTooltip(); dirtyDiagram = true; });
-      c.addEventListener('click', (e) => { e.stopPropagation(); dropSignal(sig.id); });
-      d = { el: c, s: sig };
+      d = { s: sig, x: null, y: null, lit: false };
       dots.set(sig.id, d);
+      dotsDirty = true;
     }
     d.s = sig;
     const lit = (hot && hot.has(sig.id)) || hotMessage === sig.id;
-    if (d.lit !== lit) { d.lit = lit; d.el.classList.toggle('lit', lit); }
+    if (d.lit !== lit) { d.lit = lit; dotsDirty = true; }
   }
   const tl = s.game + ':' + s.timeline;
   if (tl !== seenTimeline) { seenTimeline = tl; seenLogSeq = s.log.length ? s.log[s.log.length - 1].seq : 0; }
@@ -516,10 +613,10 @@ function syncSignals(s) {
     if (entry.kind === 'drop') flashDrop(entry);
   }
   if (s.log.length) seenLogSeq = Math.max(seenLogSeq, s.log[s.log.length - 1].seq);
-  for (const [id, d] of dots) {
+  for (const id of dots.keys()) {
     if (!seen.has(id)) {
-      d.el.remove();
       dots.delete(id);
+      dotsDirty = true;
       if (hovered === id) { hovered = null; hideTooltip(); }
     }
   }
@@ -552,12 +649,60 @@ function placeSignals() {
   const t = state.tick + frac();
   for (const d of dots.values()) {
     const p = where(d.s, t);
-    if (!p) continue;
-    const x = Math.round(p.x * 10) / 10, y = Math.round(p.y * 10) / 10;
-    if (d.x === x && d.y === y) continue;
-    d.x = x; d.y = y;
-    d.el.setAttribute('cx', x);
-    d.el.setAttribute('cy', y);
+    if (!p) { if (d.x != null) { d.x = d.y = null; dotsDirty = true; } continue; }
+    if (d.x === p.x && d.y === p.y) continue;
+    d.x = p.x; d.y = p.y;
+    dotsDirty = true;
+  }
+}
+
+function drawDots(now) {
+  const canvas = $('stage-dots');
+  const fit = stageFit();
+  if (!fit) return;
+  const dpr = window.devicePixelRatio || 1;
+  // The canvas covers the drawing, not the margins the stage's aspect ratio leaves beside it: the
+  // compositor blends the whole canvas every frame the dots move.
+  const m = 40 * fit.scale;
+  const left = Math.max(0, Math.floor(fit.ox - m)), top = Math.max(0, Math.floor(fit.oy - m));
+  const right = Math.min(stageBox.w, Math.ceil(fit.ox + W * fit.scale + m));
+  const bottom = Math.min(stageBox.h, Math.ceil(fit.oy + view.height * fit.scale + m));
+  const place = `${left}:${top}:${right}:${bottom}`;
+  if (canvas.__place !== place) {
+    canvas.__place = place;
+    Object.assign(canvas.style, { left: left + 'px', top: top + 'px', width: (right - left) + 'px', height: (bottom - top) + 'px' });
+  }
+  const cw = Math.round((right - left) * dpr), ch = Math.round((bottom - top) * dpr);
+  if (canvas.width !== cw || canvas.height !== ch) { canvas.width = cw; canvas.height = ch; }
+  const ctx = canvas.__ctx || (canvas.__ctx = canvas.getContext('2d'));
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, cw, ch);
+  const k = fit.scale * dpr;
+  const ox = (fit.ox - left) * dpr, oy = (fit.oy - top) * dpr;
+  const covers = openCards();
+  for (const d of dots.values()) {
+    if (d.x == null || underCard(covers, d)) continue;
+    const sp = sprite(d.s.category, d.lit || hovered === d.s.id, k);
+    ctx.drawImage(sp.c, ox + d.x * k - sp.half, oy + d.y * k - sp.half);
+  }
+  // A dropped signal flashes red where it died: a widening ring and a cross, for 0.9 s.
+  if (flashes.length) {
+    ctx.setTransform(k, 0, 0, k, ox, oy);
+    ctx.strokeStyle = ctx.fillStyle = '#ff5c7a';
+    ctx.lineWidth = 3;
+    ctx.font = '700 18px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (let i = flashes.length - 1; i >= 0; i--) {
+      const f = flashes[i];
+      const q = (now - f.start) / 900;
+      if (q >= 1) { flashes.splice(i, 1); continue; }
+      ctx.globalAlpha = 1 - q;
+      ctx.beginPath(); ctx.arc(f.x, f.y, 6 + 30 * q, 0, 7); ctx.stroke();
+      ctx.globalAlpha = 1 - q * q;
+      ctx.fillText('✕', f.x, f.y);
+    }
+    ctx.globalAlpha = 1;
   }
 }
 
@@ -570,45 +715,81 @@ function flashDrop(entry) {
     if (end) p = { x: end.x, y: end.y };
   }
   if (!p || flashes.length > 40) return;
-  const ring = el('circle', { cx: p.x, cy: p.y, r: 6, class: 'flash' }, $('flashes'));
-  const x = el('text', { x: p.x, y: p.y, class: 'flash-x' }, $('flashes'));
-  x.textContent = '✕';
-  flashes.push({ ring, x, start: performance.now() });
+  flashes.push({ x: p.x, y: p.y, start: performance.now() });
 }
 
-function animateFlashes(now) {
-  for (let i = flashes.length - 1; i >= 0; i--) {
-    const f = flashes[i];
-    const k = (now - f.start) / 900;
-    if (k >= 1) { f.ring.remove(); f.x.remove(); flashes.splice(i, 1); continue; }
-    f.ring.setAttribute('r', (6 + 30 * k).toFixed(1));
-    f.ring.setAttribute('opacity', (1 - k).toFixed(2));
-    f.x.setAttribute('opacity', (1 - k * k).toFixed(2));
+// An open state card lies over the signals (it is there to be read): the dots under it are not
+// drawn, and cannot be hovered or clicked.
+function openCards() {
+  const boxes = [];
+  for (const id of expanded) { const p = pos.get(id); if (p) boxes.push(cardBox(p, true)); }
+  return boxes;
+}
+
+function underCard(boxes, d) {
+  return boxes.some((b) => d.x >= b.x && d.x <= b.x + b.w && d.y >= b.y && d.y <= b.y + b.h);
+}
+
+// The signal whose dot is under the point (client coordinates), or null.
+function signalAt(clientX, clientY) {
+  const fit = stageFit();
+  if (!fit) return null;
+  const r = $('stage').getBoundingClientRect();
+  const x = (clientX - r.left - fit.ox) / fit.scale, y = (clientY - r.top - fit.oy) / fit.scale;
+  const reach = dotReach();
+  const covers = openCards();
+  let hit = null;
+  for (const d of dots.values()) {
+    if (d.x == null || underCard(covers, d)) continue;
+    const dx = d.x - x, dy = d.y - y;
+    if (dx * dx + dy * dy <= reach * reach) hit = d;
   }
+  return hit ? hit.s.id : null;
+}
+
+// Where a signal's dot is on the screen (client coordinates), or null: for the browser test.
+function signalPoint(id) {
+  const d = dots.get(id), fit = stageFit();
+  if (!d || d.x == null || !fit) return null;
+  const r = $('stage').getBoundingClientRect();
+  return { x: r.left + fit.ox + d.x * fit.scale, y: r.top + fit.oy + d.y * fit.scale };
+}
+
+function hoverSignal(id, e) {
+  if (id === hovered) { if (id != null) moveTooltip(e); return; }
+  hovered = id;
+  dotsDirty = true;
+  dirtyDiagram = true;
+  $('stage').classList.toggle('on-signal', id != null);
+  if (id != null) showTooltip(id, e); else hideTooltip();
 }
 
 let dirtyDiagram = true;  // the pointer moved over something: redraw the canvases now
 let staleCanvases = true;  // the state or the time moved on
-let lastDrawnT = -1, lastCanvasAt = 0;
+let lastDrawnT = -1, nextCanvasAt = 0;
 // While the clock runs, the canvases follow it 20 times a second (their axes move a tick or so
-// per frame at full speed); the stage's dots move every frame; a hover redraws at once.
+// per frame at full speed), or less often when drawing them is slow (a 25-node diagram has 2,000
+// arrows): they get at most a fifth of the time. The stage's dots move every frame; a hover
+// redraws at once.
 const CANVAS_MS = 50;
 function frame(now) {
   window.__frames = (window.__frames || 0) + 1;
   if (state) {
     if (dirty) { dirty = false; render(); staleCanvases = true; }
+    renderPanels(now);
     placeSignals();
-    animateFlashes(now);
+    if (dotsDirty || flashes.length) { dotsDirty = false; drawDots(now); }
     const t = state.tick + frac();
     if (t !== lastDrawnT) staleCanvases = true;
-    const due = !state.running || now - lastCanvasAt >= CANVAS_MS;
+    const due = !state.running || now >= nextCanvasAt;
     if (dirtyDiagram || (staleCanvases && due)) {
       lastDrawnT = t;
-      lastCanvasAt = now;
       dirtyDiagram = false;
       staleCanvases = false;
+      const started = performance.now();
       drawHistory();
       drawDiagram();
+      nextCanvasAt = now + Math.max(CANVAS_MS, 4 * (performance.now() - started));
     }
   }
   requestAnimationFrame(frame);
@@ -647,7 +828,7 @@ function openMenu(id) {
   if (!node) return;
   menuNode = id;
   const p = pos.get(id);
-  const svg = $('stage');
+  const svg = $('stage-static');
   const pt = svg.createSVGPoint();
   pt.x = p.x + p.r + 6; pt.y = p.y - p.r;
   const screen = pt.matrixTransform(svg.getScreenCTM());
@@ -743,21 +924,29 @@ function drawCounters(s) {
       [c.in_flight, 'in flight', `${c.delivered} delivered`],
       [`<span class="you">${d.by_id}</span>`, 'dropped by you', `${lost} lost otherwise`],
     ];
-    $('counters').innerHTML = tiles.map(([v, k, more, cls]) =>
-      `<div class="tile ${cls || ''}"><div class="v">${v}</div><div class="k">${k}</div><div class="d">${more}</div></div>`).join('');
+    const box = $('counters');
+    if (box.children.length !== tiles.length) {
+      box.innerHTML = tiles.map(([, k, , cls]) =>
+        `<div class="tile ${cls || ''}"><div class="v"></div><div class="k">${k}</div><div class="d"></div></div>`).join('');
+    }
+    tiles.forEach(([v, , more], i) => {
+      const tile = box.children[i];
+      setHtml(tile.firstChild, String(v));
+      setHtml(tile.lastChild, more);
+    });
   }
-  if ($('command').dataset.text !== s.command) {
-    $('command').dataset.text = s.command;
-    $('command').innerHTML = commandHtml(s.command);
-  }
+  drawCommand($('command'), s.command);
   const iv = s.interventions.length
     ? `${s.interventions.length} intervention${s.interventions.length === 1 ? '' : 's'} recorded: ${s.interventions.join(', ')}`
     : 'Clicks are recorded as faults at the tick they act from.';
-  if ($('interventions').textContent !== iv) $('interventions').textContent = iv;
+  setText($('interventions'), iv);
 }
 
-// The command's words, each flag with its value kept on one line.
-function commandHtml(cmd) {
+// The command's words, each flag with its value kept on one line (a span each, so it wraps between
+// flags); only the spans whose words changed are written (`--ticks` changes every tick).
+function drawCommand(box, cmd) {
+  if (box.__cmd === cmd) return;
+  box.__cmd = cmd;
   const words = cmd.match(/'[^']*'|\S+/g) || [];
   const groups = [];
   for (let i = 0; i < words.length; i++) {
@@ -766,7 +955,23 @@ function commandHtml(cmd) {
       i++;
     } else groups.push(words[i]);
   }
-  return groups.map((g) => `<span class="arg">${escapeHtml(g)}</span>`).join(' ');
+  const spans = box.getElementsByClassName('arg');
+  if (spans.length === 0) box.textContent = '';
+  groups.forEach((g, i) => {
+    let span = spans[i];
+    if (!span) {
+      if (i > 0) box.appendChild(document.createTextNode(' '));
+      span = document.createElement('span');
+      span.className = 'arg';
+      box.appendChild(span);
+    }
+    setText(span, g);
+  });
+  while (spans.length > groups.length) {
+    const last = spans[spans.length - 1];
+    if (last.previousSibling) last.previousSibling.remove();
+    last.remove();
+  }
 }
 
 let configKey = '';
@@ -792,18 +997,37 @@ function fmtDelay(d) {
   return JSON.stringify(d);
 }
 
-let logShown = null;
+// The newest 80 events, newest first. An entry never changes (its `seq` names it within a timeline),
+// so each is made once; a new state adds the new ones at the top and drops the oldest.
+let logShown = null, logTimeline = '';
+const logItems = new Map(); // seq -> li
+function logItem(e) {
+  const li = document.createElement('li');
+  li.className = e.kind + (e.by_user ? ' you' : '');
+  li.dataset.seq = e.seq;
+  li.dataset.tick = e.tick;
+  if (e.signal != null) li.dataset.signal = e.signal;
+  if (e.operation != null) li.dataset.op = e.operation;
+  li.title = `go to tick ${e.tick}`;
+  li.innerHTML = `<span class="t">t${e.tick}</span><span class="x">${escapeHtml(e.text)}</span>` + (e.by_user ? '<span class="who">you</span>' : '');
+  return li;
+}
+
 function drawLog(s) {
   if (logShown === s.log) return;
   logShown = s.log;
   const ol = $('log');
-  const items = [];
-  for (let i = s.log.length - 1; i >= Math.max(0, s.log.length - 80); i--) {
-    const e = s.log[i];
-    items.push(`<li class="${e.kind}${e.by_user ? ' you' : ''}" data-seq="${e.seq}" data-tick="${e.tick}"${e.signal != null ? ` data-signal="${e.signal}"` : ''}${e.operation != null ? ` data-op="${e.operation}"` : ''} title="go to tick ${e.tick}">` +
-      `<span class="t">t${e.tick}</span><span class="x">${escapeHtml(e.text)}</span>` + (e.by_user ? '<span class="who">you</span>' : '') + '</li>');
+  const tl = s.game + ':' + s.timeline;
+  if (tl !== logTimeline) { logTimeline = tl; ol.textContent = ''; logItems.clear(); }
+  const want = s.log.slice(Math.max(0, s.log.length - 80)).reverse();
+  const keep = new Set(want.map((e) => e.seq));
+  for (const [seq, li] of logItems) if (!keep.has(seq)) { li.remove(); logItems.delete(seq); }
+  let next = ol.firstChild;
+  for (const e of want) {
+    let li = logItems.get(e.seq);
+    if (!li) { li = logItem(e); logItems.set(e.seq, li); }
+    if (li !== next) ol.insertBefore(li, next); else next = next.nextSibling;
   }
-  ol.innerHTML = items.join('');
 }
 
 // ---------------------------------------------------------------- the history
@@ -811,18 +1035,55 @@ function drawLog(s) {
 const OUTCOME_COLOR = { ok: '#3ee0a1', failed: '#ff5c7a', unknown: '#ffc857', pending: null };
 let historyBoxes = [];
 
+// The canvases' sizes, told by a ResizeObserver: reading clientWidth while drawing would make the
+// browser lay the page out again after every change the frame made (a forced layout a frame).
+const canvasSizes = new Map();
+const sizer = new ResizeObserver((entries) => {
+  for (const e of entries) canvasSizes.set(e.target, { w: e.contentRect.width, h: e.contentRect.height });
+  dirtyDiagram = true;
+});
+
+// A canvas to draw the history or the diagram on; `show()` puts the drawing on the page. They are
+// drawn off screen and handed to a 'bitmaprenderer' canvas as a finished bitmap: a 2D canvas on
+// the page is copied to the compositor at every frame the page changes (the dots change it every
+// frame), drawn or not, which cost more than drawing these two twenty times a second.
 function fitCanvas(canvas) {
   const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth, h = canvas.clientHeight;
-  if (!w || !h) return null;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
+  const size = canvasSizes.get(canvas);
+  if (!size || !size.w || !size.h) return null;
+  const { w, h } = size;
+  const cw = Math.round(w * dpr), ch = Math.round(h * dpr);
+  if (canvas.width !== cw || canvas.height !== ch) { canvas.width = cw; canvas.height = ch; }
+  let ctx, show = () => {};
+  if (typeof OffscreenCanvas === 'function') {
+    if (!canvas.__off) { canvas.__off = new OffscreenCanvas(cw, ch); canvas.__shown = canvas.getContext('bitmaprenderer'); }
+    const off = canvas.__off;
+    if (off.width !== cw || off.height !== ch) { off.width = cw; off.height = ch; }
+    ctx = off.__ctx || (off.__ctx = off.getContext('2d'));
+    show = () => canvas.__shown.transferFromImageBitmap(off.transferToImageBitmap());
+  } else {
+    ctx = canvas.__ctx || (canvas.__ctx = canvas.getContext('2d'));
   }
-  const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  return { ctx, w, h };
+  return { ctx, w, h, dpr, show };
+}
+
+// Strokes line segments ([x0, y0, x1, y1, ...]). One path of many segments at a width over one
+// device pixel costs the rasterizer far more than the segments one by one (it strokes the path
+// as one self-crossing shape: 16 ms for 600 arrows against 2 ms), while hairlines (one device
+// pixel or less) are fastest as one path.
+function strokeSegments(ctx, xy, width, dpr) {
+  ctx.lineWidth = width;
+  if (width * dpr <= 1) {
+    ctx.beginPath();
+    for (let i = 0; i < xy.length; i += 4) { ctx.moveTo(xy[i], xy[i + 1]); ctx.lineTo(xy[i + 2], xy[i + 3]); }
+    ctx.stroke();
+    return;
+  }
+  for (let i = 0; i < xy.length; i += 4) {
+    ctx.beginPath(); ctx.moveTo(xy[i], xy[i + 1]); ctx.lineTo(xy[i + 2], xy[i + 3]); ctx.stroke();
+  }
 }
 
 function explainedSet(s) { return new Set(s.explained || []); }
@@ -912,6 +1173,7 @@ function drawHistory() {
     ctx.globalAlpha = 1;
     historyBoxes.push({ x0, x1, y, y1: y + bh, op });
   }
+  fit.show();
 }
 
 let patternFor = null, pattern = null;
@@ -1001,7 +1263,7 @@ function drawDiagram() {
   const s = state;
   const fit = fitCanvas($('diagram'));
   if (!fit) return;
-  const { ctx, w, h } = fit;
+  const { ctx, w, h, dpr } = fit;
   const left = 58, right = 10, top = 6, axis = 18;
   const lanes = s.nodes.length + 2;
   const laneH = (h - top - axis) / lanes;
@@ -1039,12 +1301,18 @@ function drawDiagram() {
   const bucket = (color, alpha, width, dash) => {
     const k = color + alpha + ':' + width + ':' + dash;
     let b = buckets.get(k);
-    if (!b) { b = { color, alpha, width, dash, lines: new Path2D(), heads: new Path2D() }; buckets.set(k, b); }
+    if (!b) { b = { color, alpha, width, dash, lines: [], heads: new Path2D() }; buckets.set(k, b); }
     return b;
   };
   const crosses = new Path2D();
+  const shown = (m) => !(m.sent > now || (m.end != null && m.end < t0) || (m.arrival < t0 - 5 && m.end == null));
+  let count = 0;
+  for (const m of s.messages) if (shown(m)) count++;
+  // Hundreds of arrows in a few hundred pixels are a texture, not arrows: past 400 only the
+  // highlighted ones get heads (a head costs the rasterizer more than its line).
+  const dense = count > 400;
   for (const m of s.messages) {
-    if (m.sent > now || (m.end != null && m.end < t0) || (m.arrival < t0 - 5 && m.end == null)) continue;
+    if (!shown(m)) continue;
     const la = laneOf(s, m.from), lb = laneOf(s, m.to);
     const xa = x(m.sent), ya = y(la);
     const fx = x(m.arrival), fy = y(lb);
@@ -1060,40 +1328,44 @@ function drawDiagram() {
     const isCulprit = culprits.size > 0 && m.ops.some((o) => culprits.has(o));
     let color = CAT_COLOR[category(m)];
     const alpha = anyHot ? (isHot ? 1 : 0.18) : (culprits.size ? (isCulprit ? 1 : 0.35) : 0.75);
-    let width = isHot ? 2.4 : 1.2;
+    // One device pixel for the many, so they rasterize as hairlines (see strokeSegments).
+    let width = isHot ? 2.4 : 1 / dpr;
     if (isCulprit && !anyHot) { color = '#ff3d6e'; width = 2; }
     const b = bucket(color, alpha, width, m.copy_of != null);
-    b.lines.moveTo(xa, ya); b.lines.lineTo(xb, yb);
+    b.lines.push(xa, ya, xb, yb);
+    diagramSegs.push({ m, xa, ya, xb, yb, culprit: isCulprit, hot: isHot });
     if (m.copy_of != null) { b.heads.moveTo(xa + 2.5, ya); b.heads.arc(xa, ya, 2.5, 0, 7); }
     if (cross) {
       crosses.moveTo(xb - 3, yb - 3); crosses.lineTo(xb + 3, yb + 3); crosses.moveTo(xb + 3, yb - 3); crosses.lineTo(xb - 3, yb + 3);
+    } else if (dense && !isHot && !(isCulprit && !anyHot)) {
+      continue;
     } else if (stop >= 1) {
       const ang = Math.atan2(yb - ya, xb - xa);
       b.heads.moveTo(xb, yb);
       b.heads.lineTo(xb - 6 * Math.cos(ang - 0.45), yb - 6 * Math.sin(ang - 0.45));
+      // No closePath: fill closes the triangle anyway, and closing costs the rasterizer twice.
       b.heads.lineTo(xb - 6 * Math.cos(ang + 0.45), yb - 6 * Math.sin(ang + 0.45));
-      b.heads.closePath();
     } else {
       b.heads.moveTo(xb + 2.2, yb); b.heads.arc(xb, yb, 2.2, 0, 7);
     }
-    diagramSegs.push({ m, xa, ya, xb, yb, culprit: isCulprit, hot: isHot });
   }
-  ctx.lineCap = 'round';
   for (const b of buckets.values()) {
     ctx.globalAlpha = b.alpha;
     ctx.strokeStyle = b.color;
     ctx.fillStyle = b.color;
-    ctx.lineWidth = b.width;
+    ctx.lineCap = b.width * dpr > 1 ? 'round' : 'butt';
     ctx.setLineDash(b.dash ? [4, 3] : []);
-    ctx.stroke(b.lines);
+    strokeSegments(ctx, b.lines, b.width, dpr);
     ctx.setLineDash([]);
     ctx.fill(b.heads);
   }
+  ctx.lineCap = 'butt';
   ctx.globalAlpha = 1;
   ctx.strokeStyle = '#ff5c7a';
   ctx.lineWidth = 1.8;
   ctx.stroke(crosses);
   ctx.lineWidth = 1;
+  fit.show();
 }
 
 function diagramHover(e) {
@@ -1229,5 +1501,21 @@ window.addEventListener('keydown', (e) => {
 }, true);
 window.addEventListener('keyup', (e) => { if (e.code === 'Space' || e.key === ' ') e.preventDefault(); }, true);
 
+sizer.observe($('history'));
+new ResizeObserver((entries) => {
+  for (const e of entries) stageBox = { w: e.contentRect.width, h: e.contentRect.height };
+  dotsDirty = true;
+}).observe($('stage'));
+$('stage').addEventListener('mousemove', (e) => hoverSignal(signalAt(e.clientX, e.clientY), e));
+$('stage').addEventListener('mouseleave', (e) => hoverSignal(null, e));
+// A dot is on top of everything on the stage: its click is the dot's, not the node's under it.
+$('stage').addEventListener('click', (e) => {
+  const id = signalAt(e.clientX, e.clientY);
+  if (id == null) return;
+  e.stopPropagation();
+  e.preventDefault();
+  dropSignal(id);
+}, true);
+sizer.observe($('diagram'));
 connect();
 requestAnimationFrame(frame);
