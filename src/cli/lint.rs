@@ -52,6 +52,16 @@ pub fn warnings(c: &Config) -> Vec<String> {
             w.push(format!("the fault `{s}` is after the last tick ({}): it never happens", c.ticks));
         }
     }
+    if c.workload.has_final_reads() {
+        let quiet = c.last_invoke() + 1;
+        for s in c.schedule.iter().filter(|s| s.at >= quiet && s.at <= c.ticks) {
+            w.push(format!(
+                "the fault `{s}` falls in the quiet period (from tick {quiet}), where every fault heals for the final \
+                 reads: a crash, a pause or a cut there is healed only by the schedule, and an undo may find nothing \
+                 to undo"
+            ));
+        }
+    }
     for cut in &c.cuts {
         if cut.at > c.ticks {
             w.push(format!("a cut starts at tick {}, after the last tick ({}): it never happens", cut.at, c.ticks));
