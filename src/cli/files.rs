@@ -8,8 +8,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::rc::Rc;
 
+use dgame_checker::workload::detect::{detect, family};
+use dgame_checker::workload::{Format, ReadError, WorkloadHistory, WorkloadKind};
 use dgame_engine::Config;
 use dgame_engine::event::{Event, Observer};
+use dgame_engine::workload::Workload;
 use serde::{Deserialize, Serialize};
 
 use crate::registry::{Algorithm, find};
@@ -68,11 +71,9 @@ pub fn read_config(path: &Path) -> Result<String, String> {
     })
 }
 
-/// Reads a history: Jepsen EDN if the file ends in `.edn` or starts like EDN, else JSON lines.
-/// The file is streamed straight into operations (its text is never held whole), so memory
-/// follows the history's size; a line or form over the readers' limit (1 MiB) is an error
-/// naming it, so `/dev/zero` stops at once.
-pub fn read_history(path: &Path) -> Result<dgame_checker::History, String> {
+/// Opens a history file, buffered, and says which format it is in: EDN if the file ends in
+/// `.edn` or its first line that is no comment starts like EDN, else JSON lines.
+fn open_history(path: &Path) -> Result<(std::io::BufReader<File>, Format), String> {
     use std::io::BufRead as _;
     let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut input = std::io::BufReader::with_capacity(1 << 16, file);
@@ -81,22 +82,88 @@ pub fn read_history(path: &Path) -> Result<dgame_checker::History, String> {
     let head = head.strip_prefix('\u{feff}').unwrap_or(&head);
     let first = head.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with(';'));
     let looks_edn = first.is_some_and(|l| l.starts_with('[') || l.starts_with('(') || l.starts_with("{:"));
-    if is_edn(path) || looks_edn {
-        dgame_checker::edn::read_from(input).map_err(|e| format!("{}: {e}", path.display()))
-    } else {
-        dgame_checker::jsonl::read_from(input).map_err(|e| format!("{}: {e}", path.display()))
+    Ok((input, if is_edn(path) || looks_edn { Format::Edn } else { Format::Jsonl }))
+}
+
+/// "FILE: this is a register history (line 2: an event with :f :write), not a broadcast one;
+/// check it with `--workload register`".
+fn wrong_workload(path: &Path, found: &str, line: usize, evidence: &str, expected: &str) -> String {
+    format!(
+        "{}: this is a {found} history (line {line}: {evidence}), not a {expected} one; check it with `--workload {found}`",
+        path.display()
+    )
+}
+
+/// After a reader's error: the error, or, when the file is recognisably another workload's
+/// history than `expected`, that (which is what is really wrong).
+fn explain_read_error(path: &Path, format: Format, expected: &str, error: String) -> String {
+    let other = File::open(path)
+        .ok()
+        .and_then(|f| detect(std::io::BufReader::new(f), format))
+        .filter(|d| family(d.workload) != family(expected));
+    match other {
+        Some(d) => wrong_workload(path, d.workload, d.line, &d.evidence, expected),
+        None => format!("{}: {error}", path.display()),
     }
+}
+
+/// Reads a register or key-value history (`workload` is one of those two). The file is
+/// streamed straight into operations (its text is never held whole), so memory follows the
+/// history's size; a line or form over the readers' limit (1 MiB) is an error naming it, so
+/// `/dev/zero` stops at once. A file of another workload is an error naming both; so is a
+/// register history (an operation without a key) read as a key-value one.
+pub fn read_history(path: &Path, workload: Workload) -> Result<dgame_checker::History, String> {
+    let (input, format) = open_history(path)?;
+    let read = match format {
+        Format::Edn => dgame_checker::edn::read_from(input).map_err(|e| e.to_string()),
+        Format::Jsonl => dgame_checker::jsonl::read_from(input).map_err(|e| e.to_string()),
+    };
+    let history = read.map_err(|e| explain_read_error(path, format, workload.name(), e))?;
+    if workload == Workload::Kv
+        && let Some(i) = history.ops.iter().position(|op| op.key.is_none())
+    {
+        return Err(format!(
+            "{}: this is a register history (operation {i}, {}, has no key), not a kv one; check it with `--workload register`",
+            path.display(),
+            history.describe(i)
+        ));
+    }
+    Ok(history)
+}
+
+/// Reads a history of a broadcast, counter or unique-ids workload, streamed like
+/// [`read_history`]; a file of another workload is an error naming both.
+pub fn read_workload_history(path: &Path, kind: WorkloadKind) -> Result<WorkloadHistory, String> {
+    let (input, format) = open_history(path)?;
+    WorkloadHistory::read(input, format, kind).map_err(|e| match e {
+        ReadError::WrongWorkload { line, expected, found, evidence } => {
+            wrong_workload(path, found, line, &evidence, expected)
+        }
+        other => explain_read_error(path, format, kind.name(), other.to_string()),
+    })
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, String> {
     File::create(path).map(BufWriter::new).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Writes the history `run --history-out` asked for.
+/// A run's history as a file holds it: register and key-value histories as the
+/// linearizability checker reads them (keys as Jepsen's `[key value]` in EDN, `"key"` in JSON
+/// lines), the other workloads in their checkers' formats.
+fn history_text(history: &dgame_engine::History, format: Format) -> String {
+    match (history.to_workload(), format) {
+        (Some(w), format) => w.write(format),
+        (None, Format::Edn) => dgame_checker::edn::write(&history.to_checker()),
+        (None, Format::Jsonl) => dgame_checker::jsonl::write(&history.to_checker()),
+    }
+}
+
+/// Writes the history `run --history-out` asked for: EDN if the file ends in `.edn`, else
+/// JSON lines.
 pub fn write_history(path: &Path, out: &RunOutput) -> Result<(), String> {
-    let h = out.history.to_checker();
-    let text = if is_edn(path) { dgame_checker::edn::write(&h) } else { dgame_checker::jsonl::write(&h) };
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let format = if is_edn(path) { Format::Edn } else { Format::Jsonl };
+    std::fs::write(path, history_text(&out.history, format))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// One file events stream into as the run goes: a trace (JSON lines) or a saved run (one JSON
