@@ -317,6 +317,192 @@ fn trace_line(e: &dgame_engine::OwnedEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
+    use dgame_engine::{History, Operation};
+
+    /// Keeps the values it was sent, and tells no other node: with one node valid, with more
+    /// the final reads of the others lack them.
+    #[derive(Debug, Default)]
+    struct Keeper {
+        values: Vec<Value>,
+    }
+
+    #[node(workload(broadcast))]
+    impl Keeper {
+        #[endpoint(BroadcastRequest)]
+        fn broadcast(&mut self, req: BroadcastRequest) -> ClientWriteResponse {
+            self.values.push(req.value);
+            ClientWriteResponse::ok()
+        }
+        #[endpoint(BroadcastReadRequest)]
+        fn read(&mut self, _: BroadcastReadRequest) -> BroadcastReadResponse {
+            BroadcastReadResponse::ok(self.values.iter().copied())
+        }
+    }
+
+    /// A counter of its own adds only.
+    #[derive(Debug, Default)]
+    struct LocalSum {
+        sum: i64,
+    }
+
+    #[node(workload(counter, pn_counter))]
+    impl LocalSum {
+        #[endpoint(CounterAddRequest)]
+        fn add(&mut self, req: CounterAddRequest) -> ClientWriteResponse {
+            self.sum += req.delta;
+            ClientWriteResponse::ok()
+        }
+        #[endpoint(CounterReadRequest)]
+        fn read(&mut self, _: CounterReadRequest) -> CounterReadResponse {
+            CounterReadResponse::ok(self.sum)
+        }
+    }
+
+    /// Counts from 1, like every other node: ids repeat across nodes.
+    #[derive(Debug, Default)]
+    struct Count {
+        next: u64,
+    }
+
+    #[node(workload(unique_ids))]
+    impl Count {
+        #[endpoint(GenerateRequest)]
+        fn generate(&mut self, _: GenerateRequest) -> GenerateResponse {
+            self.next += 1;
+            GenerateResponse::ok(self.next)
+        }
+    }
+
+    fn run(algorithm: &Algorithm, workload: Workload, nodes: u32, loss: f64, seed: u64) -> History {
+        let config = Config::builder()
+            .nodes(nodes)
+            .clients(3)
+            .ticks(400)
+            .seed(seed)
+            .workload(workload)
+            .loss(loss)
+            .build()
+            .expect("a valid configuration");
+        algorithm.run(&config).expect("the run starts").history
+    }
+
+    /// Writes `history` in both formats, reads each back as `workload`, and returns what was
+    /// read with the file's name.
+    fn round_trip(history: &History) -> Vec<(String, Option<WorkloadHistory>, Option<dgame_checker::History>)> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Vec::new();
+        for name in ["h.edn", "h.jsonl"] {
+            let path = dir.path().join(name);
+            let format = if name.ends_with("edn") { Format::Edn } else { Format::Jsonl };
+            std::fs::write(&path, history_text(history, format)).unwrap();
+            let read = match history.to_workload() {
+                Some(w) => (Some(read_workload_history(&path, w.kind()).unwrap()), None),
+                None => (None, Some(read_history(&path, history.workload).unwrap())),
+            };
+            out.push((name.to_owned(), read.0, read.1));
+        }
+        out
+    }
+
+    #[test]
+    fn every_workload_s_run_reads_back_from_either_format_with_the_same_verdict() {
+        let keeper = Algorithm::new::<Keeper>("keeper", "none with several nodes");
+        let sum = Algorithm::new::<LocalSum>("local-sum", "none with several nodes");
+        let count = Algorithm::new::<Count>("count", "none with several nodes");
+        let builtin = crate::registry::builtin();
+        let abd = crate::registry::find(&builtin, "abd").unwrap();
+        let raft = crate::registry::find(&builtin, "raft").unwrap();
+        let cases = [
+            (&keeper, Workload::Broadcast),
+            (&sum, Workload::Counter),
+            (&sum, Workload::PnCounter),
+            (&count, Workload::UniqueIds),
+            (abd, Workload::Register),
+            (raft, Workload::Kv),
+        ];
+        let mut verdicts = std::collections::BTreeSet::new();
+        for (algorithm, workload) in cases {
+            for (nodes, loss, seed) in [(1, 0.0, 1), (3, 0.0, 2), (3, 0.2, 3)] {
+                let history = run(algorithm, workload, nodes, loss, seed);
+                let what = format!("{workload} on {nodes} nodes, loss {loss}, seed {seed}");
+                assert!(history.operations.len() > 10, "{what}: too few operations to tell");
+                let verdict = history.check();
+                verdicts.insert((workload, verdict.is_ok()));
+                for (name, w, registers) in round_trip(&history) {
+                    match (w, registers) {
+                        (Some(w), _) => {
+                            assert_eq!(Some(&w), history.to_workload().as_ref(), "{what}, {name}: operations differ");
+                            assert_eq!(w.check(), verdict, "{what}, {name}: verdicts differ");
+                        }
+                        (None, Some(h)) => {
+                            // Keys included: a kv history reads back with every key.
+                            assert_eq!(h, history.to_checker(), "{what}, {name}: operations differ");
+                            assert_eq!(h.ops.iter().any(|op| op.key.is_some()), workload == Workload::Kv, "{what}");
+                            let options = dgame_checker::Options::default().max_time(None);
+                            assert_eq!(dgame_checker::check(&h, &options), verdict, "{what}, {name}: verdicts differ");
+                        }
+                        (None, None) => unreachable!(),
+                    }
+                }
+            }
+        }
+        // Each of the workloads beyond the register was seen both valid and invalid.
+        for workload in [Workload::Broadcast, Workload::Counter, Workload::PnCounter, Workload::UniqueIds] {
+            for ok in [true, false] {
+                assert!(
+                    verdicts.contains(&(workload, ok)),
+                    "{workload}: no run was {}",
+                    if ok { "valid" } else { "invalid" }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_outcome_survives_the_round_trip() {
+        // Pending, unknown, failed and ok operations; one that reached no node.
+        let op = |index, client, kind, invoke, complete, outcome, node: Option<u32>| Operation {
+            index,
+            client: ClientId(client),
+            kind,
+            invoke,
+            complete,
+            outcome,
+            node: node.map(NodeId),
+        };
+        let history = History {
+            workload: Workload::Broadcast,
+            operations: vec![
+                op(0, 1, OpKind::Broadcast(5), 10, Some(12), Outcome::Ok(None), Some(1)),
+                op(1, 2, OpKind::Broadcast(6), 11, Some(50), Outcome::Unknown, None),
+                op(2, 3, OpKind::Broadcast(7), 11, Some(13), Outcome::Failed, Some(2)),
+                op(3, 1, OpKind::Broadcast(8), 20, None, Outcome::Pending, Some(3)),
+                op(
+                    4,
+                    3,
+                    OpKind::BroadcastRead { final_read: true, values: vec![5, 7] },
+                    90,
+                    Some(91),
+                    Outcome::Ok(None),
+                    Some(2),
+                ),
+            ],
+        };
+        let verdict = history.check();
+        let e = verdict.explanation().expect("the failed send of 7 was read");
+        assert_eq!(
+            e.op_descriptions,
+            [
+                "client 3 final read of 2 values via n2 at ticks 90-91, ok",
+                "client 3 broadcast 7 via n2 at ticks 11-13, failed"
+            ]
+        );
+        for (name, w, _) in round_trip(&history) {
+            assert_eq!(w.as_ref(), history.to_workload().as_ref(), "{name}");
+            assert_eq!(w.unwrap().check(), verdict, "{name}");
+        }
+    }
 
     #[test]
     fn the_streamed_trace_and_saved_run_are_the_bytes_the_whole_run_would_give() {
