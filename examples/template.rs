@@ -65,7 +65,8 @@ impl Badge for MyNode {
 //    one in the node's first turn and after each restart.
 //    `#[node(durable(current))]`: `current` survives a crash (change it in place, as any field).
 //    Answer a client `fail()` only when the operation certainly did not take effect; when in
-//    doubt, let it time out.
+//    doubt, let it time out. The network may deliver a request twice: every request carries
+//    `req.id` (client and sequence number), and `Sessions` answers each once (see part 4).
 // ---------------------------------------------------------------------------------------------
 
 #[node(durable(current))]
@@ -113,10 +114,50 @@ impl MyNode {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 4. Run it and check it, with the whole `dgame` command line for your node:
+// 4. Another workload. A node serves the register unless `#[node(workload(...))]` names others:
+//    `kv` (KvReadRequest, KvWriteRequest, KvCasRequest), `broadcast` (BroadcastRequest,
+//    BroadcastReadRequest), `counter` and `pn_counter` (CounterAddRequest, CounterReadRequest),
+//    `unique_ids` (GenerateRequest). Leaving out one of its endpoints is a compile error that
+//    names it. Run it with `--workload counter`; `dgame list` shows what each algorithm serves.
+//    This counter counts only the adds its own node got: the final reads after the quiet
+//    period disagree, and the checker says which read lacks what. Make the nodes share their
+//    counts (see `algorithms/src/g_counter.rs` for one answer).
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Default, serde::Serialize)]
+struct MyCounter {
+    total: i64,
+    /// Each client's latest add, so that a copy of one is not counted twice.
+    sessions: Sessions<ClientWriteResponse>,
+}
+
+#[node(workload(counter))]
+impl MyCounter {
+    #[endpoint(CounterAddRequest)]
+    fn add(&mut self, req: CounterAddRequest) -> ClientWriteResponse {
+        match self.sessions.begin(req.id) {
+            Seen::New => {}
+            Seen::Answered(answer) => return answer,
+            Seen::Running | Seen::Stale => return ClientWriteResponse::unknown(),
+        }
+        self.total += req.delta;
+        // TODO: tell the other nodes.
+        self.sessions.finish(req.id, ClientWriteResponse::ok());
+        ClientWriteResponse::ok()
+    }
+
+    #[endpoint(CounterReadRequest)]
+    fn read(&mut self, _: CounterReadRequest) -> CounterReadResponse {
+        CounterReadResponse::ok(self.total)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Run it and check it, with the whole `dgame` command line for your node:
 //      cargo run --release --example template                       one run: report and verdict
 //      cargo run --release --example template -- sweep --seeds 0..1000   many seeds, shrunk failure
 //      cargo run --release --example template -- run --seed 7 --loss 0.05 --nemesis crash
+//      cargo run --release --example template -- run -a mine-counter --workload counter
 //      cargo run --release --example template -- --help             everything else
 //    One seed decides every random choice, so a failing seed replays exactly. (To drive a
 //    world from Rust instead: `World::<MyNode>::new(config)?.run()?.check()`.)
@@ -124,7 +165,10 @@ impl MyNode {
 
 fn main() -> std::process::ExitCode {
     // The first algorithm is the default one; the built-in ones stay available to compare.
-    let mut algorithms = vec![Algorithm::new::<MyNode>("mine", "a majority register without ABD's fixes")];
+    let mut algorithms = vec![
+        Algorithm::new::<MyNode>("mine", "a majority register without ABD's fixes"),
+        Algorithm::new::<MyCounter>("mine-counter", "a counter that keeps its adds to itself"),
+    ];
     algorithms.extend(builtin());
     main_with(algorithms)
 }

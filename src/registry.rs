@@ -285,7 +285,7 @@ pub fn builtin() -> Vec<Algorithm> {
     fn raft<R: Node + inv::RaftState>(algorithm: Algorithm) -> Algorithm {
         algorithm
             .invariant("one leader per term", || inv::one_leader_per_term::<R>)
-            .invariant("log matching", || inv::log_matching::<R>)
+            .invariant("log matching", inv::log_matching::<R>)
             .invariant("committed entries never change", inv::committed_entries_never_change::<R>)
     }
     fn abd<A: Node + inv::AbdState>(algorithm: Algorithm) -> Algorithm {
@@ -316,6 +316,15 @@ pub fn builtin() -> Vec<Algorithm> {
             a::broken::abd_fire_and_forget_repair,
             a::broken::AbdFireAndForgetRepair
         )),
+        // The workloads beyond the register: broadcast, counters, unique ids.
+        entry!("broadcast-gossip", a::broadcast_gossip, a::BroadcastGossip),
+        entry!("broadcast-flood", a::broadcast_flood, a::BroadcastFlood),
+        entry!("g-counter", a::g_counter, a::GCounter),
+        entry!("pn-counter", a::pn_counter, a::PnCounter),
+        entry!("unique-ids", a::unique_ids, a::UniqueIds),
+        entry!("broadcast-no-retry", a::broken::broadcast_no_retry, a::broken::BroadcastNoRetry),
+        entry!("g-counter-sum-merge", a::broken::g_counter_sum_merge, a::broken::GCounterSumMerge),
+        entry!("unique-ids-volatile", a::broken::unique_ids_volatile, a::broken::UniqueIdsVolatile),
     ]
 }
 

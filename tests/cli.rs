@@ -785,3 +785,51 @@ fn a_kv_history_exports_its_keys_and_checks_the_same_in_both_formats() {
         }
     }
 }
+
+#[test]
+fn every_workload_runs_its_first_sample_and_gets_its_verdict() {
+    for (workload, algorithm, verdict) in [
+        ("kv", "raft", "verdict      LINEARIZABLE"),
+        ("broadcast", "broadcast-gossip", "verdict      VALID (broadcast"),
+        ("counter", "g-counter", "verdict      VALID (counter"),
+        ("pn-counter", "pn-counter", "verdict      VALID (pn-counter"),
+        ("unique-ids", "unique-ids", "verdict      VALID (unique-ids"),
+    ] {
+        let o = dgame(&["run", "--workload", workload, "--ticks", "400", "--loss", "0.05", "--duplicate", "0.05"]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{workload}: {out}{err}");
+        assert!(out.starts_with(&format!("{algorithm} ({workload} workload) with")), "{workload}: {out}");
+        assert!(out.contains(verdict), "{workload}: {out}");
+        assert!(out.contains(&format!("--workload {workload}")), "the reproduce line keeps the workload: {out}");
+    }
+    let o = dgame(&["run", "--workload", "broadcast", "--ticks", "400", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"]["verdict"], "valid", "{v}");
+    assert_eq!(v["verdict"]["workload"], "broadcast", "{v}");
+    assert!(v["messages_per_value"].as_f64().unwrap() > 0.0, "{v}");
+    assert_eq!(v["config"]["workload"], "broadcast");
+}
+
+#[test]
+fn a_workload_an_algorithm_does_not_serve_and_a_quiet_period_too_long_are_errors_naming_both() {
+    assert_usage_error(
+        &["run", "--workload", "kv", "--algorithm", "abd"],
+        "algorithm `abd` does not serve the `kv` workload (it serves register); those that do: raft, raft-local-reads",
+    );
+    assert_usage_error(
+        &["run", "--workload", "broadcast", "--ticks", "80"],
+        "--ticks: the quiet period (100 ticks) is not shorter than the run (80 ticks)",
+    );
+    assert_usage_error(
+        &["run", "--quiet", "1000"],
+        "--quiet: the quiet period (1000 ticks) is not shorter than the run (1000 ticks)",
+    );
+    assert_usage_error(&["run", "--workload", "queue"], "unknown workload `queue`");
+    assert_usage_error(
+        &["sweep", "--workload", "counter", "-a", "raft", "--seeds", "0..2"],
+        "does not serve the `counter` workload",
+    );
+    let (out, _) = text(&dgame(&["list"]));
+    assert!(out.lines().any(|l| l.starts_with("raft ") && l.contains("register, kv")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("broadcast-gossip ") && l.contains("broadcast")), "{out}");
+}

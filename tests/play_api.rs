@@ -920,3 +920,28 @@ fn the_reproduce_line_replays_what_the_page_showed_with_a_nemesis() {
     assert!(played.len() > 10);
     assert_eq!(replayed, played, "{command}");
 }
+
+#[test]
+fn a_broadcast_game_shows_its_operations_and_a_workload_verdict() {
+    let config = Config::builder()
+        .workload(distributed_game::engine::Workload::Broadcast)
+        .nodes(3)
+        .clients(2)
+        .ticks(200)
+        .seed(2)
+        .build()
+        .unwrap();
+    let server = serve("broadcast-gossip", config);
+    let addr = server.local_addr();
+    let mut s = state(addr);
+    for _ in 0..200 {
+        s = step(addr);
+    }
+    let history = s["history"].as_array().unwrap();
+    let labels: Vec<&str> = history.iter().map(|op| op["label"].as_str().unwrap()).collect();
+    assert!(labels.iter().any(|l| l.starts_with('B')), "broadcasts: {labels:?}");
+    assert!(labels.iter().any(|l| l.starts_with('F')), "final reads: {labels:?}");
+    assert_eq!(s["verdict"]["verdict"], "valid", "{}", s["verdict"]);
+    assert_eq!(s["verdict"]["workload"], "broadcast");
+    assert!(s["command"].as_str().unwrap().contains("--workload broadcast"), "{}", s["command"]);
+}

@@ -67,40 +67,70 @@ pub fn one_leader_per_term<R: RaftState>(nodes: &[&R]) -> Result<(), String> {
     Ok(())
 }
 
+/// How much of a log the log invariants check at a tick. Checking every entry of every log at
+/// every tick would cost a log's length per tick, and a long run's time would grow with the
+/// square of its length: so the whole log is checked while it is short, and then the newest
+/// [`RECENT`] entries at every tick and the whole log every `length / FULL_EVERY` ticks. A
+/// change to an old entry is still found, up to that many ticks late.
+struct Pace {
+    tick: u64,
+}
+
+/// See [`Pace`]: logs up to this many entries are checked whole at every tick.
+const FULL_EVERY: usize = 64;
+/// See [`Pace`]: the newest entries checked at every tick.
+const RECENT: usize = 16;
+
+impl Pace {
+    /// The first index (from 0) to check, this tick, of a log of `len` entries.
+    fn start(&self, len: usize) -> usize {
+        let every = (len / FULL_EVERY).max(1) as u64;
+        if self.tick.is_multiple_of(every) { 0 } else { len.saturating_sub(RECENT) }
+    }
+}
+
 /// **Log matching**: if two logs hold an entry of the same index and term, they are equal up
-/// to that index (Raft, figure 3).
-pub fn log_matching<R: RaftState>(nodes: &[&R]) -> Result<(), String> {
-    for (i, a) in nodes.iter().enumerate() {
-        for (j, b) in nodes.iter().enumerate().skip(i + 1) {
-            let (la, lb) = (a.log(), b.log());
-            // The highest index with the same term in both: everything before must agree.
-            let Some(k) = (0..la.len().min(lb.len())).rev().find(|&k| R::entry_term(&la[k]) == R::entry_term(&lb[k]))
-            else {
-                continue;
-            };
-            if let Some(d) = (0..=k).find(|&d| la[d] != lb[d]) {
-                return Err(format!(
-                    "n{} and n{} both have an entry of term {} at index {}, but differ at index {}: {:?} and {:?}",
-                    i + 1,
-                    j + 1,
-                    R::entry_term(&la[k]),
-                    k + 1,
-                    d + 1,
-                    la[d],
-                    lb[d]
-                ));
+/// to that index (Raft, figure 3). Makes a fresh checker for each run (it paces itself, see
+/// [`Pace`]).
+pub fn log_matching<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
+    let mut pace = Pace { tick: 0 };
+    move |nodes: &[&R]| {
+        pace.tick += 1;
+        for (i, a) in nodes.iter().enumerate() {
+            for (j, b) in nodes.iter().enumerate().skip(i + 1) {
+                let (la, lb) = (a.log(), b.log());
+                // The highest index with the same term in both: everything before must agree.
+                let Some(k) =
+                    (0..la.len().min(lb.len())).rev().find(|&k| R::entry_term(&la[k]) == R::entry_term(&lb[k]))
+                else {
+                    continue;
+                };
+                if let Some(d) = (pace.start(k + 1)..=k).find(|&d| la[d] != lb[d]) {
+                    return Err(format!(
+                        "n{} and n{} both have an entry of term {} at index {}, but differ at index {}: {:?} and {:?}",
+                        i + 1,
+                        j + 1,
+                        R::entry_term(&la[k]),
+                        k + 1,
+                        d + 1,
+                        la[d],
+                        lb[d]
+                    ));
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// **State machine safety**, as a checker that remembers: an entry a node once knew
 /// committed is never replaced, on it or on any node that commits that index. Needs the
-/// ticks before, so it makes a fresh checker for each run.
+/// ticks before, so it makes a fresh checker for each run (it paces itself, see [`Pace`]).
 pub fn committed_entries_never_change<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
     let mut committed: Vec<R::Entry> = Vec::new();
+    let mut pace = Pace { tick: 0 };
     move |nodes: &[&R]| {
+        pace.tick += 1;
         for (i, n) in nodes.iter().enumerate() {
             let Some(prefix) = n.log().get(..n.commit()) else {
                 return Err(format!(
@@ -110,7 +140,9 @@ pub fn committed_entries_never_change<R: RaftState>() -> impl FnMut(&[&R]) -> Re
                     n.log().len()
                 ));
             };
-            if let Some(d) = prefix.iter().zip(&committed).position(|(a, b)| a != b) {
+            let start = pace.start(prefix.len().min(committed.len()));
+            let changed = prefix.iter().zip(&committed).skip(start).position(|(a, b)| a != b).map(|d| d + start);
+            if let Some(d) = changed {
                 return Err(format!(
                     "index {} was committed as {:?}, but n{} now has {:?} committed there",
                     d + 1,

@@ -1,4 +1,4 @@
-//! The sample replication algorithms of **distributed-game**, written exactly as a user would
+//! The sample algorithms of **distributed-game**, written exactly as a user would
 //! write them: through `dgame_engine::prelude::*`, nothing else.
 //!
 //! Read them in this order:
@@ -10,7 +10,12 @@
 //!    and reads that write back.
 //! 4. [`Raft`]: a register replicated by a Raft log: elections on timers, log replication,
 //!    commit on majority, reads through the log.
-//! 5. [`broken`]: variants with a one-line bug each, for learners to find with the checker.
+//! 5. The workloads beyond the register, where no consensus is needed:
+//!    [`BroadcastFlood`] (send every value to every peer once: fine without loss) and
+//!    [`BroadcastGossip`] (send each peer what it has not acknowledged, until it does);
+//!    [`GCounter`] and [`PnCounter`], counters as state-based CRDTs; [`UniqueIds`], a node's
+//!    id and a durable counter.
+//! 6. [`broken`]: variants with a one-line bug each, for learners to find with the checker.
 //!
 //! Every algorithm's documentation states its guarantee and its fault model; the tests in
 //! `algorithms/tests/` run each over hundreds of seeds and have the checker judge every
@@ -18,18 +23,28 @@
 #![warn(missing_docs)]
 
 pub mod abd;
+pub mod broadcast_flood;
+pub mod broadcast_gossip;
 pub mod broken;
+pub mod g_counter;
 pub mod invariants;
+pub mod pn_counter;
 pub mod primary_backup;
 pub mod raft;
 pub mod single_client_sync_replication;
 pub mod single_client_versioned_majority;
+pub mod unique_ids;
 
 pub use abd::Abd;
+pub use broadcast_flood::BroadcastFlood;
+pub use broadcast_gossip::BroadcastGossip;
+pub use g_counter::GCounter;
+pub use pn_counter::PnCounter;
 pub use primary_backup::PrimaryBackup;
 pub use raft::Raft;
 pub use single_client_sync_replication::SingleClientSyncReplication;
 pub use single_client_versioned_majority::SingleClientVersionedMajority;
+pub use unique_ids::UniqueIds;
 
 /// What a tool needs to know about one sample algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +119,62 @@ pub const ALL: &[AlgorithmInfo] = &[
         fault_model: broken::abd_fire_and_forget_repair::FAULT_MODEL,
         broken: true,
     },
+    AlgorithmInfo {
+        name: "broadcast-flood",
+        type_name: "BroadcastFlood",
+        guarantee: broadcast_flood::GUARANTEE,
+        fault_model: broadcast_flood::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
+        name: "broadcast-gossip",
+        type_name: "BroadcastGossip",
+        guarantee: broadcast_gossip::GUARANTEE,
+        fault_model: broadcast_gossip::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
+        name: "g-counter",
+        type_name: "GCounter",
+        guarantee: g_counter::GUARANTEE,
+        fault_model: g_counter::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
+        name: "pn-counter",
+        type_name: "PnCounter",
+        guarantee: pn_counter::GUARANTEE,
+        fault_model: pn_counter::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
+        name: "unique-ids",
+        type_name: "UniqueIds",
+        guarantee: unique_ids::GUARANTEE,
+        fault_model: unique_ids::FAULT_MODEL,
+        broken: false,
+    },
+    AlgorithmInfo {
+        name: "broadcast-no-retry",
+        type_name: "broken::BroadcastNoRetry",
+        guarantee: broken::broadcast_no_retry::GUARANTEE,
+        fault_model: broken::broadcast_no_retry::FAULT_MODEL,
+        broken: true,
+    },
+    AlgorithmInfo {
+        name: "g-counter-sum-merge",
+        type_name: "broken::GCounterSumMerge",
+        guarantee: broken::g_counter_sum_merge::GUARANTEE,
+        fault_model: broken::g_counter_sum_merge::FAULT_MODEL,
+        broken: true,
+    },
+    AlgorithmInfo {
+        name: "unique-ids-volatile",
+        type_name: "broken::UniqueIdsVolatile",
+        guarantee: broken::unique_ids_volatile::GUARANTEE,
+        fault_model: broken::unique_ids_volatile::FAULT_MODEL,
+        broken: true,
+    },
 ];
 
 /// The algorithm named `name` (kebab-case, as in [`ALL`]).
@@ -122,6 +193,6 @@ mod tests {
             assert_eq!(find(a.name), Some(a));
             assert!(!a.guarantee.is_empty() && !a.fault_model.is_empty());
         }
-        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 3);
+        assert_eq!(ALL.iter().filter(|a| a.broken).count(), 6);
     }
 }

@@ -157,6 +157,80 @@ fn raft_local_reads_is_raft_with_reads_off_the_log() {
     );
 }
 
+#[test]
+fn broadcast_no_retry_is_broadcast_gossip_without_waiting_for_the_acknowledgements() {
+    assert_only(
+        include_str!("../src/broadcast_gossip.rs"),
+        include_str!("../src/broken/broadcast_no_retry.rs"),
+        "BroadcastNoRetry",
+        "BroadcastGossip",
+        &[
+            (
+                r#"pub const GUARANTEE: &str = "every acknowledged value reaches every node, once the network heals";"#,
+                r#"pub const GUARANTEE: &str = "none under loss or partitions (a lost gossip message is never sent again)";"#,
+            ),
+            (
+                "        let replies = cx.call_each(batches.clone()).within(GOSSIP).await;
+        // Only the peers that acknowledged have their batch: the others get it again next round.
+        let delivered: Vec<NodeId> = replies.senders().collect();",
+                "        // BUG: fire and forget. (`BroadcastGossip` waits for the acknowledgements and counts
+        // only the peers that sent one.)
+        for (peer, g) in &batches {
+            cx.send(*peer, g.clone());
+        }
+        let delivered: Vec<NodeId> = batches.iter().map(|(peer, _)| *peer).collect();",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn g_counter_sum_merge_is_g_counter_merging_by_sum() {
+    assert_only(
+        include_str!("../src/g_counter.rs"),
+        include_str!("../src/broken/g_counter_sum_merge.rs"),
+        "GCounterSumMerge",
+        "GCounter",
+        &[
+            (
+                r#"pub const GUARANTEE: &str = "every node converges to the sum of the acknowledged adds; no read counts more";"#,
+                r#"pub const GUARANTEE: &str = "none: gossip counts the same adds again and again";"#,
+            ),
+            (
+                "    /// Takes the larger of each node's two counts: merging a state twice, or an older one,
+    /// changes nothing.",
+                "    /// Adds each node's two counts.",
+            ),
+            (
+                "            *mine = (*mine).max(theirs);",
+                "            // BUG: the sum, not the larger. (`GCounter` keeps `(*mine).max(theirs)`.)
+            *mine = mine.saturating_add(theirs);",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn unique_ids_volatile_is_unique_ids_without_the_durable_counter() {
+    assert_only(
+        include_str!("../src/unique_ids.rs"),
+        include_str!("../src/broken/unique_ids_volatile.rs"),
+        "UniqueIdsVolatile",
+        "UniqueIds",
+        &[
+            (
+                r#"pub const GUARANTEE: &str = "no id is handed out twice, across crashes and restarts";"#,
+                r#"pub const GUARANTEE: &str = "no id handed out twice, until a node crashes";"#,
+            ),
+            (
+                "#[node(durable(next), workload(unique_ids))]",
+                "// BUG: `next` is not durable. (`UniqueIds` has `#[node(durable(next), workload(unique_ids))]`.)
+#[node(workload(unique_ids))]",
+            ),
+        ],
+    );
+}
+
 /// The diff itself: an added line, a changed line and a removed line are three hunks.
 #[test]
 fn the_line_diff_finds_exactly_the_changed_lines() {

@@ -90,3 +90,15 @@ fn a_copy_of_a_write_is_applied_once_by_raft() {
     ids.dedup();
     assert!(logged > ids.len(), "some write was logged twice ({logged} entries, {} requests)", ids.len());
 }
+
+#[test]
+fn the_readme_quotes_these_seeds_and_counts() {
+    let readme = include_str!("../../README.md").split_whitespace().collect::<Vec<_>>().join(" ");
+    for quoted in [
+        "500 seeds each of `raft` (register and kv) and `abd`, and of `primary-backup` with partitions",
+        "seeds 290 (Raft), 223 (ABD) and the issue's primary-backup seed 35",
+        "With 5% duplication, 5% loss and a partition/crash nemesis",
+    ] {
+        assert!(readme.contains(quoted), "README.md must say: {quoted}");
+    }
+}

@@ -22,7 +22,8 @@ pub(crate) enum ClientState {
     /// Pausing until this tick, then it starts an operation.
     Idle { until: Tick },
     /// Waiting for the answer to `request` (operation `op` of the history, request `id`).
-    Waiting { request: SignalId, id: RequestId, op: usize, deadline: Option<Tick> },
+    /// A final read knows its node, to read it again if this one comes to nothing.
+    Waiting { request: SignalId, id: RequestId, op: usize, deadline: Option<Tick>, final_of: Option<NodeId> },
 }
 
 pub(crate) struct Client {
@@ -284,19 +285,34 @@ impl Client {
             env.wire.routes.pinned.insert(id, node);
         }
         let request = env.wire.shared.next_signal_id();
-        // A deadline past the end of time is never.
-        let deadline = env.config.client_timeout.and_then(|t| now.checked_add(t));
-        self.state = ClientState::Waiting { request, id, op: index, deadline };
+        // A deadline past the end of time is never. A final read waits only as long as a round
+        // trip can take (four hops and the handling), so that a lost one is read again in time.
+        let timeout = match node {
+            Some(_) => {
+                let round_trip = 4 * env.config.delay.max() + 4;
+                Some(env.config.client_timeout.map_or(round_trip, |t| t.min(round_trip)))
+            }
+            None => env.config.client_timeout,
+        };
+        let deadline = timeout.and_then(|t| now.checked_add(t));
+        self.state = ClientState::Waiting { request, id, op: index, deadline, final_of: node };
         env.wire.transmit(request, ServerId::Client(self.id), ServerId::Gateway, SignalKind::Request, payload)
     }
 
     fn complete(&mut self, env: &mut Env<'_>, op: usize, outcome: Outcome) {
         let now = env.wire.now();
         let pause = self.rng.random_range(1..=env.config.max_pause);
-        let id = match self.state {
-            ClientState::Waiting { id, .. } => Some(id),
-            ClientState::Idle { .. } => None,
+        let (id, final_of) = match self.state {
+            ClientState::Waiting { id, final_of, .. } => (Some(id), final_of),
+            ClientState::Idle { .. } => (None, None),
         };
+        // A final read that came to nothing (lost, refused, timed out) is made again: the
+        // check needs every node's.
+        if let Some(node) = final_of
+            && !matches!(outcome, Outcome::Ok(_))
+        {
+            self.final_reads.push_front(node);
+        }
         self.state = ClientState::Idle { until: now.saturating_add(pause) };
         let operation = &mut env.history.operations[op];
         operation.complete = Some(now);

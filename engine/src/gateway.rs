@@ -14,6 +14,9 @@ use crate::message::{LeaderNotification, Payload};
 use crate::network::{Signal, Wire, emit};
 use crate::workload::request_info;
 
+/// Makes the answer the gateway gives when no node answers in time.
+type UnknownAnswer = fn() -> Box<dyn Payload>;
+
 /// The latest request of a client, as the gateway knows it.
 struct Latest {
     seq: u64,
@@ -21,7 +24,7 @@ struct Latest {
     node: NodeId,
     /// While no answer went back: the client's signal (its answer refers to it) and what to
     /// answer if no node does.
-    open: Option<(SignalId, fn() -> Box<dyn Payload>)>,
+    open: Option<(SignalId, UnknownAnswer)>,
 }
 
 #[derive(Default)]
@@ -139,7 +142,7 @@ impl Gateway {
 
     /// Closes request `id` if it is its client's latest and still open: who to answer, the
     /// signal the answer refers to, and the "unknown" answer.
-    fn take_open(&mut self, id: RequestId) -> Option<(ClientId, SignalId, fn() -> Box<dyn Payload>)> {
+    fn take_open(&mut self, id: RequestId) -> Option<(ClientId, SignalId, UnknownAnswer)> {
         let latest = self.latest.get_mut(id.client.index())?.as_mut()?;
         if latest.seq != id.seq {
             return None;

@@ -109,8 +109,9 @@ impl Workload {
     }
 
     /// The quiet period when none is configured: long enough for values to spread over a few
-    /// rounds of gossip and for the final reads to come back.
-    pub const DEFAULT_QUIET: u64 = 60;
+    /// rounds of gossip, and for the final reads to come back (a lost one is read again: with
+    /// the default delays a round trip takes at most 16 ticks).
+    pub const DEFAULT_QUIET: u64 = 100;
 }
 
 impl fmt::Display for Workload {

@@ -35,7 +35,7 @@ pub struct RunArgs {
     pub keys: Option<u32>,
     /// The quiet period at the end: clients start no operation in its last TICKS ticks; for
     /// broadcast and the counters every fault heals at its start and every node is read once
-    /// more halfway through it (default 60 for those, 0 for the others).
+    /// more halfway through it (default 100 for those, 0 for the others).
     #[arg(long, value_name = "TICKS", allow_negative_numbers = true, value_parser = whole::<u64>("--quiet"))]
     pub quiet: Option<u64>,
     /// A TOML file with any of the keys below (flags given on the command line win).

@@ -222,7 +222,7 @@ pub struct SweepSummary {
     pub shard: Option<(u64, u64)>,
     /// Seeds run.
     pub seeds_run: u64,
-    /// Linearizable runs.
+    /// Runs that passed: linearizable (register, kv) or valid (the other workloads).
     pub linearizable: u64,
     /// Violations.
     pub violations: Seeds,
@@ -731,7 +731,11 @@ fn summary_text(s: &SweepSummary) -> String {
     let mut t = String::new();
     let shard =
         s.shard.map_or(String::new(), |(k, n)| format!(" (shard {k}/{n} of {}..{})", s.seeds.start, s.seeds.end));
-    let _ = writeln!(t, "{}: {} seeds in {:.0} seeds/s{shard}", s.algorithm, s.seeds_run, s.seeds_per_second);
+    let workload = match s.config.workload {
+        dgame_engine::Workload::Register => String::new(),
+        w => format!(" ({w} workload)"),
+    };
+    let _ = writeln!(t, "{}{workload}: {} seeds in {:.0} seeds/s{shard}", s.algorithm, s.seeds_run, s.seeds_per_second);
     if s.interrupted {
         let _ = writeln!(t, "  INTERRUPTED    by Ctrl-C: the figures below are those of the seeds that finished");
     }
@@ -739,7 +743,11 @@ fn summary_text(s: &SweepSummary) -> String {
         let _ = writeln!(t, "  STOPPED        {why}; the figures below are those of the seeds that finished");
     }
     let _ = writeln!(t, "  verdict        seeds");
-    let _ = writeln!(t, "  linearizable   {}", s.linearizable);
+    let passed = match s.config.workload {
+        dgame_engine::Workload::Register | dgame_engine::Workload::Kv => "linearizable",
+        _ => "valid",
+    };
+    let _ = writeln!(t, "  {passed:14} {}", s.linearizable);
     let _ = writeln!(t, "  violations     {}{}", s.violations.count, list(&s.violations));
     let _ = writeln!(t, "  unknown        {}{}", s.unknown.count, list(&s.unknown));
     let _ = writeln!(t, "  errors         {}{}", s.errors.count, list(&s.errors));

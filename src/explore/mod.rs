@@ -46,6 +46,14 @@ pub enum Violation {
         /// The operations the checker names.
         operations: Vec<usize>,
     },
+    /// The history of another workload failed its checks (a broadcast value lost, a counter
+    /// off, an id handed out twice).
+    Invalid {
+        /// The workload.
+        workload: String,
+        /// The operations the checker names.
+        operations: Vec<usize>,
+    },
     /// An invariant did not hold.
     Invariant {
         /// Its name.
@@ -68,6 +76,7 @@ impl Violation {
     pub fn same_kind(&self, other: &Violation) -> bool {
         match (self, other) {
             (Violation::NotLinearizable { .. }, Violation::NotLinearizable { .. })
+            | (Violation::Invalid { .. }, Violation::Invalid { .. })
             | (Violation::Crash { .. }, Violation::Crash { .. }) => true,
             (Violation::Invariant { name: a, .. }, Violation::Invariant { name: b, .. }) => a == b,
             _ => false,
@@ -78,7 +87,7 @@ impl Violation {
     /// tick of the break.
     pub fn end_tick(&self, history: &History) -> Option<Tick> {
         match self {
-            Violation::NotLinearizable { operations } => operations
+            Violation::NotLinearizable { operations } | Violation::Invalid { operations, .. } => operations
                 .iter()
                 .filter_map(|&i| history.operations.get(i))
                 .map(|op| op.complete.unwrap_or(op.invoke))
@@ -91,6 +100,7 @@ impl Violation {
     pub fn describe(&self) -> String {
         match self {
             Violation::NotLinearizable { .. } => "not linearizable".to_owned(),
+            Violation::Invalid { workload, .. } => format!("an invalid {workload} history"),
             Violation::Invariant { name, tick } => format!("invariant \"{name}\" broken at tick {tick}"),
             Violation::Crash { tick, .. } => format!("a handler failed at tick {tick}"),
         }
@@ -110,6 +120,9 @@ pub fn classify(out: &RunOutput, verdict: Option<&Verdict>) -> Option<Violation>
         None => match verdict {
             Some(Verdict::NotLinearizable { explanation }) => {
                 Some(Violation::NotLinearizable { operations: explanation.ops.clone() })
+            }
+            Some(Verdict::Invalid { workload, explanation, .. }) => {
+                Some(Violation::Invalid { workload: (*workload).to_owned(), operations: explanation.ops.clone() })
             }
             _ => None,
         },

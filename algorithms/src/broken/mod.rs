@@ -5,8 +5,14 @@
 
 pub mod abd_fire_and_forget_repair;
 pub mod abd_no_write_back;
+pub mod broadcast_no_retry;
+pub mod g_counter_sum_merge;
 pub mod raft_local_reads;
+pub mod unique_ids_volatile;
 
 pub use abd_fire_and_forget_repair::AbdFireAndForgetRepair;
 pub use abd_no_write_back::AbdNoWriteBack;
+pub use broadcast_no_retry::BroadcastNoRetry;
+pub use g_counter_sum_merge::GCounterSumMerge;
 pub use raft_local_reads::RaftLocalReads;
+pub use unique_ids_volatile::UniqueIdsVolatile;

@@ -36,7 +36,7 @@ pub fn run<N: Node + Default>(config: &ConfigBuilder, seed: u64) -> Run {
     Run { seed, history, verdict }
 }
 
-/// Explains a non-linearizable verdict in a few lines.
+/// Explains a verdict in a few lines: a violation's sentence and operations, or what passed.
 pub fn explain(verdict: &Verdict) -> String {
     match verdict {
         Verdict::NotLinearizable { explanation } | Verdict::Invalid { explanation, .. } => {
@@ -220,7 +220,61 @@ pub fn percent(fraction: f64) -> String {
 /// The checker's one-sentence explanation of a violation.
 pub fn sentence(verdict: &Verdict) -> &str {
     match verdict {
-        Verdict::NotLinearizable { explanation } => &explanation.sentence,
+        Verdict::NotLinearizable { explanation } | Verdict::Invalid { explanation, .. } => &explanation.sentence,
         other => panic!("not a violation: {other:?}"),
     }
+}
+
+/// The random nemesis of the workload tests, for runs of 300 ticks: a fault every ~40 ticks,
+/// lasting ~30, on one node, of one of `kinds`, until 20 ticks before the quiet period.
+pub fn nemesis(kinds: &[dgame_engine::NemesisKind]) -> dgame_engine::Nemesis {
+    dgame_engine::Nemesis { kinds: kinds.to_vec(), interval: 40, duration: 30, targets: 1, recovery: 20 }
+}
+
+/// A run with what the workload tests measure besides its history.
+pub struct Measured {
+    pub run: Run,
+    /// Signals sent from node to node (what the report calls "node-node").
+    pub node_messages: u64,
+    /// Nodes crashed during the run.
+    pub crashes: usize,
+}
+
+/// Runs `N` with `config` (its seed replaced by `seed`), calling `after_tick` with the world
+/// after every tick, counting node-to-node signals and crashes; checks the history.
+pub fn run_measured<N: Node + Default>(
+    config: &ConfigBuilder,
+    seed: u64,
+    after_tick: impl FnMut(&World<N>),
+) -> Measured {
+    run_watched(config, seed, |_: &dgame_engine::Event<'_>| {}, after_tick)
+}
+
+/// [`run_measured`], with `watch` seeing every event too.
+pub fn run_watched<N: Node + Default>(
+    config: &ConfigBuilder,
+    seed: u64,
+    watch: impl dgame_engine::Observer + 'static,
+    mut after_tick: impl FnMut(&World<N>),
+) -> Measured {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let config = config.clone().seed(seed).build().expect("a valid test configuration");
+    let ticks = config.ticks;
+    let mut world = World::<N>::new(config).expect("a valid world");
+    let (messages, crashes) = (Rc::new(Cell::new(0u64)), Rc::new(Cell::new(0usize)));
+    let (m, c) = (messages.clone(), crashes.clone());
+    world.subscribe(move |e: &dgame_engine::Event<'_>| match e {
+        dgame_engine::Event::SignalSent { from: ServerId::Node(_), to: ServerId::Node(_), .. } => m.set(m.get() + 1),
+        dgame_engine::Event::Fault { fault: Fault::Crash(_), .. } => c.set(c.get() + 1),
+        _ => {}
+    });
+    world.subscribe(watch);
+    while world.now() < ticks {
+        world.tick().unwrap_or_else(|e| panic!("seed {seed}: the run failed: {e}"));
+        after_tick(&world);
+    }
+    let history = world.history().clone();
+    let verdict = history.check();
+    Measured { run: Run { seed, history, verdict }, node_messages: messages.get(), crashes: crashes.get() }
 }

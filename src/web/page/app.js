@@ -701,9 +701,13 @@ function drawVerdict(s) {
     card.classList.add('ok');
     badge.textContent = '✓ LINEARIZABLE';
     text.innerHTML = `${ops} operation${ops === 1 ? '' : 's'} so far, and some order of them explains every answer.`;
-  } else if (v.verdict === 'not_linearizable') {
+  } else if (v.verdict === 'valid') {
+    card.classList.add('ok');
+    badge.textContent = `✓ VALID (${v.workload})`;
+    text.textContent = v.summary;
+  } else if (v.verdict === 'not_linearizable' || v.verdict === 'invalid') {
     card.classList.add('bad');
-    badge.textContent = '✗ NOT LINEARIZABLE';
+    badge.textContent = v.verdict === 'invalid' ? `✗ INVALID (${v.workload})` : '✗ NOT LINEARIZABLE';
     text.innerHTML = `${escapeHtml(v.explanation)}<ul>${v.operations.map((o, i) => `<li data-op="${v.indices[i]}">${escapeHtml(o)}</li>`).join('')}</ul>`;
     for (const li of text.querySelectorAll('li[data-op]')) {
       li.addEventListener('mouseenter', () => { hotOp = Number(li.dataset.op); dirty = true; });
@@ -719,7 +723,7 @@ function drawVerdict(s) {
     badge.textContent = '✗ NO VERDICT';
     text.textContent = v.error;
   }
-  const violation = v.verdict === 'not_linearizable';
+  const violation = v.verdict === 'not_linearizable' || v.verdict === 'invalid';
   $('to-violation').classList.toggle('hidden', !violation || s.violation_at == null);
   $('history-violation').classList.toggle('hidden', !violation || historyView === 'violation');
   $('history-live').classList.toggle('hidden', historyView === 'live');
