@@ -706,7 +706,13 @@ fn another_workload_s_file_is_an_error_naming_both() {
 
 /// One client's operations one after another, as the simulator's clients run them: `(node,
 /// invoke, complete, status)` with gaps and lengths from `steps`.
-fn sequential(client_steps: &[Vec<(u64, u64, u8, bool, u64)>]) -> Vec<(u64, u64, u64, Option<u64>, Status, u64)> {
+/// A step of a client: the gap before the operation, its length, its status, whether an
+/// unknown one never completed, its node.
+type Step = (u64, u64, u8, bool, u64);
+/// `(client, node, invoke, complete, status, a number to derive values from)`.
+type Row = (u64, u64, u64, Option<u64>, Status, u64);
+
+fn sequential(client_steps: &[Vec<Step>]) -> Vec<Row> {
     let mut out = Vec::new();
     for (client, steps) in client_steps.iter().enumerate() {
         let mut t = 0;
@@ -722,7 +728,7 @@ fn sequential(client_steps: &[Vec<(u64, u64, u8, bool, u64)>]) -> Vec<(u64, u64,
     out
 }
 
-fn steps() -> impl Strategy<Value = Vec<Vec<(u64, u64, u8, bool, u64)>>> {
+fn steps() -> impl Strategy<Value = Vec<Vec<Step>>> {
     prop::collection::vec(prop::collection::vec((0u64..5, 0u64..5, 0u8..3, any::<bool>(), 0u64..4), 0..8), 1..4)
 }
 

@@ -389,7 +389,10 @@ mod tests {
 
     /// Writes `history` in both formats, reads each back as `workload`, and returns what was
     /// read with the file's name.
-    fn round_trip(history: &History) -> Vec<(String, Option<WorkloadHistory>, Option<dgame_checker::History>)> {
+    /// What a file read back as: a workload's history or a register one.
+    type ReadBack = (String, Option<WorkloadHistory>, Option<dgame_checker::History>);
+
+    fn round_trip(history: &History) -> Vec<ReadBack> {
         let dir = tempfile::tempdir().unwrap();
         let mut out = Vec::new();
         for name in ["h.edn", "h.jsonl"] {

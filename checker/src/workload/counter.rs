@@ -66,7 +66,7 @@ pub enum Kind {
 pub struct Operation {
     /// The client that issued it.
     pub client: ClientId,
-    /// The node that served it (shown as `n{node}`).
+    /// The node that served it (shown as `n{node}`; 0: the request reached no node).
     pub node: u64,
     /// When the client invoked it.
     pub invoke: Tick,

@@ -29,7 +29,7 @@ use crate::history::{ClientId, Tick};
 pub struct Operation {
     /// The client that asked.
     pub client: ClientId,
-    /// The node that served it (shown as `n{node}`).
+    /// The node that served it (shown as `n{node}`; 0: the request reached no node).
     pub node: u64,
     /// When the client asked.
     pub invoke: Tick,
