@@ -833,3 +833,38 @@ fn a_workload_an_algorithm_does_not_serve_and_a_quiet_period_too_long_are_errors
     assert!(out.lines().any(|l| l.starts_with("raft ") && l.contains("register, kv")), "{out}");
     assert!(out.lines().any(|l| l.starts_with("broadcast-gossip ") && l.contains("broadcast")), "{out}");
 }
+
+#[test]
+fn every_workload_s_history_out_checks_as_the_run_did_in_either_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for (algorithm, workload, extra) in [
+        ("broadcast-gossip", "broadcast", &["--loss", "0.1"][..]),
+        ("g-counter", "counter", &[][..]),
+        ("g-counter-sum-merge", "counter", &[][..]),
+        ("pn-counter", "pn-counter", &["--loss", "0.1"][..]),
+        ("unique-ids", "unique-ids", &[][..]),
+        ("unique-ids-volatile", "unique-ids", &["--nemesis", "crash"][..]),
+        ("raft", "kv", &[][..]),
+    ] {
+        for name in ["h.edn", "h.jsonl"] {
+            let path = dir.path().join(name);
+            let p = path.to_str().unwrap();
+            let mut args = vec!["run", "--json", "-a", algorithm, "-w", workload, "--ticks", "400", "--history-out", p];
+            args.extend_from_slice(extra);
+            let run = dgame(&args);
+            assert!(matches!(run.status.code(), Some(0 | 1)), "{args:?}: {:?}", text(&run));
+            let run: serde_json::Value = serde_json::from_slice(&run.stdout).expect("valid JSON");
+            let check = dgame(&["check", "--json", "--workload", workload, p]);
+            let checked: serde_json::Value = serde_json::from_slice(&check.stdout).expect("valid JSON");
+            let verdict = &run["verdict"];
+            if workload == "kv" {
+                assert_eq!(checked["verdict"], verdict["verdict"], "{algorithm} {name}");
+            } else {
+                assert_eq!(&checked, verdict, "{algorithm} {name}: the file's verdict differs from the run's");
+            }
+            seen.insert(verdict["verdict"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen, ["invalid", "linearizable", "valid"].map(String::from).into(), "runs of every verdict");
+}
