@@ -620,6 +620,172 @@ fn shard_summaries_merge_into_the_unsharded_summary() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning: shards 3/3 are missing"));
 }
 
+/// A file named `name` in `dir` holding `text`.
+fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const LOST_BROADCAST: &str = "[{:process 1, :type :invoke, :f :broadcast, :value 5, :time 10}
+ {:process 1, :type :ok, :f :broadcast, :value 5, :time 12, :node \"n1\"}
+ {:process 2, :type :invoke, :f :read, :value nil, :time 100, :final? true}
+ {:process 2, :type :ok, :f :read, :value [5], :time 101, :final? true, :node \"n1\"}
+ {:process 3, :type :invoke, :f :read, :value nil, :time 100, :final? true}
+ {:process 3, :type :ok, :f :read, :value [], :time 102, :final? true, :node \"n2\"}]
+";
+
+#[test]
+fn check_workload_judges_each_workload_s_history_in_either_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let lost = file(&dir, "lost.edn", LOST_BROADCAST);
+    let o = dgame(&["check", "--workload", "broadcast", lost.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert_eq!(
+        out,
+        format!(
+            "{}: INVALID (broadcast, 1 violation)\n  value 5 was acknowledged at tick 12 but node n2's final read at tick 102 lacks it.\n    \
+             - client 1 broadcast 5 via n1 at ticks 10-12, ok\n    \
+             - client 3 final read of 0 values via n2 at ticks 100-102, ok\n  \
+             1 values sent, 1 acknowledged, 1 lost, 2 final reads\n",
+            lost.display()
+        )
+    );
+    let o = dgame(&["check", "-w", "broadcast", "--json", lost.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["verdict"], "invalid");
+    assert_eq!(v["workload"], "broadcast");
+    assert_eq!(v["operations"][0], "client 1 broadcast 5 via n1 at ticks 10-12, ok");
+    assert_eq!(v["indices"], serde_json::json!([0, 2]));
+
+    // The same history as JSON lines, and a counter's and unique ids' in JSON lines.
+    let valid = file(
+        &dir,
+        "valid.jsonl",
+        "{\"client\":1,\"node\":1,\"invoke\":10,\"complete\":12,\"status\":\"ok\",\"type\":\"send\",\"value\":5}\n\
+         {\"client\":2,\"node\":2,\"invoke\":100,\"complete\":101,\"status\":\"ok\",\"type\":\"read\",\"values\":[5],\"final\":true}\n",
+    );
+    let o = dgame(&["check", "--workload", "broadcast", valid.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.starts_with(&format!("{}: VALID (broadcast, 2 operations)\n  1 values sent", valid.display())),
+        "{out}"
+    );
+    let counter = file(
+        &dir,
+        "counter.jsonl",
+        "{\"client\":1,\"node\":1,\"invoke\":10,\"complete\":12,\"status\":\"ok\",\"type\":\"add\",\"delta\":-2}\n\
+         {\"client\":2,\"node\":2,\"invoke\":100,\"complete\":101,\"status\":\"ok\",\"type\":\"read\",\"value\":-1,\"final\":true}\n",
+    );
+    let o = dgame(&["check", "--workload", "pn-counter", counter.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("node n2's final read at tick 101 returned -1, but the acknowledged adds sum to -2"), "{out}");
+    // A negative add to a grow-only counter: the history is wrong; nothing to judge.
+    let o = dgame(&["check", "--workload", "counter", counter.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(out.contains("UNKNOWN (client 1 added -2 at ticks 10-12 to a grow-only counter"), "{out}");
+    let ids = file(
+        &dir,
+        "ids.edn",
+        "{:process 1, :type :invoke, :f :generate, :value nil, :time 1}\n\
+         {:process 1, :type :ok, :f :generate, :value \"n1-1\", :time 2, :node \"n1\"}\n",
+    );
+    let o = dgame(&["check", "--workload", "unique-ids", ids.to_str().unwrap()]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("VALID (unique-ids, 1 operations)\n  1 ids handed out, 1 distinct"), "{out}");
+}
+
+#[test]
+fn check_workload_refuses_another_workload_s_file_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let lost = file(&dir, "lost.edn", LOST_BROADCAST);
+    let register = jepsen("good", "memstress3-0.edn");
+    let lost_s = lost.to_str().unwrap();
+    assert_usage_error(
+        &["check", lost_s],
+        "lost.edn: this is a broadcast history (line 1: an event with :f :broadcast), not a register one; check it with \
+         `--workload broadcast`",
+    );
+    assert_usage_error(
+        &["check", "--workload", "unique-ids", lost_s],
+        "this is a broadcast history (line 1: an event with :f :broadcast), not a unique-ids one",
+    );
+    assert_usage_error(
+        &["check", "--workload", "broadcast", register.to_str().unwrap()],
+        "memstress3-0.edn: this is a register history (line 1: an event with :f :cas), not a broadcast one; check it \
+         with `--workload register`",
+    );
+    assert_usage_error(
+        &["check", "--workload", "kv", register.to_str().unwrap()],
+        "this is a register history (operation 0, client 7 tried to compare-and-set 2 to 3 (failed) at events 0-1, has \
+         no key), not a kv one",
+    );
+    // A counter's JSON lines would parse as broadcast reads: the reader looks closer.
+    let reads = file(
+        &dir,
+        "reads.jsonl",
+        "{\"client\":2,\"node\":2,\"invoke\":100,\"complete\":101,\"status\":\"ok\",\"type\":\"read\",\"value\":3,\"final\":true}\n",
+    );
+    assert_usage_error(
+        &["check", "-w", "broadcast", reads.to_str().unwrap()],
+        "reads.jsonl: this is a counter history (line 1: a read with a \"value\"), not a broadcast one",
+    );
+    // Flags of the linearizability checker are not for the other workloads.
+    assert_usage_error(
+        &["check", "-w", "broadcast", "--time-limit", "3", lost_s],
+        "--time-limit is for register and kv histories; the broadcast checker has no such setting",
+    );
+    assert_usage_error(&["check", "-w", "queue", lost_s], "unknown workload `queue`");
+    // A bad event is named by its line, as in register files.
+    let bad = file(
+        &dir,
+        "bad.edn",
+        "{:process 1, :type :invoke, :f :broadcast, :value 5}\n{:process 1, :type :ok, :f :read}\n",
+    );
+    assert_usage_error(
+        &["check", "-w", "broadcast", bad.to_str().unwrap()],
+        "bad.edn: line 2: process 1 completes :read but invoked :broadcast (line 1)",
+    );
+}
+
+#[test]
+fn a_kv_history_exports_its_keys_and_checks_the_same_in_both_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["kv.edn", "kv.jsonl"] {
+        let path = dir.path().join(name);
+        let p = path.to_str().unwrap();
+        let o = dgame(&[
+            "run",
+            "--algorithm",
+            "raft",
+            "--workload",
+            "kv",
+            "--keys",
+            "3",
+            "--ticks",
+            "300",
+            "--history-out",
+            p,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+        let written = std::fs::read_to_string(&path).unwrap();
+        let keyed = if name.ends_with("edn") { ":value [" } else { "\"key\":" };
+        assert!(written.contains(keyed), "{name} lacks keys:\n{written}");
+        for workload in ["kv", "register"] {
+            let c = dgame(&["check", "--workload", workload, p]);
+            let (out, err) = text(&c);
+            assert_eq!(c.status.code(), Some(0), "{name} as {workload}: {out}{err}");
+            assert!(out.contains("LINEARIZABLE"), "{out}");
+        }
+    }
+}
+
 #[test]
 fn every_workload_runs_its_first_sample_and_gets_its_verdict() {
     for (workload, algorithm, verdict) in [
@@ -666,4 +832,39 @@ fn a_workload_an_algorithm_does_not_serve_and_a_quiet_period_too_long_are_errors
     let (out, _) = text(&dgame(&["list"]));
     assert!(out.lines().any(|l| l.starts_with("raft ") && l.contains("register, kv")), "{out}");
     assert!(out.lines().any(|l| l.starts_with("broadcast-gossip ") && l.contains("broadcast")), "{out}");
+}
+
+#[test]
+fn every_workload_s_history_out_checks_as_the_run_did_in_either_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for (algorithm, workload, extra) in [
+        ("broadcast-gossip", "broadcast", &["--loss", "0.1"][..]),
+        ("g-counter", "counter", &[][..]),
+        ("g-counter-sum-merge", "counter", &[][..]),
+        ("pn-counter", "pn-counter", &["--loss", "0.1"][..]),
+        ("unique-ids", "unique-ids", &[][..]),
+        ("unique-ids-volatile", "unique-ids", &["--nemesis", "crash"][..]),
+        ("raft", "kv", &[][..]),
+    ] {
+        for name in ["h.edn", "h.jsonl"] {
+            let path = dir.path().join(name);
+            let p = path.to_str().unwrap();
+            let mut args = vec!["run", "--json", "-a", algorithm, "-w", workload, "--ticks", "400", "--history-out", p];
+            args.extend_from_slice(extra);
+            let run = dgame(&args);
+            assert!(matches!(run.status.code(), Some(0 | 1)), "{args:?}: {:?}", text(&run));
+            let run: serde_json::Value = serde_json::from_slice(&run.stdout).expect("valid JSON");
+            let check = dgame(&["check", "--json", "--workload", workload, p]);
+            let checked: serde_json::Value = serde_json::from_slice(&check.stdout).expect("valid JSON");
+            let verdict = &run["verdict"];
+            if workload == "kv" {
+                assert_eq!(checked["verdict"], verdict["verdict"], "{algorithm} {name}");
+            } else {
+                assert_eq!(&checked, verdict, "{algorithm} {name}: the file's verdict differs from the run's");
+            }
+            seen.insert(verdict["verdict"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen, ["invalid", "linearizable", "valid"].map(String::from).into(), "runs of every verdict");
 }

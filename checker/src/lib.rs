@@ -34,6 +34,10 @@
 //!   string or stream from any `io::Read`.
 //! - [`generator`]: seeded histories that are linearizable by construction, with optional
 //!   anomalies, for tests and benchmarks.
+//! - [`workload`]: the checkers of the workloads beyond the register (broadcast, counters,
+//!   unique ids), [`WorkloadHistory`](workload::WorkloadHistory) with their verdict and
+//!   their files (JSON lines, and EDN in Maelstrom's shapes), and [`workload::detect`], which
+//!   tells which workload a history file is of.
 //!
 //! The algorithms are described in `docs/CHECKER.md`.
 

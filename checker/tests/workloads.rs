@@ -246,3 +246,553 @@ proptest! {
         prop_assert_eq!(&r.violations[0].ops, &vec![j, n]);
     }
 }
+
+// ---- files: EDN in Maelstrom's shapes, JSON lines, another workload's file -----------------
+
+use dgame_checker::Verdict;
+use dgame_checker::workload::detect::detect;
+use dgame_checker::workload::{Format, ReadError, WorkloadHistory, WorkloadKind, read_jsonl};
+
+fn edn(text: &str, kind: WorkloadKind) -> Result<WorkloadHistory, ReadError> {
+    WorkloadHistory::read(text.as_bytes(), Format::Edn, kind)
+}
+
+fn edn_ok(text: &str, kind: WorkloadKind) -> WorkloadHistory {
+    edn(text, kind).unwrap_or_else(|e| panic!("{e}\nin:\n{text}"))
+}
+
+/// The verdict's first sentence and its operations in words.
+fn invalid(v: &Verdict) -> (String, Vec<String>) {
+    let e = v.explanation().unwrap_or_else(|| panic!("expected a violation, got {v:?}"));
+    (e.sentence.clone(), e.op_descriptions.clone())
+}
+
+fn both_formats_round_trip(h: &WorkloadHistory) {
+    for format in [Format::Edn, Format::Jsonl] {
+        let text = h.write(format);
+        let back = WorkloadHistory::read(text.as_bytes(), format, h.kind())
+            .unwrap_or_else(|e| panic!("{format:?}: {e}\nin:\n{text}"));
+        assert_eq!(&back, h, "{format:?}:\n{text}");
+        assert_eq!(back.check(), h.check(), "{format:?}");
+    }
+}
+
+#[test]
+fn edn_is_written_in_maelstrom_s_shapes_one_event_per_line() {
+    let h = WorkloadHistory::Broadcast(vec![
+        B::send(1, 2, 12, Some(15), 5, Status::Ok),
+        B::read(2, 1, 20, Some(22), [1, 5], false),
+        B::read(3, 3, 90, Some(92), [1, 5], true),
+    ]);
+    assert_eq!(
+        h.write(Format::Edn),
+        "; broadcast history\n\
+         [{:process 1, :type :invoke, :f :broadcast, :value 5, :time 12}\n \
+         {:process 1, :type :ok, :f :broadcast, :value 5, :time 15, :node \"n2\"}\n \
+         {:process 2, :type :invoke, :f :read, :value nil, :time 20}\n \
+         {:process 2, :type :ok, :f :read, :value [1 5], :time 22, :node \"n1\"}\n \
+         {:process 3, :type :invoke, :f :read, :value nil, :time 90, :final? true}\n \
+         {:process 3, :type :ok, :f :read, :value [1 5], :time 92, :final? true, :node \"n3\"}]\n"
+    );
+    let c = WorkloadHistory::PnCounter(vec![
+        C::add(1, 1, 10, None, -3, Status::Unknown),
+        C::read(2, 2, 30, Some(31), 12, true),
+    ]);
+    let text = c.write(Format::Edn);
+    assert!(text.contains("{:process 1, :type :invoke, :f :add, :value -3, :time 10}"), "{text}");
+    // Never completed: an :info marked open, at the history's last time.
+    assert!(
+        text.contains("{:process 1, :type :info, :f :add, :value -3, :time 31, :node \"n1\", :dgame/open true}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("{:process 2, :type :ok, :f :read, :value 12, :time 31, :final? true, :node \"n2\"}"),
+        "{text}"
+    );
+    let u = WorkloadHistory::UniqueIds(vec![
+        U::generate(1, 2, 40, Some(41), Status::Ok, Some("17")),
+        U::generate(2, 2, 42, Some(44), Status::Ok, Some("n2-\"7\"")),
+        U::generate(3, 0, 45, Some(46), Status::Failed, None),
+    ]);
+    let text = u.write(Format::Edn);
+    assert!(text.contains("{:process 1, :type :ok, :f :generate, :value 17, :time 41, :node \"n2\"}"), "{text}");
+    assert!(text.contains(r#":value "n2-\"7\"", :time 44"#), "{text}");
+    // Node 0: the request reached no node, and no :node is written.
+    assert!(text.contains("{:process 3, :type :fail, :f :generate, :value nil, :time 46}"), "{text}");
+    for h in [h, c, u] {
+        both_formats_round_trip(&h);
+    }
+}
+
+#[test]
+fn every_outcome_of_every_workload_round_trips_in_both_formats() {
+    let b = WorkloadHistory::Broadcast(vec![
+        B::send(1, 1, 10, Some(12), 5, Status::Ok),
+        B::send(2, 0, 11, None, 6, Status::Unknown),
+        B::send(3, 2, 11, Some(20), 7, Status::Failed),
+        B::send(1, 3, 13, Some(40), 8, Status::Unknown),
+        B { status: Status::Unknown, ..B::read(2, 2, 30, Some(60), [], false) },
+        B { status: Status::Failed, ..B::read(3, 2, 31, Some(32), [], true) },
+        B::read(1, 1, 90, Some(90), [5, 8], true),
+    ]);
+    let mut counter_ops = vec![
+        C::add(1, 1, 10, Some(12), 5, Status::Ok),
+        C::add(2, 2, 11, None, -3, Status::Unknown),
+        C::add(3, 0, 11, Some(11), 4, Status::Failed),
+        C { status: Status::Unknown, ..C::read(1, 3, 14, Some(70), 0, false) },
+        C::read(2, 3, 80, Some(81), 8, true),
+    ];
+    let u = WorkloadHistory::UniqueIds(vec![
+        U::generate(1, 1, 1, Some(3), Status::Ok, Some("a b")),
+        U::generate(2, 2, 2, None, Status::Unknown, None),
+        U::generate(3, 1, 9, Some(11), Status::Ok, Some("017")),
+        U::generate(3, 3, 30, Some(31), Status::Ok, None),
+    ]);
+    let pn = WorkloadHistory::PnCounter(counter_ops.clone());
+    counter_ops.retain(|op| !matches!(op.kind, counter::Kind::Add { delta } if delta < 0));
+    for h in [b, WorkloadHistory::Counter(counter_ops), pn, u] {
+        both_formats_round_trip(&h);
+    }
+}
+
+#[test]
+fn broadcast_edn_right_and_wrong() {
+    let sent = "{:process 1, :type :invoke, :f :broadcast, :value 5, :time 10}\n\
+                {:process 1, :type :ok, :f :broadcast, :value 5, :time 12, :node \"n1\"}\n";
+    let finals = |a: &str, b: &str| {
+        format!(
+            "{{:process 2, :type :invoke, :f :read, :value nil, :time 100, :final? true}}\n\
+             {{:process 2, :type :ok, :f :read, :value {a}, :time 101, :final? true, :node \"n1\"}}\n\
+             {{:process 3, :type :invoke, :f :read, :value nil, :time 100, :final? true}}\n\
+             {{:process 3, :type :ok, :f :read, :value {b}, :time 102, :final? true, :node \"n2\"}}\n"
+        )
+    };
+    let right = edn_ok(&format!("[{sent}{}]", finals("[5]", "[5]")), WorkloadKind::Broadcast);
+    assert!(matches!(right.check(), Verdict::Valid { workload: "broadcast", .. }), "{:?}", right.check());
+
+    // Lost: acknowledged, missing from a final read.
+    let lost = edn_ok(&format!("{sent}{}", finals("[5]", "[]")), WorkloadKind::Broadcast);
+    assert_eq!(
+        invalid(&lost.check()),
+        (
+            "value 5 was acknowledged at tick 12 but node n2's final read at tick 102 lacks it.".to_owned(),
+            vec![
+                "client 1 broadcast 5 via n1 at ticks 10-12, ok".to_owned(),
+                "client 3 final read of 0 values via n2 at ticks 100-102, ok".to_owned()
+            ]
+        )
+    );
+
+    // Made up: a value nobody sent; one whose only send failed; one sent after the read.
+    let made_up = edn_ok(
+        "{:process 1, :type :invoke, :f :broadcast, :value 7, :time 10}\n\
+         {:process 1, :type :fail, :f :broadcast, :value 7, :time 12, :node \"n1\"}\n\
+         {:process 2, :type :invoke, :f :read, :value nil, :time 20}\n\
+         {:process 2, :type :ok, :f :read, :value [7 8 9], :time 22, :node \"n2\"}\n\
+         {:process 1, :type :invoke, :f :broadcast, :value 8, :time 50}\n\
+         {:process 1, :type :ok, :f :broadcast, :value 8, :time 52, :node \"n1\"}\n",
+        WorkloadKind::Broadcast,
+    );
+    let v = made_up.check();
+    assert_eq!(
+        invalid(&v),
+        (
+            "node n2's read at ticks 20-22 holds 7, but the only send of 7 (by client 1 at ticks 10-12) failed."
+                .to_owned(),
+            vec![
+                "client 2 read of 3 values via n2 at ticks 20-22, ok".to_owned(),
+                "client 1 broadcast 7 via n1 at ticks 10-12, failed".to_owned()
+            ]
+        )
+    );
+    let Verdict::Invalid { total, summary, .. } = &v else { unreachable!() };
+    assert_eq!(*total, 3);
+    assert!(
+        summary.starts_with("INVALID (3 violations): 1 values sent, 1 acknowledged, 0 lost, 0 final reads"),
+        "{summary}"
+    );
+    let WorkloadHistory::Broadcast(ops) = &made_up else { unreachable!() };
+    let r = broadcast::check(ops);
+    assert_eq!(
+        sentences(&r.violations)[1..],
+        [
+            "node n2's read at ticks 20-22 holds 8, but no client sent 8 before tick 50, after that read ended.",
+            "node n2's read at ticks 20-22 holds 9, which no client sent.",
+        ]
+    );
+}
+
+#[test]
+fn counter_edn_right_and_wrong() {
+    let adds = "{:process 1, :type :invoke, :f :add, :value 5, :time 10}\n\
+                {:process 1, :type :ok, :f :add, :value 5, :time 12, :node \"n1\"}\n\
+                {:process 2, :type :invoke, :f :add, :value 4, :time 11}\n\
+                {:process 2, :type :info, :f :add, :value 4, :time 60, :node \"n2\"}\n";
+    let read = |value: i64, time: u64, final_read: bool| {
+        let f = if final_read { ", :final? true" } else { "" };
+        format!(
+            "{{:process 3, :type :invoke, :f :read, :value nil, :time {time}{f}}}\n\
+             {{:process 3, :type :ok, :f :read, :value {value}, :time {}{f}, :node \"n3\"}}\n",
+            time + 1
+        )
+    };
+    // A final read may or may not include the add of unknown outcome; an early one may lag.
+    for v in [5, 9] {
+        let h = edn_ok(&format!("{adds}{}{}", read(0, 20, false), read(v, 90, true)), WorkloadKind::Counter);
+        assert!(h.check().is_ok(), "final {v}: {:?}", h.check());
+    }
+    // A final read outside the bounds.
+    let h = edn_ok(&format!("{adds}{}", read(10, 90, true)), WorkloadKind::Counter);
+    assert_eq!(
+        invalid(&h.check()),
+        (
+            "node n3's final read at tick 91 returned 10, but the acknowledged adds sum to 5, and the 1 add of unknown \
+             outcome leaves 5 to 9."
+                .to_owned(),
+            vec!["client 3 final read of the counter: 10 via n3 at ticks 90-91, ok".to_owned()]
+        )
+    );
+    // A read ahead of the adds invoked by then.
+    let h = edn_ok(&format!("{}{adds}", read(3, 1, false)), WorkloadKind::Counter);
+    assert_eq!(
+        invalid(&h.check()).0,
+        "node n3's read at ticks 1-2 returned 3, but the adds invoked by then sum to at most 0."
+    );
+    // A PN counter read below the negative adds invoked by then.
+    let neg = "{:process 1, :type :invoke, :f :add, :value -4, :time 10}\n\
+               {:process 1, :type :ok, :f :add, :value -4, :time 12, :node \"n1\"}\n";
+    let h = edn_ok(&format!("{neg}{}", read(-9, 20, false)), WorkloadKind::PnCounter);
+    assert_eq!(
+        invalid(&h.check()).0,
+        "node n3's read at ticks 20-21 returned -9, but the adds invoked by then sum to at least -4."
+    );
+    // A negative add to a grow-only counter: the history is wrong, not the node.
+    let h = edn_ok(neg, WorkloadKind::Counter);
+    match h.check() {
+        Verdict::Unknown { reason, .. } => assert_eq!(
+            reason,
+            "client 1 added -4 at ticks 10-12 to a grow-only counter: use the PN counter for negative adds"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn unique_ids_edn_right_and_wrong() {
+    let generate = |p: u64, id: &str, t: u64, node: &str| {
+        format!(
+            "{{:process {p}, :type :invoke, :f :generate, :value nil, :time {t}}}\n\
+             {{:process {p}, :type :ok, :f :generate, :value {id}, :time {}, :node {node}}}\n",
+            t + 2
+        )
+    };
+    let right = edn_ok(
+        &format!(
+            "{}{}{}",
+            generate(1, "17", 1, "\"n1\""),
+            generate(2, "\"n2-1\"", 2, "\"n2\""),
+            generate(3, "[2 3]", 3, "\"n3\"")
+        ),
+        WorkloadKind::UniqueIds,
+    );
+    assert!(right.check().is_ok(), "{:?}", right.check());
+    // Integers and strings are compared by their text; so are vectors.
+    let twice = edn_ok(
+        &format!("{}{}", generate(1, "[2 :a]", 1, "\"n1\""), generate(2, "[2 :a]", 5, "2")),
+        WorkloadKind::UniqueIds,
+    );
+    assert_eq!(
+        invalid(&twice.check()),
+        (
+            "id \"[2 :a]\" was handed out twice: to client 1 by node n1 at ticks 1-3, and to client 2 by node n2 at \
+             ticks 5-7."
+                .to_owned(),
+            vec![
+                "client 1 got id \"[2 :a]\" via n1 at ticks 1-3, ok".to_owned(),
+                "client 2 got id \"[2 :a]\" via n2 at ticks 5-7, ok".to_owned()
+            ]
+        )
+    );
+    let none = edn_ok(&generate(4, "nil", 9, "\"n3\""), WorkloadKind::UniqueIds);
+    assert_eq!(invalid(&none.check()).0, "a request answered to client 4 by node n3 at ticks 9-11 carried no id.");
+}
+
+#[test]
+fn a_maelstrom_history_reads_without_nodes_and_with_its_extra_keys() {
+    // As Maelstrom writes them: :index, :error on failures, the nemesis, no :node.
+    let text = "[{:type :invoke, :f :broadcast, :value 0, :time 3597543, :process 0, :index 0}\n\
+                 {:type :info, :f :start-partition, :value nil, :process :nemesis, :time 3600000, :index 1}\n\
+                 {:type :ok, :f :broadcast, :value 0, :time 4915390, :process 0, :index 2}\n\
+                 {:type :invoke, :f :read, :value nil, :time 5000000, :process 1, :index 3}\n\
+                 {:type :fail, :f :read, :value nil, :time 5100000, :process 1, :error [:timeout], :index 4}\n\
+                 {:type :invoke, :f :read, :final? true, :value nil, :time 9000000, :process 1, :index 5}\n\
+                 {:type :ok, :f :read, :final? true, :value [0], :time 9000100, :process 1, :index 6}]";
+    let h = edn_ok(text, WorkloadKind::Broadcast);
+    let WorkloadHistory::Broadcast(ops) = &h else { unreachable!() };
+    assert_eq!(ops.len(), 3);
+    assert_eq!(ops[0], B::send(0, 0, 3_597_543, Some(4_915_390), 0, Status::Ok));
+    assert_eq!(ops[1].status, Status::Failed);
+    assert_eq!(ops[2], B::read(1, 0, 9_000_000, Some(9_000_100), [0], true));
+    assert!(h.check().is_ok());
+    // Without :time, times are the events' positions, as in the register's EDN.
+    let h = edn_ok(
+        "{:process 0, :type :invoke, :f :add, :value 1} {:process 0, :type :ok, :f :add, :value 1}",
+        WorkloadKind::Counter,
+    );
+    let WorkloadHistory::Counter(ops) = &h else { unreachable!() };
+    assert_eq!((ops[0].invoke, ops[0].complete), (0, Some(1)));
+}
+
+#[test]
+fn edn_errors_name_the_line_and_what_was_wrong() {
+    let err = |text: &str, kind| edn(text, kind).unwrap_err().to_string();
+    let invoke = "{:process 1, :type :invoke, :f :broadcast, :value 5, :time 10}\n";
+    assert_eq!(
+        err(&format!("{invoke}{{:process 1, :type :ok, :f :read, :value [5], :time 12}}"), WorkloadKind::Broadcast),
+        "line 2: process 1 completes :read but invoked :broadcast (line 1)"
+    );
+    assert_eq!(
+        err(&format!("{invoke}{{:process 1, :type :ok, :f :broadcast, :value 5, :time 8}}"), WorkloadKind::Broadcast),
+        "line 2: process 1 completes at time 8, before it invoked the operation at time 10 (line 1); a completion \
+         cannot come before its invocation"
+    );
+    assert_eq!(
+        err("\n{:process 4, :type :ok, :f :generate, :value 1}", WorkloadKind::UniqueIds),
+        "line 2: process 4 completes an operation (:ok) it never invoked; add its :invoke event before this line"
+    );
+    assert_eq!(
+        err("{:process 1, :type :invoke, :f :broadcast, :value x}", WorkloadKind::Broadcast),
+        "line 1: :value should be the value sent, a non-negative integer, found the symbol x"
+    );
+    assert_eq!(
+        err(
+            "{:process 1, :type :invoke, :f :read}\n{:process 1, :type :ok, :f :read, :value #{1 2}}",
+            WorkloadKind::Broadcast
+        ),
+        "line 2: :value should be the values read, a vector of non-negative integers like [1 2 3], found a set"
+    );
+    assert_eq!(
+        err("{:process 1, :type :invoke, :f :add, :value 99999999999999999999}", WorkloadKind::PnCounter),
+        "line 1: :value should be the amount added, an integer, found 99999999999999999999"
+    );
+    assert_eq!(
+        err("{:process 1, :type :invoke, :f :add, :value 1, :node \"server-2\"}", WorkloadKind::Counter),
+        "line 1: :node should be a node's name like \"n2\" (or its number), found the string \"server-2\""
+    );
+    assert_eq!(
+        err(
+            "{:process 1, :type :invoke, :f :generate}\n{:process 1, :type :ok, :f :generate, :value 1.5}",
+            WorkloadKind::UniqueIds
+        ),
+        "line 2: :value should be an id: an integer, a string, a keyword, or a vector of those, found a decimal number"
+    );
+    assert_eq!(
+        err("{:process 1, :type :invoke, :f :echo}", WorkloadKind::UniqueIds),
+        "line 1: :f should be :generate, found :echo"
+    );
+    assert_eq!(
+        err("[{:process 1 :type}", WorkloadKind::Counter),
+        "line 1: expected a map with an even number of forms (key value pairs), found 3 forms"
+    );
+    assert_eq!(
+        err("[1 2", WorkloadKind::Counter),
+        "line 1: expected an event map like {:process 0, :type :invoke, :f :read, :value nil}, found 1"
+    );
+    // A long string is quoted in part.
+    let long = format!("{{:process 1, :type :invoke, :f :add, :value 1, :node \"{}\"}}", "x".repeat(5000));
+    assert!(err(&long, WorkloadKind::Counter).len() < 250);
+    // A BOM is skipped; one event longer than the limit stops at once.
+    assert!(edn(&format!("\u{feff}{invoke}"), WorkloadKind::Broadcast).is_ok());
+    let endless = std::io::Read::take(std::io::repeat(b'['), 1 << 30);
+    let e = WorkloadHistory::read(endless, Format::Edn, WorkloadKind::Broadcast).unwrap_err().to_string();
+    assert!(e.contains("nesting") || e.contains("longer than"), "{e}");
+    let zeros = std::io::Read::take(std::io::repeat(0), 1 << 30);
+    let e = WorkloadHistory::read(zeros, Format::Edn, WorkloadKind::Broadcast).unwrap_err().to_string();
+    assert!(e.contains("longer than 1048576 bytes"), "{e}");
+}
+
+#[test]
+fn jsonl_of_the_workloads_streams_and_names_the_bad_line() {
+    let h = vec![B::send(1, 1, 10, Some(12), 5, Status::Ok), B::read(3, 2, 100, None, [5, 6], true)];
+    let text = write_jsonl(&h);
+    // Every buffer boundary: the stream reads what the string does.
+    struct Trickle<'a>(&'a [u8], usize);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    for step in [1, 3, 7, 64] {
+        assert_eq!(read_jsonl::<B>(Trickle(text.as_bytes(), step), "broadcast").unwrap(), h);
+    }
+    let zeros = std::io::Read::take(std::io::repeat(b'x'), 1 << 30);
+    let e = read_jsonl::<B>(zeros, "broadcast").unwrap_err();
+    assert_eq!(e.to_string(), "line 1: longer than 1048576 bytes; an operation fits in a few hundred");
+    let e = read_jsonl::<B>(&b"\n\xff\n"[..], "broadcast").unwrap_err();
+    assert_eq!(e.to_string(), "line 2: not UTF-8 text");
+    let e = WorkloadHistory::read(&b"\n{\"client\": 1}\n"[..], Format::Jsonl, WorkloadKind::UniqueIds).unwrap_err();
+    assert!(
+        e.to_string().starts_with("line 2: not an operation of the unique-ids workload (missing field `node`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn another_workload_s_file_is_an_error_naming_both() {
+    let wrong = |text: &str, format, kind| match WorkloadHistory::read(text.as_bytes(), format, kind) {
+        Err(ReadError::WrongWorkload { line, expected, found, evidence }) => (line, expected, found, evidence),
+        other => panic!("expected a wrong-workload error, got {other:?}"),
+    };
+    let register = "{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 3}\n\
+                    {:process 0, :type :invoke, :f :write, :value 3}\n";
+    // The register's reads pass for a counter's; its write does not.
+    assert_eq!(
+        wrong(register, Format::Edn, WorkloadKind::Counter),
+        (3, "counter", "register", "an event with :f :write".to_owned())
+    );
+    // In a broadcast history a read that returns one number is a register's or a counter's:
+    // the reader says what it expected there, and `detect` finds the write.
+    let e = edn(register, WorkloadKind::Broadcast).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 2: :value should be the values read, a vector of non-negative integers like [1 2 3], found 3"
+    );
+    let d = detect(register.as_bytes(), Format::Edn).unwrap();
+    assert_eq!((d.workload, d.line), ("register", 3));
+    let kv = "{:process 0, :type :invoke, :f :write, :value [2 3]}";
+    assert_eq!(wrong(kv, Format::Edn, WorkloadKind::UniqueIds).2, "kv");
+    let broadcast = WorkloadHistory::Broadcast(vec![B::read(1, 1, 1, Some(2), [1, 2, 3], false)]);
+    assert_eq!(
+        wrong(&broadcast.write(Format::Edn), Format::Edn, WorkloadKind::Counter),
+        (3, "counter", "broadcast", "a read that returned a vector of 3 values".to_owned())
+    );
+    let counter = WorkloadHistory::Counter(vec![C::read(1, 1, 1, Some(2), 3, true)]);
+    assert_eq!(wrong(&counter.write(Format::Edn), Format::Edn, WorkloadKind::Broadcast).2, "counter");
+    // JSON lines: a counter's read parses as a broadcast read (the fields they share), and a
+    // broadcast operation as a unique-ids request; the lines' own fields tell them apart.
+    assert_eq!(
+        wrong(&counter.write(Format::Jsonl), Format::Jsonl, WorkloadKind::Broadcast),
+        (1, "broadcast", "counter", "a read with a \"value\"".to_owned())
+    );
+    let b = WorkloadHistory::Broadcast(vec![B::send(1, 1, 1, Some(2), 7, Status::Ok)]);
+    assert_eq!(
+        wrong(&b.write(Format::Jsonl), Format::Jsonl, WorkloadKind::UniqueIds),
+        (1, "unique-ids", "broadcast", "a line with \"type\": \"send\"".to_owned())
+    );
+    let u = WorkloadHistory::UniqueIds(vec![U::generate(1, 1, 1, Some(2), Status::Ok, Some("a"))]);
+    assert_eq!(wrong(&u.write(Format::Jsonl), Format::Jsonl, WorkloadKind::PnCounter).2, "unique-ids");
+    let register_jsonl = "{\"time_unit\":\"ticks\"}\n{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n";
+    assert_eq!(
+        wrong(register_jsonl, Format::Jsonl, WorkloadKind::Broadcast),
+        (1, "broadcast", "register", "a header line with \"time_unit\"".to_owned())
+    );
+    // Both counters read each other's files (a negative add is the checker's to refuse).
+    let pn = WorkloadHistory::PnCounter(vec![C::add(1, 1, 1, Some(2), -7, Status::Ok)]);
+    for format in [Format::Edn, Format::Jsonl] {
+        assert!(WorkloadHistory::read(pn.write(format).as_bytes(), format, WorkloadKind::Counter).is_ok());
+        let d = detect(pn.write(format).as_bytes(), format).unwrap();
+        assert_eq!(d.workload, "pn-counter");
+    }
+    // Each workload's own files are detected as its.
+    for (h, name) in [(b, "broadcast"), (counter, "counter"), (u, "unique-ids")] {
+        for format in [Format::Edn, Format::Jsonl] {
+            assert_eq!(detect(h.write(format).as_bytes(), format).map(|d| d.workload), Some(name), "{format:?}");
+        }
+    }
+}
+
+/// One client's operations one after another, as the simulator's clients run them: `(node,
+/// invoke, complete, status)` with gaps and lengths from `steps`.
+/// A step of a client: the gap before the operation, its length, its status, whether an
+/// unknown one never completed, its node.
+type Step = (u64, u64, u8, bool, u64);
+/// `(client, node, invoke, complete, status, a number to derive values from)`.
+type Row = (u64, u64, u64, Option<u64>, Status, u64);
+
+fn sequential(client_steps: &[Vec<Step>]) -> Vec<Row> {
+    let mut out = Vec::new();
+    for (client, steps) in client_steps.iter().enumerate() {
+        let mut t = 0;
+        for &(gap, len, status, open, node) in steps {
+            let invoke = t + gap;
+            let status = [Status::Ok, Status::Failed, Status::Unknown][usize::from(status % 3)];
+            let complete = if open && status == Status::Unknown { None } else { Some(invoke + len) };
+            t = complete.unwrap_or(invoke);
+            out.push((client as u64, node % 4, invoke, complete, status, gap ^ len));
+        }
+    }
+    out.sort_by_key(|&(c, _, invoke, ..)| (invoke, c));
+    out
+}
+
+fn steps() -> impl Strategy<Value = Vec<Vec<Step>>> {
+    prop::collection::vec(prop::collection::vec((0u64..5, 0u64..5, 0u8..3, any::<bool>(), 0u64..4), 0..8), 1..4)
+}
+
+proptest! {
+    /// Any history of sequential clients reads back equal from what is written, in both
+    /// formats, and so gets the same verdict.
+    #[test]
+    fn written_workload_histories_read_back_equal(
+        client_steps in steps(),
+        ids in prop::collection::vec(prop_oneof![Just(None), "[a-z0-9 \"\\\\\n-]{0,6}".prop_map(Some), (0u64..30).prop_map(|i| Some(i.to_string()))], 40),
+        kinds in prop::collection::vec(any::<bool>(), 40),
+    ) {
+        let ops = sequential(&client_steps);
+        let b = ops.iter().zip(&kinds).map(|(&(client, node, invoke, complete, status, x), &send)| {
+            if send {
+                B::send(client, node, invoke, complete, x, status)
+            } else {
+                let values = if status == Status::Ok { vec![x, x + 1] } else { Vec::new() };
+                B { status, ..B::read(client, node, invoke, complete, values, x % 2 == 0) }
+            }
+        }).collect();
+        let c: Vec<C> = ops.iter().zip(&kinds).map(|(&(client, node, invoke, complete, status, x), &add)| {
+            if add {
+                C::add(client, node, invoke, complete, x as i64 - 4, status)
+            } else {
+                let value = if status == Status::Ok { x as i64 - 3 } else { 0 };
+                C { status, ..C::read(client, node, invoke, complete, value, x % 2 == 1) }
+            }
+        }).collect();
+        let u = ops.iter().zip(&ids).map(|(&(client, node, invoke, complete, status, _), id)| {
+            let id = if status == Status::Ok { id.as_deref() } else { None };
+            U::generate(client, node, invoke, complete, status, id)
+        }).collect();
+        for h in [WorkloadHistory::Broadcast(b), WorkloadHistory::PnCounter(c), WorkloadHistory::UniqueIds(u)] {
+            for format in [Format::Edn, Format::Jsonl] {
+                let text = h.write(format);
+                let back = WorkloadHistory::read(text.as_bytes(), format, h.kind());
+                prop_assert_eq!(back.as_ref().ok(), Some(&h), "{:?}:\n{}", format, text);
+            }
+        }
+    }
+
+    /// Any text given to the workload readers: a history or an error, never a panic.
+    #[test]
+    fn the_workload_readers_never_panic(
+        text in prop::collection::vec(prop_oneof![
+            Just("{".to_owned()), Just("}".to_owned()), Just("[".to_owned()), Just("]".to_owned()),
+            Just(":process".to_owned()), Just(":type".to_owned()), Just(":invoke".to_owned()), Just(":ok".to_owned()),
+            Just(":info".to_owned()), Just(":fail".to_owned()), Just(":f".to_owned()), Just(":broadcast".to_owned()),
+            Just(":read".to_owned()), Just(":add".to_owned()), Just(":generate".to_owned()), Just(":value".to_owned()),
+            Just(":time".to_owned()), Just(":node".to_owned()), Just(":final?".to_owned()), Just("true".to_owned()),
+            Just("nil".to_owned()), Just("\"n2\"".to_owned()), Just(":dgame/open".to_owned()), Just("\n".to_owned()),
+            (-3i64..20).prop_map(|i| i.to_string()), "[ -~]{0,4}",
+        ], 0..60),
+    ) {
+        let text = text.join(" ");
+        for kind in WorkloadKind::ALL {
+            for format in [Format::Edn, Format::Jsonl] {
+                if let Ok(h) = WorkloadHistory::read(text.as_bytes(), format, kind) {
+                    let _ = h.check();
+                }
+            }
+        }
+        let _ = detect(text.as_bytes(), Format::Edn);
+        let _ = detect(text.as_bytes(), Format::Jsonl);
+    }
+}

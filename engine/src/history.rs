@@ -310,66 +310,33 @@ impl History {
         })
     }
 
+    /// The history of a broadcast, counter or unique-ids workload in its checker's terms
+    /// (`None` for the register and the key-value store: see [`History::to_checker`]). Pending
+    /// operations are unknown; an operation that reached no node has node 0.
+    pub fn to_workload(&self) -> Option<dgame_checker::workload::WorkloadHistory> {
+        use dgame_checker::workload::WorkloadHistory as W;
+        Some(match self.workload {
+            Workload::Register | Workload::Kv => return None,
+            Workload::Broadcast => W::Broadcast(self.to_broadcast()),
+            Workload::Counter => W::Counter(self.to_counter()),
+            Workload::PnCounter => W::PnCounter(self.to_counter()),
+            Workload::UniqueIds => W::UniqueIds(self.to_unique_ids()),
+        })
+    }
+
     /// Checks the history as its workload says: linearizability for the register and the
     /// key-value store (with the checker's default budgets of steps and memory, but no time
     /// limit: the verdict of a seed must not depend on how fast the machine is, so a run that
     /// is too hard gives `Unknown` after the same number of steps everywhere), the workload's
-    /// own checks for the others.
+    /// own checks for the others ([`WorkloadHistory::check`](dgame_checker::workload::WorkloadHistory::check),
+    /// which `dgame check --workload` uses too, so that a run and its history file get the
+    /// same sentences).
     pub fn check(&self) -> dgame_checker::Verdict {
-        use dgame_checker::workload::{broadcast, counter, unique_ids};
-        let options = dgame_checker::Options::default().max_time(None);
-        let name = self.workload.name();
-        match self.workload {
-            Workload::Register | Workload::Kv => dgame_checker::check(&self.to_checker(), &options),
-            Workload::Broadcast => {
-                let r = broadcast::check(&self.to_broadcast());
-                workload_verdict(name, &r.violations, r.total_violations, r.summary(), self)
-            }
-            Workload::Counter | Workload::PnCounter => {
-                let flavor = if self.workload == Workload::Counter {
-                    counter::Flavor::GrowOnly
-                } else {
-                    counter::Flavor::PositiveNegative
-                };
-                match counter::check(&self.to_counter(), flavor) {
-                    Ok(r) => workload_verdict(name, &r.violations, r.total_violations, r.summary(), self),
-                    Err(e) => dgame_checker::Verdict::Unknown {
-                        reason: e,
-                        partial: dgame_checker::KeyOrder { key: None, ops: Vec::new() },
-                    },
-                }
-            }
-            Workload::UniqueIds => {
-                let r = unique_ids::check(&self.to_unique_ids());
-                workload_verdict(name, &r.violations, r.total_violations, r.summary(), self)
-            }
+        match self.to_workload() {
+            Some(history) => history.check(),
+            None => dgame_checker::check(&self.to_checker(), &dgame_checker::Options::default().max_time(None)),
         }
     }
-}
-
-/// A workload checker's findings as a verdict: its first violation explained, with the
-/// operations it names (indices into the history: the workload checkers see the same
-/// operations in the same order, as every operation of a run belongs to its workload).
-fn workload_verdict(
-    workload: &'static str,
-    violations: &[dgame_checker::workload::Violation],
-    total: usize,
-    summary: String,
-    history: &History,
-) -> dgame_checker::Verdict {
-    let Some(first) = violations.first() else {
-        return dgame_checker::Verdict::Valid { workload, summary };
-    };
-    let op_descriptions =
-        first.ops.iter().filter_map(|&i| history.operations.get(i)).map(Operation::describe).collect();
-    let explanation = dgame_checker::Explanation {
-        key: None,
-        ops: first.ops.clone(),
-        context: Vec::new(),
-        op_descriptions,
-        sentence: first.sentence.clone(),
-    };
-    dgame_checker::Verdict::Invalid { workload, explanation, total, summary }
 }
 
 impl Operation {

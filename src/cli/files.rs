@@ -8,8 +8,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::rc::Rc;
 
+use dgame_checker::workload::detect::{detect, family};
+use dgame_checker::workload::{Format, ReadError, WorkloadHistory, WorkloadKind};
 use dgame_engine::Config;
 use dgame_engine::event::{Event, Observer};
+use dgame_engine::workload::Workload;
 use serde::{Deserialize, Serialize};
 
 use crate::registry::{Algorithm, find};
@@ -68,11 +71,9 @@ pub fn read_config(path: &Path) -> Result<String, String> {
     })
 }
 
-/// Reads a history: Jepsen EDN if the file ends in `.edn` or starts like EDN, else JSON lines.
-/// The file is streamed straight into operations (its text is never held whole), so memory
-/// follows the history's size; a line or form over the readers' limit (1 MiB) is an error
-/// naming it, so `/dev/zero` stops at once.
-pub fn read_history(path: &Path) -> Result<dgame_checker::History, String> {
+/// Opens a history file, buffered, and says which format it is in: EDN if the file ends in
+/// `.edn` or its first line that is no comment starts like EDN, else JSON lines.
+fn open_history(path: &Path) -> Result<(std::io::BufReader<File>, Format), String> {
     use std::io::BufRead as _;
     let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut input = std::io::BufReader::with_capacity(1 << 16, file);
@@ -81,22 +82,88 @@ pub fn read_history(path: &Path) -> Result<dgame_checker::History, String> {
     let head = head.strip_prefix('\u{feff}').unwrap_or(&head);
     let first = head.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with(';'));
     let looks_edn = first.is_some_and(|l| l.starts_with('[') || l.starts_with('(') || l.starts_with("{:"));
-    if is_edn(path) || looks_edn {
-        dgame_checker::edn::read_from(input).map_err(|e| format!("{}: {e}", path.display()))
-    } else {
-        dgame_checker::jsonl::read_from(input).map_err(|e| format!("{}: {e}", path.display()))
+    Ok((input, if is_edn(path) || looks_edn { Format::Edn } else { Format::Jsonl }))
+}
+
+/// "FILE: this is a register history (line 2: an event with :f :write), not a broadcast one;
+/// check it with `--workload register`".
+fn wrong_workload(path: &Path, found: &str, line: usize, evidence: &str, expected: &str) -> String {
+    format!(
+        "{}: this is a {found} history (line {line}: {evidence}), not a {expected} one; check it with `--workload {found}`",
+        path.display()
+    )
+}
+
+/// After a reader's error: the error, or, when the file is recognisably another workload's
+/// history than `expected`, that (which is what is really wrong).
+fn explain_read_error(path: &Path, format: Format, expected: &str, error: String) -> String {
+    let other = File::open(path)
+        .ok()
+        .and_then(|f| detect(std::io::BufReader::new(f), format))
+        .filter(|d| family(d.workload) != family(expected));
+    match other {
+        Some(d) => wrong_workload(path, d.workload, d.line, &d.evidence, expected),
+        None => format!("{}: {error}", path.display()),
     }
+}
+
+/// Reads a register or key-value history (`workload` is one of those two). The file is
+/// streamed straight into operations (its text is never held whole), so memory follows the
+/// history's size; a line or form over the readers' limit (1 MiB) is an error naming it, so
+/// `/dev/zero` stops at once. A file of another workload is an error naming both; so is a
+/// register history (an operation without a key) read as a key-value one.
+pub fn read_history(path: &Path, workload: Workload) -> Result<dgame_checker::History, String> {
+    let (input, format) = open_history(path)?;
+    let read = match format {
+        Format::Edn => dgame_checker::edn::read_from(input).map_err(|e| e.to_string()),
+        Format::Jsonl => dgame_checker::jsonl::read_from(input).map_err(|e| e.to_string()),
+    };
+    let history = read.map_err(|e| explain_read_error(path, format, workload.name(), e))?;
+    if workload == Workload::Kv
+        && let Some(i) = history.ops.iter().position(|op| op.key.is_none())
+    {
+        return Err(format!(
+            "{}: this is a register history (operation {i}, {}, has no key), not a kv one; check it with `--workload register`",
+            path.display(),
+            history.describe(i)
+        ));
+    }
+    Ok(history)
+}
+
+/// Reads a history of a broadcast, counter or unique-ids workload, streamed like
+/// [`read_history`]; a file of another workload is an error naming both.
+pub fn read_workload_history(path: &Path, kind: WorkloadKind) -> Result<WorkloadHistory, String> {
+    let (input, format) = open_history(path)?;
+    WorkloadHistory::read(input, format, kind).map_err(|e| match e {
+        ReadError::WrongWorkload { line, expected, found, evidence } => {
+            wrong_workload(path, found, line, &evidence, expected)
+        }
+        other => explain_read_error(path, format, kind.name(), other.to_string()),
+    })
 }
 
 fn create(path: &Path) -> Result<BufWriter<File>, String> {
     File::create(path).map(BufWriter::new).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Writes the history `run --history-out` asked for.
+/// A run's history as a file holds it: register and key-value histories as the
+/// linearizability checker reads them (keys as Jepsen's `[key value]` in EDN, `"key"` in JSON
+/// lines), the other workloads in their checkers' formats.
+fn history_text(history: &dgame_engine::History, format: Format) -> String {
+    match (history.to_workload(), format) {
+        (Some(w), format) => w.write(format),
+        (None, Format::Edn) => dgame_checker::edn::write(&history.to_checker()),
+        (None, Format::Jsonl) => dgame_checker::jsonl::write(&history.to_checker()),
+    }
+}
+
+/// Writes the history `run --history-out` asked for: EDN if the file ends in `.edn`, else
+/// JSON lines.
 pub fn write_history(path: &Path, out: &RunOutput) -> Result<(), String> {
-    let h = out.history.to_checker();
-    let text = if is_edn(path) { dgame_checker::edn::write(&h) } else { dgame_checker::jsonl::write(&h) };
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let format = if is_edn(path) { Format::Edn } else { Format::Jsonl };
+    std::fs::write(path, history_text(&out.history, format))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// One file events stream into as the run goes: a trace (JSON lines) or a saved run (one JSON
@@ -250,6 +317,195 @@ fn trace_line(e: &dgame_engine::OwnedEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
+    use dgame_engine::{History, Operation};
+
+    /// Keeps the values it was sent, and tells no other node: with one node valid, with more
+    /// the final reads of the others lack them.
+    #[derive(Debug, Default)]
+    struct Keeper {
+        values: Vec<Value>,
+    }
+
+    #[node(workload(broadcast))]
+    impl Keeper {
+        #[endpoint(BroadcastRequest)]
+        fn broadcast(&mut self, req: BroadcastRequest) -> ClientWriteResponse {
+            self.values.push(req.value);
+            ClientWriteResponse::ok()
+        }
+        #[endpoint(BroadcastReadRequest)]
+        fn read(&mut self, _: BroadcastReadRequest) -> BroadcastReadResponse {
+            BroadcastReadResponse::ok(self.values.iter().copied())
+        }
+    }
+
+    /// A counter of its own adds only.
+    #[derive(Debug, Default)]
+    struct LocalSum {
+        sum: i64,
+    }
+
+    #[node(workload(counter, pn_counter))]
+    impl LocalSum {
+        #[endpoint(CounterAddRequest)]
+        fn add(&mut self, req: CounterAddRequest) -> ClientWriteResponse {
+            self.sum += req.delta;
+            ClientWriteResponse::ok()
+        }
+        #[endpoint(CounterReadRequest)]
+        fn read(&mut self, _: CounterReadRequest) -> CounterReadResponse {
+            CounterReadResponse::ok(self.sum)
+        }
+    }
+
+    /// Counts from 1, like every other node: ids repeat across nodes.
+    #[derive(Debug, Default)]
+    struct Count {
+        next: u64,
+    }
+
+    #[node(workload(unique_ids))]
+    impl Count {
+        #[endpoint(GenerateRequest)]
+        fn generate(&mut self, _: GenerateRequest) -> GenerateResponse {
+            self.next += 1;
+            GenerateResponse::ok(self.next)
+        }
+    }
+
+    fn run(algorithm: &Algorithm, workload: Workload, nodes: u32, loss: f64, seed: u64) -> History {
+        let config = Config::builder()
+            .nodes(nodes)
+            .clients(3)
+            .ticks(400)
+            .seed(seed)
+            .workload(workload)
+            .loss(loss)
+            .build()
+            .expect("a valid configuration");
+        algorithm.run(&config).expect("the run starts").history
+    }
+
+    /// Writes `history` in both formats, reads each back as `workload`, and returns what was
+    /// read with the file's name.
+    /// What a file read back as: a workload's history or a register one.
+    type ReadBack = (String, Option<WorkloadHistory>, Option<dgame_checker::History>);
+
+    fn round_trip(history: &History) -> Vec<ReadBack> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Vec::new();
+        for name in ["h.edn", "h.jsonl"] {
+            let path = dir.path().join(name);
+            let format = if name.ends_with("edn") { Format::Edn } else { Format::Jsonl };
+            std::fs::write(&path, history_text(history, format)).unwrap();
+            let read = match history.to_workload() {
+                Some(w) => (Some(read_workload_history(&path, w.kind()).unwrap()), None),
+                None => (None, Some(read_history(&path, history.workload).unwrap())),
+            };
+            out.push((name.to_owned(), read.0, read.1));
+        }
+        out
+    }
+
+    #[test]
+    fn every_workload_s_run_reads_back_from_either_format_with_the_same_verdict() {
+        let keeper = Algorithm::new::<Keeper>("keeper", "none with several nodes");
+        let sum = Algorithm::new::<LocalSum>("local-sum", "none with several nodes");
+        let count = Algorithm::new::<Count>("count", "none with several nodes");
+        let builtin = crate::registry::builtin();
+        let abd = crate::registry::find(&builtin, "abd").unwrap();
+        let raft = crate::registry::find(&builtin, "raft").unwrap();
+        let cases = [
+            (&keeper, Workload::Broadcast),
+            (&sum, Workload::Counter),
+            (&sum, Workload::PnCounter),
+            (&count, Workload::UniqueIds),
+            (abd, Workload::Register),
+            (raft, Workload::Kv),
+        ];
+        let mut verdicts = std::collections::BTreeSet::new();
+        for (algorithm, workload) in cases {
+            for (nodes, loss, seed) in [(1, 0.0, 1), (3, 0.0, 2), (3, 0.2, 3)] {
+                let history = run(algorithm, workload, nodes, loss, seed);
+                let what = format!("{workload} on {nodes} nodes, loss {loss}, seed {seed}");
+                assert!(history.operations.len() > 10, "{what}: too few operations to tell");
+                let verdict = history.check();
+                verdicts.insert((workload, verdict.is_ok()));
+                for (name, w, registers) in round_trip(&history) {
+                    match (w, registers) {
+                        (Some(w), _) => {
+                            assert_eq!(Some(&w), history.to_workload().as_ref(), "{what}, {name}: operations differ");
+                            assert_eq!(w.check(), verdict, "{what}, {name}: verdicts differ");
+                        }
+                        (None, Some(h)) => {
+                            // Keys included: a kv history reads back with every key.
+                            assert_eq!(h, history.to_checker(), "{what}, {name}: operations differ");
+                            assert_eq!(h.ops.iter().any(|op| op.key.is_some()), workload == Workload::Kv, "{what}");
+                            let options = dgame_checker::Options::default().max_time(None);
+                            assert_eq!(dgame_checker::check(&h, &options), verdict, "{what}, {name}: verdicts differ");
+                        }
+                        (None, None) => unreachable!(),
+                    }
+                }
+            }
+        }
+        // Each of the workloads beyond the register was seen both valid and invalid.
+        for workload in [Workload::Broadcast, Workload::Counter, Workload::PnCounter, Workload::UniqueIds] {
+            for ok in [true, false] {
+                assert!(
+                    verdicts.contains(&(workload, ok)),
+                    "{workload}: no run was {}",
+                    if ok { "valid" } else { "invalid" }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_outcome_survives_the_round_trip() {
+        // Pending, unknown, failed and ok operations; one that reached no node.
+        let op = |index, client, kind, invoke, complete, outcome, node: Option<u32>| Operation {
+            index,
+            client: ClientId(client),
+            kind,
+            invoke,
+            complete,
+            outcome,
+            node: node.map(NodeId),
+        };
+        let history = History {
+            workload: Workload::Broadcast,
+            operations: vec![
+                op(0, 1, OpKind::Broadcast(5), 10, Some(12), Outcome::Ok(None), Some(1)),
+                op(1, 2, OpKind::Broadcast(6), 11, Some(50), Outcome::Unknown, None),
+                op(2, 3, OpKind::Broadcast(7), 11, Some(13), Outcome::Failed, Some(2)),
+                op(3, 1, OpKind::Broadcast(8), 20, None, Outcome::Pending, Some(3)),
+                op(
+                    4,
+                    3,
+                    OpKind::BroadcastRead { final_read: true, values: vec![5, 7] },
+                    90,
+                    Some(91),
+                    Outcome::Ok(None),
+                    Some(2),
+                ),
+            ],
+        };
+        let verdict = history.check();
+        let e = verdict.explanation().expect("the failed send of 7 was read");
+        assert_eq!(
+            e.op_descriptions,
+            [
+                "client 3 final read of 2 values via n2 at ticks 90-91, ok",
+                "client 3 broadcast 7 via n2 at ticks 11-13, failed"
+            ]
+        );
+        for (name, w, _) in round_trip(&history) {
+            assert_eq!(w.as_ref(), history.to_workload().as_ref(), "{name}");
+            assert_eq!(w.unwrap().check(), verdict, "{name}");
+        }
+    }
 
     #[test]
     fn the_streamed_trace_and_saved_run_are_the_bytes_the_whole_run_would_give() {

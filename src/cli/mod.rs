@@ -18,7 +18,8 @@
 //! }
 //! ```
 //!
-//! Exit codes: 0 linearizable (or done), 1 not linearizable (or a replay differs), 2 unknown,
+//! Exit codes: 0 linearizable or valid (or done), 1 not linearizable or invalid (or a replay
+//! differs), 2 unknown,
 //! a run error, or bad usage (a bad flag or file, an output that cannot be written), 130 a
 //! sweep stopped by Ctrl-C.
 
@@ -92,7 +93,8 @@ enum Command {
         /// The file `run --save` wrote.
         file: PathBuf,
     },
-    /// Checks a history file (Jepsen EDN, or our JSON lines) for linearizability.
+    /// Checks a history file (Jepsen EDN, or our JSON lines): linearizability for the register
+    /// and kv, the workload's own checks for broadcast, counter, pn-counter and unique-ids.
     Check(CheckArgs),
     /// The algorithms, each with its guarantee.
     List,
@@ -122,14 +124,20 @@ struct RunCommand {
 struct CheckArgs {
     /// The history: Jepsen EDN (`.edn`) or JSON lines (anything else; see docs/CHECKER.md).
     file: PathBuf,
-    /// Read a failed compare-and-set as "it ran and the compare did not match".
+    /// The workload the history is of: register, kv (registers under keys), broadcast,
+    /// counter, pn-counter or unique-ids.
+    #[arg(short, long, default_value = "register", value_parser = parse_check_workload)]
+    workload: dgame_engine::Workload,
+    /// Read a failed compare-and-set as "it ran and the compare did not match" (register and
+    /// kv).
     #[arg(long)]
     strict_failed_cas: bool,
     /// Give up after this many seconds (the verdict is then unknown); above a billion
-    /// seconds (about 31 years) means no limit.
+    /// seconds (about 31 years) means no limit (register and kv).
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     time_limit: Option<f64>,
-    /// Do not shrink a violation to its minimal operations (faster; the explanation lists more).
+    /// Do not shrink a violation to its minimal operations (faster; the explanation lists
+    /// more; register and kv).
     #[arg(long)]
     no_explain: bool,
     /// Print the verdict as JSON.
@@ -345,7 +353,41 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
 /// Above this many seconds a time limit is no limit (and no deadline overflows).
 const NO_TIME_LIMIT_ABOVE: f64 = 1e9;
 
+fn parse_check_workload(s: &str) -> Result<dgame_engine::Workload, String> {
+    s.parse().map_err(|e: dgame_engine::workload::UnknownWorkload| e.to_string())
+}
+
 fn check(args: &CheckArgs) -> Result<ExitCode, String> {
+    let kind = match args.workload {
+        dgame_engine::Workload::Register | dgame_engine::Workload::Kv => return check_registers(args),
+        other => other.name().parse::<dgame_checker::workload::WorkloadKind>().map_err(|e| e.to_string())?,
+    };
+    let register_only = [
+        ("--strict-failed-cas", args.strict_failed_cas),
+        ("--time-limit", args.time_limit.is_some()),
+        ("--no-explain", args.no_explain),
+    ];
+    if let Some((flag, _)) = register_only.iter().find(|(_, given)| *given) {
+        return Err(format!(
+            "{flag} is for register and kv histories; the {kind} checker has no such setting",
+            kind = kind.name()
+        ));
+    }
+    let history = files::read_workload_history(&args.file, kind)?;
+    let verdict = history.check();
+    print_verdict(args, &verdict, history.len())
+}
+
+/// A workload checker's summary without its leading verdict (`VALID: ` or `INVALID (2
+/// violations): `), which the line before it already says.
+fn figures(summary: &str) -> &str {
+    match summary.split_once(": ") {
+        Some((verdict, rest)) if verdict.starts_with("VALID") || verdict.starts_with("INVALID") => rest,
+        _ => summary,
+    }
+}
+
+fn check_registers(args: &CheckArgs) -> Result<ExitCode, String> {
     let mut options =
         dgame_checker::Options::default().strict_failed_cas(args.strict_failed_cas).minimize(!args.no_explain);
     if let Some(secs) = args.time_limit {
@@ -358,15 +400,21 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             options.max_time(None).max_steps(None)
         };
     }
-    let history = files::read_history(&args.file)?;
+    let history = files::read_history(&args.file, args.workload)?;
     let verdict = dgame_checker::check(&history, &options);
-    let report = VerdictReport::of(&verdict);
+    print_verdict(args, &verdict, history.len())
+}
+
+/// Prints the verdict on a history file of `operations` operations, as text or JSON, and
+/// gives its exit code: 0 linearizable or valid, 1 not, 2 unknown.
+fn print_verdict(args: &CheckArgs, verdict: &dgame_checker::Verdict, operations: usize) -> Result<ExitCode, String> {
+    let report = VerdictReport::of(verdict);
     let text = if args.json {
         serde_json::to_string_pretty(&report).expect("verdicts serialize") + "\n"
     } else {
         let file = args.file.display();
         match &report {
-            VerdictReport::Linearizable => format!("{file}: LINEARIZABLE ({} operations)\n", history.len()),
+            VerdictReport::Linearizable => format!("{file}: LINEARIZABLE ({operations} operations)\n"),
             VerdictReport::NotLinearizable { explanation, operations, .. } => {
                 let mut t = format!("{file}: NOT LINEARIZABLE\n  {explanation}\n");
                 for op in operations {
@@ -374,13 +422,19 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
                 }
                 t
             }
-            VerdictReport::Valid { workload, summary } => format!("{file}: VALID ({workload}): {summary}\n"),
-            VerdictReport::Invalid { workload, explanation, operations, summary, .. } => {
-                let mut t = format!("{file}: INVALID ({workload})\n  {explanation}\n");
-                for op in operations {
+            VerdictReport::Valid { workload, summary } => {
+                format!("{file}: VALID ({workload}, {operations} operations)\n  {}\n", figures(summary))
+            }
+            VerdictReport::Invalid { workload, explanation, operations: ops, summary, total, .. } => {
+                let violations = if *total == 1 { "1 violation".to_owned() } else { format!("{total} violations") };
+                let mut t = format!("{file}: INVALID ({workload}, {violations})\n  {explanation}\n");
+                for op in ops {
                     t.push_str(&format!("    - {op}\n"));
                 }
-                t.push_str(&format!("  {summary}\n"));
+                if *total > 1 {
+                    t.push_str(&format!("  (and {} more)\n", total - 1));
+                }
+                t.push_str(&format!("  {}\n", figures(summary)));
                 t
             }
             VerdictReport::Unknown { reason } => format!("{file}: UNKNOWN ({reason})\n"),

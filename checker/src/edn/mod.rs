@@ -22,7 +22,7 @@
 //! [`MAX_FORM_BYTES`] bytes), so memory follows the number of operations, not the size of
 //! the text.
 
-mod reader;
+pub(crate) mod reader;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -95,15 +95,15 @@ impl From<ReadError> for EdnError {
     }
 }
 
-fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
+pub(crate) fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
     map.iter().find(|(k, _)| matches!(&k.value, Edn::Keyword(name) if &**name == key)).map(|(_, v)| v)
 }
 
-fn field_err(line: usize, field: &'static str, expected: &'static str, found: Option<&Node>) -> EdnError {
+pub(crate) fn field_err(line: usize, field: &'static str, expected: &'static str, found: Option<&Node>) -> EdnError {
     EdnError::Field { line, field, expected, found: found.map_or("nothing".to_string(), |n| describe(&n.value)) }
 }
 
-fn as_u64(value: &Edn) -> Option<u64> {
+pub(crate) fn as_u64(value: &Edn) -> Option<u64> {
     match *value {
         Edn::Int(i) if (0..=i128::from(u64::MAX)).contains(&i) => Some(i as u64),
         _ => None,
@@ -391,45 +391,16 @@ fn edn_value(key: Option<Key>, inner: String) -> String {
 #[must_use]
 pub fn write(history: &History) -> String {
     let ops = &history.ops;
-    // Each client's operations by invocation, to place the `:info` of an open one.
-    let mut order: Vec<usize> = (0..ops.len()).collect();
-    order.sort_by_key(|&i| (ops[i].client, ops[i].invoke, i));
-    let mut rank = vec![0usize; ops.len()];
-    let mut next_invoke = vec![None; ops.len()];
-    for (r, w) in order.windows(2).enumerate() {
-        if ops[w[0]].client == ops[w[1]].client {
-            next_invoke[w[0]] = Some(ops[w[1]].invoke);
-        }
-        rank[w[1]] = r + 1;
-    }
-    let end = ops.iter().map(|o| o.complete.unwrap_or(o.invoke).max(o.invoke)).max().unwrap_or(0);
-    // (time, class, rank, completion?, op): at equal times completions of earlier
-    // operations (class 0) come before invocations (class 1), so a client can finish one
-    // operation and start the next in the same tick; a completion at its own invocation's
-    // time comes right after that invocation.
-    let mut events: Vec<(u64, u8, usize, u8, usize)> = Vec::with_capacity(2 * ops.len());
-    for (i, op) in ops.iter().enumerate() {
-        events.push((op.invoke, 1, rank[i], 0, i));
-        let c = match op.complete {
-            Some(c) => c.max(op.invoke),
-            None => next_invoke[i].unwrap_or(end).max(op.invoke),
-        };
-        if c == op.invoke {
-            events.push((c, 1, rank[i], 1, i));
-        } else {
-            events.push((c, 0, rank[i], 1, i));
-        }
-    }
-    events.sort_unstable();
+    let events = event_order(ops.iter().map(|op| (op.client, op.invoke, op.complete)));
     let mut out = format!("; time-unit: {}\n[", history.time_unit.name());
-    for (n, &(time, _, _, completion, i)) in events.iter().enumerate() {
+    for (n, &(time, completion, i)) in events.iter().enumerate() {
         let op = &ops[i];
         let (f, invoke_value) = match op.kind {
             OpKind::Read => ("read", "nil".to_string()),
             OpKind::Write(v) => ("write", v.to_string()),
             OpKind::Cas { expected, new } => ("cas", format!("[{expected} {new}]")),
         };
-        let (kind, value) = if completion == 0 {
+        let (kind, value) = if !completion {
             ("invoke", invoke_value)
         } else {
             match op.outcome {
@@ -450,11 +421,51 @@ pub fn write(history: &History) -> String {
             op.client,
             edn_value(op.key, value)
         );
-        if completion == 1 && op.complete.is_none() {
+        if completion && op.complete.is_none() {
             out.push_str(", :dgame/open true");
         }
         out.push('}');
     }
     out.push_str("]\n");
     out
+}
+
+/// The events of operations given as `(client, invoke, complete)`, in the order a history
+/// file lists them: `(time, is the completion, operation)`. Every operation gets a
+/// completion: one that never completed gets it just before its client's next invocation
+/// (or at the history's last time), so that each client alternates invocations and
+/// completions as Jepsen's tools expect.
+pub(crate) fn event_order(ops: impl IntoIterator<Item = (u64, u64, Option<u64>)>) -> Vec<(u64, bool, usize)> {
+    let ops: Vec<(u64, u64, Option<u64>)> = ops.into_iter().collect();
+    // Each client's operations by invocation, to place the `:info` of an open one.
+    let mut order: Vec<usize> = (0..ops.len()).collect();
+    order.sort_by_key(|&i| (ops[i].0, ops[i].1, i));
+    let mut rank = vec![0usize; ops.len()];
+    let mut next_invoke = vec![None; ops.len()];
+    for (r, w) in order.windows(2).enumerate() {
+        if ops[w[0]].0 == ops[w[1]].0 {
+            next_invoke[w[0]] = Some(ops[w[1]].1);
+        }
+        rank[w[1]] = r + 1;
+    }
+    let end = ops.iter().map(|&(_, invoke, complete)| complete.unwrap_or(invoke).max(invoke)).max().unwrap_or(0);
+    // (time, class, rank, completion?, op): at equal times completions of earlier
+    // operations (class 0) come before invocations (class 1), so a client can finish one
+    // operation and start the next in the same tick; a completion at its own invocation's
+    // time comes right after that invocation.
+    let mut events: Vec<(u64, u8, usize, u8, usize)> = Vec::with_capacity(2 * ops.len());
+    for (i, &(_, invoke, complete)) in ops.iter().enumerate() {
+        events.push((invoke, 1, rank[i], 0, i));
+        let c = match complete {
+            Some(c) => c.max(invoke),
+            None => next_invoke[i].unwrap_or(end).max(invoke),
+        };
+        if c == invoke {
+            events.push((c, 1, rank[i], 1, i));
+        } else {
+            events.push((c, 0, rank[i], 1, i));
+        }
+    }
+    events.sort_unstable();
+    events.into_iter().map(|(time, _, _, completion, i)| (time, completion == 1, i)).collect()
 }

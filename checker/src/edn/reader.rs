@@ -3,8 +3,9 @@
 //! It reads from any [`Read`] (buffering itself) and hands out one form at a time: the top-level forms, or,
 //! when a top-level form is a list or a vector, its elements one by one (a Jepsen history
 //! is usually one vector of event maps, and it can be far larger than memory). Only what a
-//! history needs is kept: numbers, keywords, symbols, `nil`, booleans and collections;
-//! strings, characters, decimals and sets are read and reduced to their kind. `#_` discards
+//! history needs is kept: numbers, keywords, symbols, strings (node names and ids of the
+//! workloads beyond the register), `nil`, booleans and collections; characters, decimals
+//! and sets are read and reduced to their kind. `#_` discards
 //! the next form; a tag (`#inst`) is dropped and its value kept. Comments outside forms are
 //! collected (the first few, truncated) for the caller to interpret.
 //!
@@ -39,7 +40,8 @@ pub(crate) enum Edn {
     Bool(bool),
     Int(i128),
     Float,
-    Str,
+    /// A string, its escapes (`\"`, `\\`, `\n`, `\t`, `\r`) undone.
+    Str(Box<str>),
     Char,
     Keyword(Name),
     Symbol(Name),
@@ -122,7 +124,7 @@ pub(crate) fn describe(value: &Edn) -> String {
         Edn::Bool(b) => b.to_string(),
         Edn::Int(i) => i.to_string(),
         Edn::Float => "a decimal number".into(),
-        Edn::Str => "a string".into(),
+        Edn::Str(s) => format!("the string \"{}\"", excerpt(s)),
         Edn::Char => "a character".into(),
         Edn::Keyword(k) => format!(":{}", excerpt(k)),
         Edn::Symbol(s) => format!("the symbol {}", excerpt(s)),
@@ -440,6 +442,9 @@ impl<R: Read> Reader<R> {
             }
             b'"' => {
                 self.bump()?;
+                // The form's byte limit bounds the string too.
+                let mut text = std::mem::take(&mut self.scratch);
+                text.clear();
                 loop {
                     match self.peek()? {
                         None => {
@@ -452,14 +457,25 @@ impl<R: Read> Reader<R> {
                         }
                         Some(b'\\') => {
                             self.bump()?;
-                            if self.peek()?.is_some() {
+                            if let Some(c) = self.peek()? {
+                                text.push(match c {
+                                    b'n' => b'\n',
+                                    b't' => b'\t',
+                                    b'r' => b'\r',
+                                    other => other,
+                                });
                                 self.bump()?;
                             }
                         }
-                        Some(_) => self.bump()?,
+                        Some(c) => {
+                            text.push(c);
+                            self.bump()?;
+                        }
                     }
                 }
-                Edn::Str
+                let value = Edn::Str(String::from_utf8_lossy(&text).into());
+                self.scratch = text;
+                value
             }
             b'\\' => {
                 self.bump()?;

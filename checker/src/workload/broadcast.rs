@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Findings, Status, Violation, interval, median_max, verdict_word};
+use super::{Findings, Status, Violation, describe, interval, median_max, verdict_word};
 use crate::history::{ClientId, Tick, Value};
 
 /// What an operation did.
@@ -58,7 +58,7 @@ pub enum Kind {
 pub struct Operation {
     /// The client that issued it.
     pub client: ClientId,
-    /// The node that served it (shown as `n{node}`).
+    /// The node that served it (shown as `n{node}`; 0: the request reached no node).
     pub node: u64,
     /// When the client invoked it.
     pub invoke: Tick,
@@ -97,6 +97,20 @@ impl Operation {
     ) -> Self {
         let values = values.into_iter().collect();
         Operation { client, node, invoke, complete, status: Status::Ok, kind: Kind::Read { values, final_read } }
+    }
+
+    /// The operation in words: `client 2 broadcast 7 via n3 at ticks 40-44, ok`, `client 3
+    /// final read of 2 values via n1 at ticks 985-989, ok`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let what = match &self.kind {
+            Kind::Send { value } => format!("broadcast {value}"),
+            Kind::Read { values, final_read } => {
+                let which = if *final_read { "final read" } else { "read" };
+                if self.status == Status::Ok { format!("{which} of {} values", values.len()) } else { which.to_owned() }
+            }
+        };
+        describe(self.client, &what, self.node, self.invoke, self.complete, self.status)
     }
 }
 

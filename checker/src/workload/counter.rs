@@ -29,7 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Findings, Status, Violation, interval, verdict_word};
+use super::{Findings, Status, Violation, describe, interval, verdict_word};
 use crate::history::{ClientId, Tick};
 
 /// Which counter.
@@ -66,7 +66,7 @@ pub enum Kind {
 pub struct Operation {
     /// The client that issued it.
     pub client: ClientId,
-    /// The node that served it (shown as `n{node}`).
+    /// The node that served it (shown as `n{node}`; 0: the request reached no node).
     pub node: u64,
     /// When the client invoked it.
     pub invoke: Tick,
@@ -97,6 +97,24 @@ impl Operation {
         final_read: bool,
     ) -> Self {
         Operation { client, node, invoke, complete, status: Status::Ok, kind: Kind::Read { value, final_read } }
+    }
+
+    /// The operation in words: `client 1 added 5 via n1 at ticks 10-14, ok`, `client 3 final
+    /// read of the counter: 4 via n3 at ticks 990-992, ok`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let what = match self.kind {
+            Kind::Add { delta } => format!("added {delta}"),
+            Kind::Read { value, final_read } => {
+                let which = if final_read { "final read" } else { "read" };
+                if self.status == Status::Ok {
+                    format!("{which} of the counter: {value}")
+                } else {
+                    format!("{which} of the counter")
+                }
+            }
+        };
+        describe(self.client, &what, self.node, self.invoke, self.complete, self.status)
     }
 }
 

@@ -9,12 +9,44 @@
 //!
 //! The register and the key-value store (read, write, compare-and-set on several keys) are
 //! the linearizability checker's ([`crate::check`]). Each history here is a list of
-//! operations with the node that served them, read and written as JSON lines
-//! ([`parse_jsonl`], [`write_jsonl`]), one operation per line.
+//! operations with the node that served them (node `0`: the request reached none), read and
+//! written as JSON lines ([`parse_jsonl`], [`read_jsonl`], [`write_jsonl`]), one operation per
+//! line, or as Jepsen/Maelstrom EDN ([`edn`]), one event per invocation and per completion.
+//!
+//! [`WorkloadHistory`] holds a history of any of them: [`WorkloadHistory::check`] is the one
+//! place a report becomes a [`Verdict`](crate::Verdict) (the simulator's runs and `dgame check`
+//! both go through it), [`WorkloadHistory::read`] reads either format and says when a file is
+//! another workload's ([`detect`]).
+//!
+//! ```
+//! use dgame_checker::workload::{Format, WorkloadHistory, WorkloadKind};
+//!
+//! let text = "[{:process 1, :type :invoke, :f :generate, :value nil, :time 10}
+//!              {:process 1, :type :ok, :f :generate, :value 17, :time 12, :node \"n2\"}
+//!              {:process 2, :type :invoke, :f :generate, :value nil, :time 11}
+//!              {:process 2, :type :ok, :f :generate, :value 17, :time 14, :node \"n1\"}]";
+//! let history = WorkloadHistory::read(text.as_bytes(), Format::Edn, WorkloadKind::UniqueIds)?;
+//! let verdict = history.check();
+//! let explanation = verdict.explanation().expect("a violation");
+//! assert_eq!(
+//!     explanation.sentence,
+//!     "id \"17\" was handed out twice: to client 1 by node n2 at ticks 10-12, and to client 2 \
+//!      by node n1 at ticks 11-14."
+//! );
+//! assert_eq!(explanation.op_descriptions[0], "client 1 got id 17 via n2 at ticks 10-12, ok");
+//! # Ok::<(), dgame_checker::workload::ReadError>(())
+//! ```
 
 pub mod broadcast;
 pub mod counter;
+pub mod detect;
+pub mod edn;
+mod history;
+mod lines;
 pub mod unique_ids;
+
+pub use history::{Format, ReadError, WorkloadHistory, WorkloadKind, verdict};
+pub use lines::read_jsonl;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -71,6 +103,30 @@ pub(crate) fn verdict_word(violations: usize) -> String {
     }
 }
 
+/// `client 2 broadcast 7 via n3 at ticks 40-44, ok`: an operation in words, from what it
+/// did (`what`) and where, when and how it ended.
+pub(crate) fn describe(
+    client: crate::history::ClientId,
+    what: &str,
+    node: u64,
+    invoke: Tick,
+    complete: Option<Tick>,
+    status: Status,
+) -> String {
+    let via = if node == 0 { String::new() } else { format!(" via n{node}") };
+    let when = match complete {
+        Some(c) if c == invoke => format!("at tick {c}"),
+        Some(c) => format!("at ticks {invoke}-{c}"),
+        None => format!("from tick {invoke}"),
+    };
+    let how = match status {
+        Status::Ok => "ok",
+        Status::Failed => "failed",
+        Status::Unknown => "unknown",
+    };
+    format!("client {client} {what}{via} {when}, {how}")
+}
+
 /// `at ticks 40-44`, or `from tick 40, never answered`.
 pub(crate) fn interval(invoke: Tick, complete: Option<Tick>) -> String {
     match complete {
@@ -90,21 +146,10 @@ pub struct ParseError {
     pub message: String,
 }
 
-/// Reads a history of `T` as JSON lines: one operation per line, blank lines ignored.
+/// Reads a history of `T` as JSON lines: one operation per line, blank lines ignored (see
+/// [`read_jsonl`], which streams).
 pub fn parse_jsonl<T: DeserializeOwned>(text: &str, workload: &str) -> Result<Vec<T>, ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut ops = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let op = serde_json::from_str(line).map_err(|e| ParseError {
-            line: i + 1,
-            message: format!("not an operation of the {workload} workload ({e}): {}", excerpt(line)),
-        })?;
-        ops.push(op);
-    }
-    Ok(ops)
+    read_jsonl(text.as_bytes(), workload)
 }
 
 /// Writes a history as JSON lines, one operation per line.
@@ -119,7 +164,7 @@ pub fn write_jsonl<T: Serialize>(ops: &[T]) -> String {
 }
 
 /// The start of a line, for an error message: at most 80 characters, escaped.
-fn excerpt(line: &str) -> String {
+pub(crate) fn excerpt(line: &str) -> String {
     let cut: String = line.chars().take(80).collect();
     let more = if cut.len() < line.len() { "..." } else { "" };
     format!("{:?}{more}", cut)

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Findings, Status, Violation, interval, verdict_word};
+use super::{Findings, Status, Violation, describe, interval, verdict_word};
 use crate::history::{ClientId, Tick};
 
 /// One request for an id.
@@ -29,7 +29,7 @@ use crate::history::{ClientId, Tick};
 pub struct Operation {
     /// The client that asked.
     pub client: ClientId,
-    /// The node that served it (shown as `n{node}`).
+    /// The node that served it (shown as `n{node}`; 0: the request reached no node).
     pub node: u64,
     /// When the client asked.
     pub invoke: Tick,
@@ -54,6 +54,20 @@ impl Operation {
         id: Option<&str>,
     ) -> Self {
         Operation { client, node, invoke, complete, status, id: id.map(str::to_owned) }
+    }
+
+    /// The operation in words: `client 1 got id 17 via n2 at ticks 10-12, ok` (an id that is
+    /// not a number is quoted), `client 3 asked for an id via n1 from tick 20, unknown`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let what = match (&self.id, self.status) {
+            (Some(id), Status::Ok) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("got id {id}")
+            }
+            (Some(id), Status::Ok) => format!("got id {id:?}"),
+            _ => "asked for an id".to_owned(),
+        };
+        describe(self.client, &what, self.node, self.invoke, self.complete, self.status)
     }
 }
 
