@@ -74,6 +74,10 @@ pub fn one_leader_per_term<R: RaftState>(nodes: &[&R]) -> Result<(), String> {
 /// change to an old entry is still found, up to that many ticks late.
 struct Pace {
     tick: u64,
+    /// Whether this tick checks whole logs.
+    whole: bool,
+    /// The tick of the next check of whole logs.
+    next_whole: u64,
 }
 
 /// See [`Pace`]: logs up to this many entries are checked whole at every tick.
@@ -82,10 +86,22 @@ const FULL_EVERY: usize = 64;
 const RECENT: usize = 16;
 
 impl Pace {
+    fn new() -> Self {
+        Pace { tick: 0, whole: true, next_whole: 0 }
+    }
+
+    /// Moves to the next tick, whose longest log has `len` entries.
+    fn next_tick(&mut self, len: usize) {
+        self.tick += 1;
+        self.whole = self.tick >= self.next_whole;
+        if self.whole {
+            self.next_whole = self.tick + (len / FULL_EVERY).max(1) as u64;
+        }
+    }
+
     /// The first index (from 0) to check, this tick, of a log of `len` entries.
     fn start(&self, len: usize) -> usize {
-        let every = (len / FULL_EVERY).max(1) as u64;
-        if self.tick.is_multiple_of(every) { 0 } else { len.saturating_sub(RECENT) }
+        if self.whole || len <= FULL_EVERY { 0 } else { len - RECENT }
     }
 }
 
@@ -93,9 +109,9 @@ impl Pace {
 /// to that index (Raft, figure 3). Makes a fresh checker for each run (it paces itself, see
 /// [`Pace`]).
 pub fn log_matching<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
-    let mut pace = Pace { tick: 0 };
+    let mut pace = Pace::new();
     move |nodes: &[&R]| {
-        pace.tick += 1;
+        pace.next_tick(nodes.iter().map(|n| n.log().len()).max().unwrap_or(0));
         for (i, a) in nodes.iter().enumerate() {
             for (j, b) in nodes.iter().enumerate().skip(i + 1) {
                 let (la, lb) = (a.log(), b.log());
@@ -128,9 +144,9 @@ pub fn log_matching<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
 /// ticks before, so it makes a fresh checker for each run (it paces itself, see [`Pace`]).
 pub fn committed_entries_never_change<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
     let mut committed: Vec<R::Entry> = Vec::new();
-    let mut pace = Pace { tick: 0 };
+    let mut pace = Pace::new();
     move |nodes: &[&R]| {
-        pace.tick += 1;
+        pace.next_tick(committed.len());
         for (i, n) in nodes.iter().enumerate() {
             let Some(prefix) = n.log().get(..n.commit()) else {
                 return Err(format!(
@@ -202,5 +218,50 @@ pub fn tag_never_goes_down<A: AbdState>() -> impl FnMut(&[&A]) -> Result<(), Str
         }
         before = now;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The entries the log invariants look at over a run whose log grows by one entry every
+    /// five ticks: bounded per tick (so the run is linear), and the whole log now and then.
+    fn checked_over(ticks: u64) -> (u64, u64) {
+        let mut pace = Pace::new();
+        let (mut total, mut whole) = (0, 0);
+        for t in 1..=ticks {
+            let len = (t / 5) as usize;
+            pace.next_tick(len);
+            let start = pace.start(len);
+            total += (len - start) as u64;
+            whole += u64::from(start == 0 && len > FULL_EVERY);
+        }
+        (total, whole)
+    }
+
+    #[test]
+    fn pacing_keeps_the_log_checks_linear_in_the_run_and_still_checks_whole_logs() {
+        let (small, whole_small) = checked_over(100_000);
+        let (large, whole_large) = checked_over(1_000_000);
+        // Ten times the ticks, about ten times the work (unpaced, it was a hundred times).
+        assert!(large < 11 * small, "{small} then {large}");
+        assert!(large / 1_000_000 <= (FULL_EVERY + RECENT) as u64, "{} entries per tick", large / 1_000_000);
+        assert!(whole_small > 100 && whole_large > whole_small, "{whole_small} {whole_large}");
+    }
+
+    #[test]
+    fn short_logs_are_checked_whole_at_every_tick_and_long_ones_at_intervals() {
+        let mut pace = Pace::new();
+        pace.next_tick(10 * FULL_EVERY);
+        assert_eq!(pace.start(10 * FULL_EVERY), 0, "the first tick checks whole logs");
+        pace.next_tick(10 * FULL_EVERY);
+        assert_eq!(pace.start(10 * FULL_EVERY), 10 * FULL_EVERY - RECENT);
+        assert_eq!(pace.start(FULL_EVERY), 0, "a short log is always whole");
+        for _ in 2..10 {
+            pace.next_tick(10 * FULL_EVERY);
+        }
+        pace.next_tick(10 * FULL_EVERY);
+        assert_eq!(pace.start(10 * FULL_EVERY), 0, "every tenth tick for a log ten times FULL_EVERY");
     }
 }
