@@ -148,6 +148,7 @@ impl<N: Node> NodeSlot<N> {
     /// (`clock_rates`) zero, one or several times. Returns the local clock's value for the next
     /// turn and whether a timer fired. The local clock takes that value at the end of the turn
     /// ([`end_turn`](NodeSlot::end_turn)): handlers woken in this turn still see this one's.
+    #[inline]
     pub fn fire_timers(&mut self, wire: &mut Wire) -> Result<(u64, bool), RunError> {
         let local = self.ctx.core.local_time.get();
         let steps = if self.clock_rate == 1000 {
@@ -182,7 +183,18 @@ impl<N: Node> NodeSlot<N> {
 
     /// Polls, oldest first, every task whose reply came or whose deadline is now. Returns whether
     /// there was any.
+    #[inline]
     pub fn poll_woken(&mut self, wire: &mut Wire) -> Result<bool, RunError> {
+        let now = wire.now();
+        let idle = {
+            let io = self.ctx.core.io.borrow();
+            io.woken.is_empty() && io.deadlines.peek().is_none_or(|&Reverse((at, _))| at > now)
+        };
+        if idle { Ok(false) } else { self.poll_woken_tasks(wire) }
+    }
+
+    #[inline(never)]
+    fn poll_woken_tasks(&mut self, wire: &mut Wire) -> Result<bool, RunError> {
         let now = wire.now();
         let mut woken = {
             let mut io = self.ctx.core.io.borrow_mut();
