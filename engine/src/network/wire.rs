@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::ids::{NodeId, RequestId, ServerId, SignalId, Tick};
 use crate::message::{Payload, short_type_name};
-use crate::network::{Network, Signal};
+use crate::network::{NO_WAITER, Network, Signal};
 use crate::node::Outgoing;
 use crate::shared::WorldShared;
 
@@ -94,14 +94,17 @@ impl Wire {
     }
 
     /// The tick running (or the last that ran, between ticks).
+    #[inline]
     pub fn now(&self) -> Tick {
         self.shared.now.get()
     }
 
+    #[inline]
     pub fn nodes(&self) -> usize {
         self.shared.nodes.get()
     }
 
+    #[inline]
     pub fn exists(&self, s: ServerId) -> bool {
         match s {
             ServerId::Gateway => true,
@@ -123,7 +126,21 @@ impl Wire {
         Ok(id)
     }
 
+    /// Sends a node's reply to a request whose requester keeps its waiter at `waiter`.
+    pub fn send_reply(
+        &mut self,
+        from: ServerId,
+        to: ServerId,
+        request: SignalId,
+        waiter: u32,
+        payload: Box<dyn Payload>,
+    ) -> Result<(), RunError> {
+        let id = self.shared.next_signal_id();
+        self.transmit_to_waiter(id, from, to, SignalKind::Reply { to: request }, waiter, payload)
+    }
+
     /// Sends one signal: draws its delay and fate, reports it, and puts it on the wire.
+    #[inline]
     pub fn transmit(
         &mut self,
         id: SignalId,
@@ -132,35 +149,64 @@ impl Wire {
         kind: SignalKind,
         payload: Box<dyn Payload>,
     ) -> Result<(), RunError> {
+        self.transmit_to_waiter(id, from, to, kind, NO_WAITER, payload)
+    }
+
+    /// [`transmit`](Wire::transmit), for a signal that carries the key of a node's waiter.
+    fn transmit_to_waiter(
+        &mut self,
+        id: SignalId,
+        from: ServerId,
+        to: ServerId,
+        kind: SignalKind,
+        waiter: u32,
+        payload: Box<dyn Payload>,
+    ) -> Result<(), RunError> {
         let now = self.now();
         if !self.exists(to) {
-            return Err(RunError::NoSuchServer {
-                tick: now,
-                seed: self.seed,
-                from,
-                to,
-                message_type: short_type_name(payload.type_name()).into_owned(),
-                nodes: self.nodes(),
-                clients: self.clients,
-            });
+            return Err(self.no_such_server(from, to, &*payload));
         }
         let mut signal = self.network.make(now, id, from, to, kind, payload);
+        signal.waiter = waiter;
         let mut duplicate = self.network.duplicates();
         self.chooser.choose(&mut self.network, &mut signal, Some(&mut duplicate));
-        let copy = duplicate.then(|| {
-            let copy_id = self.shared.next_signal_id();
-            let mut copy = self.network.make(now, copy_id, from, to, kind, signal.payload.clone_payload());
-            copy.copy_of = Some(id);
-            self.chooser.choose(&mut self.network, &mut copy, None);
-            copy
-        });
-        self.put(signal);
-        if let Some(copy) = copy {
+        if duplicate {
+            // The copy's fate is drawn before either is reported.
+            let copy = self.copy(&signal);
+            self.put(signal);
             self.put(copy);
+        } else {
+            self.put(signal);
         }
         Ok(())
     }
 
+    /// The network's second copy of `signal`, with a fate of its own.
+    #[inline(never)]
+    fn copy(&mut self, signal: &Signal) -> Signal {
+        let copy_id = self.shared.next_signal_id();
+        let payload = signal.payload.clone_payload();
+        let mut copy = self.network.make(signal.sent, copy_id, signal.from, signal.to, signal.kind, payload);
+        copy.copy_of = Some(signal.id);
+        copy.waiter = signal.waiter;
+        self.chooser.choose(&mut self.network, &mut copy, None);
+        copy
+    }
+
+    #[cold]
+    fn no_such_server(&self, from: ServerId, to: ServerId, payload: &dyn Payload) -> RunError {
+        RunError::NoSuchServer {
+            tick: self.now(),
+            seed: self.seed,
+            from,
+            to,
+            message_type: short_type_name(payload.type_name()).into_owned(),
+            nodes: self.nodes(),
+            clients: self.clients,
+        }
+    }
+
+    #[inline]
     fn put(&mut self, signal: Signal) {
         let now = self.now();
         let id = signal.id;
@@ -188,7 +234,7 @@ impl Wire {
         let mut sent = Ok(());
         for o in out.drain(..) {
             if sent.is_ok() {
-                sent = self.transmit(o.id, o.from, o.to, o.kind, o.payload);
+                sent = self.transmit_to_waiter(o.id, o.from, o.to, o.kind, o.waiter, o.payload);
             }
         }
         self.spare = out;
