@@ -335,7 +335,7 @@ impl<N: Node> World<N> {
 
     /// The node's state after its turn, for the observers; a panic in its `Debug` stops the run.
     fn emit_state(&mut self, i: usize) -> Result<(), RunError> {
-        if self.wire.observers.is_empty() {
+        if !self.wire.observers.wants(crate::event::EventKind::State) {
             return Ok(());
         }
         let slot = &self.nodes[i];

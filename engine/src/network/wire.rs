@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::chooser::SignalChooser;
 use crate::error::RunError;
-use crate::event::{DropReason, Event, Observer, SignalKind};
+use crate::event::{DropReason, Event, EventKind, Interest, Observer, SignalKind};
 use rustc_hash::FxHashMap;
 
 use crate::ids::{NodeId, RequestId, ServerId, SignalId, Tick};
@@ -15,18 +15,51 @@ use crate::network::{NO_WAITER, Network, Signal};
 use crate::node::Outgoing;
 use crate::shared::WorldShared;
 
-/// Sends an event to every observer of a [`Wire`]; builds nothing when there are none.
+/// Sends an event to every observer of a [`Wire`] that wants its kind; builds nothing when
+/// none does.
 macro_rules! emit {
-    ($wire:expr, $event:expr) => {
-        if !$wire.observers.is_empty() {
-            let event = $event;
-            for observer in $wire.observers.iter_mut() {
-                observer.on_event(&event);
-            }
+    ($wire:expr, Event::$kind:ident $fields:tt) => {
+        if $wire.observers.wants($crate::event::EventKind::$kind) {
+            let event = Event::$kind $fields;
+            $wire.observers.send(&event);
         }
     };
 }
 pub(crate) use emit;
+
+/// The observers of a world, with the kinds of events each wants and all of them together.
+pub(crate) struct Observers {
+    list: Vec<(Interest, Box<dyn Observer>)>,
+    wanted: Interest,
+}
+
+impl Observers {
+    fn new() -> Self {
+        Observers { list: Vec::new(), wanted: Interest::NONE }
+    }
+
+    pub fn push(&mut self, observer: Box<dyn Observer>) {
+        let interest = observer.interest();
+        self.wanted = self.wanted.union(interest);
+        self.list.push((interest, observer));
+    }
+
+    /// Whether any observer wants events of `kind`.
+    #[inline]
+    pub fn wants(&self, kind: EventKind) -> bool {
+        self.wanted.contains(kind)
+    }
+
+    /// Gives `event` to every observer that wants it.
+    pub fn send(&mut self, event: &Event<'_>) {
+        let kind = event.kind();
+        for (interest, observer) in &mut self.list {
+            if interest.contains(kind) {
+                observer.on_event(event);
+            }
+        }
+    }
+}
 
 /// Counters kept for every run (cheap enough to keep always).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -56,7 +89,7 @@ pub struct Stats {
 pub(crate) struct Wire {
     pub shared: Rc<WorldShared>,
     pub network: Network,
-    pub observers: Vec<Box<dyn Observer>>,
+    pub observers: Observers,
     pub stats: Stats,
     pub seed: u64,
     /// How many clients there are (ids `1..=clients`); the node count is in `shared`.
@@ -83,7 +116,7 @@ impl Wire {
         Wire {
             shared,
             network,
-            observers: Vec::new(),
+            observers: Observers::new(),
             stats: Stats::default(),
             seed,
             clients,
@@ -253,5 +286,68 @@ impl Wire {
                 .unwrap_or_else(|panic| format!("(its `Debug` panicked: {panic})")),
             from: sig.from,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use crate::event::{Event, EventKind, Interest, Observer, OwnedEvent, SharedObserver};
+    use crate::prelude::*;
+
+    #[derive(Debug, Default)]
+    struct Register {
+        value: Option<Value>,
+    }
+
+    #[node]
+    impl Register {
+        #[endpoint(ClientReadRequest)]
+        fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+            ClientReadResponse::ok(self.value)
+        }
+
+        #[endpoint(ClientWriteRequest)]
+        fn write(&mut self, req: ClientWriteRequest) -> ClientWriteResponse {
+            self.value = Some(req.value);
+            ClientWriteResponse::ok()
+        }
+    }
+
+    /// Keeps the events it is given, formatted; wants what it is told.
+    struct Keep(Interest, Vec<OwnedEvent>);
+
+    impl Observer for Keep {
+        fn on_event(&mut self, event: &Event<'_>) {
+            self.1.push(event.to_owned_event());
+        }
+        fn interest(&self) -> Interest {
+            self.0
+        }
+    }
+
+    fn run(observers: &[Interest]) -> Vec<Vec<OwnedEvent>> {
+        let config = Config::builder().nodes(3).clients(2).ticks(60).seed(3).build().unwrap();
+        let mut world = World::<Register>::new(config).unwrap();
+        let kept: Vec<_> = observers.iter().map(|&i| Rc::new(RefCell::new(Keep(i, Vec::new())))).collect();
+        for k in &kept {
+            world.subscribe(SharedObserver(k.clone()));
+        }
+        world.run().unwrap();
+        kept.iter().map(|k| std::mem::take(&mut k.borrow_mut().1)).collect()
+    }
+
+    #[test]
+    fn each_observer_gets_the_kinds_it_wants_and_the_others_see_the_same_run() {
+        let sent = Interest::NONE.with(EventKind::SignalSent);
+        let alone = run(&[Interest::ALL]).remove(0);
+        let both = run(&[sent, Interest::ALL]);
+        assert_eq!(both[1], alone, "an observer that wants less changes nothing for the others");
+        let expected: Vec<_> = alone.iter().filter(|e| matches!(e, OwnedEvent::SignalSent { .. })).cloned().collect();
+        assert!(!expected.is_empty());
+        assert_eq!(both[0], expected, "only the signals sent, all of them");
+        assert_eq!(run(&[Interest::NONE]), vec![Vec::<OwnedEvent>::new()]);
     }
 }
