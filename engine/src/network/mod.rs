@@ -110,7 +110,7 @@ impl Network {
     }
 
     /// Makes a signal sent at tick `now`: draws its delay and whether it will be lost.
-    #[inline]
+    #[inline(always)]
     pub fn make(
         &mut self,
         now: Tick,
