@@ -279,7 +279,9 @@ impl SignalChooser {
         // Without a script or an adversary (every run but the explorer's) the seed's fate
         // stands and only the fingerprint moves: the same as the general case, in a few
         // instructions per signal.
-        if self.script.is_empty() && self.adversary.is_none() && (1..=MAX_DELAY).contains(&(signal.arrival - signal.sent))
+        if self.script.is_empty()
+            && self.adversary.is_none()
+            && (1..=MAX_DELAY).contains(&(signal.arrival - signal.sent))
         {
             self.schedule_hash =
                 mix(self.schedule_hash, signal.id.0 ^ (signal.arrival << 20) ^ (u64::from(signal.lost) << 62));
