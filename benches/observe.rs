@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::rc::Rc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use distributed_game::algorithms::Abd;
 use distributed_game::engine::event::{Event, Observer, SharedObserver as Shared};
 use distributed_game::engine::{Config, ServerId, World};
@@ -75,4 +75,29 @@ fn observe(c: &mut Criterion) {
 }
 
 criterion_group!(benches, observe);
-criterion_main!(benches);
+
+fn main() {
+    // `DGAME_BENCH_ONLY=unobserved` (or `observed`) runs 20 default ABD runs that way and
+    // exits: for `valgrind --tool=callgrind`, whose instruction counts give the observer's
+    // cost exactly on a shared machine.
+    if let Ok(only) = std::env::var("DGAME_BENCH_ONLY") {
+        let mut sent = 0;
+        for seed in 0..20 {
+            let config = Config::builder().seed(seed).build().expect("the default scenario is valid");
+            let mut w = World::<Abd>::new(config).unwrap();
+            let watch = Rc::new(RefCell::new(RunObserver::default()));
+            match only.as_str() {
+                "unobserved" => {}
+                "observed" => w.subscribe(Shared(watch.clone())),
+                _ => panic!("DGAME_BENCH_ONLY names unobserved or observed"),
+            }
+            w.run().unwrap();
+            sent += w.stats().sent;
+            black_box(watch.borrow().messages());
+        }
+        println!("{only}: {sent} signals sent in 20 runs");
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

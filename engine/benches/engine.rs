@@ -290,6 +290,20 @@ fn report() {
 }
 
 fn main() {
+    // `DGAME_BENCH_ONLY=engine:5` (or `baseline:1000`) runs that one case once and exits: for
+    // `valgrind --tool=callgrind`, whose instruction counts compare two versions exactly.
+    if let Ok(only) = std::env::var("DGAME_BENCH_ONLY") {
+        let (what, nodes) = only.split_once(':').expect("DGAME_BENCH_ONLY=engine:NODES or baseline:NODES");
+        let nodes: u32 = nodes.parse().expect("a node count");
+        let &(_, ticks, base_ticks) = SIZES.iter().find(|s| s.0 == nodes).expect("one of the benchmark's sizes");
+        let delivered = match what {
+            "engine" => run_engine(nodes, ticks),
+            "baseline" => run_baseline(nodes, base_ticks),
+            _ => panic!("DGAME_BENCH_ONLY names engine or baseline"),
+        };
+        println!("{what} at {nodes} nodes: {delivered} messages delivered");
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     throughput(&mut c);
     c.final_summary();

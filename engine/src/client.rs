@@ -124,6 +124,14 @@ impl Client {
     /// The client's turn: the answer to its request, then its timeout, then its next operation.
     pub fn turn(&mut self, env: &mut Env<'_>) -> Result<(), RunError> {
         let now = env.wire.now();
+        // Most turns change nothing: no answer, no timeout due, no operation to start.
+        if self.inbox.is_empty() && env.config.final_read_tick() != Some(now) {
+            match self.state {
+                ClientState::Waiting { deadline, .. } if deadline.is_none_or(|d| now < d) => return Ok(()),
+                ClientState::Idle { until } if now < until && now <= env.config.last_invoke() => return Ok(()),
+                _ => {}
+            }
+        }
         let mut inbox = std::mem::take(&mut self.inbox);
         let mut changed = false;
         for sig in inbox.drain(..) {

@@ -193,10 +193,99 @@ pub enum Event<'a> {
     },
 }
 
+/// The kind of an [`Event`], without its data: what an [`Interest`] is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)] // the variants are `Event`'s
+pub enum EventKind {
+    SignalSent,
+    SignalDuplicated,
+    Fault,
+    SignalDelivered,
+    SignalDropped,
+    StaleReply,
+    HandlerStarted,
+    HandlerFinished,
+    TimerFired,
+    State,
+    OperationInvoked,
+    OperationCompleted,
+    LeaderChanged,
+    LinkCut,
+    LinkHealed,
+}
+
+impl Event<'_> {
+    /// Its kind.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::SignalSent { .. } => EventKind::SignalSent,
+            Event::SignalDuplicated { .. } => EventKind::SignalDuplicated,
+            Event::Fault { .. } => EventKind::Fault,
+            Event::SignalDelivered { .. } => EventKind::SignalDelivered,
+            Event::SignalDropped { .. } => EventKind::SignalDropped,
+            Event::StaleReply { .. } => EventKind::StaleReply,
+            Event::HandlerStarted { .. } => EventKind::HandlerStarted,
+            Event::HandlerFinished { .. } => EventKind::HandlerFinished,
+            Event::TimerFired { .. } => EventKind::TimerFired,
+            Event::State { .. } => EventKind::State,
+            Event::OperationInvoked { .. } => EventKind::OperationInvoked,
+            Event::OperationCompleted { .. } => EventKind::OperationCompleted,
+            Event::LeaderChanged { .. } => EventKind::LeaderChanged,
+            Event::LinkCut { .. } => EventKind::LinkCut,
+            Event::LinkHealed { .. } => EventKind::LinkHealed,
+        }
+    }
+}
+
+/// The kinds of events an observer wants. The world builds no event that no observer wants
+/// (a node's state is not even formatted), and gives each observer only the kinds it wants.
+///
+/// ```
+/// use dgame_engine::{EventKind, Interest};
+/// let faults = Interest::NONE.with(EventKind::Fault).with(EventKind::LinkCut);
+/// assert!(faults.contains(EventKind::LinkCut));
+/// assert!(!faults.contains(EventKind::State));
+/// assert!(Interest::ALL.contains(EventKind::State));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Interest(u32);
+
+impl Interest {
+    /// Every event (what an observer wants unless it says otherwise).
+    pub const ALL: Interest = Interest(u32::MAX);
+    /// No event.
+    pub const NONE: Interest = Interest(0);
+
+    /// These kinds and `kind`.
+    #[must_use]
+    pub const fn with(self, kind: EventKind) -> Interest {
+        Interest(self.0 | 1 << kind as u32)
+    }
+
+    /// Whether events of `kind` are wanted.
+    #[inline]
+    pub const fn contains(self, kind: EventKind) -> bool {
+        self.0 & 1 << kind as u32 != 0
+    }
+
+    /// The kinds either wants.
+    #[must_use]
+    pub const fn union(self, other: Interest) -> Interest {
+        Interest(self.0 | other.0)
+    }
+}
+
 /// Receives events. Closures `FnMut(&Event)` are observers too.
 pub trait Observer {
-    /// Called for every event, in the order they happen.
+    /// Called for every event of the kinds in its [`interest`](Observer::interest), in the
+    /// order they happen.
     fn on_event(&mut self, event: &Event<'_>);
+
+    /// The kinds of events it wants, asked once, when it subscribes: every kind unless it
+    /// says otherwise. Saying which keeps a run with few observers fast.
+    fn interest(&self) -> Interest {
+        Interest::ALL
+    }
 }
 
 impl<F: FnMut(&Event<'_>)> Observer for F {
@@ -221,6 +310,10 @@ pub struct SharedObserver<T>(pub std::rc::Rc<std::cell::RefCell<T>>);
 impl<T: Observer> Observer for SharedObserver<T> {
     fn on_event(&mut self, event: &Event<'_>) {
         self.0.borrow_mut().on_event(event);
+    }
+
+    fn interest(&self) -> Interest {
+        self.0.borrow().interest()
     }
 }
 

@@ -14,7 +14,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use rustc_hash::FxHashMap;
 use slab::Slab;
 
 use crate::catch::panic_message;
@@ -23,7 +22,7 @@ use crate::event::{DropReason, Event, SignalKind};
 use crate::ids::{NodeId, ServerId, SignalId};
 use crate::message::Payload;
 use crate::network::{Signal, Wire, emit};
-use crate::node::{Action, Ctx, Handled, Node, NodeCore, NodeIo, TaskRef};
+use crate::node::{Action, Ctx, Handled, Node, NodeCore, NodeIo, TaskRef, waiter_mut};
 use crate::rng::{Stream, stream};
 use crate::shared::{BudgetExhausted, WorldShared};
 use crate::watchdog::DISPATCH;
@@ -43,13 +42,22 @@ pub enum NodeStatus {
 struct Task {
     seq: u64,
     endpoint: &'static str,
-    /// Where the handler's result goes: (requester, request id), for requests only.
-    reply_to: Option<(ServerId, SignalId)>,
+    /// Where the handler's result goes, for requests only.
+    reply_to: Option<ReplyTo>,
     future: Pin<Box<dyn Future<Output = Box<dyn Payload>>>>,
 }
 
+/// Where a handler's reply goes: the requester, the request it answers, and the requester's
+/// waiter key, which the reply carries back.
+#[derive(Clone, Copy)]
+struct ReplyTo {
+    requester: ServerId,
+    request: SignalId,
+    waiter: u32,
+}
+
 /// The signal a handler handles and where its reply goes (`None` for a timer or `#[init]`).
-type Handling = Option<(SignalId, Option<(ServerId, SignalId)>)>;
+type Handling = Option<(SignalId, Option<ReplyTo>)>;
 
 /// One node as the engine runs it: its state and handles, its tasks, its inbox, its status and
 /// its clock.
@@ -78,7 +86,7 @@ impl<N: Node> NodeSlot<N> {
             io: RefCell::new(NodeIo {
                 current: None,
                 endpoint: "",
-                waiters: FxHashMap::default(),
+                waiters: Slab::new(),
                 deadlines: BinaryHeap::new(),
                 woken: Vec::new(),
                 rng: stream(seed, Stream::Node(id.0)),
@@ -110,7 +118,7 @@ impl<N: Node> NodeSlot<N> {
     pub fn receive_reply(&mut self, wire: &mut Wire, sig: Signal, to: SignalId) {
         let core = &self.ctx.core;
         let mut io = core.io.borrow_mut();
-        if let Some(waiter) = io.waiters.get_mut(&to).filter(|w| w.reply.is_none()) {
+        if let Some(waiter) = waiter_mut(&mut io.waiters, sig.waiter, to).filter(|w| w.reply.is_none()) {
             waiter.reply = Some(sig.payload);
             let task = waiter.task;
             io.woken.push(task);
@@ -123,9 +131,13 @@ impl<N: Node> NodeSlot<N> {
 
     /// Runs the endpoint for a request or one-way signal.
     pub fn dispatch(&mut self, wire: &mut Wire, sig: Signal) -> Result<(), RunError> {
-        let Signal { id, from, kind, payload, copy_of, .. } = sig;
+        let Signal { id, from, kind, payload, copy_of, waiter, .. } = sig;
         // A duplicate's reply answers the request it copies.
-        let reply_to = (kind == SignalKind::Request).then_some((from, copy_of.unwrap_or(id)));
+        let reply_to = (kind == SignalKind::Request).then_some(ReplyTo {
+            requester: from,
+            request: copy_of.unwrap_or(id),
+            waiter,
+        });
         let mut unhandled = None;
         self.run_handler(wire, Some((id, reply_to)), DISPATCH, |ctx| match N::__dispatch(ctx, payload) {
             Ok(handled) => Some(handled),
@@ -137,7 +149,7 @@ impl<N: Node> NodeSlot<N> {
         match unhandled {
             Some(payload) => {
                 let to = ServerId::Node(self.id());
-                let sig = Signal { id, from, to, kind, sent: 0, arrival: 0, lost: false, copy_of, payload };
+                let sig = Signal { id, from, to, kind, sent: 0, arrival: 0, lost: false, waiter, copy_of, payload };
                 Err(wire.no_endpoint(to, N::__NAME, &sig))
             }
             None => Ok(()),
@@ -148,6 +160,7 @@ impl<N: Node> NodeSlot<N> {
     /// (`clock_rates`) zero, one or several times. Returns the local clock's value for the next
     /// turn and whether a timer fired. The local clock takes that value at the end of the turn
     /// ([`end_turn`](NodeSlot::end_turn)): handlers woken in this turn still see this one's.
+    #[inline]
     pub fn fire_timers(&mut self, wire: &mut Wire) -> Result<(u64, bool), RunError> {
         let local = self.ctx.core.local_time.get();
         let steps = if self.clock_rate == 1000 {
@@ -182,7 +195,18 @@ impl<N: Node> NodeSlot<N> {
 
     /// Polls, oldest first, every task whose reply came or whose deadline is now. Returns whether
     /// there was any.
+    #[inline]
     pub fn poll_woken(&mut self, wire: &mut Wire) -> Result<bool, RunError> {
+        let now = wire.now();
+        let idle = {
+            let io = self.ctx.core.io.borrow();
+            io.woken.is_empty() && io.deadlines.peek().is_none_or(|&Reverse((at, _))| at > now)
+        };
+        if idle { Ok(false) } else { self.poll_woken_tasks(wire) }
+    }
+
+    #[inline(never)]
+    fn poll_woken_tasks(&mut self, wire: &mut Wire) -> Result<bool, RunError> {
         let now = wire.now();
         let mut woken = {
             let mut io = self.ctx.core.io.borrow_mut();
@@ -258,8 +282,8 @@ impl<N: Node> NodeSlot<N> {
             Action::Replied(reply) => {
                 wire.flush()?;
                 emit!(wire, Event::HandlerFinished { tick: now, node, handler: seq, endpoint });
-                if let Some((to, request)) = reply_to {
-                    wire.send(ServerId::Node(node), to, SignalKind::Reply { to: request }, reply)?;
+                if let Some(r) = reply_to {
+                    wire.send_reply(ServerId::Node(node), r.requester, r.request, r.waiter, reply)?;
                 }
                 Ok(())
             }
@@ -292,8 +316,8 @@ impl<N: Node> NodeSlot<N> {
                 let t = self.tasks.remove(task.key);
                 wire.flush()?;
                 emit!(wire, Event::HandlerFinished { tick: now, node, handler: t.seq, endpoint: t.endpoint });
-                if let Some((to, request)) = t.reply_to {
-                    wire.send(ServerId::Node(node), to, SignalKind::Reply { to: request }, reply)?;
+                if let Some(r) = t.reply_to {
+                    wire.send_reply(ServerId::Node(node), r.requester, r.request, r.waiter, reply)?;
                 }
                 Ok(())
             }

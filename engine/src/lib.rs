@@ -78,7 +78,7 @@ pub use config::{
 };
 pub use dgame_macros::{Message, endpoint, init, node, timer};
 pub use error::{RunError, WorldError};
-pub use event::{DropReason, Event, EventLog, Observer, OwnedEvent, SharedObserver, SignalKind};
+pub use event::{DropReason, Event, EventKind, EventLog, Interest, Observer, OwnedEvent, SharedObserver, SignalKind};
 pub use executor::NodeStatus;
 pub use fault::{Fault, Nemesis, NemesisKind, Scheduled};
 pub use history::{History, OpCounts, OpKind, Operation, Outcome};

@@ -11,11 +11,12 @@ use std::rc::Rc;
 
 use rand::RngExt;
 use rand::distr::uniform::{SampleRange, SampleUniform};
-use rustc_hash::FxHashMap;
+use slab::Slab;
 
 use crate::event::SignalKind;
 use crate::ids::{NodeId, ServerId, SignalId, Tick};
 use crate::message::{LeaderNotification, Message, Payload};
+use crate::network::NO_WAITER;
 use crate::rng::SimRng;
 use crate::shared::WorldShared;
 use crate::wait::{Call, Quorum, Sleep, Until};
@@ -113,6 +114,8 @@ pub(crate) struct Outgoing {
     pub from: ServerId,
     pub to: ServerId,
     pub kind: SignalKind,
+    /// The key of the sender's waiter for the reply ([`NO_WAITER`] if none).
+    pub waiter: u32,
     pub payload: Box<dyn Payload>,
 }
 
@@ -124,9 +127,19 @@ pub(crate) struct TaskRef {
     pub key: usize,
 }
 
+/// A request whose reply a task awaits.
 pub(crate) struct Waiter {
+    /// The request.
+    pub id: SignalId,
     pub task: TaskRef,
     pub reply: Option<Box<dyn Payload>>,
+}
+
+/// The waiter for request `id` at `key`, if it is still there (a key is reused once its
+/// waiter is gone: the id tells them apart).
+#[inline]
+pub(crate) fn waiter_mut(waiters: &mut Slab<Waiter>, key: u32, id: SignalId) -> Option<&mut Waiter> {
+    waiters.get_mut(key as usize).filter(|w| w.id == id)
 }
 
 /// A node's bookkeeping that handles share with the engine.
@@ -135,14 +148,17 @@ pub(crate) struct NodeIo {
     pub current: Option<TaskRef>,
     /// The handler running, for panic reports.
     pub endpoint: &'static str,
-    /// Requests whose replies someone awaits, by request id.
-    pub waiters: FxHashMap<SignalId, Waiter>,
+    /// Requests whose replies someone awaits. The request and its reply carry the key.
+    pub waiters: Slab<Waiter>,
     /// Tasks to wake at a tick (timeouts, sleeps).
     pub deadlines: BinaryHeap<Reverse<(Tick, TaskRef)>>,
     /// Tasks to poll this tick.
     pub woken: Vec<TaskRef>,
     pub rng: SimRng,
 }
+
+const NOT_IN_A_TASK: &str = "call/broadcast/sleep are for async handlers: they were used outside one (or in a \
+                             future spawned some other way)";
 
 /// The part of a node that is not its state, shared by the engine and every handle.
 pub(crate) struct NodeCore {
@@ -160,25 +176,33 @@ impl NodeCore {
     }
 
     pub fn current_task(&self) -> TaskRef {
-        self.io.borrow().current.expect(
-            "call/broadcast/sleep are for async handlers: they were used outside one (or in a \
-             future spawned some other way)",
-        )
+        self.io.borrow().current.expect(NOT_IN_A_TASK)
     }
 
     /// Sends a signal; returns its id.
     pub fn push(&self, to: ServerId, kind: SignalKind, payload: Box<dyn Payload>) -> SignalId {
+        self.push_to_waiter(to, kind, NO_WAITER, payload)
+    }
+
+    fn push_to_waiter(&self, to: ServerId, kind: SignalKind, waiter: u32, payload: Box<dyn Payload>) -> SignalId {
         let id = self.shared.next_signal_id();
-        self.shared.outbox.borrow_mut().push(Outgoing { id, from: ServerId::Node(self.id), to, kind, payload });
+        let from = ServerId::Node(self.id);
+        self.shared.outbox.borrow_mut().push(Outgoing { id, from, to, kind, waiter, payload });
         id
     }
 
-    /// Sends a request whose reply the current task awaits.
-    pub fn request(&self, to: NodeId, payload: Box<dyn Payload>) -> SignalId {
-        let task = self.current_task();
-        let id = self.push(ServerId::Node(to), SignalKind::Request, payload);
-        self.io.borrow_mut().waiters.insert(id, Waiter { task, reply: None });
-        id
+    /// Sends a request whose reply the current task awaits; returns its id and its waiter's key.
+    pub fn request(&self, to: NodeId, payload: Box<dyn Payload>) -> (SignalId, u32) {
+        let key = {
+            let mut io = self.io.borrow_mut();
+            let task = io.current.expect(NOT_IN_A_TASK);
+            // The request's id is the next one: its waiter is in place before it is sent.
+            let id = SignalId(self.shared.next_signal.get());
+            io.waiters.insert(Waiter { id, task, reply: None })
+        };
+        let key = u32::try_from(key).expect("fewer than 2^32 replies awaited on one node");
+        let id = self.push_to_waiter(ServerId::Node(to), SignalKind::Request, key, payload);
+        (id, key)
     }
 
     /// The other nodes, in id order.
@@ -319,8 +343,8 @@ impl<N> AsyncCtx<N> {
     /// Sends `msg` to `to` and returns a future of its reply. Add `.timeout(ticks)` to stop
     /// waiting; a reply that comes later is discarded.
     pub fn call<M: Message>(&self, to: NodeId, msg: M) -> Call<M::Reply> {
-        let id = self.ctx.core.request(to, Box::new(msg));
-        Call::new(self.ctx.core.clone(), to, id)
+        let (id, key) = self.ctx.core.request(to, Box::new(msg));
+        Call::new(self.ctx.core.clone(), to, id, key)
     }
 
     /// Sends `msg` to every peer; await all replies, or choose `.any()`, `.at_least(k)`,
@@ -333,7 +357,13 @@ impl<N> AsyncCtx<N> {
     /// Sends each `(node, message)` pair and waits on their replies together, like
     /// [`broadcast`](AsyncCtx::broadcast) but with a message of its own per node.
     pub fn call_each<M: Message>(&self, calls: impl IntoIterator<Item = (NodeId, M)>) -> Quorum<M::Reply> {
-        let pending = calls.into_iter().map(|(to, msg)| (to, self.ctx.core.request(to, Box::new(msg)))).collect();
+        let pending = calls
+            .into_iter()
+            .map(|(to, msg)| {
+                let (id, key) = self.ctx.core.request(to, Box::new(msg));
+                (to, id, key)
+            })
+            .collect();
         Quorum::new(self.ctx.core.clone(), pending)
     }
 

@@ -16,7 +16,9 @@ use std::task::{Context, Poll};
 
 use crate::ids::{NodeId, SignalId, Tick};
 use crate::message::Payload;
-use crate::node::NodeCore;
+use slab::Slab;
+
+use crate::node::{NodeCore, Waiter, waiter_mut};
 
 /// The wait for a reply ran out of ticks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,17 +32,20 @@ impl fmt::Display for Timeout {
 
 impl std::error::Error for Timeout {}
 
-fn take_reply<R: 'static>(core: &NodeCore, id: SignalId) -> Option<R> {
-    let mut io = core.io.borrow_mut();
-    let waiter = io.waiters.get_mut(&id)?;
-    let reply = waiter.reply.take()?;
-    io.waiters.remove(&id);
+/// The reply to request `id` (whose waiter is at `key`), if it came; its waiter goes.
+#[inline]
+fn take_reply<R: 'static>(waiters: &mut Slab<Waiter>, id: SignalId, key: u32) -> Option<R> {
+    let reply = waiter_mut(waiters, key, id)?.reply.take()?;
+    waiters.remove(key as usize);
     let reply: Box<dyn Payload> = reply;
     Some(*reply.into_any().downcast::<R>().expect("a reply has its request's reply type"))
 }
 
-fn forget(core: &NodeCore, id: SignalId) {
-    core.io.borrow_mut().waiters.remove(&id);
+/// Nobody waits for the reply to request `id` any more.
+fn forget(waiters: &mut Slab<Waiter>, id: SignalId, key: u32) {
+    if waiter_mut(waiters, key, id).is_some() {
+        waiters.remove(key as usize);
+    }
 }
 
 /// A reply to come. Await it for the reply; `.timeout(ticks)` to give up.
@@ -49,13 +54,15 @@ pub struct Call<R> {
     core: Rc<NodeCore>,
     to: NodeId,
     id: SignalId,
+    /// Its waiter's key.
+    key: u32,
     done: bool,
     _reply: PhantomData<fn() -> R>,
 }
 
 impl<R: 'static> Call<R> {
-    pub(crate) fn new(core: Rc<NodeCore>, to: NodeId, id: SignalId) -> Self {
-        Call { core, to, id, done: false, _reply: PhantomData }
+    pub(crate) fn new(core: Rc<NodeCore>, to: NodeId, id: SignalId, key: u32) -> Self {
+        Call { core, to, id, key, done: false, _reply: PhantomData }
     }
 
     /// The node called.
@@ -76,7 +83,8 @@ impl<R: 'static> Future for Call<R> {
     type Output = R;
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<R> {
         self.core.shared.charge_poll();
-        match take_reply(&self.core, self.id) {
+        let reply = take_reply(&mut self.core.io.borrow_mut().waiters, self.id, self.key);
+        match reply {
             Some(r) => {
                 self.done = true;
                 Poll::Ready(r)
@@ -89,7 +97,7 @@ impl<R: 'static> Future for Call<R> {
 impl<R> Drop for Call<R> {
     fn drop(&mut self) {
         if !self.done {
-            forget(&self.core, self.id);
+            forget(&mut self.core.io.borrow_mut().waiters, self.id, self.key);
         }
     }
 }
@@ -184,7 +192,8 @@ enum Need {
 #[must_use = "a quorum does nothing unless awaited"]
 pub struct Quorum<R> {
     core: Rc<NodeCore>,
-    pending: Vec<(NodeId, SignalId)>,
+    /// The calls still unanswered: (callee, request, its waiter's key).
+    pending: Vec<(NodeId, SignalId, u32)>,
     got: Vec<(NodeId, R)>,
     matched: usize,
     need: Need,
@@ -192,7 +201,7 @@ pub struct Quorum<R> {
 }
 
 impl<R: 'static> Quorum<R> {
-    pub(crate) fn new(core: Rc<NodeCore>, pending: Vec<(NodeId, SignalId)>) -> Self {
+    pub(crate) fn new(core: Rc<NodeCore>, pending: Vec<(NodeId, SignalId, u32)>) -> Self {
         // One allocation for the replies, however many come (they are at most one per call).
         let got = Vec::with_capacity(pending.len());
         Quorum { core, pending, got, matched: 0, need: Need::All, filter: None }
@@ -247,17 +256,24 @@ impl<R: 'static> Quorum<R> {
 
     fn collect(&mut self) {
         let Quorum { core, pending, got, matched, filter, .. } = self;
-        // One pass, keeping the calls still unanswered in their order: O(calls) per poll.
-        pending.retain(|&(from, id)| match take_reply::<R>(core, id) {
-            Some(r) => {
-                if filter.as_ref().is_none_or(|f| f(&r)) {
-                    *matched += 1;
+        let first_new = got.len();
+        {
+            // One pass, keeping the calls still unanswered in their order: O(calls) per poll,
+            // each a slab index.
+            let waiters = &mut core.io.borrow_mut().waiters;
+            pending.retain(|&(from, id, key)| match take_reply::<R>(waiters, id, key) {
+                Some(r) => {
+                    got.push((from, r));
+                    false
                 }
-                got.push((from, r));
-                false
-            }
-            None => true,
-        });
+                None => true,
+            });
+        }
+        // The filter is the user's code: it runs with nothing of the node borrowed.
+        match filter {
+            None => *matched += got.len() - first_new,
+            Some(f) => *matched += got[first_new..].iter().filter(|(_, r)| f(r)).count(),
+        }
     }
 
     fn enough(&self) -> bool {
@@ -268,8 +284,9 @@ impl<R: 'static> Quorum<R> {
     }
 
     fn finish(&mut self) -> Replies<R> {
-        for (_, id) in self.pending.drain(..) {
-            forget(&self.core, id);
+        let waiters = &mut self.core.io.borrow_mut().waiters;
+        for (_, id, key) in self.pending.drain(..) {
+            forget(waiters, id, key);
         }
         Replies { items: std::mem::take(&mut self.got) }
     }
@@ -289,8 +306,12 @@ impl<R: 'static> Future for Quorum<R> {
 
 impl<R> Drop for Quorum<R> {
     fn drop(&mut self) {
-        for (_, id) in self.pending.drain(..) {
-            forget(&self.core, id);
+        if self.pending.is_empty() {
+            return;
+        }
+        let waiters = &mut self.core.io.borrow_mut().waiters;
+        for (_, id, key) in self.pending.drain(..) {
+            forget(waiters, id, key);
         }
     }
 }

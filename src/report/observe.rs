@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use dgame_engine::event::{DropReason, Event, Observer};
+use dgame_engine::event::{DropReason, Event, EventKind, Interest, Observer};
 use dgame_engine::message::short_type_name;
 use dgame_engine::{History, ServerId, Tick};
 use rustc_hash::FxHashMap;
@@ -78,6 +78,14 @@ pub struct RunObserver {
 }
 
 impl Observer for RunObserver {
+    /// Only these reach it: the world builds no other event for it (deliveries, handlers,
+    /// states are most of a run's events).
+    fn interest(&self) -> Interest {
+        [EventKind::SignalSent, EventKind::Fault, EventKind::LinkCut, EventKind::LinkHealed, EventKind::SignalDropped]
+            .into_iter()
+            .fold(Interest::NONE, Interest::with)
+    }
+
     fn on_event(&mut self, event: &Event<'_>) {
         match event {
             Event::SignalSent { from, to, message, .. } => {
@@ -88,8 +96,7 @@ impl Observer for RunObserver {
                 }
                 self.by_type.add(message.type_name());
             }
-            // Only these concern the fault log; most events (deliveries, handlers, states)
-            // stop at this match.
+            // Only these concern the fault log.
             Event::Fault { .. }
             | Event::LinkCut { .. }
             | Event::LinkHealed { .. }

@@ -32,10 +32,17 @@ pub(crate) struct Signal {
     pub arrival: Tick,
     /// Decided when sent; the signal travels and vanishes at its arrival tick.
     pub lost: bool,
+    /// Where the requester keeps its waiter for the reply (a request's, and its reply's, which
+    /// carries it back): the key into the node's slab of waiters, so that a reply finds its
+    /// waiter without a lookup by id. [`NO_WAITER`] when nobody waits.
+    pub waiter: u32,
     /// For a duplicate: the signal it copies (its replies answer that one).
     pub copy_of: Option<SignalId>,
     pub payload: Box<dyn Payload>,
 }
+
+/// The [`Signal::waiter`] of a signal nobody waits on in a slab.
+pub(crate) const NO_WAITER: u32 = u32::MAX;
 
 /// A signal in flight, as a viewer sees it.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +110,7 @@ impl Network {
     }
 
     /// Makes a signal sent at tick `now`: draws its delay and whether it will be lost.
+    #[inline(always)]
     pub fn make(
         &mut self,
         now: Tick,
@@ -121,9 +129,21 @@ impl Network {
         // Drawn for every signal, cut or not, so that cutting a link does not change the fate
         // of the signals on other links.
         let lost = self.loss > 0.0 && self.loss_rng.random_bool(self.loss);
-        Signal { id, from, to, kind, sent: now, arrival: now.saturating_add(delay), lost, copy_of: None, payload }
+        Signal {
+            id,
+            from,
+            to,
+            kind,
+            sent: now,
+            arrival: now.saturating_add(delay),
+            lost,
+            waiter: NO_WAITER,
+            copy_of: None,
+            payload,
+        }
     }
 
+    #[inline]
     fn draw(&mut self, delay: Delay) -> Tick {
         match delay {
             Delay::Constant(d) => d,
@@ -139,6 +159,7 @@ impl Network {
     }
 
     /// Whether the signal just made is also delivered a second time (a draw for every signal).
+    #[inline]
     pub fn duplicates(&mut self) -> bool {
         self.duplicate > 0.0 && self.duplicate_rng.random_bool(self.duplicate)
     }
@@ -159,6 +180,7 @@ impl Network {
     }
 
     /// Puts a signal on the wire, or gives it back if its link is cut.
+    #[inline]
     pub fn insert(&mut self, signal: Signal) -> Result<(), Signal> {
         if self.is_cut(signal.from, signal.to) {
             return Err(signal);
@@ -169,6 +191,7 @@ impl Network {
     }
 
     /// Takes the signals due at the end of tick `now`, in the order they were sent.
+    #[inline]
     pub fn take_due(&mut self, now: Tick, into: &mut Vec<Signal>) {
         let slot = &mut self.wheel[(now & self.mask) as usize];
         debug_assert!(slot.iter().all(|s| s.arrival == now));
@@ -216,6 +239,7 @@ impl Network {
         None
     }
 
+    #[inline]
     pub fn is_cut(&self, from: ServerId, to: ServerId) -> bool {
         !self.cuts.is_empty() && self.cuts.contains(&(from, to))
     }

@@ -6,27 +6,60 @@ use std::rc::Rc;
 
 use crate::chooser::SignalChooser;
 use crate::error::RunError;
-use crate::event::{DropReason, Event, Observer, SignalKind};
+use crate::event::{DropReason, Event, EventKind, Interest, Observer, SignalKind};
 use rustc_hash::FxHashMap;
 
 use crate::ids::{NodeId, RequestId, ServerId, SignalId, Tick};
 use crate::message::{Payload, short_type_name};
-use crate::network::{Network, Signal};
+use crate::network::{NO_WAITER, Network, Signal};
 use crate::node::Outgoing;
 use crate::shared::WorldShared;
 
-/// Sends an event to every observer of a [`Wire`]; builds nothing when there are none.
+/// Sends an event to every observer of a [`Wire`] that wants its kind; builds nothing when
+/// none does.
 macro_rules! emit {
-    ($wire:expr, $event:expr) => {
-        if !$wire.observers.is_empty() {
-            let event = $event;
-            for observer in $wire.observers.iter_mut() {
-                observer.on_event(&event);
-            }
+    ($wire:expr, Event::$kind:ident $fields:tt) => {
+        if $wire.observers.wants($crate::event::EventKind::$kind) {
+            let event = Event::$kind $fields;
+            $wire.observers.send(&event);
         }
     };
 }
 pub(crate) use emit;
+
+/// The observers of a world, with the kinds of events each wants and all of them together.
+pub(crate) struct Observers {
+    list: Vec<(Interest, Box<dyn Observer>)>,
+    wanted: Interest,
+}
+
+impl Observers {
+    fn new() -> Self {
+        Observers { list: Vec::new(), wanted: Interest::NONE }
+    }
+
+    pub fn push(&mut self, observer: Box<dyn Observer>) {
+        let interest = observer.interest();
+        self.wanted = self.wanted.union(interest);
+        self.list.push((interest, observer));
+    }
+
+    /// Whether any observer wants events of `kind`.
+    #[inline]
+    pub fn wants(&self, kind: EventKind) -> bool {
+        self.wanted.contains(kind)
+    }
+
+    /// Gives `event` to every observer that wants it.
+    pub fn send(&mut self, event: &Event<'_>) {
+        let kind = event.kind();
+        for (interest, observer) in &mut self.list {
+            if interest.contains(kind) {
+                observer.on_event(event);
+            }
+        }
+    }
+}
 
 /// Counters kept for every run (cheap enough to keep always).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -56,7 +89,7 @@ pub struct Stats {
 pub(crate) struct Wire {
     pub shared: Rc<WorldShared>,
     pub network: Network,
-    pub observers: Vec<Box<dyn Observer>>,
+    pub observers: Observers,
     pub stats: Stats,
     pub seed: u64,
     /// How many clients there are (ids `1..=clients`); the node count is in `shared`.
@@ -83,7 +116,7 @@ impl Wire {
         Wire {
             shared,
             network,
-            observers: Vec::new(),
+            observers: Observers::new(),
             stats: Stats::default(),
             seed,
             clients,
@@ -94,14 +127,17 @@ impl Wire {
     }
 
     /// The tick running (or the last that ran, between ticks).
+    #[inline]
     pub fn now(&self) -> Tick {
         self.shared.now.get()
     }
 
+    #[inline]
     pub fn nodes(&self) -> usize {
         self.shared.nodes.get()
     }
 
+    #[inline]
     pub fn exists(&self, s: ServerId) -> bool {
         match s {
             ServerId::Gateway => true,
@@ -123,7 +159,21 @@ impl Wire {
         Ok(id)
     }
 
+    /// Sends a node's reply to a request whose requester keeps its waiter at `waiter`.
+    pub fn send_reply(
+        &mut self,
+        from: ServerId,
+        to: ServerId,
+        request: SignalId,
+        waiter: u32,
+        payload: Box<dyn Payload>,
+    ) -> Result<(), RunError> {
+        let id = self.shared.next_signal_id();
+        self.transmit_to_waiter(id, from, to, SignalKind::Reply { to: request }, waiter, payload)
+    }
+
     /// Sends one signal: draws its delay and fate, reports it, and puts it on the wire.
+    #[inline]
     pub fn transmit(
         &mut self,
         id: SignalId,
@@ -132,35 +182,64 @@ impl Wire {
         kind: SignalKind,
         payload: Box<dyn Payload>,
     ) -> Result<(), RunError> {
+        self.transmit_to_waiter(id, from, to, kind, NO_WAITER, payload)
+    }
+
+    /// [`transmit`](Wire::transmit), for a signal that carries the key of a node's waiter.
+    fn transmit_to_waiter(
+        &mut self,
+        id: SignalId,
+        from: ServerId,
+        to: ServerId,
+        kind: SignalKind,
+        waiter: u32,
+        payload: Box<dyn Payload>,
+    ) -> Result<(), RunError> {
         let now = self.now();
         if !self.exists(to) {
-            return Err(RunError::NoSuchServer {
-                tick: now,
-                seed: self.seed,
-                from,
-                to,
-                message_type: short_type_name(payload.type_name()).into_owned(),
-                nodes: self.nodes(),
-                clients: self.clients,
-            });
+            return Err(self.no_such_server(from, to, &*payload));
         }
         let mut signal = self.network.make(now, id, from, to, kind, payload);
+        signal.waiter = waiter;
         let mut duplicate = self.network.duplicates();
         self.chooser.choose(&mut self.network, &mut signal, Some(&mut duplicate));
-        let copy = duplicate.then(|| {
-            let copy_id = self.shared.next_signal_id();
-            let mut copy = self.network.make(now, copy_id, from, to, kind, signal.payload.clone_payload());
-            copy.copy_of = Some(id);
-            self.chooser.choose(&mut self.network, &mut copy, None);
-            copy
-        });
-        self.put(signal);
-        if let Some(copy) = copy {
+        if duplicate {
+            // The copy's fate is drawn before either is reported.
+            let copy = self.copy(&signal);
+            self.put(signal);
             self.put(copy);
+        } else {
+            self.put(signal);
         }
         Ok(())
     }
 
+    /// The network's second copy of `signal`, with a fate of its own.
+    #[inline(never)]
+    fn copy(&mut self, signal: &Signal) -> Signal {
+        let copy_id = self.shared.next_signal_id();
+        let payload = signal.payload.clone_payload();
+        let mut copy = self.network.make(signal.sent, copy_id, signal.from, signal.to, signal.kind, payload);
+        copy.copy_of = Some(signal.id);
+        copy.waiter = signal.waiter;
+        self.chooser.choose(&mut self.network, &mut copy, None);
+        copy
+    }
+
+    #[cold]
+    fn no_such_server(&self, from: ServerId, to: ServerId, payload: &dyn Payload) -> RunError {
+        RunError::NoSuchServer {
+            tick: self.now(),
+            seed: self.seed,
+            from,
+            to,
+            message_type: short_type_name(payload.type_name()).into_owned(),
+            nodes: self.nodes(),
+            clients: self.clients,
+        }
+    }
+
+    #[inline]
     fn put(&mut self, signal: Signal) {
         let now = self.now();
         let id = signal.id;
@@ -188,7 +267,7 @@ impl Wire {
         let mut sent = Ok(());
         for o in out.drain(..) {
             if sent.is_ok() {
-                sent = self.transmit(o.id, o.from, o.to, o.kind, o.payload);
+                sent = self.transmit_to_waiter(o.id, o.from, o.to, o.kind, o.waiter, o.payload);
             }
         }
         self.spare = out;
@@ -207,5 +286,68 @@ impl Wire {
                 .unwrap_or_else(|panic| format!("(its `Debug` panicked: {panic})")),
             from: sig.from,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use crate::event::{Event, EventKind, Interest, Observer, OwnedEvent, SharedObserver};
+    use crate::prelude::*;
+
+    #[derive(Debug, Default)]
+    struct Register {
+        value: Option<Value>,
+    }
+
+    #[node]
+    impl Register {
+        #[endpoint(ClientReadRequest)]
+        fn read(&mut self, _: ClientReadRequest) -> ClientReadResponse {
+            ClientReadResponse::ok(self.value)
+        }
+
+        #[endpoint(ClientWriteRequest)]
+        fn write(&mut self, req: ClientWriteRequest) -> ClientWriteResponse {
+            self.value = Some(req.value);
+            ClientWriteResponse::ok()
+        }
+    }
+
+    /// Keeps the events it is given, formatted; wants what it is told.
+    struct Keep(Interest, Vec<OwnedEvent>);
+
+    impl Observer for Keep {
+        fn on_event(&mut self, event: &Event<'_>) {
+            self.1.push(event.to_owned_event());
+        }
+        fn interest(&self) -> Interest {
+            self.0
+        }
+    }
+
+    fn run(observers: &[Interest]) -> Vec<Vec<OwnedEvent>> {
+        let config = Config::builder().nodes(3).clients(2).ticks(60).seed(3).build().unwrap();
+        let mut world = World::<Register>::new(config).unwrap();
+        let kept: Vec<_> = observers.iter().map(|&i| Rc::new(RefCell::new(Keep(i, Vec::new())))).collect();
+        for k in &kept {
+            world.subscribe(SharedObserver(k.clone()));
+        }
+        world.run().unwrap();
+        kept.iter().map(|k| std::mem::take(&mut k.borrow_mut().1)).collect()
+    }
+
+    #[test]
+    fn each_observer_gets_the_kinds_it_wants_and_the_others_see_the_same_run() {
+        let sent = Interest::NONE.with(EventKind::SignalSent);
+        let alone = run(&[Interest::ALL]).remove(0);
+        let both = run(&[sent, Interest::ALL]);
+        assert_eq!(both[1], alone, "an observer that wants less changes nothing for the others");
+        let expected: Vec<_> = alone.iter().filter(|e| matches!(e, OwnedEvent::SignalSent { .. })).cloned().collect();
+        assert!(!expected.is_empty());
+        assert_eq!(both[0], expected, "only the signals sent, all of them");
+        assert_eq!(run(&[Interest::NONE]), vec![Vec::<OwnedEvent>::new()]);
     }
 }
