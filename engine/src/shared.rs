@@ -4,6 +4,8 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use crate::ids::{NodeId, SignalId, Tick};
 use crate::node::Outgoing;
 use crate::watchdog::HandlerMonitor;
@@ -23,6 +25,8 @@ pub(crate) struct WorldShared {
     budget_left: Cell<u64>,
     /// The slot a wall-clock watchdog reads, if one was asked for.
     pub monitor: OnceCell<Arc<HandlerMonitor>>,
+    /// The monitor's index of each handler name, by the name's address and length.
+    monitor_names: RefCell<FxHashMap<(usize, usize), usize>>,
 }
 
 impl WorldShared {
@@ -34,6 +38,7 @@ impl WorldShared {
             nodes: Cell::new(0),
             budget_left: Cell::new(u64::MAX),
             monitor: OnceCell::new(),
+            monitor_names: RefCell::new(FxHashMap::default()),
         }
     }
 
@@ -71,7 +76,15 @@ impl WorldShared {
     /// Tells the watchdog (if any) which handler runs now.
     pub fn handler_entered(&self, node: NodeId, endpoint: &'static str) {
         if let Some(m) = self.monitor.get() {
-            m.enter(node, endpoint, self.now.get());
+            let key = (endpoint.as_ptr() as usize, endpoint.len());
+            let index = *self.monitor_names.borrow_mut().entry(key).or_insert_with(|| {
+                if endpoint == crate::watchdog::DISPATCH {
+                    crate::watchdog::DISPATCH_INDEX
+                } else {
+                    m.add_name(endpoint)
+                }
+            });
+            m.enter(node, index, self.now.get());
         }
     }
 

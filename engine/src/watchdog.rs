@@ -31,6 +31,8 @@
 //! [`World::handler_monitor`]: crate::World::handler_monitor
 
 use std::fmt;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, fence};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -39,19 +41,23 @@ use std::time::{Duration, Instant};
 use crate::ids::{NodeId, Tick};
 
 /// Which handler is running, if one is: written by the engine around every handler run and
-/// poll, read by a [`Watchdog`].
+/// poll, read by a [`Watchdog`]. Writing it takes no lock (a handler run costs a few relaxed
+/// stores): the engine's thread is its only writer, and the watchdog reads it as a sequence
+/// lock, again when the state it read changed under it.
 #[derive(Debug)]
 pub struct HandlerMonitor {
     seed: u64,
     node_type: &'static str,
-    slot: Mutex<Slot>,
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Slot {
-    /// Counts every handler entered, so that two runs of one handler are told apart.
-    entered: u64,
-    running: Option<Running>,
+    /// Twice the number of handlers entered, plus one while one runs (two runs of one handler
+    /// are told apart by the count).
+    state: AtomicU64,
+    node: AtomicU32,
+    tick: AtomicU64,
+    /// The running handler's name, as its index among `names`.
+    endpoint: AtomicUsize,
+    /// Every handler name the engine has named, in the order it first did: locked only to add
+    /// a name (once per name) and to read one for a report.
+    names: Mutex<Vec<&'static str>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -61,39 +67,77 @@ struct Running {
     tick: Tick,
 }
 
+/// The index of [`DISPATCH`] among a monitor's names.
+pub(crate) const DISPATCH_INDEX: usize = 0;
+
 impl HandlerMonitor {
     pub(crate) fn new(seed: u64, node_type: &'static str) -> Self {
-        HandlerMonitor { seed, node_type, slot: Mutex::new(Slot::default()) }
+        HandlerMonitor {
+            seed,
+            node_type,
+            state: AtomicU64::new(0),
+            node: AtomicU32::new(0),
+            tick: AtomicU64::new(0),
+            endpoint: AtomicUsize::new(DISPATCH_INDEX),
+            names: Mutex::new(vec![DISPATCH]),
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
-        // A panic while the lock is held cannot leave the slot half-written (it is `Copy`).
-        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    fn names(&self) -> std::sync::MutexGuard<'_, Vec<&'static str>> {
+        // A panic while the lock is held cannot leave the list half-written (a push).
+        self.names.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn enter(&self, node: NodeId, endpoint: &'static str, tick: Tick) {
-        let mut slot = self.lock();
+    /// Adds a handler name; its index is what [`enter`](HandlerMonitor::enter) takes.
+    pub(crate) fn add_name(&self, name: &'static str) -> usize {
+        let mut names = self.names();
+        names.push(name);
+        names.len() - 1
+    }
+
+    /// Handler `endpoint` (an index from [`add_name`](HandlerMonitor::add_name)) of `node`
+    /// starts running in `tick`.
+    pub(crate) fn enter(&self, node: NodeId, endpoint: usize, tick: Tick) {
+        let state = self.state.load(Relaxed);
         // The same handler naming itself (a sync endpoint once dispatched) is not a new run.
-        if let Some(r) = &mut slot.running
-            && r.node == node
-            && r.tick == tick
-            && r.endpoint == DISPATCH
+        if state & 1 == 1
+            && self.node.load(Relaxed) == node.0
+            && self.tick.load(Relaxed) == tick
+            && self.endpoint.load(Relaxed) == DISPATCH_INDEX
         {
-            r.endpoint = endpoint;
+            self.endpoint.store(endpoint, Relaxed);
             return;
         }
-        slot.entered += 1;
-        slot.running = Some(Running { node, endpoint, tick });
+        // Marked as changing (the count moves on) before the fields, done after them.
+        self.state.store(((state >> 1) + 1) << 1, Relaxed);
+        fence(Release);
+        self.node.store(node.0, Relaxed);
+        self.tick.store(tick, Relaxed);
+        self.endpoint.store(endpoint, Relaxed);
+        self.state.store((((state >> 1) + 1) << 1) | 1, Release);
     }
 
     pub(crate) fn leave(&self) {
-        self.lock().running = None;
+        let state = self.state.load(Relaxed);
+        self.state.store(state & !1, Release);
     }
 
     /// The handler running now, if any: (a number that changes with every handler run, what runs).
     fn current(&self) -> Option<(u64, Running)> {
-        let slot = *self.lock();
-        slot.running.map(|r| (slot.entered, r))
+        loop {
+            let before = self.state.load(Acquire);
+            if before & 1 == 0 {
+                return None;
+            }
+            let (node, tick, endpoint) =
+                (self.node.load(Relaxed), self.tick.load(Relaxed), self.endpoint.load(Relaxed));
+            fence(Acquire);
+            if self.state.load(Relaxed) == before {
+                let endpoint = self.names().get(endpoint).copied().unwrap_or(DISPATCH);
+                return Some((before >> 1, Running { node: NodeId(node), endpoint, tick }));
+            }
+            // The engine moved on while we read: read again.
+        }
     }
 
     /// The handler running now, if one is, as a report (with no time spent yet).
