@@ -106,8 +106,8 @@ impl Pace {
 }
 
 /// **Log matching**: if two logs hold an entry of the same index and term, they are equal up
-/// to that index (Raft, figure 3). Makes a fresh checker for each run (it paces itself, see
-/// [`Pace`]).
+/// to that index (Raft, figure 3). Makes a fresh checker for each run: it checks the newest
+/// entries at every tick and whole logs every length/64 ticks, so that a long run stays linear.
 pub fn log_matching<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
     let mut pace = Pace::new();
     move |nodes: &[&R]| {
@@ -141,7 +141,8 @@ pub fn log_matching<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
 
 /// **State machine safety**, as a checker that remembers: an entry a node once knew
 /// committed is never replaced, on it or on any node that commits that index. Needs the
-/// ticks before, so it makes a fresh checker for each run (it paces itself, see [`Pace`]).
+/// ticks before, so it makes a fresh checker for each run; it paces itself as
+/// [`log_matching`] does.
 pub fn committed_entries_never_change<R: RaftState>() -> impl FnMut(&[&R]) -> Result<(), String> {
     let mut committed: Vec<R::Entry> = Vec::new();
     let mut pace = Pace::new();
