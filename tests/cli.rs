@@ -868,3 +868,13 @@ fn every_workload_s_history_out_checks_as_the_run_did_in_either_format() {
     }
     assert_eq!(seen, ["invalid", "linearizable", "valid"].map(String::from).into(), "runs of every verdict");
 }
+
+#[test]
+fn a_quiet_period_too_short_for_the_final_reads_gets_a_warning() {
+    let o = dgame(&["run", "--workload", "counter", "--quiet", "10", "--ticks", "200"]);
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("the final reads start 5 ticks before the end") && err.contains("at least 32"), "{err}");
+    let o = dgame(&["run", "--workload", "counter", "--ticks", "200"]);
+    assert!(!text(&o).1.contains("warning"), "the default quiet period is long enough");
+}

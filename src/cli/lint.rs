@@ -53,6 +53,15 @@ pub fn warnings(c: &Config) -> Vec<String> {
         }
     }
     if c.workload.has_final_reads() {
+        let left = c.ticks - c.final_read_tick().unwrap_or(c.ticks);
+        let round_trip = 4 * c.delay.max() + 4;
+        if left < round_trip {
+            w.push(format!(
+                "the final reads start {left} ticks before the end, and a round trip can take {round_trip}: some nodes \
+                 may go unread and the check says less; give a --quiet of at least {}",
+                2 * round_trip
+            ));
+        }
         let quiet = c.last_invoke() + 1;
         for s in c.schedule.iter().filter(|s| s.at >= quiet && s.at <= c.ticks) {
             w.push(format!(
