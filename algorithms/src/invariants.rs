@@ -71,7 +71,8 @@ pub fn one_leader_per_term<R: RaftState>(nodes: &[&R]) -> Result<(), String> {
 /// every tick would cost a log's length per tick, and a long run's time would grow with the
 /// square of its length: so the whole log is checked while it is short, and then the newest
 /// [`RECENT`] entries at every tick and the whole log every `length / FULL_EVERY` ticks. A
-/// change to an old entry is still found, up to that many ticks late.
+/// change to an old entry that lasts is still found, up to that many ticks late (one made in a
+/// run's last ticks, or undone before the next whole check, may go unreported).
 struct Pace {
     tick: u64,
     /// Whether this tick checks whole logs.

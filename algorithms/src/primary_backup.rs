@@ -31,6 +31,11 @@ pub const FAULT_MODEL: &str = "delays and loss; unavailable (never wrong) while 
 /// The primary: always node 1.
 pub const PRIMARY: NodeId = NodeId(1);
 
+/// How long a copy of a write waits for the first copy's answer before saying "unknown" (the
+/// first may have been lost in a crash, or the client have moved on; the gateway gives up
+/// after 40 ticks anyway).
+const COPY_WAIT: Tick = 100;
+
 /// How long the primary waits for the backups before sending again to those that did not
 /// answer (a round trip takes at most 2 x 3 ticks of delay plus 2 ticks of handling).
 const RETRY: Tick = 10;
@@ -75,7 +80,7 @@ impl PrimaryBackup {
             Seen::New => {}
             // A copy: answer when the first copy is done.
             Seen::Running => {
-                cx.until(|me| me.sessions.answer(req.id).is_some()).await;
+                let _ = cx.until(|me| me.sessions.answer(req.id).is_some()).timeout(COPY_WAIT).await;
                 return cx.with(|me| me.sessions.answer(req.id)).unwrap_or_else(ClientWriteResponse::unknown);
             }
             Seen::Answered(answer) => return answer,

@@ -297,7 +297,7 @@ impl Client {
         // trip can take (four hops and the handling), so that a lost one is read again in time.
         let timeout = match node {
             Some(_) => {
-                let round_trip = 4 * env.config.delay.max() + 4;
+                let round_trip = env.config.round_trip();
                 Some(env.config.client_timeout.map_or(round_trip, |t| t.min(round_trip)))
             }
             None => env.config.client_timeout,
@@ -319,7 +319,8 @@ impl Client {
         if let Some(node) = final_of
             && !matches!(outcome, Outcome::Ok(_))
         {
-            self.final_reads.push_front(node);
+            // At the back: a node that does not answer must not keep the others unread.
+            self.final_reads.push_back(node);
         }
         self.state = ClientState::Idle { until: now.saturating_add(pause) };
         let operation = &mut env.history.operations[op];

@@ -584,6 +584,17 @@ impl Config {
         self.quiet.unwrap_or(if self.workload.has_final_reads() { Workload::DEFAULT_QUIET } else { 0 })
     }
 
+    /// The longest a signal can take, on any link (the default delay and the links' own).
+    pub fn max_delay(&self) -> Tick {
+        self.links.iter().map(|l| l.delay.max()).fold(self.delay.max(), Tick::max)
+    }
+
+    /// How long a round trip from a client to a node and back can take: four hops, and the
+    /// turns between them.
+    pub fn round_trip(&self) -> Tick {
+        4 * self.max_delay() + 4
+    }
+
     /// The last tick in which a client may start an operation.
     pub fn last_invoke(&self) -> Tick {
         self.ticks.saturating_sub(self.quiet_ticks())

@@ -105,7 +105,8 @@ impl HandlerMonitor {
             && self.tick.load(Relaxed) == tick
             && self.endpoint.load(Relaxed) == DISPATCH_INDEX
         {
-            self.endpoint.store(endpoint, Relaxed);
+            // Release: a reader that sees the index sees the name `add_name` pushed for it.
+            self.endpoint.store(endpoint, Release);
             return;
         }
         // Marked as changing (the count moves on) before the fields, done after them.

@@ -283,7 +283,15 @@ impl<N: Node> World<N> {
                 // In the quiet period of a workload with final reads everything has healed
                 // (`heal_for_quiet_period`): undoing a fault of the schedule may find nothing
                 // left to undo, which is no error then.
-                let healed = self.config.workload.has_final_reads() && now > self.config.last_invoke();
+                let undo = matches!(
+                    scheduled.fault,
+                    crate::Fault::Restart(_)
+                        | crate::Fault::Resume(_)
+                        | crate::Fault::Rejoin(_)
+                        | crate::Fault::Heal { .. }
+                        | crate::Fault::HealAll
+                );
+                let healed = undo && self.config.workload.has_final_reads() && now > self.config.last_invoke();
                 match self.apply_fault(scheduled.fault.clone()) {
                     Err(FaultError::Refused(_)) if healed => {}
                     Err(FaultError::Refused(_)) => self.apply_planned(&scheduled)?,

@@ -54,7 +54,7 @@ pub fn warnings(c: &Config) -> Vec<String> {
     }
     if c.workload.has_final_reads() {
         let left = c.ticks - c.final_read_tick().unwrap_or(c.ticks);
-        let round_trip = 4 * c.delay.max() + 4;
+        let round_trip = c.round_trip();
         if left < round_trip {
             w.push(format!(
                 "the final reads start {left} ticks before the end, and a round trip can take {round_trip}: some nodes \

@@ -22,6 +22,11 @@ pub const GUARANTEE: &str = "none with several clients (a read's repair may not 
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses; live while a majority can talk";
 
+/// How long a copy of a write waits for the first copy's answer before saying "unknown" (the
+/// first may have been lost in a crash, or the client have moved on; the gateway gives up
+/// after 40 ticks anyway).
+const COPY_WAIT: Tick = 100;
+
 /// How long a phase waits for a majority before asking again (a round trip takes at most
 /// 2 x 3 ticks of delay plus 2 ticks of handling).
 const RETRY: Tick = 10;
@@ -108,7 +113,7 @@ impl AbdFireAndForgetRepair {
             // A copy: answer when the first copy is done (if it ever is: it may have been lost
             // in a crash, and then the gateway gives up).
             Seen::Running => {
-                cx.until(|me| me.sessions.answer(req.id).is_some()).await;
+                let _ = cx.until(|me| me.sessions.answer(req.id).is_some()).timeout(COPY_WAIT).await;
                 return cx.with(|me| me.sessions.answer(req.id)).unwrap_or_else(ClientWriteResponse::unknown);
             }
             Seen::Answered(answer) => return answer,
