@@ -878,3 +878,16 @@ fn a_quiet_period_too_short_for_the_final_reads_gets_a_warning() {
     let o = dgame(&["run", "--workload", "counter", "--ticks", "200"]);
     assert!(!text(&o).1.contains("warning"), "the default quiet period is long enough");
 }
+
+#[test]
+fn a_run_whose_final_reads_missed_nodes_says_which_went_unread() {
+    let o = dgame(&["run", "--workload", "broadcast", "--nodes", "5", "--loss", "0.3", "--seed", "3"]);
+    let (out, _) = text(&o);
+    assert!(out.contains("WARNING    no final read reached 5 of 5 nodes (n1, n2, n3, n4, n5)"), "{out}");
+    let o = dgame(&["run", "--workload", "broadcast", "--nodes", "5", "--loss", "0.3", "--seed", "3", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["unread_nodes"], serde_json::json!([1, 2, 3, 4, 5]), "{v}");
+    let o = dgame(&["run", "--workload", "broadcast", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.get("unread_nodes").is_none(), "every node read: {v}");
+}

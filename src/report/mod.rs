@@ -293,6 +293,10 @@ pub struct Report {
     /// The broadcast workload: node-to-node messages per value broadcast.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages_per_value: Option<f64>,
+    /// A workload with final reads: the nodes no final read reached (the check says nothing
+    /// of where they ended up).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread_nodes: Vec<u32>,
     /// The command that reproduces this run.
     pub reproduce: String,
 }
@@ -329,6 +333,7 @@ impl Report {
                 let values = out.history.operations.iter().filter(|op| matches!(op.kind, OpKind::Broadcast(_))).count();
                 if values == 0 { 0.0 } else { out.messages.node_node as f64 / values as f64 }
             }),
+            unread_nodes: unread_nodes(config, &out.history),
             reproduce: config.command_line(program, algorithm),
         }
     }
@@ -342,6 +347,20 @@ impl Report {
                 "no operation succeeded ({} invoked: {} failed, {} unknown, {} pending; availability 0%): \
                  the verdict holds only because nothing took effect visibly",
                 o.total, o.failed, o.unknown, o.pending
+            )
+        })
+    }
+
+    /// When some nodes had no final read, a sentence that says so: their state went unchecked.
+    pub fn unread_warning(&self) -> Option<String> {
+        (!self.unread_nodes.is_empty()).then(|| {
+            let nodes: Vec<String> = self.unread_nodes.iter().map(|n| format!("n{n}")).collect();
+            format!(
+                "no final read reached {} of {} nodes ({}): the check says nothing of where they ended up; a longer \
+                 --quiet gives the final reads more time",
+                nodes.len(),
+                self.config.nodes,
+                nodes.join(", ")
             )
         })
     }
@@ -365,6 +384,9 @@ impl Report {
         );
         let _ = writeln!(s, "availability {:.1}% of finished operations succeeded", self.availability * 100.0);
         if let Some(w) = self.no_success_warning() {
+            let _ = writeln!(s, "  WARNING    {w}");
+        }
+        if let Some(w) = self.unread_warning() {
             let _ = writeln!(s, "  WARNING    {w}");
         }
         let l = &self.latency;
@@ -441,6 +463,25 @@ impl Report {
         let _ = writeln!(s, "reproduce    {}", self.reproduce);
         s
     }
+}
+
+/// The nodes of a workload with final reads that no successful final read reached.
+fn unread_nodes(config: &Config, history: &History) -> Vec<u32> {
+    if !config.workload.has_final_reads() {
+        return Vec::new();
+    }
+    let read: std::collections::BTreeSet<u32> = history
+        .operations
+        .iter()
+        .filter(|op| {
+            matches!(
+                op.kind,
+                OpKind::BroadcastRead { final_read: true, .. } | OpKind::CounterRead { final_read: true, .. }
+            ) && matches!(op.outcome, Outcome::Ok(_))
+        })
+        .filter_map(|op| op.node.map(|n| n.0))
+        .collect();
+    (1..=config.nodes).filter(|n| !read.contains(n)).collect()
 }
 
 #[cfg(test)]
