@@ -295,7 +295,7 @@ pub struct Report {
     pub messages_per_value: Option<f64>,
     /// A workload with final reads: the nodes no final read reached (the check says nothing
     /// of where they ended up).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unread_nodes: Vec<u32>,
     /// The command that reproduces this run.
     pub reproduce: String,
