@@ -185,10 +185,24 @@ pub fn parse(text: &str) -> Result<History, JsonlError> {
     read_from(text.as_bytes())
 }
 
-/// Reads a JSON-lines history from `input`, streaming: one line at a time is in memory.
-pub fn read_from(mut input: impl Read) -> Result<History, JsonlError> {
-    let mut history = History::new();
-    let mut first = true;
+/// What can stop [`for_each_line`] before a line is handed over.
+pub(crate) enum LineError {
+    /// The input could not be read (the reader's own message).
+    Io(String),
+    /// A line longer than [`MAX_LINE_BYTES`].
+    TooLong,
+    /// A line that is not UTF-8.
+    NotUtf8,
+}
+
+/// Calls `each` with every line of `input` (numbered from 1, a UTF-8 byte order mark at the
+/// start and a `\r` at the end removed), streaming: at most [`MAX_LINE_BYTES`] of one line is
+/// in memory. What stops a line is turned into the caller's error by `error`.
+pub(crate) fn for_each_line<E>(
+    mut input: impl Read,
+    error: impl Fn(usize, LineError) -> E,
+    mut each: impl FnMut(usize, &str) -> Result<(), E>,
+) -> Result<(), E> {
     let mut buf = vec![0u8; 64 * 1024];
     let (mut pos, mut len) = (0usize, 0usize);
     let mut raw: Vec<u8> = Vec::new();
@@ -204,7 +218,7 @@ pub fn read_from(mut input: impl Read) -> Result<History, JsonlError> {
                     match input.read(&mut buf) {
                         Ok(n) => break n,
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(JsonlError::Io { line, message: e.to_string() }),
+                        Err(e) => return Err(error(line, LineError::Io(e.to_string()))),
                     }
                 };
                 pos = 0;
@@ -219,7 +233,7 @@ pub fn read_from(mut input: impl Read) -> Result<History, JsonlError> {
                 None => (chunk.len(), false),
             };
             if raw.len() + take > MAX_LINE_BYTES {
-                return Err(JsonlError::TooLong { line, limit: MAX_LINE_BYTES });
+                return Err(error(line, LineError::TooLong));
             }
             raw.extend_from_slice(&chunk[..take]);
             pos += take + usize::from(done);
@@ -231,11 +245,27 @@ pub fn read_from(mut input: impl Read) -> Result<History, JsonlError> {
         if line == 1 {
             bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         }
-        let text = std::str::from_utf8(bytes).map_err(|_| JsonlError::NotUtf8 { line })?;
-        if let Some(op) = parse_line(text.trim_end_matches('\r'), line, &mut first, &mut history)? {
+        let text = std::str::from_utf8(bytes).map_err(|_| error(line, LineError::NotUtf8))?;
+        each(line, text.trim_end_matches('\r'))?;
+    }
+    Ok(())
+}
+
+/// Reads a JSON-lines history from `input`, streaming: one line at a time is in memory.
+pub fn read_from(input: impl Read) -> Result<History, JsonlError> {
+    let mut history = History::new();
+    let mut first = true;
+    let error = |line, e| match e {
+        LineError::Io(message) => JsonlError::Io { line, message },
+        LineError::TooLong => JsonlError::TooLong { line, limit: MAX_LINE_BYTES },
+        LineError::NotUtf8 => JsonlError::NotUtf8 { line },
+    };
+    for_each_line(input, error, |line, text| {
+        if let Some(op) = parse_line(text, line, &mut first, &mut history)? {
             history.ops.push(op);
         }
-    }
+        Ok(())
+    })?;
     Ok(history)
 }
 

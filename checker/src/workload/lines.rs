@@ -9,62 +9,23 @@ use serde_json::Value as Json;
 use super::detect;
 use super::history::{ReadError, WorkloadHistory, WorkloadKind};
 use super::{ParseError, excerpt};
-use crate::jsonl::MAX_LINE_BYTES;
+use crate::jsonl::{LineError, MAX_LINE_BYTES};
 
-/// Calls `each` with every line of `input` (numbered from 1, a UTF-8 byte order mark at the
-/// start and a `\r` at the end removed), reading at most [`MAX_LINE_BYTES`] per line.
+/// Calls `each` with every line of `input`, as [`crate::jsonl`] reads lines, with the
+/// workload readers' errors.
 pub(crate) fn for_each_line<E: From<ParseError>>(
-    mut input: impl Read,
-    mut each: impl FnMut(usize, &str) -> Result<(), E>,
+    input: impl Read,
+    each: impl FnMut(usize, &str) -> Result<(), E>,
 ) -> Result<(), E> {
-    let mut buf = vec![0u8; 64 * 1024];
-    let (mut pos, mut len) = (0usize, 0usize);
-    let mut raw: Vec<u8> = Vec::new();
-    let mut line = 0usize;
-    let mut eof = false;
-    while !eof {
-        raw.clear();
-        line += 1;
-        loop {
-            if pos == len {
-                len = loop {
-                    match input.read(&mut buf) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => {
-                            return Err(ParseError { line, message: format!("cannot read the input: {e}") }.into());
-                        }
-                    }
-                };
-                pos = 0;
-                if len == 0 {
-                    eof = true;
-                    break;
-                }
-            }
-            let chunk = &buf[pos..len];
-            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-                Some(i) => (i, true),
-                None => (chunk.len(), false),
-            };
-            if raw.len() + take > MAX_LINE_BYTES {
-                let message = format!("longer than {MAX_LINE_BYTES} bytes; an operation fits in a few hundred");
-                return Err(ParseError { line, message }.into());
-            }
-            raw.extend_from_slice(&chunk[..take]);
-            pos += take + usize::from(done);
-            if done {
-                break;
-            }
-        }
-        let mut bytes = raw.as_slice();
-        if line == 1 {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| ParseError { line, message: "not UTF-8 text".to_owned() })?;
-        each(line, text.trim_end_matches('\r'))?;
-    }
-    Ok(())
+    let error = |line, e| {
+        let message = match e {
+            LineError::Io(e) => format!("cannot read the input: {e}"),
+            LineError::TooLong => format!("longer than {MAX_LINE_BYTES} bytes; an operation fits in a few hundred"),
+            LineError::NotUtf8 => "not UTF-8 text".to_owned(),
+        };
+        E::from(ParseError { line, message })
+    };
+    crate::jsonl::for_each_line(input, error, each)
 }
 
 /// Reads a history of `T` as JSON lines from `input`, streaming: one operation per line, blank
