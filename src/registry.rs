@@ -259,7 +259,7 @@ fn run_world<N: Node + Default>(
     Ok(RunOutput {
         history: world.history().clone(),
         stats: world.stats(),
-        messages: watch.messages(),
+        messages: crate::report::MessageCounts::of(&world.stats(), &world.sent_by_type()),
         error,
         ticks_run: world.now(),
         faults,

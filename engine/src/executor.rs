@@ -19,7 +19,7 @@ use slab::Slab;
 use crate::catch::panic_message;
 use crate::error::RunError;
 use crate::event::{DropReason, Event, SignalKind};
-use crate::ids::{NodeId, ServerId, SignalId};
+use crate::ids::{NodeId, ServerId, SignalId, Tick};
 use crate::message::Payload;
 use crate::network::{Signal, Wire, emit};
 use crate::node::{Action, Ctx, Handled, Node, NodeCore, NodeIo, TaskRef, waiter_mut};
@@ -193,16 +193,35 @@ impl<N: Node> NodeSlot<N> {
         self.run_handler(wire, None, "#[init]", N::__init)
     }
 
+    /// Whether a task's reply came or its deadline is `now`: its turn has a task to poll.
+    #[inline]
+    pub fn has_woken(&self, now: Tick) -> bool {
+        let io = self.ctx.core.io.borrow();
+        !io.woken.is_empty() || io.deadlines.peek().is_some_and(|&Reverse((at, _))| at <= now)
+    }
+
+    /// The turn of a node without timers that has nothing to do: only its local clock moves
+    /// on (a drifting one zero, one or several steps, as [`fire_timers`](NodeSlot::fire_timers)
+    /// would).
+    #[inline]
+    pub fn advance_clock(&mut self) {
+        let steps = if self.clock_rate == 1000 {
+            1
+        } else {
+            self.clock_debt += self.clock_rate;
+            let steps = self.clock_debt / 1000;
+            self.clock_debt %= 1000;
+            steps
+        };
+        let core = &self.ctx.core;
+        core.local_time.set(core.local_time.get() + steps);
+    }
+
     /// Polls, oldest first, every task whose reply came or whose deadline is now. Returns whether
     /// there was any.
     #[inline]
     pub fn poll_woken(&mut self, wire: &mut Wire) -> Result<bool, RunError> {
-        let now = wire.now();
-        let idle = {
-            let io = self.ctx.core.io.borrow();
-            io.woken.is_empty() && io.deadlines.peek().is_none_or(|&Reverse((at, _))| at > now)
-        };
-        if idle { Ok(false) } else { self.poll_woken_tasks(wire) }
+        if self.has_woken(wire.now()) { self.poll_woken_tasks(wire) } else { Ok(false) }
     }
 
     #[inline(never)]

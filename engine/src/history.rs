@@ -112,7 +112,7 @@ impl Operation {
     }
 
     /// Writes [`label`](Operation::label) into `out`, replacing what was there (and reusing its
-    /// memory: the clients relabel themselves at every operation).
+    /// memory).
     pub fn write_label(&self, out: &mut String) {
         use std::fmt::Write;
         out.clear();

@@ -32,6 +32,17 @@ impl<N: Node> World<N> {
         self.wire.stats
     }
 
+    /// The signals sent so far by message type: the type's full Rust name
+    /// ([`short_type_name`](crate::message::short_type_name) shortens it) and how many, in name
+    /// order.
+    pub fn sent_by_type(&self) -> Vec<(&'static str, u64)> {
+        let mut counts: std::collections::BTreeMap<&'static str, u64> = std::collections::BTreeMap::new();
+        for (name, n) in self.wire.sent_by_type.iter() {
+            *counts.entry(name).or_insert(0) += n;
+        }
+        counts.into_iter().collect()
+    }
+
     /// The error that stopped the run, if one did.
     pub fn error(&self) -> Option<&RunError> {
         self.failed.as_ref()
@@ -128,8 +139,9 @@ impl<N: Node> World<N> {
 
     /// What a client shows: its last operation's label (`R5`, `W3`, `W4…`, `R?`), empty before
     /// its first.
-    pub fn client_display(&self, id: ClientId) -> Option<&str> {
-        Some(&self.clients.get(id.index())?.display)
+    pub fn client_display(&self, id: ClientId) -> Option<String> {
+        let client = self.clients.get(id.index())?;
+        Some(client.last_op.map(|op| self.history.operations[op].label()).unwrap_or_default())
     }
 
     /// The node the gateway routes to, once one announced itself.

@@ -438,7 +438,7 @@ fn the_gateway_times_out_a_node_waiting_on_a_cut_off_peer_and_its_late_answer_is
     world.tick().unwrap();
     let op = &world.history().operations[0];
     assert_eq!((&op.kind, op.invoke, op.complete, op.outcome), (&OpKind::Write(1), 1, Some(15), Outcome::Unknown));
-    assert_eq!(world.client_display(ClientId(1)), Some("W1?"));
+    assert_eq!(world.client_display(ClientId(1)).as_deref(), Some("W1?"));
     assert_eq!(world.waiting_handlers(NodeId(1)), Some(1), "the node still waits on its peer");
     world.run_until(26).unwrap();
     assert_eq!(world.waiting_handlers(NodeId(1)), Some(0), "it answered at 25");

@@ -196,6 +196,8 @@ struct RunResult {
     log: EventLog,
     in_flight: BTreeSet<SignalId>,
     stats: Stats,
+    /// `World::sent_by_type`, with the names made short.
+    by_type: BTreeMap<String, u64>,
 }
 
 fn run(s: &Scenario) -> RunResult {
@@ -225,9 +227,13 @@ fn run(s: &Scenario) -> RunResult {
     }
     let in_flight = world.in_flight().iter().map(|f| f.id).collect();
     let stats = world.stats();
+    let mut by_type = BTreeMap::new();
+    for (name, n) in world.sent_by_type() {
+        *by_type.entry(dgame_engine::message::short_type_name(name).into_owned()).or_insert(0) += n;
+    }
     drop(world);
     let log = Rc::try_unwrap(log).expect("the world is gone").into_inner();
-    RunResult { log, in_flight, stats }
+    RunResult { log, in_flight, stats, by_type }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,9 +260,16 @@ fn check(s: &Scenario, out: &RunResult) {
     let mut sigs: BTreeMap<SignalId, Sig> = BTreeMap::new();
     let mut cut: BTreeSet<(ServerId, ServerId)> = BTreeSet::new();
     let mut counts = Stats::default();
+    let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
     for e in &out.log.events {
         match *e {
-            OwnedEvent::SignalSent { tick, signal, from, to, kind, arrival, .. } => {
+            OwnedEvent::SignalSent { tick, signal, from, to, kind, arrival, ref message_type, .. } => {
+                *by_type.entry(message_type.clone()).or_insert(0) += 1;
+                match (from, to) {
+                    (ServerId::Node(_), ServerId::Node(_)) => counts.sent_node_node += 1,
+                    (ServerId::Client(_), _) | (_, ServerId::Client(_)) => counts.sent_client_gateway += 1,
+                    _ => counts.sent_gateway_node += 1,
+                }
                 assert!(!sigs.contains_key(&signal), "{signal} sent twice");
                 assert!(sigs.last_key_value().is_none_or(|(&last, _)| last < signal), "ids grow: {signal}");
                 let d = arrival - tick;
@@ -380,6 +393,7 @@ fn check(s: &Scenario, out: &RunResult) {
     }
     assert!(out.in_flight.iter().all(|id| sigs.contains_key(id)), "everything in flight was sent");
     assert_eq!(counts, out.stats, "the counters agree with the events");
+    assert_eq!(by_type, out.by_type, "the counts by message type agree with the events");
 }
 
 proptest! {

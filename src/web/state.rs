@@ -332,7 +332,7 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
                 ClientView {
                     id: ServerId::Client(ClientId(c)),
                     number: c,
-                    display: w.client_display(ClientId(c)).unwrap_or("").to_owned(),
+                    display: w.client_display(ClientId(c)).unwrap_or_default(),
                     waiting: operation.is_some_and(|i| history[i].outcome == Outcome::Pending),
                     operation,
                 }

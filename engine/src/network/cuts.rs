@@ -46,12 +46,14 @@ impl Cuts {
         Cuts { configured }
     }
 
+    /// Whether a configured cut starts or ends at tick `now` (most ticks: no, in a branch).
+    #[inline]
+    pub fn any_due(&self, now: Tick) -> bool {
+        !self.configured.is_empty() && self.configured.iter().any(|c| c.at == now || c.heal == Some(now))
+    }
+
     /// The faults the configuration's cuts make at tick `now`: heals first, then the new cuts.
-    /// Empty, and free, on the ticks where none starts or ends.
     pub fn due(&self, now: Tick) -> Vec<Fault> {
-        if !self.configured.iter().any(|c| c.at == now || c.heal == Some(now)) {
-            return Vec::new();
-        }
         let heals = self.configured.iter().filter(|c| c.heal == Some(now)).map(|c| Fault::Heal {
             from: c.from.clone(),
             to: c.to.clone(),

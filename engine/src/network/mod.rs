@@ -15,6 +15,7 @@ use crate::ids::{ServerId, SignalId, Tick};
 use crate::message::Payload;
 use crate::rng::{SimRng, Stream, stream};
 
+pub(crate) mod counts;
 pub(crate) mod cuts;
 mod wire;
 
@@ -188,6 +189,12 @@ impl Network {
         self.wheel[(signal.arrival & self.mask) as usize].push(signal);
         self.in_flight += 1;
         Ok(())
+    }
+
+    /// Whether any signal is due at the end of tick `now`.
+    #[inline]
+    pub fn any_due(&self, now: Tick) -> bool {
+        !self.wheel[(now & self.mask) as usize].is_empty()
     }
 
     /// Takes the signals due at the end of tick `now`, in the order they were sent.

@@ -66,6 +66,12 @@ impl Observers {
 pub struct Stats {
     /// Signals sent.
     pub sent: u64,
+    /// Signals sent between a client and the gateway (either way).
+    pub sent_client_gateway: u64,
+    /// Signals sent between the gateway and a node (either way).
+    pub sent_gateway_node: u64,
+    /// Signals sent from one node to another.
+    pub sent_node_node: u64,
     /// Signals delivered to an inbox.
     pub delivered: u64,
     /// Signals lost to the `loss` probability.
@@ -96,6 +102,8 @@ pub(crate) struct Wire {
     pub clients: usize,
     /// The buffer the handlers' outbox is swapped with, kept to reuse its memory.
     spare: Vec<Outgoing>,
+    /// Signals sent, by message type.
+    pub sent_by_type: crate::network::counts::TypeCounts,
     /// The choice script and the adversary, which may change a signal's fate (`chooser.rs`).
     pub chooser: SignalChooser,
     /// Where client requests go and went, shared by the clients and the gateway.
@@ -121,6 +129,7 @@ impl Wire {
             seed,
             clients,
             spare: Vec::new(),
+            sent_by_type: Default::default(),
             chooser: SignalChooser::default(),
             routes: Routes::default(),
         }
@@ -251,6 +260,12 @@ impl Wire {
             self.stats.duplicated += 1;
         }
         self.stats.sent += 1;
+        match (from, to) {
+            (ServerId::Node(_), ServerId::Node(_)) => self.stats.sent_node_node += 1,
+            (ServerId::Client(_), _) | (_, ServerId::Client(_)) => self.stats.sent_client_gateway += 1,
+            _ => self.stats.sent_gateway_node += 1,
+        }
+        self.sent_by_type.add(message.type_name());
         if self.network.insert(signal).is_err() {
             emit!(self, Event::SignalDropped { tick: now, signal: id, reason: DropReason::Partition });
             self.stats.dropped_partition += 1;
@@ -265,11 +280,15 @@ impl Wire {
         let mut out = std::mem::take(&mut self.spare);
         std::mem::swap(&mut *self.shared.outbox.borrow_mut(), &mut out);
         let mut sent = Ok(());
-        for o in out.drain(..) {
-            if sent.is_ok() {
-                sent = self.transmit_to_waiter(o.id, o.from, o.to, o.kind, o.waiter, o.payload);
+        let mut outgoing = out.drain(..);
+        for o in outgoing.by_ref() {
+            if let Err(e) = self.transmit_to_waiter(o.id, o.from, o.to, o.kind, o.waiter, o.payload) {
+                sent = Err(e);
+                break;
             }
         }
+        // After an error the rest is dropped: the run stops.
+        drop(outgoing);
         self.spare = out;
         sent
     }
