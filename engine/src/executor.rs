@@ -262,8 +262,7 @@ impl<N: Node> NodeSlot<N> {
     }
 
     /// Runs a handler (sync, or the first poll of an async one). `signal` is the signal it
-    /// handles and where its reply goes; `label` names it for the watchdog until the node's own
-    /// dispatch does.
+    /// handles and where its reply goes; `label` names it in an error over the turn's budget.
     fn run_handler<H: Into<Option<Handled>>>(
         &mut self,
         wire: &mut Wire,
@@ -277,7 +276,10 @@ impl<N: Node> NodeSlot<N> {
             return Err(self.over_budget(wire, label));
         }
         self.ctx.core.io.borrow_mut().endpoint = "";
-        wire.shared.handler_entered(node, label);
+        // The watchdog learns of the handler from the handler itself: the generated code of a
+        // sync one names it (`__private::sync`) before any of the user's code runs, and an
+        // async one runs none until its first poll, which names it (`poll_task`). Until then
+        // only the dispatch runs, which cannot hang.
         let result = catch_unwind(AssertUnwindSafe(|| f(&mut self.ctx).into()));
         wire.shared.handler_left();
         let handled = match result {
