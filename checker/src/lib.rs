@@ -59,6 +59,7 @@ mod zones;
 pub mod edn;
 pub mod generator;
 pub mod jsonl;
+pub mod stream;
 pub mod workload;
 
 pub use history::{ClientId, History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, Value};

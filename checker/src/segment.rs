@@ -50,7 +50,7 @@ pub(crate) fn matters(op: &Operation, options: &Options) -> bool {
 }
 
 /// Whether the operation must take effect.
-fn required(op: &Operation, options: &Options) -> bool {
+pub(crate) fn required(op: &Operation, options: &Options) -> bool {
     match op.outcome {
         Outcome::Ok { .. } => true,
         Outcome::Failed => options.strict_failed_cas && matches!(op.kind, OpKind::Cas { .. }),
@@ -117,6 +117,15 @@ impl KeyBudget {
         virt: Virtual,
         deadline: Option<Instant>,
     ) -> Run {
+        // Small searches never look at the budget (they check it every few thousand
+        // steps), so between segments it is looked at here.
+        if self.steps_left == Some(0) {
+            let max = self.max_steps.unwrap_or(0);
+            return Run::Unknown { reason: format!("the step budget ({max} steps) ran out"), longest: Vec::new() };
+        }
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Run::Unknown { reason: "the time budget ran out".to_string(), longest: Vec::new() };
+        }
         let budget = Budget::new(self.steps_left, deadline, self.max_memory_bytes);
         let result = match prepare_with(history, indices, options, None, virt) {
             Prepared::Violation(set) => Run::Violation {
@@ -201,6 +210,15 @@ pub(crate) fn check_segment(
                 .collect();
             candidates.sort_unstable();
             candidates.dedup();
+            // A read invoked after every write returned pins the end state: the order found
+            // ends in it, and no other can.
+            let last_store_ret = indices.iter().filter(|&&i| stores(&ops[i]).is_some()).map(|&i| ret_of(&ops[i])).max();
+            let pinned = indices.iter().any(|&i| {
+                ops[i].read_value().is_some() && last_store_ret.is_some_and(|r| call_of(&ops[i]) > r)
+            });
+            if pinned {
+                candidates.clear();
+            }
         }
     }
     let mut ends: Vec<End> = Vec::new();

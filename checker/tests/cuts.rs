@@ -5,6 +5,7 @@
 mod common;
 
 use dgame_checker::generator::{Anomaly, GenConfig, generate};
+use dgame_checker::stream::{StreamChecker, StreamVerdict};
 use dgame_checker::{History, Operation, Options, Verdict, check, check_segmented, validate_order};
 use proptest::prelude::*;
 
@@ -67,6 +68,62 @@ proptest! {
                 prop_assert!(!common::relaxed_linearizable(&h, &set, strict), "explanation is not a violation: {explanation:?} {h:?}");
             }
             other => prop_assert!(false, "{other:?}"),
+        }
+    }
+}
+
+/// `h` through a [`StreamChecker`] (operations pushed in invocation order, with their
+/// indices), the violation explained from `h` read again.
+fn stream_check(h: &History, options: &Options, segment_ops: usize, window_ops: usize) -> Verdict {
+    let mut order: Vec<usize> = (0..h.len()).collect();
+    order.sort_by_key(|&i| (h.ops[i].invoke, i));
+    let mut checker = StreamChecker::new(options).segment_ops(segment_ops).window_ops(window_ops);
+    for &i in &order {
+        checker.push(i, h.ops[i]);
+        checker.advance(h.ops[i].invoke);
+    }
+    assert_eq!(checker.len(), h.len());
+    match checker.finish() {
+        StreamVerdict::Linearizable => Verdict::Linearizable { witness: Vec::new() },
+        StreamVerdict::Unknown(v) => v,
+        StreamVerdict::Disordered => panic!("pushed in invocation order, yet disordered: {h:?}"),
+        StreamVerdict::NotLinearizable(violation) => {
+            let mut excerpt = violation.excerpt(options);
+            let mut readings = 0;
+            loop {
+                readings += 1;
+                assert!(readings <= 6, "the excerpt keeps asking for the input");
+                for (i, op) in h.ops.iter().enumerate() {
+                    excerpt.feed(i, *op);
+                }
+                if let Some(v) = excerpt.end_of_input(h.time_unit) {
+                    break v;
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 5_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_stream_agrees_with_the_whole_check(h in arb_phased_history(), strict in any::<bool>(), window in 0usize..4) {
+        let options = Options::default().strict_failed_cas(strict).parallel(false);
+        let whole = check(&h, &options);
+        let streamed = stream_check(&h, &options, 1, window);
+        prop_assert_eq!(whole.is_linearizable(), streamed.is_linearizable(), "whole {:?} streamed {:?} on {:?}", whole, streamed, h);
+        if let Verdict::NotLinearizable { explanation } = streamed {
+            let set: Vec<usize> = explanation.ops.iter().copied().filter(|i| !explanation.context.contains(i)).collect();
+            prop_assert!(!set.is_empty());
+            prop_assert!(!common::relaxed_linearizable(&h, &set, strict), "explanation is not a violation: {explanation:?} {h:?}");
+            for skip in 0..set.len() {
+                let rest: Vec<usize> = set.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, &x)| x).collect();
+                prop_assert!(common::relaxed_linearizable(&h, &rest, strict), "explanation is not minimal: {explanation:?} {h:?}");
+            }
+            for (&i, d) in explanation.ops.iter().zip(&explanation.op_descriptions) {
+                prop_assert_eq!(d, &h.describe(i));
+            }
         }
     }
 }
