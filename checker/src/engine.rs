@@ -9,7 +9,7 @@ use crate::explain;
 use crate::history::{History, Key};
 use crate::options::Options;
 use crate::pipeline::{KeyResult, check_key};
-use crate::segment::{Segmented, check_key_in_segments, cut_at};
+use crate::segment::{Segmented, call_of, check_key_in_segments, cut_at, window_end};
 use crate::verdict::{KeyOrder, Verdict};
 use crate::wgl::Budget;
 
@@ -50,7 +50,17 @@ pub(crate) fn check(history: &History, options: &Options, cuts: Cuts) -> Verdict
         }
         let result = match check_key_in_segments(history, indices, options, deadline, cuts.min_segment) {
             Segmented::Linearizable(order) => KeyResult::Linearizable(order),
-            Segmented::Violation { frontier } => KeyResult::Violation(cut_at(history, indices, options, frontier)),
+            Segmented::Violation { frontier } => {
+                // The hint the whole check would find: its search over everything up to the
+                // violation (and what is concurrent with it), if that is within the budget.
+                let end = window_end(history, indices, options, frontier);
+                let prefix: Vec<usize> =
+                    indices.iter().copied().filter(|&i| call_of(&history.ops[i]) <= end).collect();
+                match check_key(history, &prefix, options, &budget, None) {
+                    KeyResult::Violation(hint) => KeyResult::Violation(hint),
+                    _ => KeyResult::Violation(cut_at(history, indices, options, frontier)),
+                }
+            }
             Segmented::Unknown { reason, longest } => KeyResult::Unknown { reason, longest },
         };
         (*key, result)

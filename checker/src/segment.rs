@@ -301,6 +301,30 @@ pub(crate) fn cut_at(history: &History, indices: &[usize], options: &Options, fr
         .collect()
 }
 
+/// The end of the window an explanation of a violation with its last dead end at
+/// `frontier` (shifted by one) needs: the latest return of an operation that must take
+/// effect and was invoked by then, repeatedly (everything that can be ordered together with
+/// the operations up to the frontier).
+pub(crate) fn window_end(history: &History, indices: &[usize], options: &Options, frontier: u64) -> u64 {
+    let mut times: Vec<(u64, u64, bool)> = indices
+        .iter()
+        .map(|&i| &history.ops[i])
+        .filter(|op| matters(op, options))
+        .map(|op| (call_of(op), ret_of(op), required(op, options)))
+        .collect();
+    times.sort_unstable();
+    let mut end = frontier;
+    for (call, ret, required) in times {
+        if call > end {
+            break;
+        }
+        if required && ret != u64::MAX {
+            end = end.max(ret);
+        }
+    }
+    end
+}
+
 /// What checking a whole register in segments found, in history indices.
 pub(crate) enum Segmented {
     Linearizable(Vec<usize>),
@@ -357,5 +381,105 @@ pub(crate) fn check_key_in_segments(
     match starts.first() {
         Some(&end) => Segmented::Linearizable(chain(&stored, stored.len(), end)),
         None => Segmented::Linearizable(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cuts(ops: Vec<Operation>, strict: bool) -> Vec<Vec<usize>> {
+        let h = History::from_ops(ops);
+        let all: Vec<usize> = (0..h.len()).collect();
+        segments(&h, &all, &Options::default().strict_failed_cas(strict), 1)
+    }
+
+    #[test]
+    fn cuts_are_where_nothing_is_pending() {
+        let segs = cuts(
+            vec![
+                Operation::write(1, 0, 5, 1),
+                Operation::read(2, 6, 8, Some(1)),
+                Operation::write(1, 10, 20, 2),
+                Operation::read(2, 15, 25, Some(2)),
+                Operation::write(1, 30, 31, 3),
+            ],
+            false,
+        );
+        assert_eq!(segs, vec![vec![0], vec![1], vec![2, 3], vec![4]]);
+    }
+
+    #[test]
+    fn equal_times_are_concurrent_so_no_cut() {
+        let segs = cuts(vec![Operation::write(1, 0, 5, 1), Operation::read(2, 5, 8, Some(1))], false);
+        assert_eq!(segs, vec![vec![0, 1]]);
+    }
+
+    #[test]
+    fn an_unknown_operation_prevents_every_later_cut() {
+        let segs = cuts(
+            vec![
+                Operation::write(1, 0, 5, 1),
+                Operation::read(2, 6, 8, Some(1)),
+                Operation::write(3, 7, 0, 9).unknown(),
+                Operation::write(1, 10, 20, 2),
+                Operation::read(2, 30, 31, Some(2)),
+            ],
+            false,
+        );
+        assert_eq!(segs, vec![vec![0], vec![1, 2, 3, 4]]);
+        // So does an operation that completed without a completion time.
+        let mut open = Operation::write(3, 7, 8, 9);
+        open.complete = None;
+        let segs = cuts(vec![Operation::write(1, 0, 5, 1), open, Operation::read(2, 30, 31, Some(9))], false);
+        assert_eq!(segs, vec![vec![0], vec![1, 2]]);
+    }
+
+    #[test]
+    fn operations_that_constrain_nothing_do_not_prevent_cuts() {
+        let ops = vec![
+            Operation::write(1, 0, 5, 1),
+            Operation::read(2, 3, 0, None).unknown(),
+            Operation::write(3, 4, 100, 7).failed(),
+            Operation::cas(4, 4, 100, 1, 2).failed(),
+            Operation::read(1, 10, 12, Some(1)),
+        ];
+        assert_eq!(cuts(ops.clone(), false), vec![vec![0], vec![4]]);
+        // A failed compare-and-set read strictly did execute: it is pending until it returns.
+        assert_eq!(cuts(ops, true), vec![vec![0, 3, 4]]);
+    }
+
+    #[test]
+    fn segments_hold_at_least_the_minimum() {
+        let ops: Vec<Operation> = (0..10).map(|i| Operation::write(1, 10 * i, 10 * i + 1, i + 1)).collect();
+        let h = History::from_ops(ops);
+        let all: Vec<usize> = (0..h.len()).collect();
+        let segs = segments(&h, &all, &Options::default(), 4);
+        assert_eq!(segs.iter().map(Vec::len).collect::<Vec<_>>(), vec![4, 4, 2]);
+    }
+
+    #[test]
+    fn a_segment_can_end_in_each_of_the_last_concurrent_writes() {
+        let h = History::from_ops(vec![Operation::write(1, 0, 10, 1), Operation::write(2, 0, 10, 2)]);
+        let mut budget = KeyBudget::new(&Options::default());
+        let Segment::Ends(ends) = check_segment(&h, &[0, 1], &Options::default(), &[None], false, true, &mut budget, None)
+        else {
+            panic!("two writes can be ordered")
+        };
+        let mut values: Vec<Option<Value>> = ends.iter().map(|e| e.value).collect();
+        values.sort_unstable();
+        assert_eq!(values, vec![Some(1), Some(2)]);
+        // A read after both pins it.
+        let h = History::from_ops(vec![
+            Operation::write(1, 0, 10, 1),
+            Operation::write(2, 0, 10, 2),
+            Operation::read(3, 11, 12, Some(1)),
+        ]);
+        let Segment::Ends(ends) =
+            check_segment(&h, &[0, 1, 2], &Options::default(), &[None], false, true, &mut budget, None)
+        else {
+            panic!("orderable")
+        };
+        assert_eq!(ends.iter().map(|e| e.value).collect::<Vec<_>>(), vec![Some(1)]);
     }
 }

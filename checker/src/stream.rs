@@ -21,7 +21,7 @@ use crate::history::{History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, V
 use crate::options::Options;
 use crate::explain::explain_with;
 use crate::pipeline::{KeyResult, check_key};
-use crate::segment::{KeyBudget, Segment, Segmented, call_of, check_key_in_segments, check_segment, cut_at, matters, required, ret_of};
+use crate::segment::{KeyBudget, Segment, Segmented, call_of, check_key_in_segments, check_segment, cut_at, matters, ret_of, window_end};
 use crate::wgl::Budget;
 use crate::verdict::{Explanation, KeyOrder, Verdict};
 
@@ -100,6 +100,9 @@ pub struct StreamChecker {
     pushed: usize,
     segment_ops: usize,
     window_ops: usize,
+    /// The most operations buffered at once, over all registers.
+    buffered: usize,
+    peak: usize,
 }
 
 impl StreamChecker {
@@ -115,6 +118,8 @@ impl StreamChecker {
             pushed: 0,
             segment_ops: SEGMENT_OPS,
             window_ops: WINDOW_OPS,
+            buffered: 0,
+            peak: 0,
         }
     }
 
@@ -138,6 +143,13 @@ impl StreamChecker {
     #[must_use]
     pub fn len(&self) -> usize {
         self.pushed
+    }
+
+    /// The most operations held at once so far (all registers together): what the
+    /// checker's memory follows.
+    #[must_use]
+    pub fn peak_buffered(&self) -> usize {
+        self.peak
     }
 
     /// Whether nothing was pushed.
@@ -183,6 +195,8 @@ impl StreamChecker {
         }
         k.buf.push(op);
         k.index.push(index);
+        self.buffered += 1;
+        self.peak = self.peak.max(self.buffered);
         if k.buf.len() >= k.next_try {
             let key = op.key;
             self.try_cut(key);
@@ -223,6 +237,7 @@ impl StreamChecker {
             k.next_try = 2 * k.buf.len();
             return;
         };
+        self.buffered -= k.buf.len();
         let (mut segment, mut indices) = (Vec::new(), Vec::new());
         let (mut rest, mut rest_indices) = (Vec::new(), Vec::new());
         for (op, i) in k.buf.drain(..).zip(k.index.drain(..)) {
@@ -235,6 +250,7 @@ impl StreamChecker {
             }
         }
         (k.buf, k.index) = (rest, rest_indices);
+        self.buffered += k.buf.len();
         k.next_try = k.buf.len() + self.segment_ops;
         let seg_ret = segment.iter().map(ret_of).max().unwrap_or(0);
         check_into(k, segment, &indices, options, false, deadline, window_ops);
@@ -320,18 +336,7 @@ fn check_into(
                 _ => 0,
             };
             // Close the window over what is concurrent with it.
-            let mut times: Vec<(u64, u64, bool)> =
-                history.ops.iter().map(|op| (call_of(op), ret_of(op), required(op, options))).collect();
-            times.sort_unstable();
-            let mut window_end = frontier;
-            for (call, ret, required) in times {
-                if call > window_end {
-                    break;
-                }
-                if required && ret != u64::MAX {
-                    window_end = window_end.max(ret);
-                }
-            }
+            let window_end = window_end(&history, &positions, options, frontier);
             k.done = Some(KeyDone::Violation { frontier, window_start, window_end });
             (k.buf, k.index) = (Vec::new(), Vec::new());
         }
