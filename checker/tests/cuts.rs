@@ -349,3 +349,64 @@ fn the_stream_holds_a_few_segments_at_most() {
     assert_eq!(checker.finish(), StreamVerdict::Linearizable);
     assert!(peak <= dgame_checker::stream::SEGMENT_OPS + 1000, "peak {peak}");
 }
+
+/// A file through `edn::for_each_op` into a [`StreamChecker`] cutting at every quiescent
+/// point, as `dgame check` reads it; `None` when the file must be read whole.
+fn stream_file(path: &std::path::Path, options: &Options) -> Option<Verdict> {
+    let open = || std::fs::File::open(path).expect("file");
+    let mut checker = StreamChecker::new(options).segment_ops(1).window_ops(8);
+    dgame_checker::edn::for_each_op(open(), |i, op, watermark| {
+        checker.push(i, op);
+        checker.advance(watermark);
+    })
+    .expect("parses")?;
+    Some(match checker.finish() {
+        StreamVerdict::Linearizable => Verdict::Linearizable { witness: Vec::new() },
+        StreamVerdict::Unknown(v) => v,
+        StreamVerdict::Disordered => return None,
+        StreamVerdict::NotLinearizable(violation) => {
+            let mut excerpt = violation.excerpt(options);
+            loop {
+                let unit = dgame_checker::edn::for_each_op(open(), |i, op, _| excerpt.feed(i, op)).expect("parses")?;
+                if let Some(v) = excerpt.end_of_input(unit) {
+                    break v;
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn real_histories_get_the_same_verdict_in_segments_and_streamed() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<(std::path::PathBuf, bool)> = Vec::new();
+    let etcd = root.join("../../shared/data/porcupine-etcd");
+    match std::fs::read_dir(&etcd) {
+        Ok(dir) => files.extend(dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "edn")).map(|p| (p, true))),
+        Err(_) => eprintln!("etcd histories skipped: none at {}", etcd.display()),
+    }
+    for kind in ["good", "bad"] {
+        let dir = root.join("tests/data/jepsen/cas-register").join(kind);
+        files.extend(std::fs::read_dir(dir).expect("jepsen data").flatten().map(|e| (e.path(), false)));
+    }
+    let mut streamed = 0;
+    for (path, strict) in &files {
+        let options = Options::default().strict_failed_cas(*strict).max_time(None);
+        let history = dgame_checker::edn::read_from(std::fs::File::open(path).expect("file")).expect("parses");
+        let whole = check(&history, &options);
+        let cut = check_segmented(&history, &options);
+        assert_eq!(whole.is_linearizable(), cut.is_linearizable(), "{}", path.display());
+        assert_eq!(whole.is_violation(), cut.is_violation(), "{}", path.display());
+        if let Some(v) = stream_file(path, &options) {
+            streamed += 1;
+            assert_eq!(whole.is_linearizable(), v.is_linearizable(), "{}: {v:?}", path.display());
+            assert_eq!(whole.is_violation(), v.is_violation(), "{}: {v:?}", path.display());
+            if let Some(e) = v.explanation() {
+                for (&i, d) in e.ops.iter().zip(&e.op_descriptions) {
+                    assert_eq!(d, &history.describe(i), "{}", path.display());
+                }
+            }
+        }
+    }
+    assert!(files.len() >= 120 && streamed * 2 >= files.len(), "{streamed} of {} streamed", files.len());
+}
