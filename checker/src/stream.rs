@@ -218,19 +218,49 @@ impl StreamChecker {
         let Some(k) = self.keys.get_mut(&key) else { return };
         // The latest cut: a call time with every operation invoked before it returned before
         // it (and before the watermark, for the operations still to come).
-        let mut times: Vec<(u64, u64)> = k.buf.iter().map(|op| (call_of(op), ret_of(op))).collect();
+        // (call, return, 0 for a write or compare-and-set, 1 for a read, 2 otherwise)
+        let mut times: Vec<(u64, u64, u8)> = k
+            .buf
+            .iter()
+            .map(|op| {
+                let kind = match (op.kind, op.outcome) {
+                    (OpKind::Read, _) => 1,
+                    (OpKind::Write(_) | OpKind::Cas { .. }, Outcome::Ok { .. } | Outcome::Unknown) => 0,
+                    _ => 2,
+                };
+                (call_of(op), ret_of(op), kind)
+            })
+            .collect();
         times.sort_unstable();
-        let mut max_ret = 0u64;
-        let mut cut = None;
-        for (j, &(call, ret)) in times.iter().enumerate() {
+        // Of the cuts, the latest where the register's value is pinned (a read after the
+        // last write: only one value crosses, found by one search), else the latest.
+        let (mut max_ret, mut store_ret, mut read_call) = (0u64, 0u64, 0u64);
+        let (mut cut, mut pinned) = (None, None);
+        for (j, &(call, ret, kind)) in times.iter().enumerate() {
             if j > 0 && max_ret < call && max_ret < watermark {
                 cut = Some(call);
+                if read_call > store_ret {
+                    pinned = Some(call);
+                }
             }
             max_ret = max_ret.max(ret);
+            match kind {
+                0 => store_ret = store_ret.max(ret),
+                1 => read_call = read_call.max(call),
+                _ => {}
+            }
         }
         if max_ret < watermark {
             cut = Some(u64::MAX);
+            if read_call > store_ret {
+                pinned = cut;
+            }
         }
+        // A pinned cut far back would check little and leave a lot buffered.
+        let cut = match (pinned, cut) {
+            (Some(p), Some(c)) if times.partition_point(|t| t.0 < p) * 2 >= times.partition_point(|t| t.0 < c) => Some(p),
+            _ => cut,
+        };
         drop(times);
         let Some(cut) = cut else {
             // No cut yet: look again when the buffer has doubled.
