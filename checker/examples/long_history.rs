@@ -35,7 +35,8 @@ fn main() {
     let mut written = 0usize;
     if nocuts {
         // Value 0 is never written or read by the chunks.
-        writeln!(out, "{{\"client\":{clients},\"f\":\"write\",\"value\":0,\"invoke\":0,\"outcome\":\"unknown\"}}").unwrap();
+        writeln!(out, "{{\"client\":{clients},\"f\":\"write\",\"value\":0,\"invoke\":0,\"outcome\":\"unknown\"}}")
+            .unwrap();
         written += 1;
         time_base = 1;
     }

@@ -54,8 +54,7 @@ pub(crate) fn check(history: &History, options: &Options, cuts: Cuts) -> Verdict
                 // The hint the whole check would find: its search over everything up to the
                 // violation (and what is concurrent with it), if that is within the budget.
                 let end = window_end(history, indices, options, frontier);
-                let prefix: Vec<usize> =
-                    indices.iter().copied().filter(|&i| call_of(&history.ops[i]) <= end).collect();
+                let prefix: Vec<usize> = indices.iter().copied().filter(|&i| call_of(&history.ops[i]) <= end).collect();
                 match check_key(history, &prefix, options, &budget, None) {
                     KeyResult::Violation(hint) => KeyResult::Violation(hint),
                     _ => KeyResult::Violation(cut_at(history, indices, options, frontier)),

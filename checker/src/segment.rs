@@ -132,7 +132,11 @@ impl KeyBudget {
                 frontier: set
                     .iter()
                     .map(|&i| {
-                        if i == VIRTUAL { u64::MAX } else { ret_of(&history.ops[i]).saturating_add(u64::from(virt.start.is_some())) }
+                        if i == VIRTUAL {
+                            u64::MAX
+                        } else {
+                            ret_of(&history.ops[i]).saturating_add(u64::from(virt.start.is_some()))
+                        }
                     })
                     .max()
                     .unwrap_or(u64::MAX),
@@ -179,8 +183,13 @@ pub(crate) enum Segment {
     Ends(Vec<End>),
     /// It cannot be ordered from any carried state; `frontier` (shifted by one) is the
     /// latest dead end over all of them.
-    Violation { frontier: u64 },
-    Unknown { reason: String, longest: Vec<usize> },
+    Violation {
+        frontier: u64,
+    },
+    Unknown {
+        reason: String,
+        longest: Vec<usize>,
+    },
 }
 
 /// Checks the segment `indices` from each of `starts`. For the last segment only one
@@ -213,9 +222,9 @@ pub(crate) fn check_segment(
             // A read invoked after every write returned pins the end state: the order found
             // ends in it, and no other can.
             let last_store_ret = indices.iter().filter(|&&i| stores(&ops[i]).is_some()).map(|&i| ret_of(&ops[i])).max();
-            let pinned = indices.iter().any(|&i| {
-                ops[i].read_value().is_some() && last_store_ret.is_some_and(|r| call_of(&ops[i]) > r)
-            });
+            let pinned = indices
+                .iter()
+                .any(|&i| ops[i].read_value().is_some() && last_store_ret.is_some_and(|r| call_of(&ops[i]) > r));
             if pinned {
                 candidates.clear();
             }
@@ -260,11 +269,9 @@ pub(crate) fn check_segment(
                 continue;
             }
             match budget.run(history, indices, options, Virtual { start, end: Some(v) }, deadline) {
-                Run::Linearizable(order) => ends.push(End {
-                    value: v,
-                    start,
-                    order: if keep_orders { real(order) } else { Vec::new() },
-                }),
+                Run::Linearizable(order) => {
+                    ends.push(End { value: v, start, order: if keep_orders { real(order) } else { Vec::new() } })
+                }
                 Run::Violation { .. } => {}
                 Run::Unknown { reason, longest } => {
                     unknown.get_or_insert((reason, longest));
@@ -295,8 +302,7 @@ pub(crate) fn cut_at(history: &History, indices: &[usize], options: &Options, fr
         .copied()
         .filter(|&i| {
             let op = &history.ops[i];
-            matters(op, options)
-                && if required(op, options) { ret_of(op) <= frontier } else { call_of(op) <= frontier }
+            matters(op, options) && if required(op, options) { ret_of(op) <= frontier } else { call_of(op) <= frontier }
         })
         .collect()
 }
@@ -462,7 +468,8 @@ mod tests {
     fn a_segment_can_end_in_each_of_the_last_concurrent_writes() {
         let h = History::from_ops(vec![Operation::write(1, 0, 10, 1), Operation::write(2, 0, 10, 2)]);
         let mut budget = KeyBudget::new(&Options::default());
-        let Segment::Ends(ends) = check_segment(&h, &[0, 1], &Options::default(), &[None], false, true, &mut budget, None)
+        let Segment::Ends(ends) =
+            check_segment(&h, &[0, 1], &Options::default(), &[None], false, true, &mut budget, None)
         else {
             panic!("two writes can be ordered")
         };

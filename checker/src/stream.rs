@@ -17,13 +17,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
+use crate::explain::explain_with;
 use crate::history::{History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, Value};
 use crate::options::Options;
-use crate::explain::explain_with;
 use crate::pipeline::{KeyResult, check_key};
-use crate::segment::{KeyBudget, Segment, Segmented, call_of, check_key_in_segments, check_segment, cut_at, matters, ret_of, window_end};
-use crate::wgl::Budget;
+use crate::segment::{
+    KeyBudget, Segment, Segmented, call_of, check_key_in_segments, check_segment, cut_at, matters, ret_of, window_end,
+};
 use crate::verdict::{Explanation, KeyOrder, Verdict};
+use crate::wgl::Budget;
 
 /// A register's pending operations are checked once this many are buffered (or at a cut
 /// after that): segments of about this size.
@@ -258,15 +260,20 @@ impl StreamChecker {
         }
         // A pinned cut far back would check little and leave a lot buffered.
         let cut = match (pinned, cut) {
-            (Some(p), Some(c)) if times.partition_point(|t| t.0 < p) * 2 >= times.partition_point(|t| t.0 < c) => Some(p),
+            (Some(p), Some(c)) if times.partition_point(|t| t.0 < p) * 2 >= times.partition_point(|t| t.0 < c) => {
+                Some(p)
+            }
             _ => cut,
         };
-        drop(times);
         let Some(cut) = cut else {
-            // No cut yet: look again when the buffer has doubled.
-            k.next_try = 2 * k.buf.len();
+            // No cut yet: look again when the buffer has doubled; never, when an operation
+            // that stays pending forever was invoked before the watermark (everything still
+            // to come is invoked after it, and nothing buffered left a cut before it).
+            let blocked = times.iter().any(|&(call, ret, _)| ret == u64::MAX && call < watermark);
+            k.next_try = if blocked { usize::MAX } else { 2 * k.buf.len() };
             return;
         };
+        drop(times);
         self.buffered -= k.buf.len();
         let (mut segment, mut indices) = (Vec::new(), Vec::new());
         let (mut rest, mut rest_indices) = (Vec::new(), Vec::new());
@@ -509,8 +516,10 @@ impl Excerpt {
         }
         // What the check sees, and what only the sentence does (it must not constrain the
         // check: a later compare-and-set needs its expected value, and so on).
-        let mut ops: Vec<(usize, Operation, bool)> = std::mem::take(&mut self.window).into_iter().map(|(i, o)| (i, o, true)).collect();
-        let checked = self.before.drain().map(|(_, o)| o).chain(self.before_other.take()).chain(self.before_last_call.take());
+        let mut ops: Vec<(usize, Operation, bool)> =
+            std::mem::take(&mut self.window).into_iter().map(|(i, o)| (i, o, true)).collect();
+        let checked =
+            self.before.drain().map(|(_, o)| o).chain(self.before_other.take()).chain(self.before_last_call.take());
         ops.extend(checked.map(|(i, o)| (i, o, true)));
         let words = self.failed.drain().map(|(_, o)| o).chain(self.after.drain().flat_map(|(_, o)| o));
         ops.extend(words.map(|(i, o)| (i, o, false)));
@@ -532,7 +541,10 @@ impl Excerpt {
                 Segmented::Unknown { reason, longest } => {
                     return Some(Verdict::Unknown {
                         reason,
-                        partial: KeyOrder { key: self.violation.key, ops: longest.into_iter().map(|p| ops[p].0).collect() },
+                        partial: KeyOrder {
+                            key: self.violation.key,
+                            ops: longest.into_iter().map(|p| ops[p].0).collect(),
+                        },
                     });
                 }
             },
@@ -550,7 +562,11 @@ impl Excerpt {
         let explanation = explain_with(&history, self.violation.key, &main, &all, &hint, options, deadline);
         let global = |l: Vec<usize>| l.into_iter().map(|p| ops[p].0).collect();
         Some(Verdict::NotLinearizable {
-            explanation: Explanation { ops: global(explanation.ops), context: global(explanation.context), ..explanation },
+            explanation: Explanation {
+                ops: global(explanation.ops),
+                context: global(explanation.context),
+                ..explanation
+            },
         })
     }
 

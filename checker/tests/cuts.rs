@@ -181,7 +181,8 @@ fn a_stale_read_after_many_cuts_is_found_and_explained_as_without_cuts() {
 #[test]
 fn a_stale_read_of_a_value_read_before_the_cut_is_explained() {
     // Client 3 read 5 before the cut, so 3 could not come back after it.
-    let mut ops = vec![Operation::write(1, 0, 10, 3), Operation::write(1, 5, 30, 5), Operation::read(3, 32, 33, Some(5))];
+    let mut ops =
+        vec![Operation::write(1, 0, 10, 3), Operation::write(1, 5, 30, 5), Operation::read(3, 32, 33, Some(5))];
     ops.extend(reads(2, 40, 5, Some(5)));
     ops.push(Operation::read(2, 100, 104, Some(3)));
     let h = History::from_ops(ops);
@@ -298,7 +299,10 @@ fn long_history(chunks: u64, chunk: usize, cas: bool, reuse: u64) -> History {
             op.complete = op.complete.map(|c| c + base);
             match (op.kind, &mut op.outcome) {
                 (dgame_checker::OpKind::Read, dgame_checker::Outcome::Ok { read }) if read.is_none() => *read = last,
-                (dgame_checker::OpKind::Write(v) | dgame_checker::OpKind::Cas { new: v, .. }, dgame_checker::Outcome::Ok { .. }) => {
+                (
+                    dgame_checker::OpKind::Write(v) | dgame_checker::OpKind::Cas { new: v, .. },
+                    dgame_checker::Outcome::Ok { .. },
+                ) => {
                     end = Some(v);
                 }
                 _ => {}
@@ -382,7 +386,9 @@ fn real_histories_get_the_same_verdict_in_segments_and_streamed() {
     let mut files: Vec<(std::path::PathBuf, bool)> = Vec::new();
     let etcd = root.join("../../shared/data/porcupine-etcd");
     match std::fs::read_dir(&etcd) {
-        Ok(dir) => files.extend(dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "edn")).map(|p| (p, true))),
+        Ok(dir) => files.extend(
+            dir.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "edn")).map(|p| (p, true)),
+        ),
         Err(_) => eprintln!("etcd histories skipped: none at {}", etcd.display()),
     }
     for kind in ["good", "bad"] {

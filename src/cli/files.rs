@@ -136,7 +136,11 @@ pub fn read_history(path: &Path, workload: Workload) -> Result<dgame_checker::Hi
 /// file cannot be read this way (a read error, a history that must be read whole, or,
 /// for `kv`, an operation without a key): read it with [`read_history`], which gives the
 /// error's message.
-fn for_each_op(path: &Path, workload: Workload, mut each: impl FnMut(usize, dgame_checker::Operation, u64)) -> Option<dgame_checker::TimeUnit> {
+fn for_each_op(
+    path: &Path,
+    workload: Workload,
+    mut each: impl FnMut(usize, dgame_checker::Operation, u64),
+) -> Option<dgame_checker::TimeUnit> {
     let (input, format) = open_history(path).ok()?;
     let mut keyless = false;
     let mut each = |i, op: dgame_checker::Operation, watermark| {

@@ -385,7 +385,10 @@ fn completed_outcome(op: &Operation, e: &Event) -> Result<Outcome, EdnError> {
 /// the events' positions, known only at the end), or a completion comes before its
 /// invocation (an error [`read_from`] reports). Then read it with [`read_from`]. On an
 /// error, `each` has seen some of the operations before it.
-pub fn for_each_op(input: impl Read, mut each: impl FnMut(usize, Operation, u64)) -> Result<Option<TimeUnit>, EdnError> {
+pub fn for_each_op(
+    input: impl Read,
+    mut each: impl FnMut(usize, Operation, u64),
+) -> Result<Option<TimeUnit>, EdnError> {
     let mut reader = Reader::new(input);
     // Process -> (index, operation so far).
     let mut pending: HashMap<u64, (usize, Operation)> = HashMap::new();
@@ -406,7 +409,14 @@ pub fn for_each_op(input: impl Read, mut each: impl FnMut(usize, Operation, u64)
         };
         if e.kind == Kind::Invoke {
             let kind = invoked_kind(&e)?;
-            let op = Operation { client: e.process, key: e.key, kind, invoke: time, complete: None, outcome: Outcome::Unknown };
+            let op = Operation {
+                client: e.process,
+                key: e.key,
+                kind,
+                invoke: time,
+                complete: None,
+                outcome: Outcome::Unknown,
+            };
             // A process that invokes again gave up on its previous operation.
             if let Some((index, gave_up)) = pending.insert(e.process, (next, op)) {
                 open.remove(&(gave_up.invoke, index));
