@@ -97,26 +97,23 @@ pub(crate) struct KeyBudget {
     /// What is left of it.
     pub(crate) steps_left: Option<u64>,
     pub(crate) max_memory_bytes: usize,
+    /// When the whole check's time runs out.
+    pub(crate) deadline: Option<Instant>,
 }
 
 impl KeyBudget {
-    pub(crate) fn new(options: &Options) -> Self {
+    pub(crate) fn new(options: &Options, deadline: Option<Instant>) -> Self {
         KeyBudget {
             max_steps: options.max_steps,
             steps_left: options.max_steps,
             max_memory_bytes: options.max_memory_bytes,
+            deadline,
         }
     }
 
     /// Checks `indices` with the virtual operations `virt`, within what is left.
-    fn run(
-        &mut self,
-        history: &History,
-        indices: &[usize],
-        options: &Options,
-        virt: Virtual,
-        deadline: Option<Instant>,
-    ) -> Run {
+    fn run(&mut self, history: &History, indices: &[usize], options: &Options, virt: Virtual) -> Run {
+        let deadline = self.deadline;
         // Small searches never look at the budget (they check it every few thousand
         // steps), so between segments it is looked at here.
         if self.steps_left == Some(0) {
@@ -203,7 +200,6 @@ pub(crate) fn check_segment(
     last: bool,
     keep_orders: bool,
     budget: &mut KeyBudget,
-    deadline: Option<Instant>,
 ) -> Segment {
     let ops = &history.ops;
     // The values an operation that can come last stores: none other than a write or
@@ -237,7 +233,7 @@ pub(crate) fn check_segment(
     let mut undecided: Vec<Option<Value>> = Vec::new();
     let real = |order: Vec<usize>| -> Vec<usize> { order.into_iter().filter(|&i| i != VIRTUAL).collect() };
     for &start in starts {
-        match budget.run(history, indices, options, Virtual { start, end: None }, deadline) {
+        match budget.run(history, indices, options, Virtual { start, end: None }) {
             Run::Linearizable(order) => {
                 let order = real(order);
                 let value = order.iter().fold(start, |s, &i| stores(&ops[i]).map_or(s, Some));
@@ -268,7 +264,7 @@ pub(crate) fn check_segment(
             if ends.iter().any(|e| e.value == v) {
                 continue;
             }
-            match budget.run(history, indices, options, Virtual { start, end: Some(v) }, deadline) {
+            match budget.run(history, indices, options, Virtual { start, end: Some(v) }) {
                 Run::Linearizable(order) => {
                     ends.push(End { value: v, start, order: if keep_orders { real(order) } else { Vec::new() } })
                 }
@@ -366,12 +362,12 @@ pub(crate) fn check_key_in_segments(
     min_segment: usize,
 ) -> Segmented {
     let segs = segments(history, indices, options, min_segment);
-    let mut budget = KeyBudget::new(options);
+    let mut budget = KeyBudget::new(options, deadline);
     let mut starts: Vec<Option<Value>> = vec![None];
     let mut stored: Vec<Vec<End>> = Vec::with_capacity(segs.len());
     for (k, seg) in segs.iter().enumerate() {
         let last = k + 1 == segs.len();
-        match check_segment(history, seg, options, &starts, last, true, &mut budget, deadline) {
+        match check_segment(history, seg, options, &starts, last, true, &mut budget) {
             Segment::Ends(ends) => {
                 starts = ends.iter().map(|e| e.value).collect();
                 stored.push(ends);
@@ -467,9 +463,8 @@ mod tests {
     #[test]
     fn a_segment_can_end_in_each_of_the_last_concurrent_writes() {
         let h = History::from_ops(vec![Operation::write(1, 0, 10, 1), Operation::write(2, 0, 10, 2)]);
-        let mut budget = KeyBudget::new(&Options::default());
-        let Segment::Ends(ends) =
-            check_segment(&h, &[0, 1], &Options::default(), &[None], false, true, &mut budget, None)
+        let mut budget = KeyBudget::new(&Options::default(), None);
+        let Segment::Ends(ends) = check_segment(&h, &[0, 1], &Options::default(), &[None], false, true, &mut budget)
         else {
             panic!("two writes can be ordered")
         };
@@ -482,8 +477,7 @@ mod tests {
             Operation::write(2, 0, 10, 2),
             Operation::read(3, 11, 12, Some(1)),
         ]);
-        let Segment::Ends(ends) =
-            check_segment(&h, &[0, 1, 2], &Options::default(), &[None], false, true, &mut budget, None)
+        let Segment::Ends(ends) = check_segment(&h, &[0, 1, 2], &Options::default(), &[None], false, true, &mut budget)
         else {
             panic!("orderable")
         };

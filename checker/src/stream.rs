@@ -181,7 +181,7 @@ impl StreamChecker {
             buf: Vec::new(),
             index: Vec::new(),
             starts: vec![None],
-            budget: KeyBudget::new(options),
+            budget: KeyBudget::new(options, None),
             committed_ret: 0,
             committed: 0,
             next_try: segment_ops,
@@ -357,7 +357,8 @@ fn check_into(
     let len = segment.len();
     let history = History { ops: segment, time_unit: TimeUnit::Ticks };
     let positions: Vec<usize> = (0..len).collect();
-    match check_segment(&history, &positions, options, &k.starts, last, false, &mut k.budget, deadline) {
+    k.budget.deadline = deadline;
+    match check_segment(&history, &positions, options, &k.starts, last, false, &mut k.budget) {
         Segment::Ends(ends) => {
             k.starts = ends.iter().map(|e| e.value).collect();
             k.cuts.push_back((first_call, k.committed));
