@@ -30,6 +30,10 @@
 //! - [`History`], [`Operation`], [`OpKind`], [`Outcome`], [`TimeUnit`]: the input.
 //! - [`check`] with [`Options`]: the checker; [`Verdict`], [`Explanation`], [`KeyOrder`]:
 //!   its answer; [`validate_order`] re-checks a witness independently.
+//! - [`check_segmented`]: the same check, each register cut at its quiescent points and
+//!   checked segment by segment (what [`check`] does for registers of 2^20 operations and
+//!   more); [`stream`]: a check while the history is read, holding only each register's
+//!   operations since its last quiescent point (`dgame check`).
 //! - [`edn`]: Jepsen's EDN histories; [`jsonl`]: our JSON-lines format; both read from a
 //!   string or stream from any `io::Read`.
 //! - [`generator`]: seeded histories that are linearizable by construction, with optional

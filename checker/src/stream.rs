@@ -188,11 +188,13 @@ impl StreamChecker {
             cuts: VecDeque::new(),
             done: None,
         });
-        if k.done.is_some() {
+        // Invoked before a checked cut: what was checked (a violation too) assumed it was not
+        // there.
+        if call_of(&op) <= k.committed_ret {
+            self.disordered = true;
             return;
         }
-        if k.committed > 0 && call_of(&op) <= k.committed_ret {
-            self.disordered = true;
+        if k.done.is_some() {
             return;
         }
         k.buf.push(op);

@@ -416,3 +416,16 @@ fn real_histories_get_the_same_verdict_in_segments_and_streamed() {
     }
     assert!(files.len() >= 120 && streamed * 2 >= files.len(), "{streamed} of {} streamed", files.len());
 }
+
+#[test]
+fn an_operation_invoked_before_a_violation_already_found_is_noticed() {
+    // A read of 2 with nothing written yet is a violation, unless a write of 2 invoked
+    // before it turns up later in the input: then the verdict cannot be trusted.
+    let mut checker = StreamChecker::new(&Options::default()).segment_ops(1);
+    for i in 0..4u64 {
+        checker.push(i as usize, Operation::read(1, 10 * i + 10, 10 * i + 12, Some(2)));
+        checker.advance(10 * i + 10);
+    }
+    checker.push(4, Operation::write(2, 0, 30, 2));
+    assert_eq!(checker.finish(), StreamVerdict::Disordered);
+}
