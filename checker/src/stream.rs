@@ -69,7 +69,7 @@ pub struct Violation {
 struct KeyStream {
     /// Operations since the last cut, in the order pushed, and their indices.
     buf: Vec<Operation>,
-    index: Vec<usize>,
+    index: Indices,
     /// The values the register can hold at the last cut.
     starts: Vec<Option<Value>>,
     budget: KeyBudget,
@@ -88,6 +88,42 @@ struct KeyStream {
 enum KeyDone {
     Violation { frontier: u64, window_start: u64, window_end: u64 },
     Unknown { reason: String, longest: Vec<usize> },
+}
+
+/// The indices of a register's buffered operations: a run while they come one after
+/// another (one register read in order costs nothing), else a list.
+enum Indices {
+    Run { start: usize, len: usize },
+    List(Vec<usize>),
+}
+
+impl Default for Indices {
+    fn default() -> Self {
+        Indices::Run { start: 0, len: 0 }
+    }
+}
+
+impl Indices {
+    fn push(&mut self, i: usize) {
+        match self {
+            Indices::Run { start, len } if *len == 0 => (*start, *len) = (i, 1),
+            Indices::Run { start, len } if *start + *len == i => *len += 1,
+            Indices::Run { start, len } => {
+                let mut list: Vec<usize> = (*start..*start + *len).collect();
+                list.push(i);
+                *self = Indices::List(list);
+            }
+            Indices::List(list) => list.push(i),
+        }
+    }
+
+    /// The index of the `p`-th buffered operation.
+    fn get(&self, p: usize) -> usize {
+        match self {
+            Indices::Run { start, .. } => start + p,
+            Indices::List(list) => list[p],
+        }
+    }
 }
 
 /// Checks a register history pushed one operation at a time. See the module docs.
@@ -179,7 +215,7 @@ impl StreamChecker {
         let segment_ops = self.segment_ops;
         let k = self.keys.entry(op.key).or_insert_with(|| KeyStream {
             buf: Vec::new(),
-            index: Vec::new(),
+            index: Indices::default(),
             starts: vec![None],
             budget: KeyBudget::new(options, None),
             committed_ret: 0,
@@ -277,9 +313,11 @@ impl StreamChecker {
         };
         drop(times);
         self.buffered -= k.buf.len();
-        let (mut segment, mut indices) = (Vec::new(), Vec::new());
-        let (mut rest, mut rest_indices) = (Vec::new(), Vec::new());
-        for (op, i) in k.buf.drain(..).zip(k.index.drain(..)) {
+        let (mut segment, mut indices) = (Vec::new(), Indices::default());
+        let (mut rest, mut rest_indices) = (Vec::new(), Indices::default());
+        let all = std::mem::take(&mut k.index);
+        for (p, op) in k.buf.drain(..).enumerate() {
+            let i = all.get(p);
             if call_of(&op) < cut {
                 segment.push(op);
                 indices.push(i);
@@ -346,7 +384,7 @@ impl StreamChecker {
 fn check_into(
     k: &mut KeyStream,
     segment: Vec<Operation>,
-    indices: &[usize],
+    indices: &Indices,
     options: &Options,
     last: bool,
     deadline: Option<Instant>,
@@ -378,11 +416,11 @@ fn check_into(
             // Close the window over what is concurrent with it.
             let window_end = window_end(&history, &positions, options, frontier);
             k.done = Some(KeyDone::Violation { frontier, window_start, window_end });
-            (k.buf, k.index) = (Vec::new(), Vec::new());
+            (k.buf, k.index) = (Vec::new(), Indices::default());
         }
         Segment::Unknown { reason, longest } => {
-            k.done = Some(KeyDone::Unknown { reason, longest: longest.into_iter().map(|i| indices[i]).collect() });
-            (k.buf, k.index) = (Vec::new(), Vec::new());
+            k.done = Some(KeyDone::Unknown { reason, longest: longest.into_iter().map(|i| indices.get(i)).collect() });
+            (k.buf, k.index) = (Vec::new(), Indices::default());
         }
     }
 }
