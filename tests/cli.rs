@@ -891,3 +891,50 @@ fn a_run_whose_final_reads_missed_nodes_says_which_went_unread() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.get("unread_nodes").is_none(), "every node read: {v}");
 }
+
+/// A long register history with a quiescent point after every operation, in invocation
+/// order as the simulator writes them: write 3, write 5, `reads` reads of 5, then a stale
+/// read of 3 — as JSON lines.
+fn long_stale_history(reads: u64) -> String {
+    let mut s = String::from("{\"time_unit\":\"ticks\"}\n");
+    s.push_str("{\"client\":1,\"f\":\"write\",\"value\":3,\"invoke\":0,\"complete\":10,\"outcome\":\"ok\"}\n");
+    s.push_str("{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n");
+    for i in 0..reads {
+        let t = 40 + 10 * i;
+        s.push_str(&format!(
+            "{{\"client\":2,\"f\":\"read\",\"value\":5,\"invoke\":{t},\"complete\":{},\"outcome\":\"ok\"}}\n",
+            t + 2
+        ));
+    }
+    let t = 40 + 10 * reads;
+    s.push_str(&format!(
+        "{{\"client\":2,\"f\":\"read\",\"value\":3,\"invoke\":{t},\"complete\":{},\"outcome\":\"ok\"}}\n",
+        t + 4
+    ));
+    s
+}
+
+#[test]
+fn check_streams_a_long_history_and_explains_a_stale_read_across_cuts() {
+    let dir = tempfile::tempdir().unwrap();
+    // Within the explanation's window (131,072 operations): the explanation of a whole check.
+    let short = dir.path().join("short.jsonl");
+    std::fs::write(&short, long_stale_history(20_000)).unwrap();
+    let o = dgame(&["check", short.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(
+        out.contains("client 2 read 3 at ticks 200040-200044, but the write of 5 by client 1 finished at tick 31 and no write of 3 can come after it."),
+        "{out}"
+    );
+    // Past it: found and explained from the window, two operations, the stale read among them.
+    let long = dir.path().join("long.jsonl");
+    std::fs::write(&long, long_stale_history(150_000)).unwrap();
+    let o = dgame(&["check", "--json", long.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("client 2 read 3 at ticks 1500040-1500044"), "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["operations"].as_array().map(Vec::len), Some(2), "{out}");
+    assert!(report["indices"].as_array().is_some_and(|i| i.contains(&serde_json::json!(150_002))), "{out}");
+}

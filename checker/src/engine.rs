@@ -9,6 +9,7 @@ use crate::explain;
 use crate::history::{History, Key};
 use crate::options::Options;
 use crate::pipeline::{KeyResult, check_key};
+use crate::segment::{Segmented, call_of, check_key_in_segments, cut_at, window_end};
 use crate::verdict::{KeyOrder, Verdict};
 use crate::wgl::Budget;
 
@@ -21,12 +22,48 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<Option<Key>, Vec<usize>> {
     keys
 }
 
+/// When a register is checked in segments (see `segment`): registers of at least
+/// `key_ops` operations, cut into segments of at least `min_segment` operations.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cuts {
+    pub(crate) key_ops: usize,
+    pub(crate) min_segment: usize,
+}
+
+/// What [`crate::check`] does: registers of a million operations and more are checked in
+/// segments of at least 4,096 operations, where they have quiescent points. Below that one
+/// search over the whole register is as fast and keeps today's explanations unchanged.
+pub(crate) const DEFAULT_CUTS: Cuts = Cuts { key_ops: 1 << 20, min_segment: 4096 };
+
+/// Every register cut at every quiescent point ([`crate::check_segmented`]).
+pub(crate) const ALL_CUTS: Cuts = Cuts { key_ops: 0, min_segment: 1 };
+
 /// See [`crate::check`].
-pub(crate) fn check(history: &History, options: &Options) -> Verdict {
+pub(crate) fn check(history: &History, options: &Options, cuts: Cuts) -> Verdict {
     let start = Instant::now();
-    let budget = Budget::new(options.max_steps, options.max_time.map(|t| start + t), options.max_memory_bytes);
+    let deadline = options.max_time.map(|t| start + t);
+    let budget = Budget::new(options.max_steps, deadline, options.max_memory_bytes);
     let keys: Vec<(Option<Key>, Vec<usize>)> = by_key(history).into_iter().collect();
-    let run = |(key, indices): &(Option<Key>, Vec<usize>)| (*key, check_key(history, indices, options, &budget, None));
+    let run = |(key, indices): &(Option<Key>, Vec<usize>)| {
+        if indices.len() < cuts.key_ops.max(1) {
+            return (*key, check_key(history, indices, options, &budget, None));
+        }
+        let result = match check_key_in_segments(history, indices, options, deadline, cuts.min_segment) {
+            Segmented::Linearizable(order) => KeyResult::Linearizable(order),
+            Segmented::Violation { frontier } => {
+                // The hint the whole check would find: its search over everything up to the
+                // violation (and what is concurrent with it), if that is within the budget.
+                let end = window_end(history, indices, options, frontier);
+                let prefix: Vec<usize> = indices.iter().copied().filter(|&i| call_of(&history.ops[i]) <= end).collect();
+                match check_key(history, &prefix, options, &budget, None) {
+                    KeyResult::Violation(hint) => KeyResult::Violation(hint),
+                    _ => KeyResult::Violation(cut_at(history, indices, options, frontier)),
+                }
+            }
+            Segmented::Unknown { reason, longest } => KeyResult::Unknown { reason, longest },
+        };
+        (*key, result)
+    };
     let results: Vec<(Option<Key>, KeyResult)> = if options.parallel && keys.len() > 1 {
         keys.par_iter().map(run).collect()
     } else {
@@ -133,11 +170,11 @@ mod tests {
                     ..GenConfig::default()
                 };
                 let good = generate(&config);
-                assert!(check(&good, &Options::default()).is_linearizable(), "seed {seed} {config:?}");
+                assert!(crate::check(&good, &Options::default()).is_linearizable(), "seed {seed} {config:?}");
                 let bad =
                     generate(&GenConfig { anomaly: Some(crate::generator::Anomaly::StaleRead), ..config.clone() });
                 if bad != good {
-                    assert!(check(&bad, &Options::default()).is_violation(), "seed {seed} {config:?}");
+                    assert!(crate::check(&bad, &Options::default()).is_violation(), "seed {seed} {config:?}");
                 }
             }
         }

@@ -20,12 +20,27 @@ pub(crate) fn explain(
     options: &Options,
     deadline: Option<Instant>,
 ) -> Explanation {
+    explain_with(history, key, all, all, hint, options, deadline)
+}
+
+/// [`explain`], with the sentence's claims checked against the writers among `words`
+/// (operations of the key that play no part in the violation but whose writes the sentence
+/// must know of) as well as `all`.
+pub(crate) fn explain_with(
+    history: &History,
+    key: Option<Key>,
+    all: &[usize],
+    words: &[usize],
+    hint: &[usize],
+    options: &Options,
+    deadline: Option<Instant>,
+) -> Explanation {
     let mut core =
         if options.minimize { Minimizer::new(history, all, options, deadline).minimize(hint) } else { hint.to_vec() };
     core.sort_unstable();
     core.dedup();
     let unit = options.time_unit.unwrap_or(history.time_unit);
-    let writers = Writers::new(history, all);
+    let writers = Writers::new(history, words);
     let (sentence, context) = sentence(&writers, &core, unit);
     let mut ops = core;
     ops.extend(&context);

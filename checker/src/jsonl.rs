@@ -253,20 +253,31 @@ pub(crate) fn for_each_line<E>(
 
 /// Reads a JSON-lines history from `input`, streaming: one line at a time is in memory.
 pub fn read_from(input: impl Read) -> Result<History, JsonlError> {
-    let mut history = History::new();
+    let mut ops = Vec::new();
+    let time_unit = for_each_op(input, |_, op| ops.push(op))?;
+    Ok(History { ops, time_unit })
+}
+
+/// Reads a JSON-lines history from `input` and hands each operation to `each` with its
+/// index (as in [`History::ops`]) instead of keeping it: memory is one line. Returns the
+/// history's time unit. On an error, `each` has seen the operations before it.
+pub fn for_each_op(input: impl Read, mut each: impl FnMut(usize, Operation)) -> Result<TimeUnit, JsonlError> {
+    let mut time_unit = TimeUnit::Ticks;
     let mut first = true;
+    let mut n = 0usize;
     let error = |line, e| match e {
         LineError::Io(message) => JsonlError::Io { line, message },
         LineError::TooLong => JsonlError::TooLong { line, limit: MAX_LINE_BYTES },
         LineError::NotUtf8 => JsonlError::NotUtf8 { line },
     };
     for_each_line(input, error, |line, text| {
-        if let Some(op) = parse_line(text, line, &mut first, &mut history)? {
-            history.ops.push(op);
+        if let Some(op) = parse_line(text, line, &mut first, &mut time_unit)? {
+            each(n, op);
+            n += 1;
         }
         Ok(())
     })?;
-    Ok(history)
+    Ok(time_unit)
 }
 
 /// One line: an operation, the header (which sets the time unit), or nothing (blank).
@@ -274,7 +285,7 @@ fn parse_line(
     raw: &str,
     line: usize,
     first: &mut bool,
-    history: &mut History,
+    time_unit: &mut TimeUnit,
 ) -> Result<Option<Operation>, JsonlError> {
     if raw.trim().is_empty() {
         return Ok(None);
@@ -290,7 +301,7 @@ fn parse_line(
     };
     let was_first = std::mem::replace(first, false);
     if was_first && obj.contains_key("time_unit") && !obj.contains_key("f") {
-        history.time_unit = match obj.get("time_unit").and_then(Json::as_str).and_then(TimeUnit::from_name) {
+        *time_unit = match obj.get("time_unit").and_then(Json::as_str).and_then(TimeUnit::from_name) {
             Some(u) => u,
             None => {
                 return Err(JsonlError::Field {

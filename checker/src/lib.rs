@@ -30,6 +30,10 @@
 //! - [`History`], [`Operation`], [`OpKind`], [`Outcome`], [`TimeUnit`]: the input.
 //! - [`check`] with [`Options`]: the checker; [`Verdict`], [`Explanation`], [`KeyOrder`]:
 //!   its answer; [`validate_order`] re-checks a witness independently.
+//! - [`check_segmented`]: the same check, each register cut at its quiescent points and
+//!   checked segment by segment (what [`check`] does for registers of 2^20 operations and
+//!   more); [`stream`]: a check while the history is read, holding only each register's
+//!   operations since its last quiescent point (`dgame check`).
 //! - [`edn`]: Jepsen's EDN histories; [`jsonl`]: our JSON-lines format; both read from a
 //!   string or stream from any `io::Read`.
 //! - [`generator`]: seeded histories that are linearizable by construction, with optional
@@ -50,6 +54,7 @@ mod minimize;
 mod options;
 mod pipeline;
 mod prepare;
+mod segment;
 mod sentence;
 mod verdict;
 mod wgl;
@@ -58,6 +63,7 @@ mod zones;
 pub mod edn;
 pub mod generator;
 pub mod jsonl;
+pub mod stream;
 pub mod workload;
 
 pub use history::{ClientId, History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, Value};
@@ -72,7 +78,19 @@ pub use verdict::{Explanation, KeyOrder, Verdict};
 /// keeping the smallest conflicting set found by then.
 #[must_use]
 pub fn check(history: &History, options: &Options) -> Verdict {
-    engine::check(history, options)
+    engine::check(history, options, engine::DEFAULT_CUTS)
+}
+
+/// [`check`], but every register is cut at every quiescent point (a moment when no
+/// operation is pending) and checked segment by segment, carrying the set of values the
+/// register can hold across each cut (see `docs/CHECKER.md`). Gives the same verdict as
+/// [`check`] (within the same budget; the step budget is per register in both). `check`
+/// itself does this for registers of a million operations and more; this is for tests and
+/// for measuring. The witness is one order of the whole register, as with `check`; a
+/// violation is explained from the whole history, as with `check`.
+#[must_use]
+pub fn check_segmented(history: &History, options: &Options) -> Verdict {
+    engine::check(history, options, engine::ALL_CUTS)
 }
 
 /// Checks that `order` (indices into `history.ops`, all with key `key`) is a valid

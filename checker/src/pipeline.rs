@@ -41,14 +41,49 @@ pub(crate) fn check_key(
     budget: &Budget,
     relaxed: Option<&[bool]>,
 ) -> KeyResult {
-    let mut ops = match prepare(history, indices, options, relaxed) {
-        Prepared::Violation(set) => return KeyResult::Violation(set),
-        Prepared::Ops(ops) => ops,
-    };
+    match prepare(history, indices, options, relaxed) {
+        Prepared::Violation(set) => KeyResult::Violation(set),
+        Prepared::Ops(ops) => match run(ops, budget) {
+            Run::Linearizable(order) => KeyResult::Linearizable(order),
+            Run::Violation { set, .. } => KeyResult::Violation(set),
+            Run::Unknown { reason, longest } => KeyResult::Unknown { reason, longest },
+        },
+    }
+}
+
+/// What [`run`] found, in history indices (virtual operations included: see
+/// `prepare::Virtual`; callers that add them filter them out).
+pub(crate) enum Run {
+    Linearizable(Vec<usize>),
+    /// `set` cannot be ordered; `frontier` is a time (shifted by one, as in `prepare::Op`)
+    /// by which every operation of `set` that must take effect has returned: the
+    /// operations that returned by then (and the optional ones invoked by then) cannot be
+    /// ordered either.
+    Violation {
+        set: Vec<usize>,
+        frontier: u64,
+    },
+    Unknown {
+        reason: String,
+        longest: Vec<usize>,
+    },
+}
+
+/// The latest return of the operations of `set` (positions in `ops`) that must take
+/// effect, or invocation of those that may not: a frontier (see [`Run::Violation`]).
+fn frontier_of(ops: &[Op], set: &[usize]) -> u64 {
+    set.iter().map(|&p| if ops[p].required { ops[p].ret } else { ops[p].call }).max().unwrap_or(0)
+}
+
+/// Checks prepared operations: the polynomial path or the search.
+pub(crate) fn run(mut ops: Vec<Op>, budget: &Budget) -> Run {
     if zones::applies(&ops) {
         return match zones::check(&ops) {
-            Zones::Linearizable(order) => KeyResult::Linearizable(order.into_iter().map(|p| ops[p].index).collect()),
-            Zones::Violation(set) => KeyResult::Violation(set.into_iter().map(|p| ops[p].index).collect()),
+            Zones::Linearizable(order) => Run::Linearizable(order.into_iter().map(|p| ops[p].index).collect()),
+            Zones::Violation(set) => Run::Violation {
+                frontier: frontier_of(&ops, &set),
+                set: set.into_iter().map(|p| ops[p].index).collect(),
+            },
         };
     }
     merge_unobserved(&mut ops);
@@ -64,21 +99,21 @@ pub(crate) fn check_key(
             op.repeat = true;
         }
         match wgl::search(&weak, budget) {
-            Search::Violation { frontier } => return KeyResult::Violation(cut(&ops, frontier)),
+            Search::Violation { frontier } => return Run::Violation { set: cut(&ops, frontier), frontier },
             Search::Linearizable(order) => {
                 let mut used = vec![false; ops.len()];
                 if order.iter().all(|&p| !std::mem::replace(&mut used[p], true)) {
-                    return KeyResult::Linearizable(order.into_iter().map(|p| ops[p].index).collect());
+                    return Run::Linearizable(order.into_iter().map(|p| ops[p].index).collect());
                 }
             }
             Search::Unknown { .. } => {}
         }
     }
     match wgl::search(&ops, budget) {
-        Search::Linearizable(order) => KeyResult::Linearizable(order.into_iter().map(|p| ops[p].index).collect()),
-        Search::Violation { frontier } => KeyResult::Violation(cut(&ops, frontier)),
+        Search::Linearizable(order) => Run::Linearizable(order.into_iter().map(|p| ops[p].index).collect()),
+        Search::Violation { frontier } => Run::Violation { set: cut(&ops, frontier), frontier },
         Search::Unknown { reason, longest } => {
-            KeyResult::Unknown { reason, longest: longest.into_iter().map(|p| ops[p].index).collect() }
+            Run::Unknown { reason, longest: longest.into_iter().map(|p| ops[p].index).collect() }
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::history::{History, OpKind, Outcome};
+use crate::history::{History, OpKind, Outcome, Value};
 use crate::options::Options;
 
 /// A register value interned to a small integer; `EMPTY` is the initial, empty register.
@@ -63,11 +63,35 @@ pub(crate) enum Prepared {
     Violation(Vec<usize>),
 }
 
+/// The index of a virtual operation (see [`Virtual`]) in [`Op::index`]; never reported.
+pub(crate) const VIRTUAL: usize = usize::MAX;
+
+/// Operations added to a segment of a history cut at quiescent points (see `segment`):
+/// a required write of `start` before everything (the register's value at the cut; `None`
+/// adds nothing, the register starts empty), and a required read of `end` after everything
+/// (`Some(v)`: "the segment can end with the register holding `v`").
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Virtual {
+    pub(crate) start: Option<Value>,
+    pub(crate) end: Option<Option<Value>>,
+}
+
 /// Prepares the operations `indices` of `history` (all on one register).
 ///
 /// Operations with `relaxed[index]` set are weakened: reads are dropped, writes and
 /// compare-and-sets may or may not take effect (within their own interval).
 pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options, relaxed: Option<&[bool]>) -> Prepared {
+    prepare_with(history, indices, options, relaxed, Virtual::default())
+}
+
+/// [`prepare`] with virtual operations around the history (see [`Virtual`]).
+pub(crate) fn prepare_with(
+    history: &History,
+    indices: &[usize],
+    options: &Options,
+    relaxed: Option<&[bool]>,
+    virt: Virtual,
+) -> Prepared {
     let mut values: HashMap<u64, State> = HashMap::new();
     let mut intern = |v: u64| -> State {
         let next = values.len() as State + 1;
@@ -78,15 +102,21 @@ pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options, r
         None => EMPTY,
     };
 
-    let mut ops = Vec::with_capacity(indices.len());
+    let mut ops = Vec::with_capacity(indices.len() + 2);
+    // Times are shifted by one, so that 0 is before every operation (the initial empty
+    // register), and by one more with a virtual start, which goes at 1.
+    let shift = if virt.start.is_some() { 2 } else { 1 };
+    if let Some(v) = virt.start {
+        ops.push(Op { index: VIRTUAL, call: 1, ret: 1, required: true, repeat: false, act: Act::Write(intern(v)) });
+    }
     for &index in indices {
         let Some(op) = history.ops.get(index) else {
             continue;
         };
-        let call = op.invoke.saturating_add(1);
+        let call = op.invoke.saturating_add(shift);
         let ret = match (op.outcome, op.complete) {
             (Outcome::Unknown, _) | (_, None) => u64::MAX,
-            (_, Some(c)) => c.max(op.invoke).saturating_add(1),
+            (_, Some(c)) => c.max(op.invoke).saturating_add(shift),
         };
         let relax = relaxed.is_some_and(|r| r.get(index).copied().unwrap_or(false));
         if relax && (op.kind == OpKind::Read || op.outcome == Outcome::Failed) {
@@ -109,6 +139,11 @@ pub(crate) fn prepare(history: &History, indices: &[usize], options: &Options, r
             }
         };
         ops.push(Op { index, call, ret, required: required && !relax, repeat: false, act });
+    }
+    if let Some(end) = virt.end {
+        let at = ops.iter().map(|op| op.ret).max().unwrap_or(0).saturating_add(1);
+        let act = Act::Read(intern_opt(end, &mut intern));
+        ops.push(Op { index: VIRTUAL, call: at, ret: at, required: true, repeat: false, act });
     }
     let n_states = values.len() + 1;
 

@@ -131,6 +131,68 @@ pub fn read_history(path: &Path, workload: Workload) -> Result<dgame_checker::Hi
     Ok(history)
 }
 
+/// Reads every operation of a register or key-value history file into `each` (with its
+/// index and a watermark: see `dgame_checker::edn::for_each_op`), streaming. `None`: the
+/// file cannot be read this way (a read error, a history that must be read whole, or,
+/// for `kv`, an operation without a key): read it with [`read_history`], which gives the
+/// error's message.
+fn for_each_op(
+    path: &Path,
+    workload: Workload,
+    mut each: impl FnMut(usize, dgame_checker::Operation, u64),
+) -> Option<dgame_checker::TimeUnit> {
+    let (input, format) = open_history(path).ok()?;
+    let mut keyless = false;
+    let mut each = |i, op: dgame_checker::Operation, watermark| {
+        keyless |= op.key.is_none();
+        each(i, op, watermark);
+    };
+    let unit = match format {
+        Format::Edn => dgame_checker::edn::for_each_op(input, &mut each).ok()??,
+        Format::Jsonl => dgame_checker::jsonl::for_each_op(input, |i, op| {
+            let invoke = op.invoke;
+            each(i, op, invoke);
+        })
+        .ok()?,
+    };
+    (!(workload == Workload::Kv && keyless)).then_some(unit)
+}
+
+/// Checks a register or key-value history file while reading it (see
+/// `dgame_checker::stream`): memory follows the longest stretch of a register without a
+/// quiescent point, not the file. A violation is explained from the file read again (two
+/// or three more readings). Returns the verdict and the number of operations, or `None`
+/// when the file is to be read whole instead (it is not in invocation order, it is not
+/// read as it should be; [`read_history`] then reads it, with its error messages).
+pub fn check_streaming(
+    path: &Path,
+    workload: Workload,
+    options: &dgame_checker::Options,
+) -> Option<(dgame_checker::Verdict, usize)> {
+    use dgame_checker::stream::{StreamChecker, StreamVerdict};
+    let mut checker = StreamChecker::new(options);
+    for_each_op(path, workload, |i, op, watermark| {
+        checker.push(i, op);
+        checker.advance(watermark);
+    })?;
+    let operations = checker.len();
+    let verdict = match checker.finish() {
+        StreamVerdict::Linearizable => dgame_checker::Verdict::Linearizable { witness: Vec::new() },
+        StreamVerdict::Unknown(verdict) => verdict,
+        StreamVerdict::Disordered => return None,
+        StreamVerdict::NotLinearizable(violation) => {
+            let mut excerpt = violation.excerpt(options);
+            loop {
+                let unit = for_each_op(path, workload, |i, op, _| excerpt.feed(i, op))?;
+                if let Some(verdict) = excerpt.end_of_input(unit) {
+                    break verdict;
+                }
+            }
+        }
+    };
+    Some((verdict, operations))
+}
+
 /// Reads a history of a broadcast, counter or unique-ids workload, streamed like
 /// [`read_history`]; a file of another workload is an error naming both.
 pub fn read_workload_history(path: &Path, kind: WorkloadKind) -> Result<WorkloadHistory, String> {

@@ -400,6 +400,11 @@ fn check_registers(args: &CheckArgs) -> Result<ExitCode, String> {
             options.max_time(None).max_steps(None)
         };
     }
+    // Streamed where the file allows (memory for the longest stretch without a quiescent
+    // point), else read whole.
+    if let Some((verdict, operations)) = files::check_streaming(&args.file, args.workload, &options) {
+        return print_verdict(args, &verdict, operations);
+    }
     let history = files::read_history(&args.file, args.workload)?;
     let verdict = dgame_checker::check(&history, &options);
     print_verdict(args, &verdict, history.len())

@@ -247,20 +247,7 @@ impl Builder {
         self.timed = (pos == 0 || self.timed) && e.time.is_some();
         let time = e.time.unwrap_or(pos);
         if e.kind == Kind::Invoke {
-            let kind = match e.f {
-                F::Read => OpKind::Read,
-                F::Write => {
-                    let v = e.value.as_ref().ok_or_else(|| field_err(e.line, ":value", "the value written", None))?;
-                    OpKind::Write(as_value(v, e.line, ":value")?)
-                }
-                F::Cas => match e.value.as_ref().map(|v| &v.value) {
-                    Some(Edn::Vector(items) | Edn::List(items)) if items.len() == 2 => OpKind::Cas {
-                        expected: as_value(&items[0], e.line, ":value")?,
-                        new: as_value(&items[1], e.line, ":value")?,
-                    },
-                    _ => return Err(field_err(e.line, ":value", "[expected new] for a :cas", e.value.as_ref())),
-                },
-            };
+            let kind = invoked_kind(&e)?;
             // A process that invokes again gave up on its previous operation.
             self.pending.insert(e.process, (self.ops.len(), e.line));
             self.ops.push(Operation {
@@ -275,32 +262,10 @@ impl Builder {
             return Ok(());
         }
         let Some((index, invoke_line)) = self.pending.remove(&e.process) else {
-            if e.kind == Kind::Info {
-                return Ok(());
-            }
-            return Err(EdnError::Event {
-                line: e.line,
-                message: format!(
-                    "process {} completes an operation (:{}) it never invoked; add its :invoke event before this line",
-                    e.process,
-                    match e.kind {
-                        Kind::Ok => "ok",
-                        _ => "fail",
-                    }
-                ),
-            });
+            return never_invoked(&e);
         };
         let op = &mut self.ops[index];
-        let f_matches = matches!(
-            (op.kind, e.f),
-            (OpKind::Read, F::Read) | (OpKind::Write(_), F::Write) | (OpKind::Cas { .. }, F::Cas)
-        );
-        if !f_matches {
-            return Err(EdnError::Event {
-                line: e.line,
-                message: format!("process {} completes :{} but invoked a different :f", e.process, e.f.name()),
-            });
-        }
+        same_f(op, &e)?;
         if let Some(t) = e.time
             && t < op.invoke
             && self.backwards.is_none()
@@ -316,16 +281,7 @@ impl Builder {
         }
         op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
         self.positions[index].1 = pos;
-        op.outcome = match e.kind {
-            Kind::Ok => Outcome::Ok {
-                read: match (op.kind, &e.value) {
-                    (OpKind::Read, Some(v)) => as_opt_value(v, e.line, ":value")?,
-                    _ => None,
-                },
-            },
-            Kind::Fail => Outcome::Failed,
-            _ => Outcome::Unknown,
-        };
+        op.outcome = completed_outcome(op, &e)?;
         Ok(())
     }
 
@@ -352,6 +308,156 @@ impl Builder {
         };
         Ok(History { ops: self.ops, time_unit })
     }
+}
+
+/// What an invocation asks for.
+fn invoked_kind(e: &Event) -> Result<OpKind, EdnError> {
+    Ok(match e.f {
+        F::Read => OpKind::Read,
+        F::Write => {
+            let v = e.value.as_ref().ok_or_else(|| field_err(e.line, ":value", "the value written", None))?;
+            OpKind::Write(as_value(v, e.line, ":value")?)
+        }
+        F::Cas => match e.value.as_ref().map(|v| &v.value) {
+            Some(Edn::Vector(items) | Edn::List(items)) if items.len() == 2 => OpKind::Cas {
+                expected: as_value(&items[0], e.line, ":value")?,
+                new: as_value(&items[1], e.line, ":value")?,
+            },
+            _ => return Err(field_err(e.line, ":value", "[expected new] for a :cas", e.value.as_ref())),
+        },
+    })
+}
+
+/// A completion of a process with nothing pending: skipped if an `:info`, else an error.
+fn never_invoked(e: &Event) -> Result<(), EdnError> {
+    if e.kind == Kind::Info {
+        return Ok(());
+    }
+    Err(EdnError::Event {
+        line: e.line,
+        message: format!(
+            "process {} completes an operation (:{}) it never invoked; add its :invoke event before this line",
+            e.process,
+            match e.kind {
+                Kind::Ok => "ok",
+                _ => "fail",
+            }
+        ),
+    })
+}
+
+/// A completion must have its invocation's `:f`.
+fn same_f(op: &Operation, e: &Event) -> Result<(), EdnError> {
+    let f_matches =
+        matches!((op.kind, e.f), (OpKind::Read, F::Read) | (OpKind::Write(_), F::Write) | (OpKind::Cas { .. }, F::Cas));
+    if f_matches {
+        return Ok(());
+    }
+    Err(EdnError::Event {
+        line: e.line,
+        message: format!("process {} completes :{} but invoked a different :f", e.process, e.f.name()),
+    })
+}
+
+/// How the operation `op` ended, from its completion `e`.
+fn completed_outcome(op: &Operation, e: &Event) -> Result<Outcome, EdnError> {
+    Ok(match e.kind {
+        Kind::Ok => Outcome::Ok {
+            read: match (op.kind, &e.value) {
+                (OpKind::Read, Some(v)) => as_opt_value(v, e.line, ":value")?,
+                _ => None,
+            },
+        },
+        Kind::Fail => Outcome::Failed,
+        _ => Outcome::Unknown,
+    })
+}
+
+/// Reads a Jepsen EDN history from `input` and hands each operation to `each` as soon as
+/// it is complete (at its completion, at its process's next invocation, or at the end)
+/// instead of keeping it: memory is one event and each process's pending operation.
+/// `each` gets the operation's index (as in [`History::ops`]: invocation order), the
+/// operation, and a *watermark*: no operation handed over later was invoked before it
+/// (true of files whose events are in time order; see `stream::StreamChecker::advance`).
+///
+/// Returns the history's time unit, or `Ok(None)` when the history cannot be handed over
+/// in this way: its first event has `:time` but a later one does not (the times are then
+/// the events' positions, known only at the end), or a completion comes before its
+/// invocation (an error [`read_from`] reports). Then read it with [`read_from`]. On an
+/// error, `each` has seen some of the operations before it.
+pub fn for_each_op(
+    input: impl Read,
+    mut each: impl FnMut(usize, Operation, u64),
+) -> Result<Option<TimeUnit>, EdnError> {
+    let mut reader = Reader::new(input);
+    // Process -> (index, operation so far).
+    let mut pending: HashMap<u64, (usize, Operation)> = HashMap::new();
+    // (invocation, index) of the pending operations.
+    let mut open: std::collections::BTreeSet<(u64, usize)> = std::collections::BTreeSet::new();
+    let mut next = 0usize;
+    let mut events = 0u64;
+    let mut timed = None;
+    while let Some(node) = reader.next_form()? {
+        let Some(e) = event(node)? else { continue };
+        let pos = events;
+        events += 1;
+        let is_timed = *timed.get_or_insert(e.time.is_some());
+        let time = match (is_timed, e.time) {
+            (true, Some(t)) => t,
+            (true, None) => return Ok(None),
+            (false, _) => pos,
+        };
+        if e.kind == Kind::Invoke {
+            let kind = invoked_kind(&e)?;
+            let op = Operation {
+                client: e.process,
+                key: e.key,
+                kind,
+                invoke: time,
+                complete: None,
+                outcome: Outcome::Unknown,
+            };
+            // A process that invokes again gave up on its previous operation.
+            if let Some((index, gave_up)) = pending.insert(e.process, (next, op)) {
+                open.remove(&(gave_up.invoke, index));
+                let watermark = open.first().map_or(time, |&(t, _)| t.min(time));
+                each(index, gave_up, watermark);
+            }
+            open.insert((time, next));
+            next += 1;
+            continue;
+        }
+        let Some((index, mut op)) = pending.remove(&e.process) else {
+            never_invoked(&e)?;
+            continue;
+        };
+        open.remove(&(op.invoke, index));
+        same_f(&op, &e)?;
+        if time < op.invoke {
+            return Ok(None);
+        }
+        op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
+        op.outcome = completed_outcome(&op, &e)?;
+        let watermark = open.first().map_or(time, |&(t, _)| t.min(time));
+        each(index, op, watermark);
+    }
+    let mut left: Vec<(usize, Operation)> = pending.into_values().collect();
+    left.sort_by_key(|(i, _)| *i);
+    for (index, op) in left {
+        each(index, op, op.invoke);
+    }
+    let unit = if timed == Some(true) {
+        reader
+            .comments()
+            .iter()
+            .rev()
+            .find_map(|c| c.trim_start_matches(';').trim().strip_prefix("time-unit:").map(str::trim))
+            .and_then(TimeUnit::from_name)
+            .unwrap_or(TimeUnit::Nanoseconds)
+    } else {
+        TimeUnit::Events
+    };
+    Ok(Some(unit))
 }
 
 /// Reads a Jepsen EDN history from `input`, streaming: one event's syntax at a time is in
