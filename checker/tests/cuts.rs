@@ -429,3 +429,35 @@ fn an_operation_invoked_before_a_violation_already_found_is_noticed() {
     checker.push(4, Operation::write(2, 0, 30, 2));
     assert_eq!(checker.finish(), StreamVerdict::Disordered);
 }
+
+/// `check` itself cuts a register of 2^20 operations and more: a write and a read of each
+/// value in turn, and then a stale read.
+#[test]
+fn check_cuts_a_register_of_a_million_operations() {
+    let n = 1u64 << 19;
+    let mut ops = Vec::with_capacity(2 * n as usize + 1);
+    for i in 0..n {
+        ops.push(Operation::write(1, 10 * i, 10 * i + 3, i + 1));
+        ops.push(Operation::read(2, 10 * i + 4, 10 * i + 6, Some(i + 1)));
+    }
+    let options = Options::default();
+    let good = History::from_ops(ops.clone());
+    let Verdict::Linearizable { witness } = check(&good, &options) else { panic!("linearizable") };
+    assert_eq!(witness[0].ops.len(), good.len());
+    assert_eq!(validate_order(&good, None, &witness[0].ops, &options), Ok(()));
+    ops.push(Operation::read(2, 10 * n, 10 * n + 2, Some(n - 1)));
+    let bad = History::from_ops(ops);
+    let v = check(&bad, &options);
+    assert_eq!(
+        sentence(&v),
+        format!(
+            "client 2 read {} at ticks {}-{}, but the write of {n} by client 1 finished at tick {} and no write of {} \
+             can come after it.",
+            n - 1,
+            10 * n,
+            10 * n + 2,
+            10 * (n - 1) + 3,
+            n - 1
+        )
+    );
+}
