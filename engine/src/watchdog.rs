@@ -98,17 +98,9 @@ impl HandlerMonitor {
     /// Handler `endpoint` (an index from [`add_name`](HandlerMonitor::add_name)) of `node`
     /// starts running in `tick`.
     pub(crate) fn enter(&self, node: NodeId, endpoint: usize, tick: Tick) {
+        // Each run is named once, by the handler itself (`executor.rs`), so every call is a
+        // new run.
         let state = self.state.load(Relaxed);
-        // The same handler naming itself (a sync endpoint once dispatched) is not a new run.
-        if state & 1 == 1
-            && self.node.load(Relaxed) == node.0
-            && self.tick.load(Relaxed) == tick
-            && self.endpoint.load(Relaxed) == DISPATCH_INDEX
-        {
-            // Release: a reader that sees the index sees the name `add_name` pushed for it.
-            self.endpoint.store(endpoint, Release);
-            return;
-        }
         // Marked as changing (the count moves on) before the fields, done after them.
         self.state.store(((state >> 1) + 1) << 1, Relaxed);
         fence(Release);
