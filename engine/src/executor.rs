@@ -163,14 +163,7 @@ impl<N: Node> NodeSlot<N> {
     #[inline]
     pub fn fire_timers(&mut self, wire: &mut Wire) -> Result<(u64, bool), RunError> {
         let local = self.ctx.core.local_time.get();
-        let steps = if self.clock_rate == 1000 {
-            1
-        } else {
-            self.clock_debt += self.clock_rate;
-            let steps = self.clock_debt / 1000;
-            self.clock_debt %= 1000;
-            steps
-        };
+        let steps = self.clock_steps();
         if N::__TIMERS.is_empty() {
             return Ok((local + steps, false));
         }
@@ -186,6 +179,19 @@ impl<N: Node> NodeSlot<N> {
             }
         }
         Ok((local + steps, fired))
+    }
+
+    /// How many steps the local clock takes in this turn: one for a normal clock; zero, one
+    /// or several for a drifting one, whose fractions carry over.
+    #[inline]
+    fn clock_steps(&mut self) -> u64 {
+        if self.clock_rate == 1000 {
+            return 1;
+        }
+        self.clock_debt += self.clock_rate;
+        let steps = self.clock_debt / 1000;
+        self.clock_debt %= 1000;
+        steps
     }
 
     /// Runs `#[init]`, if the node has one.
@@ -205,14 +211,7 @@ impl<N: Node> NodeSlot<N> {
     /// would).
     #[inline]
     pub fn advance_clock(&mut self) {
-        let steps = if self.clock_rate == 1000 {
-            1
-        } else {
-            self.clock_debt += self.clock_rate;
-            let steps = self.clock_debt / 1000;
-            self.clock_debt %= 1000;
-            steps
-        };
+        let steps = self.clock_steps();
         let core = &self.ctx.core;
         core.local_time.set(core.local_time.get() + steps);
     }

@@ -247,17 +247,10 @@ impl Builder {
         self.timed = (pos == 0 || self.timed) && e.time.is_some();
         let time = e.time.unwrap_or(pos);
         if e.kind == Kind::Invoke {
-            let kind = invoked_kind(&e)?;
+            let op = invoked(&e, time)?;
             // A process that invokes again gave up on its previous operation.
             self.pending.insert(e.process, (self.ops.len(), e.line));
-            self.ops.push(Operation {
-                client: e.process,
-                key: e.key,
-                kind,
-                invoke: time,
-                complete: None,
-                outcome: Outcome::Unknown,
-            });
+            self.ops.push(op);
             self.positions.push((pos, u64::MAX));
             return Ok(());
         }
@@ -311,6 +304,18 @@ impl Builder {
 }
 
 /// What an invocation asks for.
+/// The operation an `:invoke` event starts at `time`: open, until its completion is read.
+fn invoked(e: &Event, time: u64) -> Result<Operation, EdnError> {
+    Ok(Operation {
+        client: e.process,
+        key: e.key,
+        kind: invoked_kind(e)?,
+        invoke: time,
+        complete: None,
+        outcome: Outcome::Unknown,
+    })
+}
+
 fn invoked_kind(e: &Event) -> Result<OpKind, EdnError> {
     Ok(match e.f {
         F::Read => OpKind::Read,
@@ -408,15 +413,7 @@ pub fn for_each_op(
             (false, _) => pos,
         };
         if e.kind == Kind::Invoke {
-            let kind = invoked_kind(&e)?;
-            let op = Operation {
-                client: e.process,
-                key: e.key,
-                kind,
-                invoke: time,
-                complete: None,
-                outcome: Outcome::Unknown,
-            };
+            let op = invoked(&e, time)?;
             // A process that invokes again gave up on its previous operation.
             if let Some((index, gave_up)) = pending.insert(e.process, (next, op)) {
                 open.remove(&(gave_up.invoke, index));
