@@ -272,6 +272,21 @@ impl SignalChooser {
         SignalChooser { script, ..SignalChooser::default() }
     }
 
+    /// Whether neither a script nor an adversary may change a signal's fate.
+    #[inline]
+    pub(crate) fn is_plain(&self) -> bool {
+        self.script.is_empty() && self.adversary.is_none()
+    }
+
+    /// What [`choose`](SignalChooser::choose) does for a signal that is neither lost nor
+    /// copied when [`is_plain`](SignalChooser::is_plain) holds: only the fingerprint moves
+    /// (the configuration's delays are within `1..=MAX_DELAY`, checked by `Config::validate`).
+    #[inline(always)]
+    pub(crate) fn note_plain(&mut self, id: SignalId, sent: Tick, arrival: Tick) {
+        debug_assert!((1..=MAX_DELAY).contains(&(arrival - sent)));
+        self.schedule_hash = mix(self.schedule_hash, id.0 ^ (arrival << 20));
+    }
+
     /// Decides a signal's fate: the seed's (already in `signal` and `duplicate`), then the
     /// script's, then the adversary's; records what differs. `duplicate` is `None` for a copy.
     #[inline]

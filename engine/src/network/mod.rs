@@ -159,6 +159,28 @@ impl Network {
         }
     }
 
+    /// Whether nothing but its delay decides a signal's fate: no loss, no copies, no link of
+    /// its own delay, no cut link (see [`Wire::flush`]).
+    #[inline]
+    pub fn is_plain(&self) -> bool {
+        self.loss == 0.0 && self.duplicate == 0.0 && self.overrides.is_empty() && self.cuts.is_empty()
+    }
+
+    /// The arrival of a signal sent at `now` when [`is_plain`](Network::is_plain) holds: the
+    /// delay drawn as [`make`](Network::make) draws it (and no loss to draw).
+    #[inline(always)]
+    pub fn arrival_plain(&mut self, now: Tick) -> Tick {
+        let delay = self.draw(self.delay);
+        now.saturating_add(delay)
+    }
+
+    /// Puts a signal on the wire when [`is_plain`](Network::is_plain) holds (no link is cut).
+    #[inline(always)]
+    pub fn push_plain(&mut self, signal: Signal) {
+        self.wheel[(signal.arrival & self.mask) as usize].push(signal);
+        self.in_flight += 1;
+    }
+
     /// Whether the signal just made is also delivered a second time (a draw for every signal).
     #[inline]
     pub fn duplicates(&mut self) -> bool {
