@@ -246,6 +246,7 @@ impl Event<'_> {
 /// assert!(faults.contains(EventKind::LinkCut));
 /// assert!(!faults.contains(EventKind::State));
 /// assert!(Interest::ALL.contains(EventKind::State));
+/// assert!(!Interest::ALL.without(EventKind::State).contains(EventKind::State));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Interest(u32);
@@ -260,6 +261,13 @@ impl Interest {
     #[must_use]
     pub const fn with(self, kind: EventKind) -> Interest {
         Interest(self.0 | 1 << kind as u32)
+    }
+
+    /// These kinds but `kind` (`Interest::ALL.without(EventKind::State)`: everything but the
+    /// states).
+    #[must_use]
+    pub const fn without(self, kind: EventKind) -> Interest {
+        Interest(self.0 & !(1 << kind as u32))
     }
 
     /// Whether events of `kind` are wanted.

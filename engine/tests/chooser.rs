@@ -6,7 +6,10 @@ use std::rc::Rc;
 
 use dgame_engine::event::SharedObserver as Shared;
 use dgame_engine::prelude::*;
-use dgame_engine::{Adversary, Choice, Delay, EventLog, Fate, OwnedEvent, Script, SignalId, SignalInfo};
+use dgame_engine::{
+    Adversary, Choice, Delay, Event, EventKind, EventLog, Fate, History, Interest, Observer, OwnedEvent, Script,
+    SignalId, SignalInfo,
+};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 struct Versioned {
@@ -207,4 +210,47 @@ fn state_fingerprints_follow_the_states() {
     assert_eq!(a.state_fingerprints(), b.state_fingerprints());
     let distinct: std::collections::BTreeSet<_> = a.state_fingerprints().iter().collect();
     assert!(distinct.len() > 10, "states change as writes land: {}", distinct.len());
+}
+
+/// Everything but the sends, as an observer that does not ask for `SignalSent`: with no loss,
+/// copies, link delays, cuts or adversary, the world then takes its plain send path.
+struct AllButSends(Rc<RefCell<EventLog>>);
+
+impl Observer for AllButSends {
+    fn on_event(&mut self, event: &Event<'_>) {
+        self.0.borrow_mut().on_event(event);
+    }
+
+    fn interest(&self) -> Interest {
+        Interest::ALL.without(EventKind::SignalSent)
+    }
+}
+
+/// The events of a run but its sends, its history and its schedule's fingerprint; `sends`
+/// subscribes an observer of every event too (which makes every send take the general path).
+fn run_without_sends(config: Config, sends: bool) -> (Vec<OwnedEvent>, History, u64) {
+    let mut world = World::<Majority>::new(config).unwrap();
+    let log = Rc::new(RefCell::new(EventLog::default()));
+    world.subscribe(AllButSends(log.clone()));
+    if sends {
+        world.subscribe(|_: &Event<'_>| {});
+    }
+    world.run().unwrap();
+    let events = std::mem::take(&mut log.borrow_mut().events);
+    (events, world.history().clone(), world.schedule_fingerprint())
+}
+
+#[test]
+fn the_plain_send_path_runs_exactly_as_the_general_one() {
+    let delays = [Delay::Uniform { min: 1, max: 3 }, Delay::Constant(2), Delay::Exponential { mean: 3, max: 30 }];
+    for seed in 0..12 {
+        let delay = delays[seed as usize % delays.len()];
+        let config = Config::builder().nodes(3).clients(3).ticks(300).seed(seed).delay(delay).build().unwrap();
+        let (plain, plain_history, plain_fingerprint) = run_without_sends(config.clone(), false);
+        let (general, general_history, general_fingerprint) = run_without_sends(config, true);
+        assert!(plain.iter().filter(|e| matches!(e, OwnedEvent::SignalDelivered { .. })).count() > 100);
+        assert_eq!(plain, general, "seed {seed}: the plain path changed the run");
+        assert_eq!(plain_history, general_history);
+        assert_eq!(plain_fingerprint, general_fingerprint);
+    }
 }
