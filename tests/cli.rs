@@ -192,6 +192,7 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     assert_usage_error(&["sweep", "--seeds", "10..5"], "is empty");
     assert_usage_error(&["sweep", "--seeds", "ten"], "is not a seed range");
     assert_usage_error(&["sweep", "--shard", "3/2"], "is not a shard");
+    assert_usage_error(&["sweep", "--seed", "5", "--seeds", "0..10"], "write `--seeds 5..6` or `dgame run --seed 5`");
     assert_usage_error(&["replay", "/nonexistent/run.json"], "cannot read /nonexistent/run.json");
     assert_usage_error(&["check", "/nonexistent/h.edn"], "cannot read");
 }

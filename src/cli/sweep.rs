@@ -511,6 +511,14 @@ const BATCH: usize = 64;
 
 /// `dgame sweep`.
 pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, String> {
+    // A sweep's seeds are `--seeds`: a `--seed` beside them would be silently ignored.
+    if let Some(seed) = args.run.seed {
+        let alone = seed.checked_add(1).map_or(String::new(), |end| format!("`--seeds {seed}..{end}` or "));
+        return Err(format!(
+            "--seed {seed}: a sweep runs every seed of --seeds (default 0..1000); for this seed alone, write \
+             {alone}`dgame run --seed {seed}`"
+        ));
+    }
     let base = super::config_of(&args.run)?;
     let algorithm = choose_for(algorithms, args.run.algorithm.as_deref(), base.workload)?;
     let summary = run_sweep(algorithm, &base, args)?;
