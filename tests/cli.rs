@@ -188,12 +188,21 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     assert_usage_error(&["run", "--gateway-timeout", "0"], "is not a timeout");
     assert_usage_error(&["run", "--cut", "n1|n9@5"], "node 9 does not exist");
     assert_usage_error(&["run", "--cut", "n1n2"], "is not a cut");
+    assert_usage_error(
+        &["run", "--deviate", "5:drop,5:deliver"],
+        "the choice script `5:drop,5:deliver` gives signal 5 twice",
+    );
     assert_usage_error(&["run", "--frobnicate"], "unexpected argument '--frobnicate'");
     assert_usage_error(&["sweep", "--seeds", "10..5"], "is empty");
     assert_usage_error(&["sweep", "--seeds", "ten"], "is not a seed range");
     assert_usage_error(&["sweep", "--shard", "3/2"], "is not a shard");
     assert_usage_error(&["sweep", "--seed", "5", "--seeds", "0..10"], "write `--seeds 5..6` or `dgame run --seed 5`");
     assert_usage_error(&["replay", "/nonexistent/run.json"], "cannot read /nonexistent/run.json");
+    assert_usage_error(&["run", "--script", "/nonexistent/s.txt"], "--script: cannot read /nonexistent/s.txt");
+    assert_usage_error(
+        &["run", "--script", "/dev/zero"],
+        "--script: /dev/zero: the choice script is larger than the limit",
+    );
     assert_usage_error(&["check", "/nonexistent/h.edn"], "cannot read");
 }
 

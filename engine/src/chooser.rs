@@ -113,12 +113,26 @@ impl fmt::Display for Choice {
 
 /// Why a choice script could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not a choice script: write deviations by signal id, separated by commas, like \
-     `57:drop,80:delay=9`; a deviation is `drop`, `deliver`, `delay=N` (1 to {MAX_DELAY} ticks), `dup` \
-     or `single`, several joined with `+` (`80:delay=9+dup`)"
-)]
-pub struct ParseScriptError(pub String);
+pub enum ParseScriptError {
+    /// Not written as a script.
+    #[error(
+        "`{0}` is not a choice script: write deviations by signal id, separated by commas, like \
+         `57:drop,80:delay=9`; a deviation is `drop`, `deliver`, `delay=N` (1 to {MAX_DELAY} ticks), `dup` \
+         or `single`, several joined with `+` (`80:delay=9+dup`)"
+    )]
+    Malformed(String),
+    /// One signal given twice (only one entry could count).
+    #[error(
+        "the choice script `{script}` gives signal {signal} twice: write one entry per signal, its deviations \
+         joined with `+` (`{signal}:delay=9+dup`)"
+    )]
+    Repeated {
+        /// The script.
+        script: String,
+        /// The signal's id.
+        signal: u64,
+    },
+}
 
 /// A choice script: deviations from the seed's decisions, by signal id. Written
 /// `57:drop,80:delay=9` on the command line and in files.
@@ -181,7 +195,7 @@ impl fmt::Display for Script {
 impl FromStr for Script {
     type Err = ParseScriptError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseScriptError(s.to_owned());
+        let err = || ParseScriptError::Malformed(s.to_owned());
         let mut script = Script::default();
         for item in s.split([',', '\n', ' ']).map(str::trim).filter(|i| !i.is_empty() && !i.starts_with('#')) {
             let (id, what) = item.split_once(':').ok_or_else(err)?;
@@ -205,6 +219,9 @@ impl FromStr for Script {
             }
             if choice.is_empty() {
                 return Err(err());
+            }
+            if script.0.contains_key(&id) {
+                return Err(ParseScriptError::Repeated { script: s.to_owned(), signal: id.0 });
             }
             script.insert(id, choice);
         }

@@ -426,9 +426,10 @@ impl RunArgs {
             c.cuts.push(Cut { from: vec![node], to: others, one_way: false, at, heal });
         }
         if let Some(path) = &self.script {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = super::files::read_limited(path, super::MAX_CONFIG_BYTES, "the choice script")
+                .map_err(|e| format!("--script: {e}"))?;
             let lines: Vec<&str> = text.lines().map(|l| l.split('#').next().unwrap_or("")).collect();
-            let script = parse_script(&lines.join(",")).map_err(|e| format!("{}: {e}", path.display()))?;
+            let script = parse_script(&lines.join(",")).map_err(|e| format!("--script {}: {e}", path.display()))?;
             c.deviations.0.extend(script.0);
         }
         if let Some(script) = &self.deviate {
