@@ -200,6 +200,14 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     assert_usage_error(&["replay", "/nonexistent/run.json"], "cannot read /nonexistent/run.json");
     assert_usage_error(&["run", "--script", "/nonexistent/s.txt"], "--script: cannot read /nonexistent/s.txt");
     assert_usage_error(
+        &["run", "--history-out", "/tmp/dgame-same.jsonl", "--trace-out", "/tmp/dgame-same.jsonl"],
+        "--trace-out /tmp/dgame-same.jsonl is also the file of --history-out",
+    );
+    assert_usage_error(
+        &["run", "--config", "docs/example.toml", "--save", "./docs/../docs/example.toml"],
+        "is also the file of --config",
+    );
+    assert_usage_error(
         &["run", "--script", "/dev/zero"],
         "--script: /dev/zero: the choice script is larger than the limit",
     );

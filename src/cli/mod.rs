@@ -33,7 +33,7 @@ mod sweep;
 
 use std::io::Write as _;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -318,7 +318,31 @@ fn play(algorithms: &[Algorithm], args: &PlayArgs) -> Result<ExitCode, String> {
     Ok(crate::web::play(&[algorithm.game()], options))
 }
 
+/// Refuses outputs that would overwrite each other or an input of the run.
+fn distinct_files(cmd: &RunCommand) -> Result<(), String> {
+    let same = |a: &Path, b: &Path| match (std::path::absolute(a), std::path::absolute(b)) {
+        (Ok(a), Ok(b)) => a == b || a.canonicalize().is_ok_and(|a| b.canonicalize().is_ok_and(|b| a == b)),
+        _ => a == b,
+    };
+    let outputs = [("--history-out", &cmd.history_out), ("--trace-out", &cmd.trace_out), ("--save", &cmd.save)];
+    let inputs = [("--config", &cmd.run.config), ("--script", &cmd.run.script)];
+    let outputs: Vec<(&str, &Path)> = outputs.iter().filter_map(|(f, p)| Some((*f, p.as_deref()?))).collect();
+    for (i, &(flag, path)) in outputs.iter().enumerate() {
+        let others = outputs[..i].iter().copied().chain(inputs.iter().filter_map(|(f, p)| Some((*f, p.as_deref()?))));
+        for (other, other_path) in others {
+            if same(path, other_path) {
+                return Err(format!(
+                    "{flag} {} is also the file of {other}: give each output a file of its own",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
+    distinct_files(cmd)?;
     let config = config_of(&cmd.run)?;
     let algorithm = choose_for(algorithms, cmd.run.algorithm.as_deref(), config.workload)?;
     let writer = files::EventWriter::open(cmd.trace_out.as_deref(), cmd.save.as_deref(), algorithm.name, &config)?;
