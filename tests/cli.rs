@@ -666,7 +666,7 @@ fn check_workload_judges_each_workload_s_history_in_either_format() {
             "{}: INVALID (broadcast, 1 violation)\n  value 5 was acknowledged at tick 12 but node n2's final read at tick 102 lacks it.\n    \
              - client 1 broadcast 5 via n1 at ticks 10-12, ok\n    \
              - client 3 final read of 0 values via n2 at ticks 100-102, ok\n  \
-             1 values sent, 1 acknowledged, 1 lost, 2 final reads\n",
+             1 value sent, 1 acknowledged, 1 lost, 2 final reads\n",
             lost.display()
         )
     );
@@ -688,10 +688,7 @@ fn check_workload_judges_each_workload_s_history_in_either_format() {
     let o = dgame(&["check", "--workload", "broadcast", valid.to_str().unwrap()]);
     let (out, _) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(
-        out.starts_with(&format!("{}: VALID (broadcast, 2 operations)\n  1 values sent", valid.display())),
-        "{out}"
-    );
+    assert!(out.starts_with(&format!("{}: VALID (broadcast, 2 operations)\n  1 value sent", valid.display())), "{out}");
     let counter = file(
         &dir,
         "counter.jsonl",
@@ -716,7 +713,7 @@ fn check_workload_judges_each_workload_s_history_in_either_format() {
     let o = dgame(&["check", "--workload", "unique-ids", ids.to_str().unwrap()]);
     let (out, _) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("VALID (unique-ids, 1 operations)\n  1 ids handed out, 1 distinct"), "{out}");
+    assert!(out.contains("VALID (unique-ids, 1 operation)\n  1 id handed out, 1 distinct"), "{out}");
 }
 
 #[test]
@@ -955,4 +952,16 @@ fn check_streams_a_long_history_and_explains_a_stale_read_across_cuts() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["operations"].as_array().map(Vec::len), Some(2), "{out}");
     assert!(report["indices"].as_array().is_some_and(|i| i.contains(&serde_json::json!(150_002))), "{out}");
+}
+
+#[test]
+fn an_empty_history_is_linearizable_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let o = dgame(&["check", empty.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("LINEARIZABLE (0 operations)"), "{out}");
+    assert!(err.contains("holds no operation: nothing was checked"), "{err}");
 }

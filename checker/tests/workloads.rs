@@ -408,7 +408,7 @@ fn broadcast_edn_right_and_wrong() {
     let Verdict::Invalid { total, summary, .. } = &v else { unreachable!() };
     assert_eq!(*total, 3);
     assert!(
-        summary.starts_with("INVALID (3 violations): 1 values sent, 1 acknowledged, 0 lost, 0 final reads"),
+        summary.starts_with("INVALID (3 violations): 1 value sent, 1 acknowledged, 0 lost, 0 final reads"),
         "{summary}"
     );
     let WorkloadHistory::Broadcast(ops) = &made_up else { unreachable!() };

@@ -437,13 +437,18 @@ fn check_registers(args: &CheckArgs) -> Result<ExitCode, String> {
 /// Prints the verdict on a history file of `operations` operations, as text or JSON, and
 /// gives its exit code: 0 linearizable or valid, 1 not, 2 unknown.
 fn print_verdict(args: &CheckArgs, verdict: &dgame_checker::Verdict, operations: usize) -> Result<ExitCode, String> {
+    if operations == 0 {
+        // Trivially linearizable (or valid): say so, since an empty file is more often a
+        // mistake (a history still being written, the wrong file) than a history.
+        eprintln!("warning: {} holds no operation: nothing was checked", args.file.display());
+    }
     let report = VerdictReport::of(verdict);
     let text = if args.json {
         serde_json::to_string_pretty(&report).expect("verdicts serialize") + "\n"
     } else {
         let file = args.file.display();
         match &report {
-            VerdictReport::Linearizable => format!("{file}: LINEARIZABLE ({operations} operations)\n"),
+            VerdictReport::Linearizable => format!("{file}: LINEARIZABLE ({})\n", plural(operations, "operation")),
             VerdictReport::NotLinearizable { explanation, operations, .. } => {
                 let mut t = format!("{file}: NOT LINEARIZABLE\n  {explanation}\n");
                 for op in operations {
@@ -452,7 +457,7 @@ fn print_verdict(args: &CheckArgs, verdict: &dgame_checker::Verdict, operations:
                 t
             }
             VerdictReport::Valid { workload, summary } => {
-                format!("{file}: VALID ({workload}, {operations} operations)\n  {}\n", figures(summary))
+                format!("{file}: VALID ({workload}, {})\n  {}\n", plural(operations, "operation"), figures(summary))
             }
             VerdictReport::Invalid { workload, explanation, operations: ops, summary, total, .. } => {
                 let violations = if *total == 1 { "1 violation".to_owned() } else { format!("{total} violations") };
@@ -473,4 +478,9 @@ fn print_verdict(args: &CheckArgs, verdict: &dgame_checker::Verdict, operations:
     };
     print_out(&text)?;
     Ok(ExitCode::from(report.exit_code()))
+}
+
+/// `1 operation`, `2 operations`.
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }

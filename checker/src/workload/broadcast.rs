@@ -150,8 +150,11 @@ impl Report {
             None => String::new(),
         };
         format!(
-            "{verdict}: {} values sent, {} acknowledged, {} lost, {} final reads{latency}",
-            self.sent, self.acknowledged, self.lost, self.final_reads
+            "{verdict}: {}, {} acknowledged, {} lost, {}{latency}",
+            super::count(self.sent as u64, "value sent", "values sent"),
+            self.acknowledged,
+            self.lost,
+            super::count(self.final_reads as u64, "final read", "final reads")
         )
     }
 }

@@ -146,8 +146,9 @@ impl Report {
         let verdict = verdict_word(self.total_violations);
         let (lo, hi) = self.final_bounds;
         format!(
-            "{verdict}: acknowledged adds sum to {}, final reads may return {lo} to {hi}, {} final reads",
-            self.acknowledged_sum, self.final_reads
+            "{verdict}: acknowledged adds sum to {}, final reads may return {lo} to {hi}, {}",
+            self.acknowledged_sum,
+            super::count(self.final_reads as u64, "final read", "final reads")
         )
     }
 }

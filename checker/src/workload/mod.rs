@@ -164,6 +164,14 @@ pub fn write_jsonl<T: Serialize>(ops: &[T]) -> String {
 }
 
 /// The start of a line, for an error message: at most 80 characters, escaped.
+/// `1 final read`, `2 final reads`: `n` and the noun, singular or plural.
+pub(crate) fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 pub(crate) fn excerpt(line: &str) -> String {
     let cut: String = line.chars().take(80).collect();
     let more = if cut.len() < line.len() { "..." } else { "" };

@@ -95,7 +95,11 @@ impl Report {
     #[must_use]
     pub fn summary(&self) -> String {
         let verdict = verdict_word(self.total_violations);
-        format!("{verdict}: {} ids handed out, {} distinct", self.handed_out, self.distinct)
+        format!(
+            "{verdict}: {} handed out, {} distinct",
+            super::count(self.handed_out as u64, "id", "ids"),
+            self.distinct
+        )
     }
 }
 
