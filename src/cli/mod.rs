@@ -156,7 +156,7 @@ pub struct PlayArgs {
     pub port: u16,
     /// The address to listen on. The default serves this machine only; `0.0.0.0` serves
     /// anyone who can reach it, and anyone can then drop signals and crash nodes.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(long, default_value = "127.0.0.1", value_parser = parse_addr)]
     pub addr: IpAddr,
     /// Ticks per second at the start (the page can change it).
     #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = parse_speed)]
@@ -478,6 +478,14 @@ fn print_verdict(args: &CheckArgs, verdict: &dgame_checker::Verdict, operations:
     };
     print_out(&text)?;
     Ok(ExitCode::from(report.exit_code()))
+}
+
+fn parse_addr(s: &str) -> Result<IpAddr, String> {
+    s.parse().map_err(|_| {
+        format!(
+            "`{s}` is not an IP address: give one, like 127.0.0.1 (the default, this machine only) or 0.0.0.0 (all)"
+        )
+    })
 }
 
 /// `1 operation`, `2 operations`.

@@ -118,7 +118,15 @@ pub fn play(games: &[Game], options: PlayOptions) -> ExitCode {
     let server = match Server::start(game, options.config.clone(), &options) {
         Ok(s) => s,
         Err(e) => {
-            return fail(format!("cannot serve on {}:{}: {e} (try another --port)", options.addr, options.port));
+            let hint = match e.kind() {
+                std::io::ErrorKind::AddrInUse => "try another --port",
+                std::io::ErrorKind::AddrNotAvailable => {
+                    "--addr must be an address of this machine: 127.0.0.1 (the default), or 0.0.0.0 for all"
+                }
+                std::io::ErrorKind::PermissionDenied => "ports below 1024 need more rights: try --port 8080",
+                _ => "try another --port or --addr",
+            };
+            return fail(format!("cannot serve on {}:{}: {e} ({hint})", options.addr, options.port));
         }
     };
     // Tests read this line to find the port; keep its shape.
