@@ -684,6 +684,11 @@ fn another_workload_s_file_is_an_error_naming_both() {
     );
     let u = WorkloadHistory::UniqueIds(vec![U::generate(1, 1, 1, Some(2), Status::Ok, Some("a"))]);
     assert_eq!(wrong(&u.write(Format::Jsonl), Format::Jsonl, WorkloadKind::PnCounter).2, "unique-ids");
+    let write = "{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n";
+    assert_eq!(
+        wrong(write, Format::Jsonl, WorkloadKind::Broadcast),
+        (1, "broadcast", "register", "a line with \"f\": \"write\"".to_owned())
+    );
     let register_jsonl = "{\"time_unit\":\"ticks\"}\n{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n";
     assert_eq!(
         wrong(register_jsonl, Format::Jsonl, WorkloadKind::Broadcast),

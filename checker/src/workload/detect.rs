@@ -155,7 +155,8 @@ pub(crate) fn classify_edn(map: &[(Node, Node)]) -> Option<(&'static str, String
 pub(crate) fn classify_json(json: &Json) -> Option<(&'static str, String)> {
     let obj = json.as_object()?;
     if let Some(f) = obj.get("f") {
-        let f = f.as_str().map_or_else(|| f.to_string(), |s| format!("{s:?}"));
+        // `excerpt` quotes it once.
+        let f = f.as_str().map_or_else(|| f.to_string(), str::to_owned);
         let keyed = obj.get("key").is_some_and(|k| !k.is_null());
         let workload = if keyed { "kv" } else { "register" };
         return Some((workload, format!("a line with \"f\": {}", super::excerpt(&f))));
