@@ -197,6 +197,10 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     assert_usage_error(&["sweep", "--seeds", "ten"], "is not a seed range");
     assert_usage_error(&["sweep", "--shard", "3/2"], "is not a shard");
     assert_usage_error(&["play", "--addr", "localhost"], "`localhost` is not an IP address");
+    assert_usage_error(
+        &["run", "--nodes", "3", "--nemesis", "crash", "--nemesis-targets", "5"],
+        "--nemesis-targets (`nemesis.targets`) is 5 but there are 3 nodes: give at most 3",
+    );
     assert_usage_error(&["play", "--addr", "192.0.2.1", "--port", "0"], "--addr must be an address of this machine");
     assert_usage_error(&["sweep", "--seed", "5", "--seeds", "0..10"], "write `--seeds 5..6` or `dgame run --seed 5`");
     assert_usage_error(&["replay", "/nonexistent/run.json"], "cannot read /nonexistent/run.json");
@@ -545,6 +549,10 @@ fn ineffective_flags_are_refused_or_warned_about() {
         "the fault `crash n1@5000` is after the last tick (1000): it never happens",
     );
     warned(&["run", "--cut", "n1|n2@2000"], "a cut starts at tick 2000, after the last tick (1000)");
+    warned(
+        &["run", "--nemesis", "crash", "--recovery", "5000"],
+        "the nemesis stops --recovery 5000 ticks before the end of a run of 1000 ticks: it never strikes",
+    );
     warned(&["run", "--fault", "rejoin n1@50"], "the fault `rejoin n1@50` has nothing to heal");
     warned(&["run", "--fault", "heal n1|n2@50"], "the fault `heal n1|n2@50` has nothing to heal");
     warned(&["run", "--fault", "heal-all@50"], "the fault `heal-all@50` has nothing to heal");

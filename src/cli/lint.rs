@@ -34,12 +34,19 @@ pub fn errors(c: &Config) -> Result<(), String> {
             return Err(same("--link-delay (`links`)", s));
         }
     }
-    if let Some(n) = &c.nemesis
-        && n.targets == 0
-    {
-        return Err(
-            "--nemesis-targets (`nemesis.targets`) must be at least 1: a nemesis fault on no node does nothing".into(),
-        );
+    if let Some(n) = &c.nemesis {
+        if n.targets == 0 {
+            return Err(
+                "--nemesis-targets (`nemesis.targets`) must be at least 1: a nemesis fault on no node does nothing"
+                    .into(),
+            );
+        }
+        if n.targets > c.nodes {
+            return Err(format!(
+                "--nemesis-targets (`nemesis.targets`) is {} but there are {} nodes: give at most {}",
+                n.targets, c.nodes, c.nodes
+            ));
+        }
     }
     Ok(())
 }
@@ -47,6 +54,15 @@ pub fn errors(c: &Config) -> Result<(), String> {
 /// The warnings: parts of the configuration that are accepted and would silently do nothing.
 pub fn warnings(c: &Config) -> Vec<String> {
     let mut w = Vec::new();
+    if let Some(n) = c.nemesis.as_ref().filter(|n| !n.kinds.is_empty())
+        && n.recovery >= c.ticks
+    {
+        w.push(format!(
+            "the nemesis stops --recovery {} ticks before the end of a run of {} ticks: it never strikes; give a \
+             --recovery below {}",
+            n.recovery, c.ticks, c.ticks
+        ));
+    }
     for s in &c.schedule {
         if s.at > c.ticks {
             w.push(format!("the fault `{s}` is after the last tick ({}): it never happens", c.ticks));
