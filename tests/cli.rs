@@ -197,6 +197,9 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     assert_usage_error(&["sweep", "--seeds", "ten"], "is not a seed range");
     assert_usage_error(&["sweep", "--shard", "3/2"], "is not a shard");
     assert_usage_error(&["play", "--addr", "localhost"], "`localhost` is not an IP address");
+    for keys in ["0", "1000001", "99999999999"] {
+        assert_usage_error(&["run", "--workload", "kv", "--keys", keys], "--keys: between 1 and 1000000 keys, got");
+    }
     assert_usage_error(
         &["run", "--nodes", "3", "--nemesis", "crash", "--nemesis-targets", "5"],
         "--nemesis-targets (`nemesis.targets`) is 5 but there are 3 nodes: give at most 3",

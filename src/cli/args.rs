@@ -31,7 +31,7 @@ pub struct RunArgs {
     #[arg(short, long, value_parser = parse_workload)]
     pub workload: Option<Workload>,
     /// The kv workload's number of keys (operations pick one of 1..=KEYS).
-    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u32>("--keys"))]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_keys)]
     pub keys: Option<u32>,
     /// The quiet period at the end: clients start no operation in its last TICKS ticks; for
     /// broadcast and the counters every fault heals at its start and every node is read once
@@ -131,6 +131,15 @@ fn parse_script(s: &str) -> Result<dgame_engine::Script, String> {
 
 /// A parser for a whole-number flag that names the flag when the value is negative, not a
 /// number, or too large (clap alone says "unexpected argument '-1' found").
+/// `--keys`, whose bound is the configuration's, not `u32`'s.
+fn parse_keys(s: &str) -> Result<u32, String> {
+    let max = dgame_engine::config::MAX_KEYS;
+    match whole::<u64>("--keys")(s)? {
+        n if (1..=u64::from(max)).contains(&n) => Ok(n as u32),
+        n => Err(format!("--keys: between 1 and {max} keys, got {n}")),
+    }
+}
+
 pub fn whole<T>(flag: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
 where
     T: FromStr + std::fmt::Display + Bounded + Send + Sync + Clone + 'static,
