@@ -552,6 +552,9 @@ fn ineffective_flags_are_refused_or_warned_about() {
         "the fault `crash n1@5000` is after the last tick (1000): it never happens",
     );
     warned(&["run", "--cut", "n1|n2@2000"], "a cut starts at tick 2000, after the last tick (1000)");
+    warned(&["run", "--keys", "5"], "--keys is for the kv workload, not register: it changes nothing here");
+    warned(&["run", "--workload", "unique-ids", "--values", "random"], "--values is for the register and kv workloads");
+    warned(&["run", "--workload", "unique-ids", "--client-kind", "write"], "--client-kind is for every workload but");
     warned(
         &["run", "--nemesis", "crash", "--recovery", "5000"],
         "the nemesis stops --recovery 5000 ticks before the end of a run of 1000 ticks: it never strikes",

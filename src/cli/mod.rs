@@ -298,10 +298,26 @@ fn quiet_on_closed_pipe() {
 /// The configuration of the run flags, its warnings printed to standard error.
 fn config_of(run: &RunArgs) -> Result<dgame_engine::Config, String> {
     let config = run.to_config()?;
-    for w in lint::warnings(&config) {
+    for w in lint::warnings(&config).into_iter().chain(unused_flags(run, &config)) {
         eprintln!("warning: {w}");
     }
     Ok(config)
+}
+
+/// The flags given that the configuration's workload has no use for.
+fn unused_flags(run: &RunArgs, config: &dgame_engine::Config) -> Vec<String> {
+    use dgame_engine::Workload as W;
+    let w = config.workload;
+    let given = [
+        ("--keys", run.keys.is_some(), w == W::Kv, "the kv workload"),
+        ("--values", run.values.is_some(), matches!(w, W::Register | W::Kv), "the register and kv workloads"),
+        ("--client-kind", run.client_kind.is_some(), w != W::UniqueIds, "every workload but unique-ids"),
+    ];
+    given
+        .into_iter()
+        .filter(|&(_, given, used, _)| given && !used)
+        .map(|(flag, _, _, for_whom)| format!("{flag} is for {for_whom}, not {w}: it changes nothing here"))
+        .collect()
 }
 
 fn play(algorithms: &[Algorithm], args: &PlayArgs) -> Result<ExitCode, String> {
