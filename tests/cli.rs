@@ -552,6 +552,14 @@ fn ineffective_flags_are_refused_or_warned_about() {
         "the fault `crash n1@5000` is after the last tick (1000): it never happens",
     );
     warned(&["run", "--cut", "n1|n2@2000"], "a cut starts at tick 2000, after the last tick (1000)");
+    let mut many = vec!["run"];
+    for _ in 0..25 {
+        many.extend(["--cut", "n1|n2@2000"]);
+    }
+    let o = dgame(&many);
+    let (_, err) = text(&o);
+    assert_eq!(err.lines().count(), 21, "{err}");
+    assert!(err.ends_with("warning: and 5 more warnings like these\n"), "{err}");
     warned(&["run", "--keys", "5"], "--keys is for the kv workload, not register: it changes nothing here");
     warned(&["run", "--workload", "unique-ids", "--values", "random"], "--values is for the register and kv workloads");
     warned(&["run", "--workload", "unique-ids", "--client-kind", "write"], "--client-kind is for every workload but");

@@ -298,8 +298,15 @@ fn quiet_on_closed_pipe() {
 /// The configuration of the run flags, its warnings printed to standard error.
 fn config_of(run: &RunArgs) -> Result<dgame_engine::Config, String> {
     let config = run.to_config()?;
-    for w in lint::warnings(&config).into_iter().chain(unused_flags(run, &config)) {
+    let warnings: Vec<String> = lint::warnings(&config).into_iter().chain(unused_flags(run, &config)).collect();
+    // A configuration with thousands of faults after its end would bury the run: the first
+    // ones say enough.
+    const SHOWN: usize = 20;
+    for w in warnings.iter().take(SHOWN) {
         eprintln!("warning: {w}");
+    }
+    if warnings.len() > SHOWN {
+        eprintln!("warning: and {} more warnings like these", warnings.len() - SHOWN);
     }
     Ok(config)
 }
