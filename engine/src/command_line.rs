@@ -62,7 +62,7 @@ impl Config {
             push("delay", self.delay.to_string());
         }
         if self.loss != d.loss {
-            push("loss", self.loss.to_string());
+            push("loss", short(self.loss));
         }
         let timeout = |t: Option<u64>| t.map_or("never".to_owned(), |t| t.to_string());
         if self.gateway_timeout != d.gateway_timeout {
@@ -78,13 +78,13 @@ impl Config {
             push("values", format!("{:?}", self.values).to_lowercase());
         }
         if self.duplicate != d.duplicate {
-            push("duplicate", self.duplicate.to_string());
+            push("duplicate", short(self.duplicate));
         }
         for l in &self.links {
             push("link-delay", format!("{}={}", format_sides(&l.from, &l.to, l.one_way), l.delay));
         }
         for c in &self.clock_rates {
-            push("clock-rate", format!("n{}={}", c.node.0, c.rate));
+            push("clock-rate", format!("n{}={}", c.node.0, short(c.rate)));
         }
         if let Some(n) = &self.nemesis {
             let nd = Nemesis::default();
@@ -120,10 +120,27 @@ impl Config {
     }
 }
 
+/// A number as the shorter of its two exact spellings: `0.05`, not `5e-2`; `1e-300`, not 300
+/// digits. Both read back as the same `f64`.
+fn short(x: f64) -> String {
+    let (plain, exp) = (x.to_string(), format!("{x:e}"));
+    if exp.len() < plain.len() { exp } else { plain }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::{Config, Cut, LinkDelay};
     use crate::ids::{NodeId, ServerId};
+
+    #[test]
+    fn numbers_take_their_shorter_exact_spelling() {
+        for (x, written) in
+            [(0.05, "0.05"), (0.5, "0.5"), (1e-5, "1e-5"), (1e-300, "1e-300"), (3.0, "3"), (0.1234, "0.1234")]
+        {
+            assert_eq!(super::short(x), written);
+            assert_eq!(written.parse::<f64>().unwrap(), x);
+        }
+    }
 
     #[test]
     fn only_what_differs_from_the_default_is_written_and_special_words_are_quoted() {
