@@ -350,8 +350,9 @@ pub fn choose_for<'a>(
             if a.serves(workload) {
                 Ok(a)
             } else {
+                let add = a.workloads.first().map_or(String::new(), |w| format!(": give `--workload {}`", w.name()));
                 Err(format!(
-                    "algorithm `{}` does not serve the `{workload}` workload (it serves {}); {}",
+                    "algorithm `{}` does not serve the `{workload}` workload (it serves {}{add}); {}",
                     a.name,
                     a.workload_names(),
                     serving()

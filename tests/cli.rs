@@ -853,7 +853,8 @@ fn every_workload_runs_its_first_sample_and_gets_its_verdict() {
 fn a_workload_an_algorithm_does_not_serve_and_a_quiet_period_too_long_are_errors_naming_both() {
     assert_usage_error(
         &["run", "--workload", "kv", "--algorithm", "abd"],
-        "algorithm `abd` does not serve the `kv` workload (it serves register); those that do: raft, raft-local-reads",
+        "algorithm `abd` does not serve the `kv` workload (it serves register: give `--workload register`); those that do: \
+         raft, raft-local-reads",
     );
     assert_usage_error(
         &["run", "--workload", "broadcast", "--ticks", "80"],
