@@ -59,7 +59,8 @@ pub struct Cli {
     run: RunCommand,
     /// Stop with a report when one handler runs longer than this (wall-clock seconds, or
     /// `never`): a handler that loops forever without waiting cannot be stopped otherwise.
-    #[arg(long, global = true, value_name = "SECONDS|never", default_value = "10", value_parser = parse_handler_budget, allow_negative_numbers = true)]
+    /// For the commands that run algorithms: run, sweep, explore, replay and play.
+    #[arg(long, global = true, value_name = "SECONDS|never", default_value = "10", value_parser = parse_handler_budget, allow_negative_numbers = true, help_heading = "Global options")]
     handler_budget: HandlerBudget,
 }
 
