@@ -314,6 +314,14 @@ fn parse_line(
         };
         return Ok(None);
     }
+    if obj.contains_key("time_unit") && !obj.contains_key("f") {
+        return Err(JsonlError::Field {
+            line,
+            field: "time_unit",
+            expected: "on the first line only (the header)",
+            found: "a header after it".to_owned(),
+        });
+    }
     operation(&obj, line).map(Some)
 }
 

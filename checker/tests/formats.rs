@@ -160,6 +160,11 @@ fn jsonl_errors_name_the_line_and_what_was_expected() {
     assert!(matches!(e, JsonlError::Field { line: 1, field: "outcome", .. }), "{e}");
     let e = err("{\"time_unit\":\"fortnights\"}");
     assert!(matches!(e, JsonlError::Field { line: 1, field: "time_unit", .. }), "{e}");
+    let e = err("{\"time_unit\":\"ticks\"}\n{\"time_unit\":\"ticks\"}");
+    assert_eq!(
+        e.to_string(),
+        "line 2: \"time_unit\" should be on the first line only (the header), found a header after it"
+    );
 }
 
 fn arb_history() -> impl Strategy<Value = History> {
