@@ -249,38 +249,6 @@ pub(crate) struct Carried {
     inexact: bool,
 }
 
-/// What a segment can observe of carried operations: the values its reads and
-/// compare-and-sets need and the states it may end in are tried with, and whether a
-/// strict failed compare-and-set (which a write of any other value satisfies) is there.
-pub(crate) struct Needs {
-    values: BTreeSet<Value>,
-    all: bool,
-}
-
-/// What the segment of `indices` may need of carried operations (see [`Needs`]).
-pub(crate) fn needs(history: &History, indices: &[usize], options: &Options) -> Needs {
-    let mut needs = Needs { values: BTreeSet::new(), all: false };
-    for &i in indices {
-        let op = &history.ops[i];
-        match (op.kind, op.outcome) {
-            (OpKind::Read, Outcome::Ok { read: Some(v) }) => {
-                needs.values.insert(v);
-            }
-            (OpKind::Cas { .. }, Outcome::Failed) => needs.all |= options.strict_failed_cas,
-            (OpKind::Cas { expected, .. }, _) => {
-                needs.values.insert(expected);
-            }
-            _ => {}
-        }
-        if required(op, options)
-            && let Some(v) = stores(op)
-        {
-            needs.values.insert(v);
-        }
-    }
-    needs
-}
-
 impl Carried {
     /// An empty pool.
     pub(crate) fn new() -> Self {
@@ -298,15 +266,33 @@ impl Carried {
         self.inexact
     }
 
-    /// The representatives a segment with `needs` must see, by act: those storing a
-    /// value it needs, and what the compare-and-sets among them need, and so on (the
-    /// others can only be left out, as `prepare` would).
-    pub(crate) fn select(&self, needs: &Needs) -> Vec<(usize, Operation)> {
-        if needs.all {
-            return self.acts.values().map(|p| p.rep).collect();
+    /// The representatives the segment `indices` must see, by act: those storing a value
+    /// it reads, compares against, or may be tried to end in (a value a required operation
+    /// stores), then those storing what the compare-and-sets among them expect, and so on
+    /// (the others can only be left out, as `prepare` would); all of them when a strict
+    /// failed compare-and-set is there (a write of any other value satisfies it).
+    pub(crate) fn select(&self, history: &History, indices: &[usize], options: &Options) -> Vec<(usize, Operation)> {
+        if self.acts.is_empty() {
+            return Vec::new();
+        }
+        let mut todo: Vec<Value> = Vec::new();
+        for &i in indices {
+            let op = &history.ops[i];
+            match (op.kind, op.outcome) {
+                (OpKind::Read, Outcome::Ok { read: Some(v) }) => todo.push(v),
+                (OpKind::Cas { .. }, Outcome::Failed) if options.strict_failed_cas => {
+                    return self.acts.values().map(|p| p.rep).collect();
+                }
+                (OpKind::Cas { expected, .. }, _) => todo.push(expected),
+                _ => {}
+            }
+            if required(op, options)
+                && let Some(v) = stores(op)
+            {
+                todo.push(v);
+            }
         }
         let mut chosen: BTreeSet<ActKey> = BTreeSet::new();
-        let mut todo: Vec<Value> = needs.values.iter().copied().collect();
         while let Some(v) = todo.pop() {
             for &key in self.by_value.get(&v).map_or(&[][..], Vec::as_slice) {
                 if chosen.insert(key) && key.0 == 1 {
@@ -367,10 +353,11 @@ impl Uses {
 /// carried operations `carried`) may end in, to be tried with a virtual read after
 /// everything. An order can be shortened to end in an operation that must take effect:
 /// optional ones after it are carried into the next segment, where they can take effect
-/// first. That last operation `l` can come after every other one that must take effect
-/// (none invoked after it returned), and leaves: the value it stores, the value it read,
-/// or, for a strict failed compare-and-set, what the last write before it stored (one that
-/// can come after every other required one, any optional one, or the start state).
+/// first. That last operation can come after every other one that must take effect (none
+/// was invoked after it returned), and leaves the value it stores, or the one the last
+/// write before it stored (for a read: the value it read): a required write that can come
+/// after the other required ones, any optional one, or, with no required write, the start
+/// state.
 fn end_candidates(
     history: &History,
     indices: &[usize],
@@ -384,23 +371,23 @@ fn end_candidates(
         // Nothing must take effect: it ends where it started.
         return Vec::new();
     };
+    // What the last write before the last operation can have stored.
     let latest_store = must.iter().filter(|op| stores(op).is_some()).map(|op| call_of(op)).max();
+    let mut before_last: Vec<Option<Value>> = match latest_store {
+        Some(l) => must.iter().filter(|op| ret_of(op) >= l).filter_map(|op| stores(op).map(Some)).collect(),
+        None => starts.to_vec(),
+    };
+    let optional = indices.iter().chain(carried).map(|&i| &ops[i]).filter(|op| !required(op, options));
+    before_last.extend(optional.filter_map(|op| stores(op).map(Some)));
+    before_last.sort_unstable();
+    before_last.dedup();
     let mut out = Vec::new();
-    let mut not_equal_last = false;
     for op in must.iter().filter(|op| ret_of(op) >= latest) {
         match (op.kind, op.outcome) {
-            (OpKind::Read, Outcome::Ok { read }) => out.push(read),
-            (OpKind::Cas { .. }, Outcome::Failed) => not_equal_last = true,
+            (OpKind::Read, Outcome::Ok { read }) if before_last.binary_search(&read).is_ok() => out.push(read),
+            (OpKind::Read, _) => {}
+            (OpKind::Cas { .. }, Outcome::Failed) => out.extend(&before_last),
             _ => out.extend(stores(op).map(Some)),
-        }
-    }
-    if not_equal_last {
-        let last_stores = must.iter().filter(|op| latest_store.is_some_and(|l| ret_of(op) >= l));
-        out.extend(last_stores.filter_map(|op| stores(op).map(Some)));
-        let optional = indices.iter().chain(carried).map(|&i| &ops[i]).filter(|op| !required(op, options));
-        out.extend(optional.filter_map(|op| stores(op).map(Some)));
-        if latest_store.is_none() {
-            out.extend(starts);
         }
     }
     out.sort_unstable();
@@ -604,7 +591,7 @@ pub(crate) fn check_key_in_segments(
     let mut stored: Vec<Vec<End>> = Vec::with_capacity(segs.len());
     for (k, seg) in segs.iter().enumerate() {
         let last = k + 1 == segs.len();
-        let carried: Vec<usize> = pool.select(&needs(history, seg, options)).into_iter().map(|(i, _)| i).collect();
+        let carried: Vec<usize> = pool.select(history, seg, options).into_iter().map(|(i, _)| i).collect();
         let mut uses = Uses::default();
         match check_segment(history, seg, &carried, options, &starts, last, true, &mut budget, &mut uses) {
             Segment::Ends(ends) => {

@@ -23,7 +23,7 @@ use crate::options::Options;
 use crate::pipeline::{KeyResult, check_key};
 use crate::segment::{
     Carried, KeyBudget, Segment, Segmented, Uses, call_of, check_key_in_segments, check_segment, crosses_cuts, cut_at,
-    matters, needs, ret_of, window_end,
+    matters, ret_of, window_end,
 };
 use crate::verdict::{Explanation, KeyOrder, Verdict};
 use crate::wgl::Budget;
@@ -419,7 +419,7 @@ fn check_into(
     let mut history = History { ops: segment, time_unit: TimeUnit::Ticks };
     let positions: Vec<usize> = (0..len).collect();
     // The carried operations the segment may need, after its own.
-    let reps = k.carried.select(&needs(&history, &positions, options));
+    let reps = k.carried.select(&history, &positions, options);
     history.ops.extend(reps.iter().map(|&(_, op)| op));
     let carried: Vec<usize> = (len..history.ops.len()).collect();
     k.budget.deadline = deadline;
