@@ -237,8 +237,10 @@ struct Pooled {
 /// operations invoked at the segment's start that never return are interchangeable when
 /// they do the same.
 ///
-/// The count of uses is conservative: every order found is counted, though a chain of
-/// orders uses one per segment. If for every act the uses never exceed the operations
+/// The count of uses is conservative: a segment's own unknown operations count once if
+/// any order found placed them, and carried ones as often as the order that placed them
+/// most (a chain of orders takes one order per segment). If for every act the uses never
+/// exceed the operations
 /// invoked before the segment that used them, every chain of orders can be given distinct
 /// operations, each used after its invocation (in segment order: a use in a segment can
 /// take any unused one from before it), so the chain is an order of the real history.
@@ -331,7 +333,9 @@ impl Carried {
 /// The optional operations the orders found for one segment placed.
 #[derive(Default)]
 pub(crate) struct Uses {
-    /// Per carried operation (its index), how many times, over all the orders.
+    /// Per carried operation (its index), the most times one order placed it: a chain of
+    /// orders takes one order of each segment (the orders found are alternatives, from
+    /// different start states or for different end states).
     pub(crate) carried: BTreeMap<usize, u64>,
     /// The segment's own unknown operations that some order placed.
     pub(crate) own: BTreeSet<usize>,
@@ -339,12 +343,17 @@ pub(crate) struct Uses {
 
 impl Uses {
     fn record(&mut self, history: &History, order: &[usize], carried: &[usize], options: &Options) {
+        let mut times: BTreeMap<usize, u64> = BTreeMap::new();
         for &i in order {
             if carried.contains(&i) {
-                *self.carried.entry(i).or_default() += 1;
+                *times.entry(i).or_default() += 1;
             } else if !required(&history.ops[i], options) {
                 self.own.insert(i);
             }
+        }
+        for (i, n) in times {
+            let most = self.carried.entry(i).or_default();
+            *most = (*most).max(n);
         }
     }
 }
