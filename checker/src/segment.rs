@@ -28,6 +28,7 @@
 //! first.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::history::{History, OpKind, Operation, Outcome, Value};
@@ -188,11 +189,65 @@ impl KeyBudget {
 }
 
 /// One state a segment can end in: the value, the carried state it started from, and
-/// (when kept) the order that gets there.
+/// (when kept) the order that gets there; whether the chain of orders that gets there uses
+/// no unknown operation twice (`real`), and what it used of them.
 pub(crate) struct End {
     pub(crate) value: Option<Value>,
     pub(crate) start: Option<Value>,
     pub(crate) order: Vec<usize>,
+    pub(crate) real: bool,
+    used: Option<Arc<Used>>,
+}
+
+/// A state a segment can start in (an [`End`] of the one before).
+#[derive(Clone)]
+pub(crate) struct Start {
+    pub(crate) value: Option<Value>,
+    /// Whether a chain of orders gets here without using an unknown operation twice.
+    pub(crate) real: bool,
+    used: Option<Arc<Used>>,
+}
+
+impl Start {
+    /// The register's start: empty, nothing used.
+    pub(crate) fn empty() -> Self {
+        Start { value: None, real: true, used: None }
+    }
+
+    pub(crate) fn of(end: &End) -> Self {
+        Start { value: end.value, real: end.real, used: end.used.clone() }
+    }
+}
+
+/// The acts of the unknown operations one chain of orders used: those of one segment's
+/// order, then those of the chain to its start (shared by the ends that continue it).
+pub(crate) struct Used {
+    acts: Vec<ActKey>,
+    before: Option<Arc<Used>>,
+}
+
+impl Drop for Used {
+    // Iteratively: a chain as long as the history's segments would overflow the stack.
+    fn drop(&mut self) {
+        let mut next = self.before.take();
+        while let Some(rc) = next {
+            next = match Arc::try_unwrap(rc) {
+                Ok(mut used) => used.before.take(),
+                Err(_) => None,
+            };
+        }
+    }
+}
+
+/// How many operations of act `key` the chain `used` used. (Walks the chain: only asked
+/// when an order places a carried operation, which is rare.)
+fn uses_of(mut used: &Option<Arc<Used>>, key: ActKey) -> u64 {
+    let mut n = 0;
+    while let Some(u) = used {
+        n += u.acts.iter().filter(|&&k| k == key).count() as u64;
+        used = &u.before;
+    }
+    n
 }
 
 /// What checking one segment found.
@@ -227,9 +282,6 @@ struct Pooled {
     /// The one that stands for all of them in later segments (with its index).
     rep: (usize, Operation),
     count: u64,
-    /// Uses by the orders found: in their own segment (each at most once) and in later
-    /// ones (every placement counted, in every order, whether a chain uses it or not).
-    used: u64,
 }
 
 /// The unknown writes and compare-and-sets of a register's segments checked so far, which
@@ -237,24 +289,20 @@ struct Pooled {
 /// operations invoked at the segment's start that never return are interchangeable when
 /// they do the same.
 ///
-/// The count of uses is conservative: a segment's own unknown operations count once if
-/// any order found placed them, and carried ones as often as the order that placed them
-/// most (a chain of orders takes one order per segment). If for every act the uses never
-/// exceed the operations
-/// invoked before the segment that used them, every chain of orders can be given distinct
-/// operations, each used after its invocation (in segment order: a use in a segment can
-/// take any unused one from before it), so the chain is an order of the real history.
+/// It counts the operations of each act, so that a chain of orders can be checked to use
+/// no more of them than there are (see [`Used`]): then the chain can be given distinct
+/// operations, each used after its invocation (in segment order, a use in a segment takes
+/// any unused one from before it), and it is an order of the real history.
 pub(crate) struct Carried {
     acts: BTreeMap<ActKey, Pooled>,
     /// The acts storing each value.
     by_value: HashMap<Value, Vec<ActKey>>,
-    inexact: bool,
 }
 
 impl Carried {
     /// An empty pool.
     pub(crate) fn new() -> Self {
-        Carried { acts: BTreeMap::new(), by_value: HashMap::new(), inexact: false }
+        Carried { acts: BTreeMap::new(), by_value: HashMap::new() }
     }
 
     /// The number of representatives held.
@@ -262,10 +310,9 @@ impl Carried {
         self.acts.len()
     }
 
-    /// Whether some orders found may use an unknown operation twice: the verdict
-    /// "linearizable" would not be exact.
-    pub(crate) fn inexact(&self) -> bool {
-        self.inexact
+    /// The number of unknown operations of act `key` in the segments checked so far.
+    fn count(&self, key: ActKey) -> u64 {
+        self.acts.get(&key).map_or(0, |p| p.count)
     }
 
     /// The representatives the segment `indices` must see, by act: those storing a value
@@ -305,15 +352,8 @@ impl Carried {
         chosen.iter().map(|key| self.acts[key].rep).collect()
     }
 
-    /// Records a segment checked: `uses` (the carried operations among them given by their
-    /// act), then the segment's own unknown operations `own` join the pool.
-    pub(crate) fn record(&mut self, history: &History, own: &[usize], uses: &Uses, index_of: impl Fn(usize) -> usize) {
-        for (&p, &times) in &uses.carried {
-            if let Some(pooled) = act_key(history.ops[p].kind).and_then(|k| self.acts.get_mut(&k)) {
-                pooled.used += times;
-                self.inexact |= pooled.used > pooled.count;
-            }
-        }
+    /// Records a segment checked: its own unknown operations (of `own`) join the pool.
+    pub(crate) fn record(&mut self, history: &History, own: &[usize], index_of: impl Fn(usize) -> usize) {
         for &p in own {
             let op = history.ops[p];
             if !crosses_cuts(&op) {
@@ -322,38 +362,9 @@ impl Carried {
             let Some(key) = act_key(op.kind) else { continue };
             let pooled = self.acts.entry(key).or_insert_with(|| {
                 self.by_value.entry(stores(&op).unwrap_or_default()).or_default().push(key);
-                Pooled { rep: (index_of(p), op), count: 0, used: 0 }
+                Pooled { rep: (index_of(p), op), count: 0 }
             });
             pooled.count += 1;
-            pooled.used += u64::from(uses.own.contains(&p));
-        }
-    }
-}
-
-/// The optional operations the orders found for one segment placed.
-#[derive(Default)]
-pub(crate) struct Uses {
-    /// Per carried operation (its index), the most times one order placed it: a chain of
-    /// orders takes one order of each segment (the orders found are alternatives, from
-    /// different start states or for different end states).
-    pub(crate) carried: BTreeMap<usize, u64>,
-    /// The segment's own unknown operations that some order placed.
-    pub(crate) own: BTreeSet<usize>,
-}
-
-impl Uses {
-    fn record(&mut self, history: &History, order: &[usize], carried: &[usize], options: &Options) {
-        let mut times: BTreeMap<usize, u64> = BTreeMap::new();
-        for &i in order {
-            if carried.contains(&i) {
-                *times.entry(i).or_default() += 1;
-            } else if !required(&history.ops[i], options) {
-                self.own.insert(i);
-            }
-        }
-        for (i, n) in times {
-            let most = self.carried.entry(i).or_default();
-            *most = (*most).max(n);
         }
     }
 }
@@ -404,56 +415,137 @@ fn end_candidates(
     out
 }
 
+/// What one segment's runs share.
+struct SegmentCheck<'a> {
+    history: &'a History,
+    indices: &'a [usize],
+    carried: &'a [usize],
+    options: &'a Options,
+    pool: &'a Carried,
+    keep_orders: bool,
+}
+
+/// What one run found.
+enum Found {
+    End(End),
+    /// The last dead end (shifted by one).
+    Violation(u64),
+    Unknown(String, Vec<usize>),
+}
+
+impl SegmentCheck<'_> {
+    /// Runs from `start` (with a virtual read of `end` after everything, if any). An order
+    /// that uses a carried operation more often than the chain to `start` leaves (its
+    /// uses and the order's exceed the operations of that act) is looked for again with
+    /// only the carried operations left to it.
+    fn run(&self, budget: &mut KeyBudget, start: &Start, end: Option<Option<Value>>) -> Found {
+        let all = self.carried;
+        match budget.run(self.history, self.indices, self.options, Virtual { start: start.value, end, carried: all }) {
+            Run::Linearizable(order) => {
+                let first = self.end_of(start, order);
+                if first.real || !start.real {
+                    return Found::End(first);
+                }
+                let key = |p: usize| act_key(self.history.ops[p].kind).unwrap_or_default();
+                let left: Vec<usize> =
+                    all.iter().copied().filter(|&p| uses_of(&start.used, key(p)) < self.pool.count(key(p))).collect();
+                let virt = Virtual { start: start.value, end, carried: &left };
+                if let Run::Linearizable(order) = budget.run(self.history, self.indices, self.options, virt) {
+                    let again = self.end_of(start, order);
+                    if again.real {
+                        return Found::End(again);
+                    }
+                }
+                Found::End(first)
+            }
+            Run::Violation { frontier, .. } => Found::Violation(frontier),
+            Run::Unknown { reason, longest } => Found::Unknown(reason, longest),
+        }
+    }
+
+    /// The end an order from `start` reaches.
+    fn end_of(&self, start: &Start, order: Vec<usize>) -> End {
+        let ops = &self.history.ops;
+        let order: Vec<usize> = order.into_iter().filter(|&i| i != VIRTUAL).collect();
+        let value = order.iter().fold(start.value, |s, &i| stores(&ops[i]).map_or(s, Some));
+        let used = if start.real { self.used_by(&order, &start.used) } else { None };
+        let order = if self.keep_orders { order } else { Vec::new() };
+        End { value, start: start.value, order, real: used.is_some(), used: used.flatten() }
+    }
+
+    /// The chain `before` continued by `order`'s unknown operations, if it then uses no
+    /// more of an act than there are.
+    fn used_by(&self, order: &[usize], before: &Option<Arc<Used>>) -> Option<Option<Arc<Used>>> {
+        let ops = &self.history.ops;
+        let mut acts = Vec::new();
+        let mut carried: BTreeMap<ActKey, u64> = BTreeMap::new();
+        for &i in order {
+            if self.carried.contains(&i) {
+                let key = act_key(ops[i].kind)?;
+                *carried.entry(key).or_default() += 1;
+                acts.push(key);
+            } else if !required(&ops[i], self.options) {
+                acts.push(act_key(ops[i].kind)?);
+            }
+        }
+        for (key, n) in carried {
+            if uses_of(before, key) + n > self.pool.count(key) {
+                return None;
+            }
+        }
+        Some(if acts.is_empty() { before.clone() } else { Some(Arc::new(Used { acts, before: before.clone() })) })
+    }
+}
+
+/// Adds `end` to `ends`, unless one with its value is there (a real one replaces one that
+/// is not).
+fn add_end(ends: &mut Vec<End>, end: End) {
+    match ends.iter_mut().find(|e| e.value == end.value) {
+        Some(e) if !e.real && end.real => *e = end,
+        Some(_) => {}
+        None => ends.push(end),
+    }
+}
+
 /// Checks the segment `indices` from each of `starts`, with the carried operations
-/// `carried` (see `prepare::Virtual`). For the last segment only one order is looked for;
-/// otherwise every state it can end in (see the module docs). Orders are kept only with
-/// `keep_orders`; what they placed of the optional operations goes into `uses`.
+/// `carried` (see `prepare::Virtual`; `pool` holds them all). For the last segment only one
+/// order is looked for (a real one if there is one); otherwise every state it can end in
+/// (see the module docs), each by a real chain where one was found. Orders are kept only
+/// with `keep_orders`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check_segment(
     history: &History,
     indices: &[usize],
     carried: &[usize],
+    pool: &Carried,
     options: &Options,
-    starts: &[Option<Value>],
+    starts: &[Start],
     last: bool,
     keep_orders: bool,
     budget: &mut KeyBudget,
-    uses: &mut Uses,
 ) -> Segment {
-    let ops = &history.ops;
-    let candidates = if last { Vec::new() } else { end_candidates(history, indices, carried, options, starts) };
+    let check = SegmentCheck { history, indices, carried, options, pool, keep_orders };
+    let values: Vec<Option<Value>> = starts.iter().map(|s| s.value).collect();
+    let candidates = if last { Vec::new() } else { end_candidates(history, indices, carried, options, &values) };
     let mut ends: Vec<End> = Vec::new();
     let mut frontier = 0u64;
     // The first run that ran out of budget, and the end states left undecided.
     let mut unknown: Option<(String, Vec<usize>)> = None;
     let mut undecided: Vec<Option<Value>> = Vec::new();
-    let mut real = |order: Vec<usize>| -> Vec<usize> {
-        let order: Vec<usize> = order.into_iter().filter(|&i| i != VIRTUAL).collect();
-        uses.record(history, &order, carried, options);
-        order
-    };
-    for &start in starts {
-        match budget.run(history, indices, options, Virtual { start, end: None, carried }) {
-            Run::Linearizable(order) => {
-                let order = real(order);
-                let value = order.iter().fold(start, |s, &i| stores(&ops[i]).map_or(s, Some));
-                if last {
-                    return Segment::Ends(vec![End { value, start, order }]);
-                }
-                if !ends.iter().any(|e| e.value == value) {
-                    ends.push(End { value, start, order: if keep_orders { order } else { Vec::new() } });
-                }
-            }
-            Run::Violation { frontier: f, .. } => {
+    for start in starts {
+        match check.run(budget, start, None) {
+            Found::End(end) if last && end.real => return Segment::Ends(vec![end]),
+            Found::End(end) => add_end(&mut ends, end),
+            Found::Violation(f) => {
                 // No order from here at all, so none ending in any particular state.
                 frontier = frontier.max(f);
                 continue;
             }
-            Run::Unknown { reason, longest } => {
+            Found::Unknown(reason, longest) => {
                 unknown.get_or_insert((reason, longest));
                 if candidates.is_empty() {
                     // Nothing must take effect: it could only have ended where it started.
-                    undecided.push(start);
+                    undecided.push(start.value);
                 }
             }
         }
@@ -461,21 +553,23 @@ pub(crate) fn check_segment(
             continue;
         }
         for &v in &candidates {
-            if ends.iter().any(|e| e.value == v) {
+            if ends.iter().any(|e| e.value == v && (e.real || !start.real)) {
                 continue;
             }
-            match budget.run(history, indices, options, Virtual { start, end: Some(v), carried }) {
-                Run::Linearizable(order) => {
-                    let order = real(order);
-                    ends.push(End { value: v, start, order: if keep_orders { order } else { Vec::new() } })
-                }
-                Run::Violation { .. } => {}
-                Run::Unknown { reason, longest } => {
+            match check.run(budget, start, Some(v)) {
+                Found::End(end) => add_end(&mut ends, end),
+                Found::Violation(_) => {}
+                Found::Unknown(reason, longest) => {
                     unknown.get_or_insert((reason, longest));
                     undecided.push(v);
                 }
             }
         }
+    }
+    // The last segment ordered only by chains that may use an unknown operation twice.
+    if last && !ends.is_empty() {
+        ends.truncate(1);
+        return Segment::Ends(ends);
     }
     // A state left undecided could be missing from the ends; so could anything, for the
     // last segment, when no order was found.
@@ -596,37 +690,35 @@ pub(crate) fn check_key_in_segments(
     let segs = segments(history, indices, options, min_segment);
     let mut budget = KeyBudget::new(options, deadline);
     let mut pool = Carried::new();
-    let mut starts: Vec<Option<Value>> = vec![None];
+    let mut starts: Vec<Start> = vec![Start::empty()];
     let mut stored: Vec<Vec<End>> = Vec::with_capacity(segs.len());
     for (k, seg) in segs.iter().enumerate() {
         let last = k + 1 == segs.len();
         let carried: Vec<usize> = pool.select(history, seg, options).into_iter().map(|(i, _)| i).collect();
-        let mut uses = Uses::default();
-        match check_segment(history, seg, &carried, options, &starts, last, true, &mut budget, &mut uses) {
+        match check_segment(history, seg, &carried, &pool, options, &starts, last, true, &mut budget) {
             Segment::Ends(ends) => {
-                starts = ends.iter().map(|e| e.value).collect();
+                starts = ends.iter().map(Start::of).collect();
                 stored.push(ends);
             }
             Segment::Violation { frontier } => return Segmented::Violation { frontier },
             Segment::Unknown { reason, longest } => {
-                let parts = chain(&stored, k, starts[0]);
+                let parts = chain(&stored, k, starts[0].value);
                 let mut partial = assign(history, &segs, &parts)
                     .unwrap_or_else(|| parts.iter().flat_map(|(_, o)| o.iter().copied()).collect());
                 partial.extend(longest.into_iter().filter(|i| !carried.contains(i)));
                 return Segmented::Unknown { reason, longest: partial };
             }
         }
-        pool.record(history, seg, &uses, |i| i);
+        pool.record(history, seg, |i| i);
     }
-    if pool.inexact() {
-        return Segmented::Undecided;
-    }
-    match starts.first() {
-        Some(&end) => match assign(history, &segs, &chain(&stored, stored.len(), end)) {
+    // The chain of orders to a real end uses no unknown operation twice.
+    match starts.iter().find(|s| s.real) {
+        Some(end) => match assign(history, &segs, &chain(&stored, stored.len(), end.value)) {
             Some(order) => Segmented::Linearizable(order),
             None => Segmented::Undecided,
         },
-        None => Segmented::Linearizable(Vec::new()),
+        None if starts.is_empty() => Segmented::Linearizable(Vec::new()),
+        None => Segmented::Undecided,
     }
 }
 
@@ -713,12 +805,12 @@ mod tests {
             &h,
             &[0, 1],
             &[],
+            &Carried::new(),
             &Options::default(),
-            &[None],
+            &[Start::empty()],
             false,
             true,
             &mut budget,
-            &mut Uses::default(),
         ) else {
             panic!("two writes can be ordered")
         };
@@ -735,12 +827,12 @@ mod tests {
             &h,
             &[0, 1, 2],
             &[],
+            &Carried::new(),
             &Options::default(),
-            &[None],
+            &[Start::empty()],
             false,
             true,
             &mut budget,
-            &mut Uses::default(),
         ) else {
             panic!("orderable")
         };

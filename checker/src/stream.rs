@@ -22,7 +22,7 @@ use crate::history::{History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, V
 use crate::options::Options;
 use crate::pipeline::{KeyResult, check_key};
 use crate::segment::{
-    Carried, KeyBudget, Segment, Segmented, Uses, call_of, check_key_in_segments, check_segment, crosses_cuts, cut_at,
+    Carried, KeyBudget, Segment, Segmented, Start, call_of, check_key_in_segments, check_segment, crosses_cuts, cut_at,
     matters, ret_of, window_end,
 };
 use crate::verdict::{Explanation, KeyOrder, Verdict};
@@ -75,8 +75,9 @@ struct KeyStream {
     /// Operations since the last cut, in the order pushed, and their indices.
     buf: Vec<Operation>,
     index: Indices,
-    /// The values the register can hold at the last cut.
-    starts: Vec<Option<Value>>,
+    /// The values the register can hold at the last cut (and whether a chain of orders
+    /// that uses no unknown operation twice gets there).
+    starts: Vec<Start>,
     /// The unknown operations checked and dropped, which may still take effect.
     carried: Carried,
     budget: KeyBudget,
@@ -223,7 +224,7 @@ impl StreamChecker {
         let k = self.keys.entry(op.key).or_insert_with(|| KeyStream {
             buf: Vec::new(),
             index: Indices::default(),
-            starts: vec![None],
+            starts: vec![Start::empty()],
             carried: Carried::new(),
             budget: KeyBudget::new(options, None),
             committed_ret: 0,
@@ -371,7 +372,8 @@ impl StreamChecker {
         let mut unknown = None;
         let mut undecided = false;
         for (key, k) in self.keys {
-            undecided |= k.carried.inexact();
+            // Only chains that may use an unknown operation twice got to the end.
+            undecided |= k.done.is_none() && !k.starts.iter().any(|s| s.real);
             match k.done {
                 Some(KeyDone::Violation { frontier, window_start, window_end }) => {
                     return StreamVerdict::NotLinearizable(Violation { key, frontier, window_start, window_end });
@@ -423,11 +425,10 @@ fn check_into(
     history.ops.extend(reps.iter().map(|&(_, op)| op));
     let carried: Vec<usize> = (len..history.ops.len()).collect();
     k.budget.deadline = deadline;
-    let mut uses = Uses::default();
-    match check_segment(&history, &positions, &carried, options, &k.starts, last, false, &mut k.budget, &mut uses) {
+    match check_segment(&history, &positions, &carried, &k.carried, options, &k.starts, last, false, &mut k.budget) {
         Segment::Ends(ends) => {
-            k.carried.record(&history, &positions, &uses, |p| p);
-            k.starts = ends.iter().map(|e| e.value).collect();
+            k.carried.record(&history, &positions, |p| p);
+            k.starts = ends.iter().map(Start::of).collect();
             k.cuts.push_back((first_call, k.committed));
             k.committed += len;
             // Keep the cuts a window may start at: the latest with `window_ops` after it, and later.
