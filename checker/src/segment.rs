@@ -13,11 +13,12 @@
 //! invocation, or never) does not prevent cuts: it is *carried* into every later segment,
 //! as an optional operation invoked at the segment's start that never returns. Letting it
 //! take effect again in each later segment (any number of times) only adds behaviours, so
-//! a violation found this way is a violation. The verdict "linearizable" is exact when the
-//! orders found never use an operation twice: [`Carried`] counts, per act (kind and
-//! values), the unknown operations available and every use any order found made of them,
-//! and says when the uses may exceed what there is ([`Carried::inexact`]); then the
-//! register is checked whole instead.
+//! a violation found this way is a violation. The verdict "linearizable" is exact when a
+//! chain of orders uses no operation twice: [`Carried`] counts the unknown operations of
+//! each act (kind and values), and each end state remembers what the chain of orders to it
+//! used of them ([`Used`]); an end reached only by chains that use more than there are is
+//! not *real*. If the last segment has no real end, the register is checked whole
+//! instead ([`Segmented::Undecided`]).
 //!
 //! A segment is checked from each carried state by the usual pipeline with a virtual write
 //! of that state before everything (`prepare::Virtual`); the states it can end in are the

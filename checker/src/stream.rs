@@ -3,9 +3,11 @@
 //! [`StreamChecker`] takes the operations one at a time ([`StreamChecker::push`]), keeps
 //! each register's operations since its last quiescent cut (see `docs/CHECKER.md`),
 //! checks a segment as soon as a cut closes it and drops it, carrying only the set of
-//! values the register can hold across the cut. Memory follows the longest stretch without
-//! a quiescent point, not the history. The verdict is [`check`](crate::check)'s, but a
-//! linearizable history gets no witness (it would be as long as the history).
+//! values the register can hold across the cut and the unknown writes and compare-and-sets
+//! (one per act), which may still take effect. Memory follows the longest stretch without
+//! a quiescent point and the distinct unknown operations, not the history. The verdict is
+//! [`check`](crate::check)'s (or [`StreamVerdict::Undecided`] when the segments cannot
+//! tell), but a linearizable history gets no witness (it would be as long as the history).
 //!
 //! A violation is explained from the input read again ([`Excerpt`]): the register's
 //! operations in a window before the violation (at least [`WINDOW_OPS`] operations, from a
@@ -49,9 +51,10 @@ pub enum StreamVerdict {
     /// An operation was pushed that was invoked before a cut already checked (the input is
     /// not in invocation order, or broke a watermark): check the whole history instead.
     Disordered,
-    /// No violation was found, but the segments' orders may have used an unknown operation
-    /// (one carried across cuts) twice, so "linearizable" would not be exact: check the
-    /// whole history instead (see "Quiescent cuts" in `docs/CHECKER.md`).
+    /// No violation was found, but every chain of the segments' orders that reached the
+    /// end uses some unknown operation (one carried across cuts) twice, so "linearizable"
+    /// would not be exact: check the whole history instead (see "Quiescent cuts" in
+    /// `docs/CHECKER.md`).
     Undecided,
 }
 
