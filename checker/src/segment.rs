@@ -428,7 +428,9 @@ struct SegmentCheck<'a> {
 
 /// What one run found.
 enum Found {
-    End(End),
+    /// The end of the order found; and, when that order's chain is not real, the end of a
+    /// real one found with fewer carried operations (another state, maybe: both count).
+    End(End, Option<End>),
     /// The last dead end (shifted by one).
     Violation(u64),
     Unknown(String, Vec<usize>),
@@ -445,7 +447,7 @@ impl SegmentCheck<'_> {
             Run::Linearizable(order) => {
                 let first = self.end_of(start, order);
                 if first.real || !start.real {
-                    return Found::End(first);
+                    return Found::End(first, None);
                 }
                 let key = |p: usize| act_key(self.history.ops[p].kind).unwrap_or_default();
                 let left: Vec<usize> =
@@ -454,10 +456,10 @@ impl SegmentCheck<'_> {
                 if let Run::Linearizable(order) = budget.run(self.history, self.indices, self.options, virt) {
                     let again = self.end_of(start, order);
                     if again.real {
-                        return Found::End(again);
+                        return Found::End(first, Some(again));
                     }
                 }
-                Found::End(first)
+                Found::End(first, None)
             }
             Run::Violation { frontier, .. } => Found::Violation(frontier),
             Run::Unknown { reason, longest } => Found::Unknown(reason, longest),
@@ -535,8 +537,15 @@ pub(crate) fn check_segment(
     let mut undecided: Vec<Option<Value>> = Vec::new();
     for start in starts {
         match check.run(budget, start, None) {
-            Found::End(end) if last && end.real => return Segment::Ends(vec![end]),
-            Found::End(end) => add_end(&mut ends, end),
+            Found::End(_, Some(end)) if last => return Segment::Ends(vec![end]),
+            Found::End(end, None) if last && end.real => return Segment::Ends(vec![end]),
+            Found::End(end, again) => {
+                // Both states can be reached (the first by a chain that is not real).
+                if let Some(again) = again {
+                    add_end(&mut ends, again);
+                }
+                add_end(&mut ends, end);
+            }
             Found::Violation(f) => {
                 // No order from here at all, so none ending in any particular state.
                 frontier = frontier.max(f);
@@ -558,7 +567,9 @@ pub(crate) fn check_segment(
                 continue;
             }
             match check.run(budget, start, Some(v)) {
-                Found::End(end) => add_end(&mut ends, end),
+                Found::End(end, again) => {
+                    add_end(&mut ends, again.unwrap_or(end));
+                }
                 Found::Violation(_) => {}
                 Found::Unknown(reason, longest) => {
                     unknown.get_or_insert((reason, longest));
@@ -878,6 +889,29 @@ mod tests {
         // With a second unknown write of 7 the read is fine, and the counts say so.
         ops.push(Operation::write(3, 2, 0, 7).unknown());
         let h = History::from_ops(ops);
+        let Segmented::Linearizable(order) = in_segments(&h, &options) else { panic!("linearizable, exactly") };
+        assert_eq!(crate::validate_order(&h, None, &order, &options), Ok(()));
+    }
+
+    #[test]
+    fn an_unknown_write_used_before_a_cut_by_one_end_state_and_after_it_by_another_is_exact() {
+        // Before the cut, 7 and 8 are written by unknown writes and read concurrently: the
+        // segment ends in 8 or in 7, both by orders that used the write of 8. After the
+        // cut 8 is read: from 8 as it is, from 7 only with the write of 8 again, which that
+        // chain has used. The chain through 8 is real: exact.
+        let h = History::from_ops(vec![
+            Operation::write(1, 0, 2, 1),
+            Operation::write(2, 3, 0, 7).unknown(),
+            Operation::read(3, 3, 8, Some(7)),
+            Operation::write(4, 7, 0, 8).unknown(),
+            Operation::read(5, 8, 8, Some(8)),
+            Operation::read(1, 10, 12, Some(8)),
+            Operation::write(1, 13, 14, 9),
+            Operation::read(1, 15, 16, Some(9)),
+        ]);
+        let options = Options::default();
+        let all: Vec<usize> = (0..h.len()).collect();
+        assert_eq!(segments(&h, &all, &options, 1)[1], vec![2, 1, 3, 4]);
         let Segmented::Linearizable(order) = in_segments(&h, &options) else { panic!("linearizable, exactly") };
         assert_eq!(crate::validate_order(&h, None, &order, &options), Ok(()));
     }
