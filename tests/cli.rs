@@ -990,3 +990,47 @@ fn an_empty_history_is_linearizable_with_a_warning() {
     assert!(out.contains("LINEARIZABLE (0 operations)"), "{out}");
     assert!(err.contains("holds no operation: nothing was checked"), "{err}");
 }
+
+/// `long_stale_history(reads)` with extra lines after the header.
+fn with_lines_first(history: String, lines: &str) -> String {
+    let (header, rest) = history.split_once('\n').unwrap();
+    format!("{header}\n{lines}{rest}")
+}
+
+#[test]
+fn check_carries_a_timed_out_write_across_cuts_and_reads_the_file_whole_when_undecided() {
+    let dir = tempfile::tempdir().unwrap();
+    // A timed-out write of a value nobody reads, never completed: the cuts after it still
+    // count, and the stale read is explained from the window, two operations.
+    let timed_out = "{\"client\":9,\"f\":\"write\",\"value\":9,\"invoke\":1,\"outcome\":\"unknown\"}\n";
+    let long = dir.path().join("long.jsonl");
+    std::fs::write(&long, with_lines_first(long_stale_history(150_000), timed_out)).unwrap();
+    let o = dgame(&["check", "--json", long.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["operations"].as_array().map(Vec::len), Some(2), "{out}");
+    assert!(report["indices"].as_array().is_some_and(|i| i.contains(&serde_json::json!(150_003))), "{out}");
+    // A timed-out write of 7 read before the write of 5, and 7 read again 5,000 cuts later:
+    // the segments would use it twice (undecided), so the file is read whole and checked.
+    let mut history = String::from("{\"time_unit\":\"ticks\"}\n");
+    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":3,\"invoke\":0,\"complete\":10,\"outcome\":\"ok\"}\n");
+    history.push_str("{\"client\":9,\"f\":\"write\",\"value\":7,\"invoke\":1,\"outcome\":\"unknown\"}\n");
+    history.push_str("{\"client\":3,\"f\":\"read\",\"value\":7,\"invoke\":12,\"complete\":14,\"outcome\":\"ok\"}\n");
+    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n");
+    for i in 0..5_000 {
+        let t = 40 + 10 * i;
+        history.push_str(&format!(
+            "{{\"client\":2,\"f\":\"read\",\"value\":5,\"invoke\":{t},\"complete\":{},\"outcome\":\"ok\"}}\n",
+            t + 2
+        ));
+    }
+    history
+        .push_str("{\"client\":2,\"f\":\"read\",\"value\":7,\"invoke\":60000,\"complete\":60002,\"outcome\":\"ok\"}\n");
+    let short = dir.path().join("twice.jsonl");
+    std::fs::write(&short, history).unwrap();
+    let o = dgame(&["check", short.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("NOT LINEARIZABLE") && out.contains("client 2 read 7 at ticks 60000-60002"), "{out}");
+}

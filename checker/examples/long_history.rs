@@ -4,14 +4,16 @@
 //! the history has a quiescent point between chunks, as simulator histories with pauses do.
 //! Operations are written in invocation order. Linearizable by construction.
 //!
-//! `cargo run --release -p dgame-checker --example long_history -- OPS [CLIENTS] [CHUNK] [reuse|unique] [nocuts] > FILE`
+//! `cargo run --release -p dgame-checker --example long_history -- OPS [CLIENTS] [CHUNK] [reuse|unique] [nocuts] [timeouts] > FILE`
 //!
 //! - `OPS`: operations in all (e.g. 100000000); `CLIENTS` (default 4); `CHUNK`: operations
 //!   between quiescent points (default 1000);
 //! - `reuse`: values 1..9 instead of unique ones;
 //! - `nocuts`: the first operation is a write that timed out (outcome unknown, never
 //!   completed, its value never read), which may take effect at any later moment, so no
-//!   point of the history is quiescent.
+//!   point of the history is quiescent for it (the checker carries it across cuts);
+//! - `timeouts`: 1% of each chunk's writes time out (outcome unknown; they did take
+//!   effect, and later reads, in the next chunk too, may observe them).
 
 use std::io::{BufWriter, Write};
 
@@ -25,6 +27,7 @@ fn main() {
     let chunk: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let reuse = args.iter().any(|a| a == "reuse");
     let nocuts = args.iter().any(|a| a == "nocuts");
+    let timeouts = args.iter().any(|a| a == "timeouts");
     let out = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, out.lock());
     writeln!(out, "{{\"time_unit\":\"ticks\"}}").unwrap();
@@ -43,7 +46,14 @@ fn main() {
     let mut seed = 1;
     while written < total {
         let n = chunk.min(total - written);
-        let config = GenConfig { clients, ops: n, value_reuse: reuse.then_some(9), seed, ..GenConfig::default() };
+        let config = GenConfig {
+            clients,
+            ops: n,
+            value_reuse: reuse.then_some(9),
+            timed_out_writes: if timeouts { n / 100 } else { 0 },
+            seed,
+            ..GenConfig::default()
+        };
         seed += 1;
         let mut h: History = generate(&config);
         // In generation order (the linearization order), find the chunk's final value.
@@ -64,7 +74,8 @@ fn main() {
                         Some(v) => Some(v),
                     };
                 }
-                (OpKind::Write(v), Outcome::Ok { .. }) => end_value = Some(*v),
+                // A timed-out write took effect too.
+                (OpKind::Write(v), Outcome::Ok { .. } | Outcome::Unknown) => end_value = Some(*v),
                 _ => {}
             }
         }

@@ -61,6 +61,8 @@ pub(crate) fn check(history: &History, options: &Options, cuts: Cuts) -> Verdict
                 }
             }
             Segmented::Unknown { reason, longest } => KeyResult::Unknown { reason, longest },
+            // The segments' orders may use an unknown operation twice: check it whole.
+            Segmented::Undecided => check_key(history, indices, options, &budget, None),
         };
         (*key, result)
     };

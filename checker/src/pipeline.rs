@@ -101,8 +101,9 @@ pub(crate) fn run(mut ops: Vec<Op>, budget: &Budget) -> Run {
         match wgl::search(&weak, budget) {
             Search::Violation { frontier } => return Run::Violation { set: cut(&ops, frontier), frontier },
             Search::Linearizable(order) => {
+                // (Operations that may repeat in the history itself, carried ones, may.)
                 let mut used = vec![false; ops.len()];
-                if order.iter().all(|&p| !std::mem::replace(&mut used[p], true)) {
+                if order.iter().all(|&p| ops[p].repeat || !std::mem::replace(&mut used[p], true)) {
                     return Run::Linearizable(order.into_iter().map(|p| ops[p].index).collect());
                 }
             }

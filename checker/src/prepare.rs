@@ -69,11 +69,15 @@ pub(crate) const VIRTUAL: usize = usize::MAX;
 /// Operations added to a segment of a history cut at quiescent points (see `segment`):
 /// a required write of `start` before everything (the register's value at the cut; `None`
 /// adds nothing, the register starts empty), and a required read of `end` after everything
-/// (`Some(v)`: "the segment can end with the register holding `v`").
+/// (`Some(v)`: "the segment can end with the register holding `v`"); and `carried`, unknown
+/// writes and compare-and-sets of earlier segments (indices into the history), which may
+/// still take effect: each is invoked at the segment's start (after the virtual write) and
+/// never returns, and may take effect any number of times (a relaxation, see `segment`).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Virtual {
+pub(crate) struct Virtual<'a> {
     pub(crate) start: Option<Value>,
     pub(crate) end: Option<Option<Value>>,
+    pub(crate) carried: &'a [usize],
 }
 
 /// Prepares the operations `indices` of `history` (all on one register).
@@ -139,6 +143,16 @@ pub(crate) fn prepare_with(
             }
         };
         ops.push(Op { index, call, ret, required: required && !relax, repeat: false, act });
+    }
+    for &index in virt.carried {
+        let act = match history.ops.get(index).map(|op| op.kind) {
+            Some(OpKind::Write(v)) => Act::Write(intern(v)),
+            Some(OpKind::Cas { expected, new }) => Act::Cas(intern(expected), intern(new)),
+            Some(OpKind::Read) | None => continue,
+        };
+        // At the segment's start: after the virtual write (which returns at 1), concurrent
+        // with everything else.
+        ops.push(Op { index, call: shift, ret: u64::MAX, required: false, repeat: true, act });
     }
     if let Some(end) = virt.end {
         let at = ops.iter().map(|op| op.ret).max().unwrap_or(0).saturating_add(1);

@@ -3,9 +3,11 @@
 //! [`StreamChecker`] takes the operations one at a time ([`StreamChecker::push`]), keeps
 //! each register's operations since its last quiescent cut (see `docs/CHECKER.md`),
 //! checks a segment as soon as a cut closes it and drops it, carrying only the set of
-//! values the register can hold across the cut. Memory follows the longest stretch without
-//! a quiescent point, not the history. The verdict is [`check`](crate::check)'s, but a
-//! linearizable history gets no witness (it would be as long as the history).
+//! values the register can hold across the cut and the unknown writes and compare-and-sets
+//! (one per act), which may still take effect. Memory follows the longest stretch without
+//! a quiescent point and the distinct unknown operations, not the history. The verdict is
+//! [`check`](crate::check)'s (or [`StreamVerdict::Undecided`] when the segments cannot
+//! tell), but a linearizable history gets no witness (it would be as long as the history).
 //!
 //! A violation is explained from the input read again ([`Excerpt`]): the register's
 //! operations in a window before the violation (at least [`WINDOW_OPS`] operations, from a
@@ -22,7 +24,8 @@ use crate::history::{History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, V
 use crate::options::Options;
 use crate::pipeline::{KeyResult, check_key};
 use crate::segment::{
-    KeyBudget, Segment, Segmented, call_of, check_key_in_segments, check_segment, cut_at, matters, ret_of, window_end,
+    Carried, KeyBudget, Segment, Segmented, Start, call_of, check_key_in_segments, check_segment, crosses_cuts, cut_at,
+    matters, ret_of, window_end,
 };
 use crate::verdict::{Explanation, KeyOrder, Verdict};
 use crate::wgl::Budget;
@@ -48,6 +51,11 @@ pub enum StreamVerdict {
     /// An operation was pushed that was invoked before a cut already checked (the input is
     /// not in invocation order, or broke a watermark): check the whole history instead.
     Disordered,
+    /// No violation was found, but every chain of the segments' orders that reached the
+    /// end uses some unknown operation (one carried across cuts) twice, so "linearizable"
+    /// would not be exact: check the whole history instead (see "Quiescent cuts" in
+    /// `docs/CHECKER.md`).
+    Undecided,
 }
 
 /// Where a violation is: a register and the search's last dead end (see `Excerpt`).
@@ -70,8 +78,11 @@ struct KeyStream {
     /// Operations since the last cut, in the order pushed, and their indices.
     buf: Vec<Operation>,
     index: Indices,
-    /// The values the register can hold at the last cut.
-    starts: Vec<Option<Value>>,
+    /// The values the register can hold at the last cut (and whether a chain of orders
+    /// that uses no unknown operation twice gets there).
+    starts: Vec<Start>,
+    /// The unknown operations checked and dropped, which may still take effect.
+    carried: Carried,
     budget: KeyBudget,
     /// The latest return (shifted) of the operations checked and dropped.
     committed_ret: u64,
@@ -183,8 +194,8 @@ impl StreamChecker {
         self.pushed
     }
 
-    /// The most operations held at once so far (all registers together): what the
-    /// checker's memory follows.
+    /// The most operations held at once so far (all registers together, the carried
+    /// unknown operations' representatives included): what the checker's memory follows.
     #[must_use]
     pub fn peak_buffered(&self) -> usize {
         self.peak
@@ -216,7 +227,8 @@ impl StreamChecker {
         let k = self.keys.entry(op.key).or_insert_with(|| KeyStream {
             buf: Vec::new(),
             index: Indices::default(),
-            starts: vec![None],
+            starts: vec![Start::empty()],
+            carried: Carried::new(),
             budget: KeyBudget::new(options, None),
             committed_ret: 0,
             committed: 0,
@@ -265,10 +277,10 @@ impl StreamChecker {
             .map(|op| {
                 let kind = match (op.kind, op.outcome) {
                     (OpKind::Read, _) => 1,
-                    (OpKind::Write(_) | OpKind::Cas { .. }, Outcome::Ok { .. } | Outcome::Unknown) => 0,
+                    (OpKind::Write(_) | OpKind::Cas { .. }, Outcome::Ok { .. }) => 0,
                     _ => 2,
                 };
-                (call_of(op), ret_of(op), kind)
+                (call_of(op), cut_ret(op), kind)
             })
             .collect();
         times.sort_unstable();
@@ -329,8 +341,12 @@ impl StreamChecker {
         (k.buf, k.index) = (rest, rest_indices);
         self.buffered += k.buf.len();
         k.next_try = k.buf.len() + self.segment_ops;
-        let seg_ret = segment.iter().map(ret_of).max().unwrap_or(0);
+        let seg_ret = segment.iter().map(cut_ret).max().unwrap_or(0);
+        // The carried operations' representatives are held too.
+        let held = k.carried.len();
         check_into(k, segment, &indices, options, false, deadline, window_ops);
+        self.buffered += k.carried.len() - held;
+        self.peak = self.peak.max(self.buffered);
         k.committed_ret = k.committed_ret.max(seg_ret);
         self.checking += started.elapsed();
     }
@@ -357,7 +373,10 @@ impl StreamChecker {
             self.checking += started.elapsed();
         }
         let mut unknown = None;
+        let mut undecided = false;
         for (key, k) in self.keys {
+            // Only chains that may use an unknown operation twice got to the end.
+            undecided |= k.done.is_none() && !k.starts.iter().any(|s| s.real);
             match k.done {
                 Some(KeyDone::Violation { frontier, window_start, window_end }) => {
                     return StreamVerdict::NotLinearizable(Violation { key, frontier, window_start, window_end });
@@ -373,10 +392,17 @@ impl StreamChecker {
             }
         }
         match unknown {
+            _ if undecided => StreamVerdict::Undecided,
             Some(v) => StreamVerdict::Unknown(v),
             None => StreamVerdict::Linearizable,
         }
     }
+}
+
+/// An operation's return as far as cuts go: an unknown one, which is carried across cuts,
+/// at its invocation (a cut may come after that), any other at its return.
+fn cut_ret(op: &Operation) -> u64 {
+    if crosses_cuts(op) { call_of(op) } else { ret_of(op) }
 }
 
 /// Checks `segment` (operations `indices` of the input) of register `k` from its carried
@@ -395,12 +421,17 @@ fn check_into(
     }
     let first_call = segment.iter().map(call_of).min().unwrap_or(0);
     let len = segment.len();
-    let history = History { ops: segment, time_unit: TimeUnit::Ticks };
+    let mut history = History { ops: segment, time_unit: TimeUnit::Ticks };
     let positions: Vec<usize> = (0..len).collect();
+    // The carried operations the segment may need, after its own.
+    let reps = k.carried.select(&history, &positions, options);
+    history.ops.extend(reps.iter().map(|&(_, op)| op));
+    let carried: Vec<usize> = (len..history.ops.len()).collect();
     k.budget.deadline = deadline;
-    match check_segment(&history, &positions, options, &k.starts, last, false, &mut k.budget) {
+    match check_segment(&history, &positions, &carried, &k.carried, options, &k.starts, last, false, &mut k.budget) {
         Segment::Ends(ends) => {
-            k.starts = ends.iter().map(|e| e.value).collect();
+            k.carried.record(&history, &positions, |p| p);
+            k.starts = ends.iter().map(Start::of).collect();
             k.cuts.push_back((first_call, k.committed));
             k.committed += len;
             // Keep the cuts a window may start at: the latest with `window_ops` after it, and later.
@@ -419,7 +450,9 @@ fn check_into(
             (k.buf, k.index) = (Vec::new(), Indices::default());
         }
         Segment::Unknown { reason, longest } => {
-            k.done = Some(KeyDone::Unknown { reason, longest: longest.into_iter().map(|i| indices.get(i)).collect() });
+            // (Carried operations, after the segment's own, are not named.)
+            let longest = longest.into_iter().filter(|&p| p < len).map(|p| indices.get(p)).collect();
+            k.done = Some(KeyDone::Unknown { reason, longest });
             (k.buf, k.index) = (Vec::new(), Indices::default());
         }
     }
@@ -446,6 +479,11 @@ pub struct Excerpt {
     /// write of it failed"), and whether anything but plain writes and reads was there.
     failed: HashMap<Value, (usize, Operation)>,
     not_plain: bool,
+    /// Before the window: the unknown writes of observed values (each may take effect in
+    /// the window: all of them are checked), and whether the window holds a strict failed
+    /// compare-and-set (which a write of any other value can satisfy).
+    unknown_writes: Vec<(usize, Operation)>,
+    window_not_equal: bool,
     /// After the window, per observed value: the first two writes of it (the sentence
     /// says when a value read was written only later).
     after: HashMap<Value, Vec<(usize, Operation)>>,
@@ -466,6 +504,8 @@ impl Violation {
             before_last_call: None,
             failed: HashMap::new(),
             not_plain: false,
+            unknown_writes: Vec::new(),
+            window_not_equal: false,
             after: HashMap::new(),
         }
     }
@@ -512,6 +552,13 @@ impl Excerpt {
                         self.failed.entry(x).or_insert((index, op));
                     }
                 }
+                // An unknown operation may take effect in the window. One storing a value
+                // nobody there observes can only be left out (as `prepare` would), unless a
+                // strict failed compare-and-set is there; an unknown write of an observed
+                // value is checked with the window.
+                (OpKind::Write(x) | OpKind::Cas { new: x, .. }, Outcome::Unknown)
+                    if !self.observed.contains(&x) && !self.window_not_equal => {}
+                (OpKind::Write(_), Outcome::Unknown) if !self.window_not_equal => self.unknown_writes.push((index, op)),
                 _ => self.not_plain = true,
             }
         } else if call > v.window_end {
@@ -549,6 +596,9 @@ impl Excerpt {
                     _ => None,
                 })
                 .collect();
+            self.window_not_equal = self.window.iter().any(|(_, op)| {
+                matches!((op.kind, op.outcome), (OpKind::Cas { .. }, Outcome::Failed)) && matters(op, &self.options)
+            });
             self.window_pass = false;
             return None;
         }
@@ -559,8 +609,10 @@ impl Excerpt {
         // check: a later compare-and-set needs its expected value, and so on).
         let mut ops: Vec<(usize, Operation, bool)> =
             std::mem::take(&mut self.window).into_iter().map(|(i, o)| (i, o, true)).collect();
-        let checked =
-            self.before.drain().map(|(_, o)| o).chain(self.before_other.take()).chain(self.before_last_call.take());
+        let checked = (self.before.drain().map(|(_, o)| o))
+            .chain(self.before_other.take())
+            .chain(self.before_last_call.take())
+            .chain(self.unknown_writes.drain(..));
         ops.extend(checked.map(|(i, o)| (i, o, true)));
         let words = self.failed.drain().map(|(_, o)| o).chain(self.after.drain().flat_map(|(_, o)| o));
         ops.extend(words.map(|(i, o)| (i, o, false)));
@@ -576,19 +628,31 @@ impl Excerpt {
         let hint = match check_key(&history, &main, options, &budget, None) {
             KeyResult::Violation(hint) => Some(hint),
             KeyResult::Linearizable(_) => None,
-            KeyResult::Unknown { .. } => match check_key_in_segments(&history, &main, options, deadline, SEGMENT_OPS) {
-                Segmented::Violation { frontier } => Some(cut_at(&history, &main, options, frontier)),
-                Segmented::Linearizable(_) => None,
-                Segmented::Unknown { reason, longest } => {
-                    return Some(Verdict::Unknown {
-                        reason,
-                        partial: KeyOrder {
-                            key: self.violation.key,
-                            ops: longest.into_iter().map(|p| ops[p].0).collect(),
-                        },
-                    });
+            KeyResult::Unknown { reason: whole, longest: whole_longest } => {
+                match check_key_in_segments(&history, &main, options, deadline, SEGMENT_OPS) {
+                    Segmented::Violation { frontier } => Some(cut_at(&history, &main, options, frontier)),
+                    Segmented::Linearizable(_) => None,
+                    // The segments need the whole check, which ran out of budget.
+                    Segmented::Undecided => {
+                        return Some(Verdict::Unknown {
+                            reason: whole,
+                            partial: KeyOrder {
+                                key: self.violation.key,
+                                ops: whole_longest.into_iter().map(|p| ops[p].0).collect(),
+                            },
+                        });
+                    }
+                    Segmented::Unknown { reason, longest } => {
+                        return Some(Verdict::Unknown {
+                            reason,
+                            partial: KeyOrder {
+                                key: self.violation.key,
+                                ops: longest.into_iter().map(|p| ops[p].0).collect(),
+                            },
+                        });
+                    }
                 }
-            },
+            }
         };
         let Some(hint) = hint else {
             if self.violation.window_start > 0 {

@@ -11,8 +11,8 @@ use proptest::prelude::*;
 
 /// Histories in phases separated by quiescent points (no operation pending between phases,
 /// unknown ones aside), over two or three values written again and again, on one or two
-/// keys: values carried across cuts, sets of them, reused values, unknown operations that
-/// prevent later cuts.
+/// keys: values carried across cuts, sets of them, reused values, unknown writes and
+/// compare-and-sets (some never completed) carried across the cuts after them.
 fn arb_phased_history() -> impl Strategy<Value = History> {
     let op = (0u64..3, 0u8..10, 1u64..4, 1u64..4, 0u64..6, 0u64..6, 0u8..14, proptest::option::of(1u64..4), 0u64..2);
     (prop::collection::vec(prop::collection::vec(op, 1..4), 1..7), any::<bool>(), any::<bool>()).prop_map(
@@ -31,6 +31,7 @@ fn arb_phased_history() -> impl Strategy<Value = History> {
                     op = match outcome {
                         0 => op.failed(),
                         1 => op.unknown(),
+                        2 => Operation { complete: None, ..op.unknown() },
                         _ => op,
                     };
                     if keyed {
@@ -87,6 +88,8 @@ fn stream_check(h: &History, options: &Options, segment_ops: usize, window_ops: 
         StreamVerdict::Linearizable => Verdict::Linearizable { witness: Vec::new() },
         StreamVerdict::Unknown(v) => v,
         StreamVerdict::Disordered => panic!("pushed in invocation order, yet disordered: {h:?}"),
+        // What `dgame check` does then: the whole check.
+        StreamVerdict::Undecided => check(h, options),
         StreamVerdict::NotLinearizable(violation) => {
             let mut excerpt = violation.excerpt(options);
             let mut readings = 0;
@@ -354,6 +357,115 @@ fn the_stream_holds_a_few_segments_at_most() {
     assert!(peak <= 2 * dgame_checker::stream::SEGMENT_OPS + 1000, "peak {peak}");
 }
 
+/// `h` pushed into a [`StreamChecker`] in invocation order: its verdict and the most
+/// operations it held.
+fn stream_peak(h: &History, window_ops: usize) -> (StreamVerdict, usize) {
+    let mut order: Vec<usize> = (0..h.len()).collect();
+    order.sort_by_key(|&i| (h.ops[i].invoke, i));
+    let mut checker = StreamChecker::new(&Options::default()).window_ops(window_ops);
+    for &i in &order {
+        checker.push(i, h.ops[i]);
+        checker.advance(h.ops[i].invoke);
+    }
+    let peak = checker.peak_buffered();
+    (checker.finish(), peak)
+}
+
+/// The explanation of a violation found while streaming `h`, and how many times it read
+/// `h` again.
+fn explain_streamed(h: &History, violation: &dgame_checker::stream::Violation) -> (Verdict, usize) {
+    let mut excerpt = violation.excerpt(&Options::default());
+    for readings in 1..=6 {
+        for (i, op) in h.ops.iter().enumerate() {
+            excerpt.feed(i, *op);
+        }
+        if let Some(v) = excerpt.end_of_input(h.time_unit) {
+            return (v, readings);
+        }
+    }
+    panic!("the excerpt keeps asking for the input")
+}
+
+/// [`long_history`] after an unknown write of `value` at time 0 that never completes.
+fn after_an_unknown_write(chunks: u64, value: u64) -> History {
+    let mut h = long_history(chunks, 1000, false, 9);
+    let mut timed_out = Operation::write(9, 0, 0, value).unknown();
+    timed_out.complete = None;
+    h.ops.insert(0, timed_out);
+    h
+}
+
+/// What lifts the old limit: an unknown write that never completes is carried across the
+/// cuts after it instead of preventing them, so the stream holds as little as without it.
+#[test]
+fn the_stream_holds_a_few_segments_at_most_after_an_unknown_write() {
+    let bound = 2 * dgame_checker::stream::SEGMENT_OPS + 1000 + 1;
+    // Its value is never read (values 1..9 are): nothing is placed after the cut.
+    let h = after_an_unknown_write(300, 0);
+    assert!(h.len() > 300_000);
+    let (verdict, peak) = stream_peak(&h, dgame_checker::stream::WINDOW_OPS);
+    assert_eq!(verdict, StreamVerdict::Linearizable);
+    assert!(peak <= bound, "peak {peak}");
+    // Its value is read at the very end: it took effect after 300,000 operations, once.
+    let mut h = after_an_unknown_write(300, 1000);
+    let end = h.ops.iter().filter_map(|o| o.complete).max().expect("completed operations");
+    h.ops.push(Operation::read(1, end + 10, end + 12, Some(1000)));
+    let (verdict, peak) = stream_peak(&h, dgame_checker::stream::WINDOW_OPS);
+    assert_eq!(verdict, StreamVerdict::Linearizable);
+    assert!(peak <= bound, "peak {peak}");
+    assert!(check_segmented(&h, &Options::default()).is_linearizable());
+}
+
+#[test]
+fn a_stale_read_after_an_unknown_write_is_found_while_streaming_and_explained_small() {
+    let mut h = after_an_unknown_write(120, 0);
+    let end = h.ops.iter().filter_map(|o| o.complete).max().expect("completed operations");
+    let last = h.ops.iter().rev().find_map(|o| o.read_value().flatten()).expect("a read");
+    let stale = last % 9 + 1;
+    h.ops.push(Operation::write(1, end + 10, end + 12, last));
+    h.ops.push(Operation::read(1, end + 20, end + 22, Some(stale)));
+    let (verdict, peak) = stream_peak(&h, 10_000);
+    assert!(peak <= 2 * dgame_checker::stream::SEGMENT_OPS + 1000 + 1, "peak {peak}");
+    let StreamVerdict::NotLinearizable(violation) = verdict else { panic!("{verdict:?}") };
+    // The unknown write before the window stores a value the window never reads: it is
+    // left out, so the window does not grow (two readings: the window, what is before).
+    let (v, readings) = explain_streamed(&h, &violation);
+    assert_eq!(readings, 2);
+    let e = v.explanation().expect("a violation");
+    assert!(e.ops.len() <= 3 && e.ops.contains(&(h.len() - 1)), "{e:?}");
+    assert!(check(&h, &Options::default()).is_violation());
+}
+
+#[test]
+fn an_unknown_write_before_the_window_of_a_value_it_reads_is_checked_with_it() {
+    // The unknown write of 1000 takes effect late: a read of it, then 1 written, then many
+    // cuts, a read of 1000 again. Streamed, the second read is a violation only if the
+    // write may be used once (the segments let it take effect twice): undecided.
+    let mut h = after_an_unknown_write(20, 1000);
+    let mut end = h.ops.iter().filter_map(|o| o.complete).max().expect("completed operations");
+    h.ops.push(Operation::read(1, end + 10, end + 12, Some(1000)));
+    h.ops.push(Operation::write(1, end + 20, end + 22, 1));
+    end += 30;
+    for i in 0..20 {
+        h.ops.push(Operation::read(2, end + 10 * i, end + 10 * i + 2, Some(1)));
+    }
+    let mut twice = h.clone();
+    twice.ops.push(Operation::read(1, end + 500, end + 502, Some(1000)));
+    assert_eq!(stream_peak(&twice, 8).0, StreamVerdict::Undecided);
+    assert!(check(&twice, &Options::default()).is_violation());
+    // A stale read of 1 in a window that starts after the unknown write, which is before
+    // the window and needed there (the window reads 1000): the window keeps it, and the
+    // explanation is the stale read and the write after it.
+    h.ops.push(Operation::write(3, end + 500, end + 502, 2));
+    h.ops.push(Operation::read(3, end + 510, end + 512, Some(1)));
+    let n = h.len();
+    let (verdict, _) = stream_peak(&h, 8);
+    let StreamVerdict::NotLinearizable(violation) = verdict else { panic!("{verdict:?}") };
+    let (v, readings) = explain_streamed(&h, &violation);
+    assert_eq!(readings, 2);
+    assert_eq!(v.explanation().map(|e| e.ops.clone()), Some(vec![n - 2, n - 1]));
+}
+
 /// A file through `edn::for_each_op` into a [`StreamChecker`] cutting at every quiescent
 /// point, as `dgame check` reads it; `None` when the file must be read whole.
 fn stream_file(path: &std::path::Path, options: &Options) -> Option<Verdict> {
@@ -367,7 +479,7 @@ fn stream_file(path: &std::path::Path, options: &Options) -> Option<Verdict> {
     Some(match checker.finish() {
         StreamVerdict::Linearizable => Verdict::Linearizable { witness: Vec::new() },
         StreamVerdict::Unknown(v) => v,
-        StreamVerdict::Disordered => return None,
+        StreamVerdict::Disordered | StreamVerdict::Undecided => return None,
         StreamVerdict::NotLinearizable(violation) => {
             let mut excerpt = violation.excerpt(options);
             loop {

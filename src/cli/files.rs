@@ -162,8 +162,9 @@ fn for_each_op(
 /// `dgame_checker::stream`): memory follows the longest stretch of a register without a
 /// quiescent point, not the file. A violation is explained from the file read again (two
 /// or three more readings). Returns the verdict and the number of operations, or `None`
-/// when the file is to be read whole instead (it is not in invocation order, it is not
-/// read as it should be; [`read_history`] then reads it, with its error messages).
+/// when the file is to be read whole instead (it is not in invocation order, the segments
+/// could not decide (`StreamVerdict::Undecided`), it is not read as it should be;
+/// [`read_history`] then reads it, with its error messages).
 pub fn check_streaming(
     path: &Path,
     workload: Workload,
@@ -179,7 +180,8 @@ pub fn check_streaming(
     let verdict = match checker.finish() {
         StreamVerdict::Linearizable => dgame_checker::Verdict::Linearizable { witness: Vec::new() },
         StreamVerdict::Unknown(verdict) => verdict,
-        StreamVerdict::Disordered => return None,
+        // Not in invocation order, or the segments may have used an unknown operation twice.
+        StreamVerdict::Disordered | StreamVerdict::Undecided => return None,
         StreamVerdict::NotLinearizable(violation) => {
             let mut excerpt = violation.excerpt(options);
             loop {
