@@ -698,3 +698,32 @@ fn count_injected(into: &mut BTreeMap<String, u64>, out: &RunOutput) {
     add("signals held back by a strategy", delayed);
     add("lost signals delivered by a strategy", delivered);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dgame_engine::{NodeId, ServerId, Workload};
+
+    /// The false alarm a newcomer found: g-counter "caught" by dropping, inside the quiet
+    /// period (ticks 122-221), n3's messages to and from the other nodes.
+    #[test]
+    fn the_guard_leaves_the_quiet_period_to_the_seed() {
+        let g = crate::registry::builtin().into_iter().find(|a| a.name == "g-counter").unwrap();
+        let config = Config { workload: Workload::Counter, seed: 257, ticks: 221, ..Config::default() };
+        assert_eq!(quiet_from(&config), Some(122));
+        let n = |i| ServerId::Node(NodeId(i));
+        let filter = Filter { message: None, from: Some(vec![n(3)]), to: Some(vec![n(1), n(2)]), both_ways: true };
+        let drop = Targeted { filter, start: 119, end: 178, hold: None };
+        // Unguarded, the drops reach into the quiet period and the final reads cannot converge.
+        let bare = RunOptions { adversary: Some(Box::new(drop.clone())), ..RunOptions::default() };
+        let out = g.run_with(&config, bare).unwrap();
+        let verdict = out.history.check();
+        assert!(matches!(classify(&out, Some(&verdict)), Some(Violation::Invalid { .. })), "{verdict}");
+        // Guarded, only the signals of ticks 119 to 121 are dropped, and g-counter converges.
+        let (out, eligible) = run_guarded(&g, &config, Some(Box::new(drop)), false).unwrap();
+        let verdict = out.history.check();
+        assert_eq!(classify(&out, Some(&verdict)), None, "{verdict}");
+        assert!(!out.deviations.is_empty() && out.deviations.iter().all(|(id, _)| id.0 <= eligible));
+        assert!(eligible > 0 && eligible < out.stats.sent);
+    }
+}
