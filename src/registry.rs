@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use dgame_engine::event::{Event, Observer, SharedObserver};
-use dgame_engine::{Adversary, Config, ConfigError, Node, Workload, World};
+use dgame_engine::{Adversary, Config, ConfigError, FaultModel, Node, Workload, World};
 
 use crate::report::RunObserver;
 /// What [`Algorithm::run`] returns; defined beside the report built from it.
@@ -38,6 +38,9 @@ pub struct Algorithm {
     pub guarantee: &'static str,
     /// Under which faults (one line; may be empty).
     pub fault_model: &'static str,
+    /// The same as data: the kinds of fault it claims to tolerate (`None`: it does not say,
+    /// and `explore` injects every kind).
+    pub faults: Option<FaultModel>,
     runner: Runner,
     start: fn(GameSetup),
     /// The invariants and state hashing, for the node type (`Extras<N>` behind `Any`).
@@ -106,6 +109,7 @@ impl Algorithm {
             name,
             guarantee,
             fault_model: "",
+            faults: None,
             runner: run_world::<N>,
             start: run_game::<N>,
             extras: Arc::new(Extras::<N>::default()),
@@ -189,6 +193,30 @@ impl Algorithm {
     #[must_use]
     pub fn with_fault_model(mut self, fault_model: &'static str) -> Self {
         self.fault_model = fault_model;
+        self
+    }
+
+    /// The same, with the kinds of fault it claims to tolerate, as data: `dgame explore`
+    /// injects only those (and what the configuration asks for) unless told `--inject all`.
+    ///
+    /// ```
+    /// # use distributed_game::prelude::*;
+    /// # #[derive(Debug, Default)] struct MyNode;
+    /// # #[node] impl MyNode {
+    /// #   #[endpoint(ClientReadRequest)] fn r(&mut self, _: ClientReadRequest) -> ClientReadResponse { ClientReadResponse::ok(None) }
+    /// #   #[endpoint(ClientWriteRequest)] fn w(&mut self, _: ClientWriteRequest) -> ClientWriteResponse { ClientWriteResponse::ok() }
+    /// # }
+    /// use distributed_game::engine::{FaultKind, FaultModel};
+    /// use distributed_game::registry::Algorithm;
+    ///
+    /// let mine = Algorithm::new::<MyNode>("my-node", "linearizable, I hope")
+    ///     .with_fault_model("delays and loss")
+    ///     .with_faults(FaultModel::new(&[FaultKind::Loss]));
+    /// assert!(!mine.faults.unwrap().tolerates(FaultKind::Crash));
+    /// ```
+    #[must_use]
+    pub fn with_faults(mut self, faults: FaultModel) -> Self {
+        self.faults = Some(faults);
         self
     }
 
@@ -278,7 +306,7 @@ pub fn builtin() -> Vec<Algorithm> {
     macro_rules! entry {
         ($name:literal, $module:path, $node:ty) => {{
             use $module as m;
-            Algorithm::new::<$node>($name, m::GUARANTEE).with_fault_model(m::FAULT_MODEL)
+            Algorithm::new::<$node>($name, m::GUARANTEE).with_fault_model(m::FAULT_MODEL).with_faults(m::FAULTS)
         }};
     }
     // Raft's: election safety, log matching, state machine safety; ABD's: tags only grow.
@@ -387,6 +415,7 @@ mod tests {
             let matching: Vec<&Algorithm> = built.iter().filter(|a| a.name == info.name).collect();
             assert_eq!(matching.len(), 1, "{} is built in once", info.name);
             assert_eq!((matching[0].guarantee, matching[0].fault_model), (info.guarantee, info.fault_model));
+            assert_eq!(matching[0].faults, Some(info.faults), "{}", info.name);
         }
         assert_eq!((built[0].name, built[1].name), ("abd", "raft"));
     }

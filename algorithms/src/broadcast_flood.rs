@@ -28,6 +28,8 @@ use serde::Serialize;
 pub const GUARANTEE: &str = "every acknowledged value reaches every node, if no message is lost";
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "delays and duplication; loss, partitions or crashes lose values for good";
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel = FaultModel::new(&[FaultKind::Duplication]);
 
 /// A value for the peer to keep and pass on (fire and forget: no reply).
 #[derive(Debug, Clone, Message)]

@@ -34,6 +34,8 @@ use serde::Serialize;
 pub const GUARANTEE: &str = "every acknowledged value reaches every node, once the network heals";
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "any delays, loss, duplication, partitions that heal, crashes and pauses";
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel = FaultModel::ALL;
 
 /// Ticks between two rounds of gossip. A round trip takes at most 2 x 3 ticks of delay plus 2
 /// ticks of handling, so a round's acknowledgements are in before the next round starts.

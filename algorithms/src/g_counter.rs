@@ -38,6 +38,8 @@ use serde::Serialize;
 pub const GUARANTEE: &str = "every node converges to the sum of the acknowledged adds; no read counts more";
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "any delays, loss, duplication, partitions that heal, crashes and pauses";
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel = FaultModel::ALL;
 
 /// Ticks between two rounds of gossip.
 pub const GOSSIP: Tick = 5;

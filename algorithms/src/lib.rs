@@ -57,6 +57,8 @@ pub struct AlgorithmInfo {
     pub guarantee: &'static str,
     /// Under which faults the promise holds.
     pub fault_model: &'static str,
+    /// The same as data: the kinds of fault `fault_model` names as tolerated.
+    pub faults: dgame_engine::FaultModel,
     /// Whether it is one of the deliberately broken variants.
     pub broken: bool,
 }
@@ -68,6 +70,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "SingleClientSyncReplication",
         guarantee: single_client_sync_replication::GUARANTEE,
         fault_model: single_client_sync_replication::FAULT_MODEL,
+        faults: single_client_sync_replication::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -75,6 +78,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "SingleClientVersionedMajority",
         guarantee: single_client_versioned_majority::GUARANTEE,
         fault_model: single_client_versioned_majority::FAULT_MODEL,
+        faults: single_client_versioned_majority::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -82,6 +86,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "PrimaryBackup",
         guarantee: primary_backup::GUARANTEE,
         fault_model: primary_backup::FAULT_MODEL,
+        faults: primary_backup::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -89,6 +94,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "Abd",
         guarantee: abd::GUARANTEE,
         fault_model: abd::FAULT_MODEL,
+        faults: abd::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -96,6 +102,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "Raft",
         guarantee: raft::GUARANTEE,
         fault_model: raft::FAULT_MODEL,
+        faults: raft::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -103,6 +110,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "broken::AbdNoWriteBack",
         guarantee: broken::abd_no_write_back::GUARANTEE,
         fault_model: broken::abd_no_write_back::FAULT_MODEL,
+        faults: broken::abd_no_write_back::FAULTS,
         broken: true,
     },
     AlgorithmInfo {
@@ -110,6 +118,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "broken::RaftLocalReads",
         guarantee: broken::raft_local_reads::GUARANTEE,
         fault_model: broken::raft_local_reads::FAULT_MODEL,
+        faults: broken::raft_local_reads::FAULTS,
         broken: true,
     },
     AlgorithmInfo {
@@ -117,6 +126,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "broken::AbdFireAndForgetRepair",
         guarantee: broken::abd_fire_and_forget_repair::GUARANTEE,
         fault_model: broken::abd_fire_and_forget_repair::FAULT_MODEL,
+        faults: broken::abd_fire_and_forget_repair::FAULTS,
         broken: true,
     },
     AlgorithmInfo {
@@ -124,6 +134,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "BroadcastFlood",
         guarantee: broadcast_flood::GUARANTEE,
         fault_model: broadcast_flood::FAULT_MODEL,
+        faults: broadcast_flood::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -131,6 +142,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "BroadcastGossip",
         guarantee: broadcast_gossip::GUARANTEE,
         fault_model: broadcast_gossip::FAULT_MODEL,
+        faults: broadcast_gossip::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -138,6 +150,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "GCounter",
         guarantee: g_counter::GUARANTEE,
         fault_model: g_counter::FAULT_MODEL,
+        faults: g_counter::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -145,6 +158,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "PnCounter",
         guarantee: pn_counter::GUARANTEE,
         fault_model: pn_counter::FAULT_MODEL,
+        faults: pn_counter::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -152,6 +166,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "UniqueIds",
         guarantee: unique_ids::GUARANTEE,
         fault_model: unique_ids::FAULT_MODEL,
+        faults: unique_ids::FAULTS,
         broken: false,
     },
     AlgorithmInfo {
@@ -159,6 +174,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "broken::BroadcastNoRetry",
         guarantee: broken::broadcast_no_retry::GUARANTEE,
         fault_model: broken::broadcast_no_retry::FAULT_MODEL,
+        faults: broken::broadcast_no_retry::FAULTS,
         broken: true,
     },
     AlgorithmInfo {
@@ -166,6 +182,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "broken::GCounterSumMerge",
         guarantee: broken::g_counter_sum_merge::GUARANTEE,
         fault_model: broken::g_counter_sum_merge::FAULT_MODEL,
+        faults: broken::g_counter_sum_merge::FAULTS,
         broken: true,
     },
     AlgorithmInfo {
@@ -173,6 +190,7 @@ pub const ALL: &[AlgorithmInfo] = &[
         type_name: "broken::UniqueIdsVolatile",
         guarantee: broken::unique_ids_volatile::GUARANTEE,
         fault_model: broken::unique_ids_volatile::FAULT_MODEL,
+        faults: broken::unique_ids_volatile::FAULTS,
         broken: true,
     },
 ];
@@ -194,5 +212,45 @@ mod tests {
             assert!(!a.guarantee.is_empty() && !a.fault_model.is_empty());
         }
         assert_eq!(ALL.iter().filter(|a| a.broken).count(), 6);
+    }
+
+    /// The kinds of fault a fault model's text claims: the words before its first `;` or `(`
+    /// name what it tolerates (`no loss` tolerates nothing but delays); what follows explains.
+    fn claimed(text: &str) -> dgame_engine::FaultModel {
+        use dgame_engine::{FaultKind, FaultModel};
+        let clause = text.split([';', '(']).next().unwrap_or_default();
+        if clause.trim_start().starts_with("no ") {
+            return FaultModel::DELAYS_ONLY;
+        }
+        let words = [
+            (FaultKind::Loss, "loss"),
+            (FaultKind::Duplication, "duplication"),
+            (FaultKind::Partition, "partition"),
+            (FaultKind::Crash, "crash"),
+            (FaultKind::Pause, "pause"),
+        ];
+        words.into_iter().filter(|(_, w)| clause.contains(w)).fold(FaultModel::DELAYS_ONLY, |m, (k, _)| m.with(k))
+    }
+
+    #[test]
+    fn each_structured_fault_model_names_what_its_text_names() {
+        for a in ALL {
+            assert_eq!(a.faults, claimed(a.fault_model), "{}: `{}` against {}", a.name, a.fault_model, a.faults);
+        }
+        let by_name = |n: &str| find(n).unwrap().faults;
+        assert_eq!(by_name("primary-backup").to_string(), "delays, loss, partitions");
+        assert_eq!(by_name("single-client-sync-replication").to_string(), "delays");
+        assert_eq!(by_name("broadcast-flood").to_string(), "delays, duplication");
+        // A broken variant keeps its correct version's fault model.
+        for (broken, correct) in [
+            ("abd-no-write-back", "abd"),
+            ("raft-local-reads", "raft"),
+            ("abd-fire-and-forget-repair", "abd"),
+            ("broadcast-no-retry", "broadcast-gossip"),
+            ("g-counter-sum-merge", "g-counter"),
+            ("unique-ids-volatile", "unique-ids"),
+        ] {
+            assert_eq!(by_name(broken), by_name(correct), "{broken}");
+        }
     }
 }

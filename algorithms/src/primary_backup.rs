@@ -12,9 +12,10 @@
 //!
 //! - **Guarantee**: linearizable with any number of clients: one node orders everything, and a
 //!   read sees every write the primary has applied.
-//! - **Fault model**: any delays and loss. There is no failover: when the primary is cut off
-//!   the register is unavailable (every request times out), and while a backup is cut off
-//!   writes block (they time out, their outcome unknown); it never answers a wrong value.
+//! - **Fault model**: any delays and loss; partitions cost availability, never safety, and
+//!   there are no crashes or pauses. There is no failover: when the primary is cut off the
+//!   register is unavailable (every request times out), and while a backup is cut off writes
+//!   block (they time out, their outcome unknown); it never answers a wrong value.
 //!
 //! Why wait for the backups at all, if only the primary answers? So that every acknowledged
 //! write survives on every node: a failover (which this sample leaves out) could then promote
@@ -26,7 +27,10 @@ use serde::Serialize;
 /// The guarantee, in one line (for tools).
 pub const GUARANTEE: &str = "linearizable with any number of clients";
 /// The fault model, in one line (for tools).
-pub const FAULT_MODEL: &str = "delays and loss; unavailable (never wrong) while the primary or a backup is cut off";
+pub const FAULT_MODEL: &str =
+    "delays, loss and partitions; unavailable (never wrong) while the primary or a backup is cut off";
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel = FaultModel::new(&[FaultKind::Loss, FaultKind::Partition]);
 
 /// The primary: always node 1.
 pub const PRIMARY: NodeId = NodeId(1);

@@ -18,6 +18,8 @@ use serde::Serialize;
 pub const GUARANTEE: &str = "linearizable with one client";
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "no loss (a lost message blocks a write until the gateway gives up)";
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel = FaultModel::DELAYS_ONLY;
 
 /// A node's copy of a write, sent to every other node.
 #[derive(Debug, Clone, Message)]

@@ -22,6 +22,8 @@ use serde::Serialize;
 pub const GUARANTEE: &str = "linearizable with one client";
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "no loss (a lost message can block an operation until the gateway gives up)";
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel = FaultModel::DELAYS_ONLY;
 
 /// A value with its version; version 0 is the empty register.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

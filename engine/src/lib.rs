@@ -80,7 +80,7 @@ pub use dgame_macros::{Message, endpoint, init, node, timer};
 pub use error::{RunError, WorldError};
 pub use event::{DropReason, Event, EventKind, EventLog, Interest, Observer, OwnedEvent, SharedObserver, SignalKind};
 pub use executor::NodeStatus;
-pub use fault::{Fault, Nemesis, NemesisKind, Scheduled};
+pub use fault::{Fault, FaultKind, FaultModel, Nemesis, NemesisKind, Scheduled};
 pub use history::{History, OpCounts, OpKind, Operation, Outcome};
 pub use ids::{ClientId, NodeId, RequestId, ServerId, SignalId, Tick, Value};
 pub use message::{
@@ -109,8 +109,8 @@ pub mod prelude {
     };
     pub use crate::{
         Ack, AsyncCtx, Badge, ClientId, ClientKind, ClientReadRequest, ClientReadResponse, ClientWriteRequest,
-        ClientWriteResponse, Config, Ctx, Delay, Fault, History, LeaderNotification, Message, Nemesis, NemesisKind,
-        Node, NodeId, OpKind, Outcome, Partial, Replies, RequestId, RunError, Scheduled, ServerId, Status, Tick,
-        Timeout, Value, World, endpoint, init, node, timer,
+        ClientWriteResponse, Config, Ctx, Delay, Fault, FaultKind, FaultModel, History, LeaderNotification, Message,
+        Nemesis, NemesisKind, Node, NodeId, OpKind, Outcome, Partial, Replies, RequestId, RunError, Scheduled,
+        ServerId, Status, Tick, Timeout, Value, World, endpoint, init, node, timer,
     };
 }

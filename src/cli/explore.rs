@@ -39,6 +39,12 @@ pub struct ExploreArgs {
     /// make each run once.
     #[arg(long, value_parser = parse_shard, value_name = "K/N")]
     shard: Option<(u64, u64)>,
+    /// The kinds of fault the strategies may inject: `all`, `none` (delays only), or some of
+    /// loss, partition, crash, pause, comma-separated. By default, the algorithm's fault model
+    /// (every kind for one that declares none). What the run flags ask for (--loss, --nemesis,
+    /// --fault, --cut, --duplicate, ...) is injected in any case.
+    #[arg(long, value_name = "KINDS", value_parser = parse_faults)]
+    inject: Option<dgame_engine::FaultModel>,
     /// Do not shrink the violation.
     #[arg(long)]
     no_shrink: bool,
@@ -69,6 +75,10 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(bad());
     }
     Duration::try_from_secs_f64(n * scale).map_err(|_| bad())
+}
+
+fn parse_faults(s: &str) -> Result<dgame_engine::FaultModel, String> {
+    s.parse()
 }
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
@@ -104,6 +114,7 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         shard: args.shard.unwrap_or((1, 1)),
         shrink: !args.no_shrink,
         targets: None,
+        faults: args.inject,
     };
     let bar = match options.runs {
         Some(n) => ProgressBar::new(n),
@@ -137,6 +148,14 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         print!("{}", text(&e));
     }
     ExitCode::from(if e.found.is_some() { 1 } else { 0 })
+}
+
+/// What the strategies injected, and what they left out and why.
+fn faults(t: &mut String, e: &Exploration) {
+    let _ = writeln!(t, "  faults         {}", e.faults);
+    for why in &e.left_out {
+        let _ = writeln!(t, "  left out       {why}");
+    }
 }
 
 fn indent(text: &str) -> String {
@@ -185,6 +204,7 @@ pub fn text(e: &Exploration) -> String {
         }
         let _ =
             writeln!(t, "\nsearched {} runs in {:.2} s ({:.0} runs/s) before it", s.runs, s.seconds, s.runs_per_second);
+        faults(&mut t, e);
         return t;
     }
     let stopped = match s.stopped_by.as_str() {
@@ -201,6 +221,7 @@ pub fn text(e: &Exploration) -> String {
     let _ = writeln!(t, "  budget         {}; stopped by {stopped}", e.budget);
     let by: Vec<String> = s.runs_by_strategy.iter().map(|(k, n)| format!("{k} {n}")).collect();
     let _ = writeln!(t, "  strategies     {}", by.join(", "));
+    faults(&mut t, e);
     for why in &s.skipped {
         let _ = writeln!(t, "  skipped        {why}");
     }

@@ -20,11 +20,13 @@
 mod shrink;
 mod strategy;
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use dgame_checker::Verdict;
-use dgame_engine::{Adversary, Config, History, RunError, Tick};
+use dgame_engine::{Adversary, Config, ConfigError, Fault, FaultKind, FaultModel, History, RunError, Tick};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -33,8 +35,8 @@ use crate::registry::{Algorithm, RunOptions};
 use crate::report::{Report, RunOutput};
 pub use shrink::{Shrunk, Size, shrink};
 pub use strategy::{
-    Demote, EXHAUSTIVE_MAX_CLIENTS, EXHAUSTIVE_MAX_NODES, Exhaustive, Filter, Plan, Point, Probe, StrategyKind,
-    Targeted, exhaustive_misfit, hold_bound,
+    Demote, EXHAUSTIVE_MAX_CLIENTS, EXHAUSTIVE_MAX_NODES, Exhaustive, Filter, Plan, Point, Probe, QuietGuard,
+    StrategyKind, Targeted, exhaustive_misfit, hold_bound, quiet_from,
 };
 
 /// What went wrong in a run.
@@ -149,6 +151,10 @@ pub struct ExploreOptions {
     pub shrink: bool,
     /// Aim the targeted strategy only at these (`None`: at everything a default run shows).
     pub targets: Option<Vec<Filter>>,
+    /// The kinds of fault the strategies may inject (`None`: the algorithm's fault model, or
+    /// every kind for an algorithm that declares none). What the starting configuration asks
+    /// for (`--loss`, `--nemesis`, `--fault`, ...) is injected whatever this says.
+    pub faults: Option<FaultModel>,
 }
 
 impl Default for ExploreOptions {
@@ -162,6 +168,7 @@ impl Default for ExploreOptions {
             shard: (1, 1),
             shrink: true,
             targets: None,
+            faults: None,
         }
     }
 }
@@ -263,6 +270,11 @@ pub struct Exploration {
     pub strategies: Vec<StrategyKind>,
     /// The budget, in words.
     pub budget: String,
+    /// The kinds of fault the strategies injected, in words (`delays, loss, partitions`).
+    pub faults: String,
+    /// The kinds they left out, each with why: `crashes: not in primary-backup's fault model
+    /// (--inject all to include them)`.
+    pub left_out: Vec<String>,
     /// How hard it tried.
     pub searched: Searched,
     /// The first violation.
@@ -276,22 +288,93 @@ struct Executed {
     out: RunOutput,
     verdict: Option<Verdict>,
     violation: Option<Violation>,
+    /// Signals sent before the quiet period (all of them without one): the highest such id.
+    eligible: u64,
+}
+
+/// Runs `config` with `adversary` kept out of the quiet period ([`QuietGuard`]); also says how
+/// many signals were sent before it. Every run the explorer and its shrinker make goes through
+/// here.
+pub(crate) fn run_guarded(
+    algorithm: &Algorithm,
+    config: &Config,
+    adversary: Option<Box<dyn Adversary>>,
+    track_states: bool,
+) -> Result<(RunOutput, u64), ConfigError> {
+    let eligible = Rc::new(Cell::new(0));
+    let adversary = match quiet_from(config) {
+        Some(from) => Some(Box::new(QuietGuard::new(adversary, from, eligible.clone())) as Box<dyn Adversary>),
+        None => adversary,
+    };
+    let guarded = quiet_from(config).is_some();
+    let out = algorithm.run_with(config, RunOptions { adversary, track_states, observer: None })?;
+    let eligible = if guarded { eligible.get() } else { out.stats.sent };
+    Ok((out, eligible))
 }
 
 fn execute(algorithm: &Algorithm, plan: &Plan, track_states: bool) -> Executed {
-    let options = RunOptions {
-        adversary: match (&plan.adversary, &plan.demote) {
-            (Some(t), _) => Some(Box::new(t.clone()) as Box<dyn Adversary>),
-            (None, Some(d)) => Some(Box::new(d.clone()) as Box<dyn Adversary>),
-            (None, None) => None,
-        },
-        track_states,
-        observer: None,
+    let adversary = match (&plan.adversary, &plan.demote) {
+        (Some(t), _) => Some(Box::new(t.clone()) as Box<dyn Adversary>),
+        (None, Some(d)) => Some(Box::new(d.clone()) as Box<dyn Adversary>),
+        (None, None) => None,
     };
-    let out = algorithm.run_with(&plan.config, options).expect("plans are valid configurations");
+    let (out, eligible) =
+        run_guarded(algorithm, &plan.config, adversary, track_states).expect("plans are valid configurations");
     let verdict = out.error.is_none().then(|| out.history.check());
     let violation = classify(&out, verdict.as_ref());
-    Executed { out, verdict, violation }
+    Executed { out, verdict, violation, eligible }
+}
+
+/// The kinds of fault a configuration asks for itself: they are injected whatever the fault
+/// model says.
+fn asked(base: &Config) -> FaultModel {
+    let mut m = FaultModel::DELAYS_ONLY;
+    if base.loss > 0.0 || base.deviations.iter().any(|(_, c)| c.lost == Some(true)) {
+        m = m.with(FaultKind::Loss);
+    }
+    if base.duplicate > 0.0 || base.deviations.iter().any(|(_, c)| c.duplicate == Some(true)) {
+        m = m.with(FaultKind::Duplication);
+    }
+    if !base.cuts.is_empty() {
+        m = m.with(FaultKind::Partition);
+    }
+    for k in base.nemesis.iter().flat_map(|n| &n.kinds) {
+        m = m.with(FaultKind::of_nemesis(*k));
+    }
+    for s in &base.schedule {
+        match s.fault {
+            Fault::Drop(_) => m = m.with(FaultKind::Loss),
+            Fault::Cut { .. } | Fault::Isolate(_) => m = m.with(FaultKind::Partition),
+            Fault::Crash(_) => m = m.with(FaultKind::Crash),
+            Fault::Pause(_) => m = m.with(FaultKind::Pause),
+            _ => {}
+        }
+    }
+    m
+}
+
+/// The kinds of fault the strategies inject, and the kinds left out, each with why.
+fn injectable(algorithm: &Algorithm, base: &Config, options: &ExploreOptions) -> (FaultModel, Vec<String>) {
+    let asked = asked(base);
+    let (model, why) = match (options.faults, algorithm.faults) {
+        (Some(m), _) => (m, "not in --inject".to_owned()),
+        (None, Some(m)) => (m, format!("not in {}'s fault model (--inject all to include them)", algorithm.name)),
+        (None, None) => (FaultModel::ALL, String::new()),
+    };
+    // Duplication comes only from the configuration (`--duplicate`, which swarm varies up to
+    // twice): the explorer never adds it on its own, so it is never "left out" either.
+    let mut injected =
+        FaultModel::new(&model.kinds().into_iter().filter(|&k| k != FaultKind::Duplication).collect::<Vec<_>>());
+    for k in asked.kinds() {
+        injected = injected.with(k);
+    }
+    let left_out = injected
+        .missing()
+        .into_iter()
+        .filter(|&k| k != FaultKind::Duplication)
+        .map(|k| format!("{}: {why}", k.plural()))
+        .collect();
+    (injected, left_out)
 }
 
 /// Runs made together: results stay deterministic (the first violation is the first in plan
@@ -340,14 +423,16 @@ pub fn explore_with(
         s
     };
     let track = algorithm.is_hashable();
+    let (model, left_out) = injectable(algorithm, base, options);
     let started = Instant::now();
-    // A default run shows what to aim at: the message types and how many signals.
-    let probe_out = algorithm.run(base).map_err(|e| e.to_string())?;
-    let probe = Probe { types: probe_out.messages.by_type.keys().cloned().collect(), signals: probe_out.stats.sent };
+    // A default run shows what to aim at: the message types and how many signals (before the
+    // quiet period, when there is one).
+    let (probe_out, signals) = run_guarded(algorithm, base, None, false).map_err(|e| e.to_string())?;
+    let probe = Probe { types: probe_out.messages.by_type.keys().cloned().collect(), signals };
     let targets = options.targets.clone().unwrap_or_else(|| strategy::targets(base, &probe));
     let mut exhaustive = strategies
         .contains(&StrategyKind::Exhaustive)
-        .then(|| Exhaustive::new(base, options.depth.min(2), options.horizon, options.shard));
+        .then(|| Exhaustive::new(base, model, options.depth.min(2), options.horizon, options.shard));
     let seed = base.seed;
     let mut counters: BTreeMap<StrategyKind, u64> = BTreeMap::new();
     let mut searched = Searched { skipped, ..Searched::default() };
@@ -384,9 +469,9 @@ pub fn explore_with(
                     let run = (k - 1) + *c * n;
                     *c += 1;
                     Some(match s {
-                        StrategyKind::Swarm => strategy::swarm(base, seed, run),
-                        StrategyKind::Targeted => strategy::targeted(base, &targets, seed, run),
-                        _ => strategy::pct(base, &probe, options.depth, seed, run),
+                        StrategyKind::Swarm => strategy::swarm(base, model, seed, run),
+                        StrategyKind::Targeted => strategy::targeted(base, model, &targets, seed, run),
+                        _ => strategy::pct(base, model, &probe, options.depth, seed, run),
                     })
                 }
             };
@@ -414,7 +499,7 @@ pub fn explore_with(
                 run_states = Some(r.out.states.iter().fold(0u64, |h, &s| h.rotate_left(5) ^ s));
             }
             if let Some(e) = exhaustive.as_mut() {
-                e.observe(plan, r.out.stats.sent, r.out.schedule, run_states);
+                e.observe(plan, r.eligible, r.out.schedule, run_states);
             }
             count_injected(&mut searched.injected, &r.out);
             searched.longest_run_ticks = searched.longest_run_ticks.max(r.out.ticks_run);
@@ -495,14 +580,21 @@ pub fn explore_with(
         (None, Some(t)) => format!("{} of wall-clock time", seconds(t)),
         (None, None) => "none (until a violation or the exhaustive search ends)".to_owned(),
     };
-    Ok(Exploration { algorithm: algorithm.name.to_owned(), strategies, budget, searched, found, shrunk })
+    Ok(Exploration {
+        algorithm: algorithm.name.to_owned(),
+        strategies,
+        budget,
+        faults: model.to_string(),
+        left_out,
+        searched,
+        found,
+        shrunk,
+    })
 }
 
 /// Runs a configuration (with an adversary) and says how it fails, if it does.
 fn violation_of(algorithm: &Algorithm, config: &Config, adversary: Option<Targeted>) -> Option<(Violation, RunOutput)> {
-    let options =
-        RunOptions { adversary: adversary.map(|t| Box::new(t) as Box<dyn Adversary>), ..RunOptions::default() };
-    let out = algorithm.run_with(config, options).ok()?;
+    let (out, _) = run_guarded(algorithm, config, adversary.map(|t| Box::new(t) as Box<dyn Adversary>), false).ok()?;
     let verdict = out.error.is_none().then(|| out.history.check());
     classify(&out, verdict.as_ref()).map(|v| (v, out))
 }
@@ -605,4 +697,33 @@ fn count_injected(into: &mut BTreeMap<String, u64>, out: &RunOutput) {
     add("signals dropped by a strategy", dropped);
     add("signals held back by a strategy", delayed);
     add("lost signals delivered by a strategy", delivered);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dgame_engine::{NodeId, ServerId, Workload};
+
+    /// The false alarm a newcomer found: g-counter "caught" by dropping, inside the quiet
+    /// period (ticks 122-221), n3's messages to and from the other nodes.
+    #[test]
+    fn the_guard_leaves_the_quiet_period_to_the_seed() {
+        let g = crate::registry::builtin().into_iter().find(|a| a.name == "g-counter").unwrap();
+        let config = Config { workload: Workload::Counter, seed: 257, ticks: 221, ..Config::default() };
+        assert_eq!(quiet_from(&config), Some(122));
+        let n = |i| ServerId::Node(NodeId(i));
+        let filter = Filter { message: None, from: Some(vec![n(3)]), to: Some(vec![n(1), n(2)]), both_ways: true };
+        let drop = Targeted { filter, start: 119, end: 178, hold: None };
+        // Unguarded, the drops reach into the quiet period and the final reads cannot converge.
+        let bare = RunOptions { adversary: Some(Box::new(drop.clone())), ..RunOptions::default() };
+        let out = g.run_with(&config, bare).unwrap();
+        let verdict = out.history.check();
+        assert!(matches!(classify(&out, Some(&verdict)), Some(Violation::Invalid { .. })), "{verdict}");
+        // Guarded, only the signals of ticks 119 to 121 are dropped, and g-counter converges.
+        let (out, eligible) = run_guarded(&g, &config, Some(Box::new(drop)), false).unwrap();
+        let verdict = out.history.check();
+        assert_eq!(classify(&out, Some(&verdict)), None, "{verdict}");
+        assert!(!out.deviations.is_empty() && out.deviations.iter().all(|(id, _)| id.0 <= eligible));
+        assert!(eligible > 0 && eligible < out.stats.sent);
+    }
 }

@@ -4,7 +4,8 @@
 use dgame_engine::{Config, Fault, Scheduled, Script, ServerId};
 use serde::Serialize;
 
-use super::{Violation, classify};
+use super::strategy::quiet_from;
+use super::{Violation, classify, run_guarded};
 use crate::cli::Algorithm;
 
 /// The size of a run, before and after shrinking.
@@ -47,16 +48,26 @@ struct Shrinker<'a> {
 }
 
 impl Shrinker<'_> {
-    /// Whether `c` fails the same way; its size if so.
-    fn fails(&mut self, c: &Config) -> Option<Size> {
+    /// Whether `c` fails the same way; the configuration that does and its size if so. A
+    /// deviation of a signal sent in the quiet period is left out first: a shorter run's quiet
+    /// period starts earlier, and fewer clients or nodes number the signals anew, but the
+    /// explorer makes no choice there (see [`quiet_from`]).
+    fn fails(&mut self, c: &Config) -> Option<(Config, Size)> {
         if self.runs >= MAX_RUNS || c.validate().is_err() {
             return None;
         }
         self.runs += 1;
-        let out = self.algorithm.run(c).ok()?;
+        let (mut out, eligible) = run_guarded(self.algorithm, c, None, false).ok()?;
+        let mut c = c.clone();
+        if quiet_from(&c).is_some() && c.deviations.iter().any(|(id, _)| id.0 > eligible) {
+            c.deviations = c.deviations.iter().filter(|(id, _)| id.0 <= eligible).collect();
+            self.runs += 1;
+            out = self.algorithm.run(&c).ok()?;
+        }
         let verdict = out.error.is_none().then(|| out.history.check());
         let v = classify(&out, verdict.as_ref())?;
-        v.same_kind(self.want).then(|| size(c, out.faults.len(), out.history.operations.len()))
+        let sz = size(&c, out.faults.len(), out.history.operations.len());
+        v.same_kind(self.want).then_some((c, sz))
     }
 }
 
@@ -129,6 +140,11 @@ fn episodes(schedule: &[Scheduled]) -> Vec<Vec<Scheduled>> {
     groups
 }
 
+/// Whether a fault only undoes another (a heal is never a fault of its own).
+fn undoes(f: &Fault) -> bool {
+    matches!(f, Fault::Restart(_) | Fault::Resume(_) | Fault::Rejoin(_) | Fault::Heal { .. } | Fault::HealAll)
+}
+
 fn names_node_above(s: &Scheduled, nodes: u32) -> bool {
     s.fault.nodes().iter().any(|n| n.0 > nodes)
 }
@@ -148,8 +164,8 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
             out.faults.iter().map(|f| format!("{}@{}", f.fault, f.tick).parse().ok()).collect();
         if let Some(schedule) = schedule {
             let explicit = Config { nemesis: None, cuts: Vec::new(), schedule, ..best.clone() };
-            if let Some(sz) = s.fails(&explicit) {
-                (best, best_size) = (explicit, sz);
+            if let Some(found) = s.fails(&explicit) {
+                (best, best_size) = found;
             }
         }
     }
@@ -158,8 +174,8 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
         && end < best.ticks
     {
         let shorter = Config { ticks: end, ..best.clone() };
-        if let Some(sz) = s.fails(&shorter) {
-            (best, best_size) = (shorter, sz);
+        if let Some(found) = s.fails(&shorter) {
+            (best, best_size) = found;
         }
     }
     // Deviations of signals the run never sent change nothing.
@@ -167,9 +183,9 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
         let sent = out.stats.sent;
         let c = Config { deviations: best.deviations.iter().filter(|(id, _)| id.0 <= sent).collect(), ..best.clone() };
         if c.deviations.len() < best.deviations.len()
-            && let Some(sz) = s.fails(&c)
+            && let Some(found) = s.fails(&c)
         {
-            (best, best_size) = (c, sz);
+            (best, best_size) = found;
         }
     }
     loop {
@@ -183,8 +199,8 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
                 s.fails(&c).is_some()
             });
             let c = Config { schedule: kept.into_iter().flatten().collect(), ..best.clone() };
-            if let Some(sz) = s.fails(&c) {
-                (best, best_size) = (c, sz);
+            if let Some(found) = s.fails(&c) {
+                (best, best_size) = found;
             }
         }
         // Deviations, one at a time and in halves.
@@ -196,8 +212,8 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
                 s.fails(&c).is_some()
             });
             let c = Config { deviations: kept.into_iter().collect(), ..best.clone() };
-            if let Some(sz) = s.fails(&c) {
-                (best, best_size) = (c, sz);
+            if let Some(found) = s.fails(&c) {
+                (best, best_size) = found;
             }
         }
         // The network's randomness, then the size.
@@ -216,6 +232,12 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
             if ticks > 0 && ticks < t {
                 let mut c = Config { ticks, ..best.clone() };
                 c.schedule.retain(|f| f.at <= ticks);
+                // A shorter run's quiet period starts earlier: a fault the longer run had before
+                // its own must not land in it (its undoing may: the engine heals everything then).
+                if let Some(from) = quiet_from(&c) {
+                    c.schedule.retain(|f| f.at < from || undoes(&f.fault));
+                    c.cuts.retain(|cut| cut.at < from);
+                }
                 candidates.push(c);
             }
         }
@@ -236,8 +258,8 @@ pub fn shrink(algorithm: &Algorithm, failing: &Config, want: &Violation) -> Shru
             candidates.push(c);
         }
         for c in candidates {
-            if let Some(sz) = s.fails(&c) {
-                (best, best_size) = (c, sz);
+            if let Some(found) = s.fails(&c) {
+                (best, best_size) = found;
                 break;
             }
         }

@@ -1,10 +1,13 @@
 //! The search strategies: each makes plans (a configuration, maybe with a choice script or an
 //! adversary), deterministically from the explorer's seed and its own run count.
 
+use std::cell::Cell;
 use std::fmt;
+use std::rc::Rc;
 
 use dgame_engine::{
-    Adversary, ClientId, Config, Cut, Delay, Fate, Nemesis, NemesisKind, NodeId, ServerId, SignalInfo, Tick,
+    Adversary, ClientId, Config, Cut, Delay, Fate, FaultKind, FaultModel, Nemesis, NemesisKind, NodeId, ServerId,
+    SignalInfo, Tick,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -201,6 +204,44 @@ impl Adversary for Demote {
     }
 }
 
+/// The first tick of the quiet period of a workload with final reads (`None`: the workload
+/// has none). The explorer makes no choice from this tick on: the final reads must see where
+/// the algorithm converges once every fault has healed, as the workload promises, not a
+/// network the explorer still breaks.
+pub fn quiet_from(c: &Config) -> Option<Tick> {
+    c.workload.has_final_reads().then(|| c.last_invoke().saturating_add(1))
+}
+
+/// The one place that keeps the explorer out of the quiet period: it passes a signal sent
+/// before [`quiet_from`] to the strategy's adversary (if any) and leaves the seed's fate to
+/// every later one. It also counts the signals sent before the quiet period (the highest such
+/// id), the range PCT and the exhaustive search choose from.
+pub struct QuietGuard {
+    inner: Option<Box<dyn Adversary>>,
+    from: Tick,
+    eligible: Rc<Cell<u64>>,
+}
+
+impl QuietGuard {
+    /// Guards `inner` for a run whose quiet period starts at `from`; `eligible` receives the
+    /// highest id of a signal sent before it.
+    pub fn new(inner: Option<Box<dyn Adversary>>, from: Tick, eligible: Rc<Cell<u64>>) -> Self {
+        QuietGuard { inner, from, eligible }
+    }
+}
+
+impl Adversary for QuietGuard {
+    fn choose(&mut self, s: &SignalInfo<'_>, fate: &mut Fate) {
+        if s.tick >= self.from {
+            return;
+        }
+        self.eligible.set(self.eligible.get().max(s.id.0));
+        if let Some(inner) = &mut self.inner {
+            inner.choose(s, fate);
+        }
+    }
+}
+
 /// One run to make.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -235,8 +276,17 @@ fn nodes(c: &Config) -> Vec<ServerId> {
     (1..=c.nodes).map(|n| ServerId::Node(NodeId(n))).collect()
 }
 
-/// Swarm testing: a fault mix of its own for each run.
-pub fn swarm(base: &Config, seed: u64, run: u64) -> Plan {
+/// The nemesis kinds a fault model allows, in the order swarm draws them.
+fn nemesis_kinds(model: FaultModel) -> Vec<NemesisKind> {
+    [NemesisKind::Partition, NemesisKind::Isolate, NemesisKind::Crash, NemesisKind::Pause]
+        .into_iter()
+        .filter(|&k| model.tolerates(FaultKind::of_nemesis(k)))
+        .collect()
+}
+
+/// Swarm testing: a fault mix of its own for each run, of the kinds `model` allows; faults
+/// start before the quiet period.
+pub fn swarm(base: &Config, model: FaultModel, seed: u64, run: u64) -> Plan {
     let mut r = rng(seed, StrategyKind::Swarm, run);
     let mut c = Config { seed: base.seed.wrapping_add(run), ..base.clone() };
     let mut parts = Vec::new();
@@ -252,8 +302,11 @@ pub fn swarm(base: &Config, seed: u64, run: u64) -> Plan {
         parts.push(format!("delay {}", c.delay));
     }
     if r.random_bool(0.5) {
-        c.loss = [0.01, 0.05, 0.1, 0.2][r.random_range(0..4)];
-        parts.push(format!("loss {}", c.loss));
+        let loss = [0.01, 0.05, 0.1, 0.2][r.random_range(0..4)];
+        if model.tolerates(FaultKind::Loss) {
+            c.loss = loss;
+            parts.push(format!("loss {}", c.loss));
+        }
     }
     // Duplication only when the flags ask for it: most algorithms' fault models leave it
     // out (the gateway forwards both copies of a client request, so a write can happen twice).
@@ -264,9 +317,9 @@ pub fn swarm(base: &Config, seed: u64, run: u64) -> Plan {
     if base.clients > 1 {
         c.clients = r.random_range(2.min(base.clients)..=base.clients);
     }
-    if r.random_bool(0.5) && c.nodes > 1 {
-        let all = [NemesisKind::Partition, NemesisKind::Isolate, NemesisKind::Crash, NemesisKind::Pause];
-        let mut kinds: Vec<NemesisKind> = all.into_iter().filter(|_| r.random_bool(0.5)).collect();
+    let all = nemesis_kinds(model);
+    if r.random_bool(0.5) && c.nodes > 1 && !all.is_empty() {
+        let mut kinds: Vec<NemesisKind> = all.iter().copied().filter(|_| r.random_bool(0.5)).collect();
         if kinds.is_empty() {
             kinds.push(all[r.random_range(0..all.len())]);
         }
@@ -282,13 +335,15 @@ pub fn swarm(base: &Config, seed: u64, run: u64) -> Plan {
         parts.push(format!("nemesis {} every ~{} for ~{}", kinds.join(","), n.interval, n.duration));
         c.nemesis = Some(n);
     }
-    if r.random_bool(0.3) && c.nodes > 2 && c.ticks > 20 {
+    // The faults end before the quiet period (the engine heals what is left at its start).
+    let end = c.last_invoke();
+    if r.random_bool(0.3) && c.nodes > 2 && end > 20 && model.tolerates(FaultKind::Partition) {
         // A node cut off from the other nodes, the gateway still talking to it: a partition
         // the nemesis does not make.
         let n = ServerId::Node(NodeId(r.random_range(1..=c.nodes)));
         let others: Vec<ServerId> = nodes(&c).into_iter().filter(|&x| x != n).collect();
-        let at = r.random_range(1..c.ticks * 3 / 4);
-        let heal = at + r.random_range(10..=(c.ticks / 4).max(11));
+        let at = r.random_range(1..end * 3 / 4);
+        let heal = at + r.random_range(10..=(end / 4).max(11));
         parts.push(format!("{} cut from the nodes in ticks {at}..{heal}", n.short()));
         c.cuts.push(Cut { from: vec![n], to: others, one_way: false, at, heal: Some(heal) });
     }
@@ -328,16 +383,17 @@ pub fn targets(base: &Config, probe: &Probe) -> Vec<Filter> {
 }
 
 /// The targeted adversary: target `run` modulo the list (in an order shuffled once by the
-/// seed), a random window, drop or hold.
-pub fn targeted(base: &Config, targets: &[Filter], seed: u64, run: u64) -> Plan {
+/// seed), a random window before the quiet period, drop (if `model` has loss) or hold.
+pub fn targeted(base: &Config, model: FaultModel, targets: &[Filter], seed: u64, run: u64) -> Plan {
     let mut r = rng(seed, StrategyKind::Targeted, run);
     let c = Config { seed: base.seed.wrapping_add(run), ..base.clone() };
     let filter = targets[(run % targets.len() as u64) as usize].clone();
-    let ticks = c.ticks.max(4);
+    let ticks = c.last_invoke().max(4);
     let len = r.random_range((ticks / 20).max(2)..=(ticks / 3).max(3));
     let start = r.random_range(1..=ticks.saturating_sub(len).max(1));
     let bound = hold_bound(base);
-    let hold = if r.random_bool(0.5) { None } else { Some(r.random_range(base.delay.max() + 1..=bound)) };
+    let drop = r.random_bool(0.5) && model.tolerates(FaultKind::Loss);
+    let hold = if drop { None } else { Some(r.random_range(base.delay.max() + 1..=bound)) };
     let t = Targeted { filter, start, end: start + len, hold };
     Plan {
         strategy: StrategyKind::Targeted,
@@ -352,8 +408,9 @@ pub fn targeted(base: &Config, targets: &[Filter], seed: u64, run: u64) -> Plan 
 /// PCT-style priority changes: `d` = 1, 2, 3 in turn; the first point anywhere among the
 /// signals a default run sends, each next one a short geometric step after the one before
 /// (a bug's deviations are close together: the signals of one broadcast are neighbours); each
-/// point lowers its signal's chain (or link, or drops it) for as long as the timeouts allow.
-pub fn pct(base: &Config, probe: &Probe, max_depth: usize, seed: u64, run: u64) -> Plan {
+/// point lowers its signal's chain (or link, or drops it, if `model` has loss) for as long as
+/// the timeouts allow.
+pub fn pct(base: &Config, model: FaultModel, probe: &Probe, max_depth: usize, seed: u64, run: u64) -> Plan {
     let mut r = rng(seed, StrategyKind::Pct, run);
     let c = Config { seed: base.seed.wrapping_add(run), ..base.clone() };
     let depth = 1 + (run as usize % max_depth.max(1));
@@ -363,8 +420,8 @@ pub fn pct(base: &Config, probe: &Probe, max_depth: usize, seed: u64, run: u64) 
     let mut at = r.random_range(1..=signals);
     while points.len() < depth {
         let point = match r.random_range(0..8) {
-            0 => Point::Drop,
-            1..=4 => Point::Chain,
+            0 if model.tolerates(FaultKind::Loss) => Point::Drop,
+            0..=4 => Point::Chain,
             _ => Point::Link,
         };
         points.push((at, point));
@@ -424,7 +481,7 @@ pub struct Exhaustive {
     depth: usize,
     window: u64,
     queue: std::collections::VecDeque<Expansion>,
-    choices: [Point; 3],
+    choices: Vec<Point>,
     hold: Tick,
     /// Seeds started.
     pub seeds_started: u64,
@@ -440,11 +497,15 @@ pub struct Exhaustive {
 }
 
 impl Exhaustive {
-    /// The search of `base` (its ticks cut to `horizon`).
-    pub fn new(base: &Config, depth: usize, horizon: Tick, shard: (u64, u64)) -> Self {
-        let base = Config { ticks: base.ticks.min(horizon), ..base.clone() };
+    /// The search of `base` (its ticks cut to `horizon`); drops only if `model` has loss.
+    pub fn new(base: &Config, model: FaultModel, depth: usize, horizon: Tick, shard: (u64, u64)) -> Self {
+        // With final reads, the horizon counts the ticks before the quiet period, which the
+        // run still needs whole.
+        let quiet = if base.workload.has_final_reads() { base.quiet_ticks() } else { 0 };
+        let base = Config { ticks: base.ticks.min(horizon.saturating_add(quiet)), ..base.clone() };
+        let drop = model.tolerates(FaultKind::Loss).then_some(Point::Drop);
         Exhaustive {
-            choices: [Point::Drop, Point::Chain, Point::Link],
+            choices: drop.into_iter().chain([Point::Chain, Point::Link]).collect(),
             hold: hold_bound(&base),
             window: 2 * u64::from(base.nodes).max(3),
             base,
@@ -505,7 +566,7 @@ impl Exhaustive {
         })
     }
 
-    /// Learns from a plan's run (`signals` sent): unless its schedule, or the nodes' states
+    /// Learns from a plan's run (`signals` sent before the quiet period): unless its schedule, or the nodes' states
     /// over the run (when they hash), were seen before, its extensions are queued. A run whose
     /// deviation changed nothing, or whose nodes went through exactly another's states, is not
     /// extended: its extensions are (nearly always) another's.

@@ -9,8 +9,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{NodeId, ServerId, SignalId, Tick, format_sides, parse_sides};
 
+mod model;
 mod nemesis;
 
+pub use model::{FaultKind, FaultModel};
 pub(crate) use nemesis::NemesisPlanner;
 pub use nemesis::{Nemesis, NemesisKind};
 
