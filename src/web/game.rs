@@ -240,10 +240,19 @@ impl<N: Node> Session<N> {
     /// The configuration that replays the game as shown: up to the current tick, clicks
     /// included. Without a nemesis that is the record's clicks and `--ticks` the current tick;
     /// with one, whose plan depends on the run's length, the faults it made are written out
-    /// instead, so the command runs exactly the ticks shown with exactly those faults.
+    /// instead, so the command runs exactly the ticks shown with exactly those faults. A game
+    /// with a quiet period (the workloads with final reads, or `--quiet`) is another run when
+    /// cut short, since the quiet period is the run's last ticks: its command is the whole run,
+    /// with the clicks up to the tick shown ([`Session::replays_whole_run`]).
     pub fn replay_config(&self) -> Config {
         let now = self.world.now();
         let mut c = self.base.clone();
+        if self.replays_whole_run() {
+            // The same length keeps the nemesis's plan too: the game's own configuration, with
+            // the clicks made so far.
+            c.schedule = self.clicks.iter().filter(|s| s.at <= now + 1).chain(&self.base.schedule).cloned().collect();
+            return c;
+        }
         if c.nemesis.is_some() {
             c.nemesis = None;
             let r = self.recorder.borrow();
@@ -258,6 +267,26 @@ impl<N: Node> Session<N> {
             c.schedule.retain(|s| s.at <= now + 1);
         }
         c
+    }
+
+    /// Whether the reproduce command must run the game's whole length: its quiet period (the
+    /// last ticks of the run, where clients stop and faults heal) moves with `--ticks`, so a
+    /// run stopped at the tick shown would be a different run.
+    pub fn replays_whole_run(&self) -> bool {
+        self.base.quiet_ticks() > 0
+    }
+
+    /// What the page says beside the command when it runs further than the tick shown.
+    pub fn command_note(&self) -> Option<String> {
+        self.replays_whole_run().then(|| {
+            format!(
+                "The whole run of {} ticks: its quiet period is its last {} ticks, so a shorter --ticks would be \
+                 another run. The game shown is this run at tick {}.",
+                self.base.ticks,
+                self.base.quiet_ticks(),
+                self.world.now()
+            )
+        })
     }
 
     /// Runs one tick of the world; `false` when the run stopped.
