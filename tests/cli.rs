@@ -142,6 +142,39 @@ fn a_saved_run_replays_identically_and_a_tampered_one_does_not() {
     assert!(out.starts_with("DIFFERENT at event"), "{out}");
 }
 
+/// A replay is compared as it runs and stops at its first difference: a saved run doctored to
+/// last until the end of time still gets its answer, at once (before, the replay ran on to
+/// the doctored last tick and compared afterwards).
+#[test]
+fn a_replay_of_an_endless_doctored_run_stops_at_its_first_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("run.json");
+    let o = dgame(&["run", "--algorithm", "abd", "--ticks", "100", "--seed", "3", "--save", saved.to_str().unwrap()]);
+    assert!(o.status.code().is_some_and(|c| c < 2), "{:?}", text(&o));
+    let mut run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    run["config"]["ticks"] = serde_json::json!(u64::MAX);
+    let events = run["events"].as_array().unwrap().len();
+    assert!(events > 10, "{events} events");
+    let endless = dir.path().join("endless.json");
+
+    // Every saved event matches, but the replay goes on past them: different, said as soon as
+    // it has made one event more.
+    std::fs::write(&endless, run.to_string()).unwrap();
+    let r = dgame(&["replay", endless.to_str().unwrap()]);
+    let (out, err) = text(&r);
+    assert_eq!(r.status.code(), Some(1), "{out}{err}");
+    assert!(out.starts_with(&format!("DIFFERENT: the saved run has {events} events, the replay more")), "{out}");
+
+    // Event 5 replaced by event 6: different at event 5.
+    let sixth = run["events"][6].clone();
+    run["events"][5] = sixth;
+    std::fs::write(&endless, run.to_string()).unwrap();
+    let r = dgame(&["replay", endless.to_str().unwrap()]);
+    let (out, err) = text(&r);
+    assert_eq!(r.status.code(), Some(1), "{out}{err}");
+    assert!(out.starts_with(&format!("DIFFERENT at event 5 of {events}")), "{out}");
+}
+
 #[test]
 fn a_sweep_of_versioned_majority_with_two_clients_finds_a_violation_and_shrinks_it() {
     let o = dgame(&["sweep", "--algorithm", "single-client-versioned-majority", "--clients", "2", "--seeds", "0..200"]);
