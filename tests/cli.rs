@@ -654,6 +654,57 @@ fn shard_summaries_merge_into_the_unsharded_summary() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning: shards 3/3 are missing"));
 }
 
+/// A shard summary whose counts cannot be those of its shard is refused, naming the file and
+/// the field, exit 2: merge never adds (and wraps) what a doctored file claims.
+#[test]
+fn merge_refuses_a_summary_whose_counts_do_not_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let path = dir.path().join(format!("sh{k}.json"));
+            let shard = format!("{k}/3");
+            let o = dgame(&["sweep", "--json", "--seeds", "0..30", "--ticks", "60", "--shard", &shard]);
+            assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+            std::fs::write(&path, &o.stdout).unwrap();
+            path
+        })
+        .collect();
+    let paths: Vec<&str> = shards.iter().map(|p| p.to_str().unwrap()).collect();
+    let o = dgame(&[&["merge"][..], &paths].concat());
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("30 seeds"), "{out}");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&shards[1]).unwrap()).unwrap();
+    let max = serde_json::json!(u64::MAX);
+    let cases: [(&str, &str, serde_json::Value, &str); 6] = [
+        ("/linearizable", "linearizable", max.clone(), "is 18446744073709551615, not `seeds_run` 10"),
+        ("/linearizable", "linearizable", serde_json::json!(5000), "is 5000, not `seeds_run` 10"),
+        ("/seeds_run", "seeds_run", max.clone(), "but shard 2/3 of seeds 0..30 has 10 seeds"),
+        ("/errors/count", "errors.count", max, "is more than 2^64"),
+        ("/runs_without_faults", "runs_without_faults", serde_json::json!(11), "more than `seeds_run` 10"),
+        ("/histograms/latency_p50/counts", "histograms.latency_p50", serde_json::json!({"3": 4}), "counts 4 seeds"),
+    ];
+    let bad = dir.path().join("bad.json");
+    for (pointer, field, value, why) in cases {
+        let mut doctored = summary.clone();
+        *doctored.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer} in {summary}")) = value;
+        std::fs::write(&bad, doctored.to_string()).unwrap();
+        let args = ["merge", paths[0], bad.to_str().unwrap(), paths[2]];
+        assert_usage_error(&args, &format!("error: {}: ", bad.display()));
+        assert_usage_error(&args, &format!("`{field}`"));
+        assert_usage_error(&args, why);
+    }
+    // A seed listed that is not one of the shard's.
+    let mut doctored = summary.clone();
+    doctored["violations"] = serde_json::json!({"count": 1, "first": [3]});
+    doctored["linearizable"] = serde_json::json!(9);
+    std::fs::write(&bad, doctored.to_string()).unwrap();
+    assert_usage_error(
+        &["merge", bad.to_str().unwrap()],
+        "`violations.first` lists seed 3, not a seed of shard 2/3 of seeds 0..30",
+    );
+}
+
 /// A file named `name` in `dir` holding `text`.
 fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     let path = dir.path().join(name);
