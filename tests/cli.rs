@@ -347,12 +347,49 @@ fn a_sweep_counts_runs_that_lost_or_duplicated_a_signal_as_faulted() {
 fn bad_fault_flags_are_refused_with_a_clear_line() {
     assert_usage_error(&["run", "--fault", "explode n1@3"], "`explode n1@3` is not a fault");
     assert_usage_error(&["run", "--fault", "crash n9@5"], "node 9 does not exist");
-    assert_usage_error(&["run", "--fault", "restart n1@5"], "cannot be applied: node 1 has not crashed");
+    assert_usage_error(&["run", "--fault", "restart n1@5"], "`restart n1@5` cannot work: node 1 has not crashed");
     assert_usage_error(&["run", "--nemesis", "earthquake"], "invalid value 'earthquake'");
     assert_usage_error(&["run", "--nemesis-interval", "50"], "add `--nemesis partition,crash`");
     assert_usage_error(&["run", "--duplicate", "2"], "is not a probability");
     assert_usage_error(&["run", "--clock-rate", "n1=0"], "--clock-rate: a clock rate is in (0, 10], got 0");
     assert_usage_error(&["run", "--link-delay", "n1|n2"], "is not a link delay");
+}
+
+/// A schedule whose crashes, restarts, pauses and resumes cannot all be carried out is refused
+/// before anything runs, in one line naming the fault and why, by `run`, `sweep` and a config
+/// file alike; one that works, or may work given the nemesis, runs.
+#[test]
+fn a_schedule_that_cannot_work_is_refused_before_the_run() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["--fault", "restart n2@100"], "`restart n2@100` cannot work: node 2 has not crashed at tick 100"),
+        (
+            &["--fault", "crash n2@100", "--fault", "crash n2@110"],
+            "`crash n2@110` cannot work: node 2 has already crashed",
+        ),
+        (&["--fault", "resume n1@10"], "`resume n1@10` cannot work: node 1 is not paused at tick 10"),
+    ];
+    for (faults, why) in cases {
+        for command in [&["run"][..], &["sweep", "--seeds", "0..20"]] {
+            let args = [command, faults].concat();
+            let o = dgame(&args);
+            let (out, err) = text(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {out}{err}");
+            assert_eq!(out, "", "{args:?}: nothing ran");
+            assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+            assert!(err.starts_with("error: --fault: ") && err.contains(why), "{args:?}: {err}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let toml = file(&dir, "c.toml", "schedule = [\"pause n3@40\", \"crash n3@50\", \"resume n3@60\"]\n");
+    assert_usage_error(
+        &["run", "--config", toml.to_str().unwrap()],
+        "`resume n3@60` cannot work: node 3 is not paused at tick 60 (`crash n3@50` left it crashed)",
+    );
+    // A nemesis that crashes nodes may have crashed n2 by then: left to the run.
+    let o = dgame(&["run", "--nemesis", "crash", "--nemesis-interval", "5", "--fault", "restart n2@100"]);
+    assert!(!text(&o).1.contains("cannot work"), "{:?}", text(&o));
+    let o = dgame(&["run", "--fault", "crash n2@100", "--fault", "restart n2@150", "--ticks", "300"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
 }
 
 #[test]

@@ -1081,3 +1081,29 @@ fn the_reproduce_line_of_a_game_with_final_reads_keeps_its_length() {
     );
     replays(&s);
 }
+
+/// A click that fits the world but would leave a later fault of the configuration unable to
+/// work (restarting a node the configuration restarts later) is refused with the reason, and
+/// the game goes on as it was; the configuration itself was checked before the game started.
+#[test]
+fn a_click_that_would_break_the_configured_schedule_is_refused() {
+    let schedule = ["crash n2@3", "restart n2@8"].iter().map(|f| f.parse().unwrap()).collect();
+    let server = serve("abd", Config { schedule, ..config(4) });
+    let addr = server.local_addr();
+    for _ in 0..5 {
+        step(addr);
+    }
+    assert_eq!(state(addr)["nodes"][1]["status"], "crashed");
+    let why = refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": "restart"}"#), 409);
+    assert!(why.contains("`restart n2@6` would leave the game's faults unable to run"), "{why}");
+    assert!(why.contains("`restart n2@8` cannot work"), "{why}");
+    let s = state(addr);
+    assert_eq!(s["nodes"][1]["status"], "crashed", "the click was not applied");
+    assert!(s["interventions"].as_array().unwrap().is_empty(), "nor recorded");
+    for _ in 0..5 {
+        step(addr);
+    }
+    let s = state(addr);
+    assert_eq!(s["nodes"][1]["status"], "up", "the configuration restarted it");
+    assert!(s["error"].is_null(), "{}", s["error"]);
+}

@@ -435,7 +435,7 @@ impl<N: Node + Default> Session<N> {
                 let kept: Vec<Scheduled> = self.clicks.iter().filter(|c| c.at <= now).cloned().collect();
                 let (saved_clicks, saved_head) = (std::mem::replace(&mut self.clicks, kept), self.head);
                 self.rebuild(now);
-                if let Err(e) = self.try_apply(fault.clone()) {
+                if let Err(e) = self.try_apply(fault.clone()).and_then(|()| self.fits_the_schedule(&fault)) {
                     self.clicks = saved_clicks;
                     self.head = saved_head;
                     self.rebuild(now);
@@ -444,13 +444,45 @@ impl<N: Node + Default> Session<N> {
                 self.record_fork(now, saved_head - now, later);
                 return Ok(self.record_click(fault));
             }
-            self.try_apply(fault.clone())?;
+            self.apply_fitting(&fault)?;
             let discarded = self.head - now;
             self.record_fork(now, discarded, 0);
             return Ok(self.record_click(fault));
         }
-        self.try_apply(fault.clone())?;
+        self.apply_fitting(&fault)?;
         Ok(self.record_click(fault))
+    }
+
+    /// Applies a click that fits the world and the schedule; one that fits the world only is
+    /// undone (the world rebuilt from the record as it was).
+    fn apply_fitting(&mut self, fault: &Fault) -> Result<(), ApiError> {
+        self.try_apply(fault.clone())?;
+        if let Err(e) = self.fits_the_schedule(fault) {
+            let now = self.world.now();
+            self.rebuild(now);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Refuses a click after which the game's schedule (its clicks, this one, and the
+    /// configuration's faults) would not validate: a click that fits the world now but leaves a
+    /// later fault of the configuration unable to work (a restart of a node the click already
+    /// restarted). The world is rebuilt from that schedule when the timeline moves.
+    fn fits_the_schedule(&self, fault: &Fault) -> Result<(), ApiError> {
+        let now = self.world.now();
+        // The clicks kept: acting in the past discards those after it.
+        let forks = now < self.head && self.clicks.iter().any(|c| c.at > now);
+        let kept = self.clicks.iter().filter(|c| !forks || c.at <= now);
+        let click = Scheduled { at: now + 1, fault: fault.clone() };
+        let mut config = self.base.clone();
+        config.schedule = kept.chain([&click]).chain(&self.base.schedule).cloned().collect();
+        config.validate().map_err(|e| match e {
+            dgame_engine::ConfigError::Invalid { reason, .. } => {
+                ApiError::new(409, format!("`{click}` would leave the game's faults unable to run: {reason}"))
+            }
+            other => ApiError::new(409, other.to_string()),
+        })
     }
 
     fn record_fork(&mut self, at: u64, ticks: u64, clicks: usize) {

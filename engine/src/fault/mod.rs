@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::ids::{NodeId, ServerId, SignalId, Tick, format_sides, parse_sides};
 
 mod nemesis;
+pub(crate) mod schedule;
 
 pub(crate) use nemesis::NemesisPlanner;
 pub use nemesis::{Nemesis, NemesisKind};
