@@ -52,7 +52,9 @@ pub struct Algorithm {
 }
 
 /// Runs a world of one node type, as the options say.
-type Runner = fn(&Config, RunOptions, &(dyn Any + Send + Sync)) -> Result<RunOutput, ConfigError>;
+/// `stop`, when given, is asked after every tick whether to end the run there.
+type Runner =
+    fn(&Config, RunOptions, Option<&dyn Fn() -> bool>, &(dyn Any + Send + Sync)) -> Result<RunOutput, ConfigError>;
 
 /// Makes a fresh checker of an invariant for each run (a checker may keep state).
 type MakeCheck<N> = Arc<dyn Fn() -> Box<dyn FnMut(&[&N]) -> Result<(), String>> + Send + Sync>;
@@ -186,7 +188,19 @@ impl Algorithm {
 
     /// Runs one simulation of `config` as `options` say.
     pub fn run_with(&self, config: &Config, options: RunOptions) -> Result<RunOutput, ConfigError> {
-        (self.runner)(config, options, &*self.extras)
+        (self.runner)(config, options, None, &*self.extras)
+    }
+
+    /// The same, ending the run after the first tick at whose end `stop` says so (a replay
+    /// that has seen a difference need not run to the end); the output is the run so far
+    /// (`ticks_run` says how far it went).
+    pub fn run_with_stop(
+        &self,
+        config: &Config,
+        options: RunOptions,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<RunOutput, ConfigError> {
+        (self.runner)(config, options, Some(stop), &*self.extras)
     }
 
     /// The same, with its fault model.
@@ -265,6 +279,7 @@ fn install<N: Node>(extras: &Extras<N>, world: &mut World<N>, track_states: bool
 fn run_world<N: Node + Default>(
     config: &Config,
     options: RunOptions,
+    stop: Option<&dyn Fn() -> bool>,
     extras: &(dyn Any + Send + Sync),
 ) -> Result<RunOutput, ConfigError> {
     let mut world = World::<N>::new(config.clone())?;
@@ -281,7 +296,20 @@ fn run_world<N: Node + Default>(
     if let Some(mut observer) = observer {
         world.subscribe(move |e: &Event<'_>| observer.on_event(e));
     }
-    let error = world.run().err();
+    let error = match stop {
+        None => world.run().err(),
+        Some(stop) => loop {
+            if world.now() >= config.ticks {
+                break None;
+            }
+            if let Err(e) = world.tick() {
+                break Some(e);
+            }
+            if stop() {
+                break None;
+            }
+        },
+    };
     let mut watch = watch.borrow_mut();
     let (faults, ops_during_faults) = watch.finish_faults(world.history(), world.now());
     Ok(RunOutput {

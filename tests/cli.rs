@@ -142,6 +142,39 @@ fn a_saved_run_replays_identically_and_a_tampered_one_does_not() {
     assert!(out.starts_with("DIFFERENT at event"), "{out}");
 }
 
+/// A replay is compared as it runs and stops at its first difference: a saved run doctored to
+/// last until the end of time still gets its answer, at once (before, the replay ran on to
+/// the doctored last tick and compared afterwards).
+#[test]
+fn a_replay_of_an_endless_doctored_run_stops_at_its_first_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("run.json");
+    let o = dgame(&["run", "--algorithm", "abd", "--ticks", "100", "--seed", "3", "--save", saved.to_str().unwrap()]);
+    assert!(o.status.code().is_some_and(|c| c < 2), "{:?}", text(&o));
+    let mut run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    run["config"]["ticks"] = serde_json::json!(u64::MAX);
+    let events = run["events"].as_array().unwrap().len();
+    assert!(events > 10, "{events} events");
+    let endless = dir.path().join("endless.json");
+
+    // Every saved event matches, but the replay goes on past them: different, said as soon as
+    // it has made one event more.
+    std::fs::write(&endless, run.to_string()).unwrap();
+    let r = dgame(&["replay", endless.to_str().unwrap()]);
+    let (out, err) = text(&r);
+    assert_eq!(r.status.code(), Some(1), "{out}{err}");
+    assert!(out.starts_with(&format!("DIFFERENT: the saved run has {events} events, the replay more")), "{out}");
+
+    // Event 5 replaced by event 6: different at event 5.
+    let sixth = run["events"][6].clone();
+    run["events"][5] = sixth;
+    std::fs::write(&endless, run.to_string()).unwrap();
+    let r = dgame(&["replay", endless.to_str().unwrap()]);
+    let (out, err) = text(&r);
+    assert_eq!(r.status.code(), Some(1), "{out}{err}");
+    assert!(out.starts_with(&format!("DIFFERENT at event 5 of {events}")), "{out}");
+}
+
 #[test]
 fn a_sweep_of_versioned_majority_with_two_clients_finds_a_violation_and_shrinks_it() {
     let o = dgame(&["sweep", "--algorithm", "single-client-versioned-majority", "--clients", "2", "--seeds", "0..200"]);
@@ -340,12 +373,49 @@ fn a_sweep_counts_runs_that_lost_or_duplicated_a_signal_as_faulted() {
 fn bad_fault_flags_are_refused_with_a_clear_line() {
     assert_usage_error(&["run", "--fault", "explode n1@3"], "`explode n1@3` is not a fault");
     assert_usage_error(&["run", "--fault", "crash n9@5"], "node 9 does not exist");
-    assert_usage_error(&["run", "--fault", "restart n1@5"], "cannot be applied: node 1 has not crashed");
+    assert_usage_error(&["run", "--fault", "restart n1@5"], "`restart n1@5` cannot work: node 1 has not crashed");
     assert_usage_error(&["run", "--nemesis", "earthquake"], "invalid value 'earthquake'");
     assert_usage_error(&["run", "--nemesis-interval", "50"], "add `--nemesis partition,crash`");
     assert_usage_error(&["run", "--duplicate", "2"], "is not a probability");
     assert_usage_error(&["run", "--clock-rate", "n1=0"], "--clock-rate: a clock rate is in (0, 10], got 0");
     assert_usage_error(&["run", "--link-delay", "n1|n2"], "is not a link delay");
+}
+
+/// A schedule whose crashes, restarts, pauses and resumes cannot all be carried out is refused
+/// before anything runs, in one line naming the fault and why, by `run`, `sweep` and a config
+/// file alike; one that works, or may work given the nemesis, runs.
+#[test]
+fn a_schedule_that_cannot_work_is_refused_before_the_run() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["--fault", "restart n2@100"], "`restart n2@100` cannot work: node 2 has not crashed at tick 100"),
+        (
+            &["--fault", "crash n2@100", "--fault", "crash n2@110"],
+            "`crash n2@110` cannot work: node 2 has already crashed",
+        ),
+        (&["--fault", "resume n1@10"], "`resume n1@10` cannot work: node 1 is not paused at tick 10"),
+    ];
+    for (faults, why) in cases {
+        for command in [&["run"][..], &["sweep", "--seeds", "0..20"]] {
+            let args = [command, faults].concat();
+            let o = dgame(&args);
+            let (out, err) = text(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {out}{err}");
+            assert_eq!(out, "", "{args:?}: nothing ran");
+            assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+            assert!(err.starts_with("error: --fault: ") && err.contains(why), "{args:?}: {err}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let toml = file(&dir, "c.toml", "schedule = [\"pause n3@40\", \"crash n3@50\", \"resume n3@60\"]\n");
+    assert_usage_error(
+        &["run", "--config", toml.to_str().unwrap()],
+        "`resume n3@60` cannot work: node 3 is not paused at tick 60 (`crash n3@50` left it crashed)",
+    );
+    // A nemesis that crashes nodes may have crashed n2 by then: left to the run.
+    let o = dgame(&["run", "--nemesis", "crash", "--nemesis-interval", "5", "--fault", "restart n2@100"]);
+    assert!(!text(&o).1.contains("cannot work"), "{:?}", text(&o));
+    let o = dgame(&["run", "--fault", "crash n2@100", "--fault", "restart n2@150", "--ticks", "300"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
 }
 
 #[test]
@@ -660,6 +730,57 @@ fn shard_summaries_merge_into_the_unsharded_summary() {
     assert_usage_error(&["merge", paths[0], other.to_str().unwrap()], "with another configuration");
     let o = dgame(&["merge", paths[0], paths[1]]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning: shards 3/3 are missing"));
+}
+
+/// A shard summary whose counts cannot be those of its shard is refused, naming the file and
+/// the field, exit 2: merge never adds (and wraps) what a doctored file claims.
+#[test]
+fn merge_refuses_a_summary_whose_counts_do_not_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let path = dir.path().join(format!("sh{k}.json"));
+            let shard = format!("{k}/3");
+            let o = dgame(&["sweep", "--json", "--seeds", "0..30", "--ticks", "60", "--shard", &shard]);
+            assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+            std::fs::write(&path, &o.stdout).unwrap();
+            path
+        })
+        .collect();
+    let paths: Vec<&str> = shards.iter().map(|p| p.to_str().unwrap()).collect();
+    let o = dgame(&[&["merge"][..], &paths].concat());
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("30 seeds"), "{out}");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&shards[1]).unwrap()).unwrap();
+    let max = serde_json::json!(u64::MAX);
+    let cases: [(&str, &str, serde_json::Value, &str); 6] = [
+        ("/linearizable", "linearizable", max.clone(), "is 18446744073709551615, not `seeds_run` 10"),
+        ("/linearizable", "linearizable", serde_json::json!(5000), "is 5000, not `seeds_run` 10"),
+        ("/seeds_run", "seeds_run", max.clone(), "but shard 2/3 of seeds 0..30 has 10 seeds"),
+        ("/errors/count", "errors.count", max, "is more than 2^64"),
+        ("/runs_without_faults", "runs_without_faults", serde_json::json!(11), "more than `seeds_run` 10"),
+        ("/histograms/latency_p50/counts", "histograms.latency_p50", serde_json::json!({"3": 4}), "counts 4 seeds"),
+    ];
+    let bad = dir.path().join("bad.json");
+    for (pointer, field, value, why) in cases {
+        let mut doctored = summary.clone();
+        *doctored.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer} in {summary}")) = value;
+        std::fs::write(&bad, doctored.to_string()).unwrap();
+        let args = ["merge", paths[0], bad.to_str().unwrap(), paths[2]];
+        assert_usage_error(&args, &format!("error: {}: ", bad.display()));
+        assert_usage_error(&args, &format!("`{field}`"));
+        assert_usage_error(&args, why);
+    }
+    // A seed listed that is not one of the shard's.
+    let mut doctored = summary.clone();
+    doctored["violations"] = serde_json::json!({"count": 1, "first": [3]});
+    doctored["linearizable"] = serde_json::json!(9);
+    std::fs::write(&bad, doctored.to_string()).unwrap();
+    assert_usage_error(
+        &["merge", bad.to_str().unwrap()],
+        "`violations.first` lists seed 3, not a seed of shard 2/3 of seeds 0..30",
+    );
 }
 
 /// A file named `name` in `dir` holding `text`.

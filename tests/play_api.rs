@@ -1002,3 +1002,108 @@ fn a_broadcast_game_shows_its_operations_and_a_workload_verdict() {
     assert_eq!(s["verdict"]["workload"], "broadcast");
     assert!(s["command"].as_str().unwrap().contains("--workload broadcast"), "{}", s["command"]);
 }
+
+/// A game with a quiet period (the counter's final reads) is another run when cut short: its
+/// reproduce line keeps the game's `--ticks` (and its nemesis), says which tick the page shows,
+/// and the run it gives has the game's history up to that tick.
+#[test]
+fn the_reproduce_line_of_a_game_with_final_reads_keeps_its_length() {
+    let mut config = Config::builder()
+        .workload(distributed_game::engine::Workload::Counter)
+        .nodes(3)
+        .clients(2)
+        .ticks(300)
+        .seed(0)
+        .build()
+        .unwrap();
+    config.nemesis = Some(dgame_engine::Nemesis {
+        kinds: vec![dgame_engine::NemesisKind::Partition],
+        interval: 30,
+        duration: 20,
+        ..dgame_engine::Nemesis::default()
+    });
+    let server = serve("g-counter-sum-merge", config);
+    let addr = server.local_addr();
+    let replays = |s: &Value| {
+        let tick = s["tick"].as_u64().unwrap();
+        let command = s["command"].as_str().unwrap();
+        assert!(command.contains("--ticks 300") && command.contains("--nemesis partition"), "{command}");
+        let note = s["command_note"].as_str().unwrap_or_else(|| panic!("a note at tick {tick}: {s}"));
+        assert!(note.contains(&format!("at tick {tick}")), "{note}");
+        let words = shell_words(command);
+        let args = Run::try_parse_from(std::iter::once("dgame".to_owned()).chain(words[2..].iter().cloned()))
+            .unwrap_or_else(|e| panic!("{command}: {e}"));
+        let replay = args.run.to_config().unwrap_or_else(|e| panic!("{command}: {e}"));
+        let out = algorithm("g-counter-sum-merge").run(&replay).unwrap_or_else(|e| panic!("{command}: {e}"));
+        assert!(out.error.is_none(), "{:?}", out.error);
+        // The run to the end, seen at the tick shown: what had started by then, and how what
+        // had ended by then ended.
+        let seen = |client: u64, invoke: u64, complete: Option<u64>, label: String| {
+            let complete = complete.filter(|&c| c <= tick);
+            (client, invoke, complete, if complete.is_some() { label } else { String::new() })
+        };
+        let replayed: Vec<_> = out
+            .history
+            .operations
+            .iter()
+            .filter(|o| o.invoke <= tick)
+            .map(|o| seen(o.client.0.into(), o.invoke, o.complete, o.label()))
+            .collect();
+        let played: Vec<_> = s["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let label = o["label"].as_str().unwrap().to_owned();
+                seen(o["client"].as_u64().unwrap(), o["invoke"].as_u64().unwrap(), o["complete"].as_u64(), label)
+            })
+            .collect();
+        assert!(!played.is_empty());
+        assert_eq!(replayed, played, "{command} at tick {tick}");
+    };
+    let mut s = state(addr);
+    for t in 1..=150 {
+        s = step(addr);
+        if t == 20 {
+            post(addr, "/api/node", json!({ "node": 2, "action": "crash" }));
+        }
+        if t == 45 {
+            post(addr, "/api/node", json!({ "node": 2, "action": "restart" }));
+        }
+        if t == 39 {
+            replays(&s);
+        }
+    }
+    assert!(
+        s["command"].as_str().unwrap().contains("--fault 'crash n2@21' --fault 'restart n2@46'"),
+        "{}",
+        s["command"]
+    );
+    replays(&s);
+}
+
+/// A click that fits the world but would leave a later fault of the configuration unable to
+/// work (restarting a node the configuration restarts later) is refused with the reason, and
+/// the game goes on as it was; the configuration itself was checked before the game started.
+#[test]
+fn a_click_that_would_break_the_configured_schedule_is_refused() {
+    let schedule = ["crash n2@3", "restart n2@8"].iter().map(|f| f.parse().unwrap()).collect();
+    let server = serve("abd", Config { schedule, ..config(4) });
+    let addr = server.local_addr();
+    for _ in 0..5 {
+        step(addr);
+    }
+    assert_eq!(state(addr)["nodes"][1]["status"], "crashed");
+    let why = refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": "restart"}"#), 409);
+    assert!(why.contains("`restart n2@6` would leave the game's faults unable to run"), "{why}");
+    assert!(why.contains("`restart n2@8` cannot work"), "{why}");
+    let s = state(addr);
+    assert_eq!(s["nodes"][1]["status"], "crashed", "the click was not applied");
+    assert!(s["interventions"].as_array().unwrap().is_empty(), "nor recorded");
+    for _ in 0..5 {
+        step(addr);
+    }
+    let s = state(addr);
+    assert_eq!(s["nodes"][1]["status"], "up", "the configuration restarted it");
+    assert!(s["error"].is_null(), "{}", s["error"]);
+}

@@ -524,6 +524,7 @@ impl Config {
                 return bad("schedule", format!("`{s}`: {n} does not exist (there are {} nodes)", self.nodes));
             }
         }
+        crate::fault::schedule::check(self).map_err(|reason| ConfigError::Invalid { field: "schedule", reason })?;
         if let Some(n) = &self.nemesis {
             if n.interval == 0 || n.duration == 0 {
                 return bad("nemesis", "`interval` and `duration` are at least 1 tick".into());

@@ -177,8 +177,21 @@ fn faults_that_do_not_fit_are_refused_and_the_run_goes_on() {
 }
 
 #[test]
-fn a_scheduled_fault_that_does_not_fit_stops_the_run_with_a_clear_error() {
+fn a_scheduled_fault_that_cannot_fit_is_refused_before_the_run() {
     let cfg = Config { schedule: vec!["restart n1@3".parse().unwrap()], ..config(2) };
+    let err = World::<Keeper>::new(cfg).err().expect("refused");
+    assert!(
+        err.to_string().contains("`schedule`: `restart n1@3` cannot work: node 1 has not crashed at tick 3"),
+        "{err}"
+    );
+}
+
+/// One that may fit, depending on what the nemesis did (here it did not crash n1 by tick 3),
+/// is left to the run, which stops on it with a clear error.
+#[test]
+fn a_scheduled_fault_that_does_not_fit_stops_the_run_with_a_clear_error() {
+    let nemesis = Nemesis { kinds: vec![NemesisKind::Crash], interval: 1000, ..Nemesis::default() };
+    let cfg = Config { schedule: vec!["restart n1@3".parse().unwrap()], nemesis: Some(nemesis), ..config(2) };
     let mut world = World::<Keeper>::new(cfg).unwrap();
     let err = world.run().unwrap_err();
     assert!(matches!(&err, RunError::InvalidFault { tick: 3, .. }), "{err}");

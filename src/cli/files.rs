@@ -319,6 +319,15 @@ struct Comparer {
     first_difference: Option<(usize, serde_json::Value)>,
 }
 
+impl Comparer {
+    /// Whether the replay has shown itself different: an event that differs, or one more than
+    /// the saved run holds. The replay stops there: what comes after cannot make it the same,
+    /// and a doctored `ticks` could make the rest of the run endless.
+    fn decided(&self) -> bool {
+        self.first_difference.is_some()
+    }
+}
+
 impl Observer for Comparer {
     fn on_event(&mut self, event: &Event<'_>) {
         let i = self.seen;
@@ -334,6 +343,7 @@ impl Observer for Comparer {
 }
 
 /// `dgame replay FILE`: 0 when every event matches, 1 at the first difference, 2 on bad input.
+/// The replay is compared as it runs and stops at the end of the tick of its first difference.
 pub fn replay(algorithms: &[Algorithm], path: &Path, program: &str) -> Result<ExitCode, String> {
     let text = read_limited(path, MAX_SAVED_RUN_BYTES, "the saved run")?;
     let saved: SavedRun = serde_json::from_str(&text)
@@ -352,15 +362,25 @@ pub fn replay(algorithms: &[Algorithm], path: &Path, program: &str) -> Result<Ex
     let command = saved.config.command_line(program, &saved.algorithm);
     let total = saved.events.len();
     let comparer = Rc::new(RefCell::new(Comparer { saved: saved.events, seen: 0, first_difference: None }));
-    algorithm
-        .run_observed(&saved.config, Box::new(dgame_engine::event::SharedObserver(comparer.clone())))
-        .map_err(|e| e.to_string())?;
+    let observer = Box::new(dgame_engine::event::SharedObserver(comparer.clone()));
+    let options = crate::registry::RunOptions { observer: Some(observer), ..Default::default() };
+    let stop = || comparer.borrow().decided();
+    let run = algorithm.run_with_stop(&saved.config, options, &stop).map_err(|e| e.to_string())?;
     let c = comparer.borrow();
     let mut out = std::io::stdout().lock();
     let result = if let Some((i, got)) = &c.first_difference {
         match c.saved.get(*i) {
-            Some(want) => writeln!(out, "DIFFERENT at event {i} of {total}:\n  saved:  {want}\n  replay: {got}"),
-            None => writeln!(out, "DIFFERENT: the saved run has {total} events, the replay {}", c.seen),
+            Some(want) => writeln!(
+                out,
+                "DIFFERENT at event {i} of {total} (tick {}):\n  saved:  {want}\n  replay: {got}",
+                run.ticks_run
+            ),
+            None => writeln!(
+                out,
+                "DIFFERENT: the saved run has {total} events, the replay more (stopped at tick {} of {}); its \
+                 event {total}: {got}",
+                run.ticks_run, saved.config.ticks
+            ),
         }
         .map(|()| ExitCode::from(1))
     } else if c.seen != total {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::files::read_limited;
-use super::sweep::{SweepSummary, print_summary};
+use super::sweep::{LISTED_SEEDS, Seeds, SweepSummary, print_summary};
 
 /// The largest summary file read (a summary is a few kilobytes plus two reports).
 const MAX_SUMMARY_BYTES: u64 = 64 << 20;
@@ -32,6 +32,7 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, String> {
         let text = read_limited(path, MAX_SUMMARY_BYTES, "the summary")?;
         let s: SweepSummary = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not a summary written by `dgame sweep --json` ({e})", path.display()))?;
+        check_summary(&s).map_err(|e| format!("{}: {e}", path.display()))?;
         let (k, n) = s.shard.unwrap_or((1, 1));
         if *of.get_or_insert(n) != n {
             return Err(format!(
@@ -59,7 +60,7 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, String> {
                         m.seeds.end
                     ));
                 }
-                m.merge(&s);
+                m.merge(&s).map_err(|e| format!("{}: {e}", path.display()))?;
             }
         }
     }
@@ -72,4 +73,128 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, String> {
     merged.shard = None;
     print_summary(&merged, args.json)?;
     Ok(ExitCode::from(merged.exit_code()))
+}
+
+/// Checks that a summary is one `dgame sweep --json` could have written for its shard: its
+/// counts add up to its seeds run, which are at most the shard's share of the seed range, and
+/// every seed it lists is one of that share. A hand-edited or corrupted file is refused with the
+/// field that does not fit, rather than merged into figures that mean nothing.
+fn check_summary(s: &SweepSummary) -> Result<(), String> {
+    let (k, n) = s.shard.unwrap_or((1, 1));
+    if k == 0 || k > n {
+        return Err(format!("`shard` is {k}/{n}: a shard K/N has 1 <= K <= N"));
+    }
+    let (start, end) = (s.seeds.start, s.seeds.end);
+    let width =
+        end.checked_sub(start).ok_or_else(|| format!("`seeds` is {start}..{end}: the range ends before it starts"))?;
+    // As `sweep` counts them: the positions k-1, k-1+n, ... of the range.
+    let share = width.saturating_sub(k - 1).div_ceil(n);
+    let of_shard = |seed: u64| seed >= start && seed < end && (seed - start) % n == k - 1;
+    let where_ = format!("shard {k}/{n} of seeds {start}..{end}");
+    if s.seeds_run > share {
+        return Err(format!("`seeds_run` is {}, but {where_} has {share} seeds", s.seeds_run));
+    }
+    if s.seeds_run < share && !s.interrupted && s.stopped.is_none() && s.violations.count == 0 {
+        return Err(format!(
+            "`seeds_run` is {} of the {share} seeds of {where_}, but the summary says neither that the sweep \
+             stopped early (`interrupted`, `stopped`) nor that it found a violation",
+            s.seeds_run
+        ));
+    }
+    let outcomes = [s.linearizable, s.violations.count, s.unknown.count, s.errors.count];
+    let sum = outcomes.iter().try_fold(0u64, |a, &b| a.checked_add(b));
+    if sum != Some(s.seeds_run) {
+        let sum = sum.map_or_else(|| "more than 2^64".to_owned(), |t| t.to_string());
+        return Err(format!(
+            "`linearizable` {} + `violations.count` {} + `unknown.count` {} + `errors.count` {} is {sum}, not \
+             `seeds_run` {}: each seed run has one outcome",
+            outcomes[0], outcomes[1], outcomes[2], outcomes[3], s.seeds_run
+        ));
+    }
+    for (field, seeds) in
+        [("violations", &s.violations), ("unknown", &s.unknown), ("errors", &s.errors), ("no_success", &s.no_success)]
+    {
+        check_seeds(field, seeds, &of_shard, &where_)?;
+    }
+    if s.no_success.count > s.seeds_run {
+        return Err(format!("`no_success.count` is {}, more than `seeds_run` {}", s.no_success.count, s.seeds_run));
+    }
+    let by_kind = s.errors_by_kind.values().try_fold(0u64, |a, &b| a.checked_add(b));
+    if by_kind != Some(s.errors.count) {
+        let by_kind = by_kind.map_or_else(|| "more than 2^64".to_owned(), |t| t.to_string());
+        return Err(format!(
+            "`errors_by_kind` adds up to {by_kind}, not `errors.count` {}: each error has one kind",
+            s.errors.count
+        ));
+    }
+    match &s.first_error {
+        Some(e) if !of_shard(e.seed) => {
+            return Err(format!("`first_error.seed` is {}, not a seed of {where_}", e.seed));
+        }
+        Some(_) if s.errors.count == 0 => return Err("`first_error` is given, but `errors.count` is 0".to_owned()),
+        None if s.errors.count > 0 => {
+            return Err(format!("`first_error` is missing, but `errors.count` is {}", s.errors.count));
+        }
+        _ => {}
+    }
+    for (kind, &runs) in &s.runs_with_fault {
+        if runs > s.seeds_run {
+            return Err(format!("`runs_with_fault.{kind}` is {runs}, more than `seeds_run` {}", s.seeds_run));
+        }
+    }
+    if s.runs_without_faults > s.seeds_run {
+        return Err(format!(
+            "`runs_without_faults` is {}, more than `seeds_run` {}",
+            s.runs_without_faults, s.seeds_run
+        ));
+    }
+    let h = &s.histograms;
+    for (field, histogram) in [
+        ("histograms.availability_permille", &h.availability_permille),
+        ("histograms.latency_p50", &h.latency_p50),
+        ("histograms.latency_max", &h.latency_max),
+    ] {
+        let seeds = histogram.counts.values().try_fold(0u64, |a, &b| a.checked_add(b));
+        if seeds != Some(s.seeds_run) {
+            let seeds = seeds.map_or_else(|| "more than 2^64".to_owned(), |t| t.to_string());
+            return Err(format!(
+                "`{field}` counts {seeds} seeds, not `seeds_run` {}: each seed run is counted once",
+                s.seeds_run
+            ));
+        }
+    }
+    if let Some(v) = &s.first_violation {
+        if s.violations.count == 0 {
+            return Err("`first_violation` is given, but `violations.count` is 0".to_owned());
+        }
+        if !of_shard(v.config.seed) {
+            return Err(format!("`first_violation.config.seed` is {}, not a seed of {where_}", v.config.seed));
+        }
+    }
+    for (field, x) in [("seconds", s.seconds), ("seeds_per_second", s.seeds_per_second)] {
+        if !(x.is_finite() && x >= 0.0) {
+            return Err(format!("`{field}` is {x}: a duration or a rate is a number 0 or more"));
+        }
+    }
+    Ok(())
+}
+
+/// The seeds of one kind: as many listed as the count allows (the smallest, at most
+/// [`LISTED_SEEDS`]), in increasing order, each of the shard.
+fn check_seeds(field: &str, seeds: &Seeds, of_shard: &dyn Fn(u64) -> bool, where_: &str) -> Result<(), String> {
+    let listed = usize::try_from(seeds.count).map_or(LISTED_SEEDS, |c| c.min(LISTED_SEEDS));
+    if seeds.first.len() != listed {
+        return Err(format!(
+            "`{field}.first` lists {} seeds, but with `{field}.count` {} it lists {listed}",
+            seeds.first.len(),
+            seeds.count
+        ));
+    }
+    if seeds.first.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(format!("`{field}.first` is not in increasing order"));
+    }
+    if let Some(seed) = seeds.first.iter().find(|&&seed| !of_shard(seed)) {
+        return Err(format!("`{field}.first` lists seed {seed}, not a seed of {where_}"));
+    }
+    Ok(())
 }

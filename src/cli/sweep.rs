@@ -113,14 +113,15 @@ impl Histogram {
         *self.counts.entry(bucket).or_insert(0) += 1;
     }
 
-    fn merge(&mut self, other: &Histogram) {
+    fn merge(&mut self, other: &Histogram, field: &str) -> Result<(), String> {
         for v in other.min.iter().chain(&other.max) {
             self.min = Some(self.min.map_or(*v, |m| m.min(*v)));
             self.max = Some(self.max.map_or(*v, |m| m.max(*v)));
         }
         for (&b, &n) in &other.counts {
-            *self.counts.entry(b).or_insert(0) += n;
+            add_count(self.counts.entry(b).or_insert(0), n, field)?;
         }
+        Ok(())
     }
 
     /// Min, median and max; the median is the bucket's value times `scale`.
@@ -162,14 +163,22 @@ impl Seeds {
         }
     }
 
-    fn merge(&mut self, other: &Seeds) {
-        self.count += other.count;
+    fn merge(&mut self, other: &Seeds, field: &str) -> Result<(), String> {
+        add_count(&mut self.count, other.count, field)?;
         for &s in &other.first {
             let at = self.first.partition_point(|&x| x < s);
             self.first.insert(at, s);
         }
         self.first.truncate(LISTED_SEEDS);
+        Ok(())
     }
+}
+
+/// Adds `more` to the counter `field` of a summary; a sum past `u64::MAX` is an error (a
+/// doctored summary), never a wrap.
+fn add_count(count: &mut u64, more: u64, field: &str) -> Result<(), String> {
+    *count = count.checked_add(more).ok_or_else(|| format!("`{field}` overflows when added up ({count} + {more})"))?;
+    Ok(())
 }
 
 /// The first run (smallest seed) that stopped on an error.
@@ -343,29 +352,31 @@ impl SweepSummary {
         self.latency_max = self.histograms.latency_max.spread(1.0);
     }
 
-    /// Adds a shard's summary to this one (the same sweep's other seeds).
-    pub fn merge(&mut self, other: &SweepSummary) {
-        self.seeds_run += other.seeds_run;
-        self.linearizable += other.linearizable;
-        self.violations.merge(&other.violations);
-        self.unknown.merge(&other.unknown);
-        self.errors.merge(&other.errors);
+    /// Adds a shard's summary to this one (the same sweep's other seeds). A counter that would
+    /// pass `u64::MAX` is an error naming it, and this summary is then not to be used.
+    pub fn merge(&mut self, other: &SweepSummary) -> Result<(), String> {
+        add_count(&mut self.seeds_run, other.seeds_run, "seeds_run")?;
+        add_count(&mut self.linearizable, other.linearizable, "linearizable")?;
+        self.violations.merge(&other.violations, "violations.count")?;
+        self.unknown.merge(&other.unknown, "unknown.count")?;
+        self.errors.merge(&other.errors, "errors.count")?;
         for (k, n) in &other.errors_by_kind {
-            *self.errors_by_kind.entry(k.clone()).or_insert(0) += n;
+            add_count(self.errors_by_kind.entry(k.clone()).or_insert(0), *n, "errors_by_kind")?;
         }
         if let Some(e) = &other.first_error
             && self.first_error.as_ref().is_none_or(|f| e.seed < f.seed)
         {
             self.first_error = Some(e.clone());
         }
-        self.no_success.merge(&other.no_success);
-        self.histograms.availability_permille.merge(&other.histograms.availability_permille);
-        self.histograms.latency_p50.merge(&other.histograms.latency_p50);
-        self.histograms.latency_max.merge(&other.histograms.latency_max);
+        self.no_success.merge(&other.no_success, "no_success.count")?;
+        let (h, o) = (&mut self.histograms, &other.histograms);
+        h.availability_permille.merge(&o.availability_permille, "histograms.availability_permille")?;
+        h.latency_p50.merge(&o.latency_p50, "histograms.latency_p50")?;
+        h.latency_max.merge(&o.latency_max, "histograms.latency_max")?;
         for (k, n) in &other.runs_with_fault {
-            *self.runs_with_fault.entry(k.clone()).or_insert(0) += n;
+            add_count(self.runs_with_fault.entry(k.clone()).or_insert(0), *n, "runs_with_fault")?;
         }
-        self.runs_without_faults += other.runs_without_faults;
+        add_count(&mut self.runs_without_faults, other.runs_without_faults, "runs_without_faults")?;
         self.seconds = self.seconds.max(other.seconds);
         self.seeds_per_second += other.seeds_per_second;
         self.interrupted |= other.interrupted;
@@ -380,6 +391,7 @@ impl SweepSummary {
             }
         }
         self.settle();
+        Ok(())
     }
 
     /// The exit code: 1 if a violation, else 2 if an unknown verdict or an error, else 0.
@@ -887,8 +899,18 @@ mod tests {
         }
         assert_eq!(all.count, 40);
         assert_eq!(all.first, (0..10).map(|s| s * 3).collect::<Vec<_>>());
-        even.merge(&odd);
+        even.merge(&odd, "count").unwrap();
         assert_eq!(even, all);
+    }
+
+    #[test]
+    fn merged_counts_never_wrap() {
+        let mut count = u64::MAX - 1;
+        assert_eq!(add_count(&mut count, 1, "seeds_run"), Ok(()));
+        let e = add_count(&mut count, 1, "seeds_run").unwrap_err();
+        assert!(e.contains("`seeds_run` overflows"), "{e}");
+        let (mut a, b) = (Seeds { count: u64::MAX, first: Vec::new() }, Seeds { count: 1, first: vec![4] });
+        assert!(a.merge(&b, "violations.count").unwrap_err().contains("`violations.count` overflows"));
     }
 
     #[test]
@@ -904,7 +926,7 @@ mod tests {
         a.add(1.0, 1);
         b.add(9.0, 9);
         b.add(3.0, 3);
-        a.merge(&b);
+        a.merge(&b, "h").unwrap();
         assert_eq!(a, h);
     }
 }

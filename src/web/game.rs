@@ -240,10 +240,19 @@ impl<N: Node> Session<N> {
     /// The configuration that replays the game as shown: up to the current tick, clicks
     /// included. Without a nemesis that is the record's clicks and `--ticks` the current tick;
     /// with one, whose plan depends on the run's length, the faults it made are written out
-    /// instead, so the command runs exactly the ticks shown with exactly those faults.
+    /// instead, so the command runs exactly the ticks shown with exactly those faults. A game
+    /// with a quiet period (the workloads with final reads, or `--quiet`) is another run when
+    /// cut short, since the quiet period is the run's last ticks: its command is the whole run,
+    /// with the clicks up to the tick shown ([`Session::replays_whole_run`]).
     pub fn replay_config(&self) -> Config {
         let now = self.world.now();
         let mut c = self.base.clone();
+        if self.replays_whole_run() {
+            // The same length keeps the nemesis's plan too: the game's own configuration, with
+            // the clicks made so far.
+            c.schedule = self.clicks.iter().filter(|s| s.at <= now + 1).chain(&self.base.schedule).cloned().collect();
+            return c;
+        }
         if c.nemesis.is_some() {
             c.nemesis = None;
             let r = self.recorder.borrow();
@@ -258,6 +267,26 @@ impl<N: Node> Session<N> {
             c.schedule.retain(|s| s.at <= now + 1);
         }
         c
+    }
+
+    /// Whether the reproduce command must run the game's whole length: its quiet period (the
+    /// last ticks of the run, where clients stop and faults heal) moves with `--ticks`, so a
+    /// run stopped at the tick shown would be a different run.
+    pub fn replays_whole_run(&self) -> bool {
+        self.base.quiet_ticks() > 0
+    }
+
+    /// What the page says beside the command when it runs further than the tick shown.
+    pub fn command_note(&self) -> Option<String> {
+        self.replays_whole_run().then(|| {
+            format!(
+                "The whole run of {} ticks: its quiet period is its last {} ticks, so a shorter --ticks would be \
+                 another run. The game shown is this run at tick {}.",
+                self.base.ticks,
+                self.base.quiet_ticks(),
+                self.world.now()
+            )
+        })
     }
 
     /// Runs one tick of the world; `false` when the run stopped.
@@ -406,7 +435,7 @@ impl<N: Node + Default> Session<N> {
                 let kept: Vec<Scheduled> = self.clicks.iter().filter(|c| c.at <= now).cloned().collect();
                 let (saved_clicks, saved_head) = (std::mem::replace(&mut self.clicks, kept), self.head);
                 self.rebuild(now);
-                if let Err(e) = self.try_apply(fault.clone()) {
+                if let Err(e) = self.try_apply(fault.clone()).and_then(|()| self.fits_the_schedule(&fault)) {
                     self.clicks = saved_clicks;
                     self.head = saved_head;
                     self.rebuild(now);
@@ -415,13 +444,45 @@ impl<N: Node + Default> Session<N> {
                 self.record_fork(now, saved_head - now, later);
                 return Ok(self.record_click(fault));
             }
-            self.try_apply(fault.clone())?;
+            self.apply_fitting(&fault)?;
             let discarded = self.head - now;
             self.record_fork(now, discarded, 0);
             return Ok(self.record_click(fault));
         }
-        self.try_apply(fault.clone())?;
+        self.apply_fitting(&fault)?;
         Ok(self.record_click(fault))
+    }
+
+    /// Applies a click that fits the world and the schedule; one that fits the world only is
+    /// undone (the world rebuilt from the record as it was).
+    fn apply_fitting(&mut self, fault: &Fault) -> Result<(), ApiError> {
+        self.try_apply(fault.clone())?;
+        if let Err(e) = self.fits_the_schedule(fault) {
+            let now = self.world.now();
+            self.rebuild(now);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Refuses a click after which the game's schedule (its clicks, this one, and the
+    /// configuration's faults) would not validate: a click that fits the world now but leaves a
+    /// later fault of the configuration unable to work (a restart of a node the click already
+    /// restarted). The world is rebuilt from that schedule when the timeline moves.
+    fn fits_the_schedule(&self, fault: &Fault) -> Result<(), ApiError> {
+        let now = self.world.now();
+        // The clicks kept: acting in the past discards those after it.
+        let forks = now < self.head && self.clicks.iter().any(|c| c.at > now);
+        let kept = self.clicks.iter().filter(|c| !forks || c.at <= now);
+        let click = Scheduled { at: now + 1, fault: fault.clone() };
+        let mut config = self.base.clone();
+        config.schedule = kept.chain([&click]).chain(&self.base.schedule).cloned().collect();
+        config.validate().map_err(|e| match e {
+            dgame_engine::ConfigError::Invalid { reason, .. } => {
+                ApiError::new(409, format!("`{click}` would leave the game's faults unable to run: {reason}"))
+            }
+            other => ApiError::new(409, other.to_string()),
+        })
     }
 
     fn record_fork(&mut self, at: u64, ticks: u64, clicks: usize) {

@@ -34,6 +34,9 @@ struct State<'a> {
     pause_on_violation: bool,
     config: &'a Config,
     command: String,
+    /// Why the command runs further than the tick shown, and which tick the game shows
+    /// (`None`: it stops at the tick shown).
+    command_note: Option<String>,
     interventions: Vec<String>,
     fork: Option<&'a Fork>,
     routes_to: Option<ServerId>,
@@ -383,6 +386,7 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
             pause_on_violation: game.pause_on_violation,
             config: &game.base,
             command: command_line(&game.program, game.algorithm, &game.replay_config()),
+            command_note: game.command_note(),
             interventions: game.clicks.iter().filter(|c| c.at <= w.now() + 1).map(ToString::to_string).collect(),
             fork: game.fork.as_ref(),
             routes_to: routes_to.map(ServerId::Node),

@@ -11,6 +11,7 @@ use crate::ids::{NodeId, ServerId, SignalId, Tick, format_sides, parse_sides};
 
 mod model;
 mod nemesis;
+pub(crate) mod schedule;
 
 pub use model::{FaultKind, FaultModel};
 pub(crate) use nemesis::NemesisPlanner;

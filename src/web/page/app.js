@@ -939,7 +939,7 @@ function drawCounters(s) {
   const iv = s.interventions.length
     ? `${s.interventions.length} intervention${s.interventions.length === 1 ? '' : 's'} recorded: ${s.interventions.join(', ')}`
     : 'Clicks are recorded as faults at the tick they act from.';
-  setText($('interventions'), iv);
+  setText($('interventions'), s.command_note ? `${s.command_note} ${iv}` : iv);
 }
 
 // The command's words, each flag with its value kept on one line (a span each, so it wraps between
