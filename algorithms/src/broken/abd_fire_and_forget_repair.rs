@@ -21,9 +21,9 @@ use serde::Serialize;
 pub const GUARANTEE: &str = "none with several clients (a read's repair may not have landed when it answers)";
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses; live while a majority can talk";
-/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated (its correct version's: the variant
-/// claims what the correct one does, and breaks it).
-pub const FAULTS: FaultModel = crate::abd::FAULTS;
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel =
+    FaultModel::new(&[FaultKind::Loss, FaultKind::Partition, FaultKind::Crash, FaultKind::Pause]);
 
 /// How long a copy of a write waits for the first copy's answer before saying "unknown" (the
 /// first may have been lost in a crash, or the client have moved on; the gateway gives up

@@ -24,9 +24,9 @@ use serde::Serialize;
 pub const GUARANTEE: &str = "none with partitions (a deposed leader answers stale reads)";
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "any delays, loss, partitions, crashes and pauses; live while a majority can talk";
-/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated (its correct version's: the variant
-/// claims what the correct one does, and breaks it).
-pub const FAULTS: FaultModel = crate::raft::FAULTS;
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel =
+    FaultModel::new(&[FaultKind::Loss, FaultKind::Partition, FaultKind::Crash, FaultKind::Pause]);
 
 /// How often a leader sends its followers what they lack (with 1..=3 ticks of delay, a round
 /// trip takes 4 to 8 ticks).

@@ -19,9 +19,8 @@ use serde::Serialize;
 pub const GUARANTEE: &str = "no id handed out twice, until a node crashes";
 /// The fault model, in one line (for tools).
 pub const FAULT_MODEL: &str = "any delays, loss, duplication, partitions, crashes and pauses";
-/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated (its correct version's: the variant
-/// claims what the correct one does, and breaks it).
-pub const FAULTS: FaultModel = crate::unique_ids::FAULTS;
+/// The fault model as data: the kinds of fault [`FAULT_MODEL`] names as tolerated.
+pub const FAULTS: FaultModel = FaultModel::ALL;
 
 /// How many ids each node has: node `n`'s are `n x PER_NODE` to `n x PER_NODE + PER_NODE - 1`.
 pub const PER_NODE: u64 = 1_000_000_000;
