@@ -99,6 +99,13 @@ fn a_found_run_replays_the_identical_event_stream_from_its_script() {
     let (out, err) = text(&r);
     assert_eq!(r.status.code(), Some(0), "{out}{err}");
     assert!(out.starts_with("IDENTICAL") && out.contains("--deviate"), "{out}");
+    // Nothing found: nothing saved, and it says so.
+    let none = dir.path().join("none.json");
+    let o = dgame(&["explore", "--algorithm", "abd", "--runs", "5", "--save", none.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(err.contains("nothing was found, so nothing was saved"), "{err}");
+    assert!(!none.exists());
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub struct ExploreArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
-    /// Save the (shrunk) violating run for `dgame replay`.
+    /// Save the (shrunk) violating run for `dgame replay` (nothing found: nothing saved).
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
 }
@@ -141,6 +141,8 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         if let Err(msg) = saved {
             return fail(msg);
         }
+    } else if let Some(path) = &args.save {
+        eprintln!("warning: --save {}: nothing was found, so nothing was saved", path.display());
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&e).expect("explorations serialize"));
@@ -202,8 +204,12 @@ pub fn text(e: &Exploration) -> String {
             }
             None => t.push_str(&indent(&f.report.to_text())),
         }
-        let _ =
-            writeln!(t, "\nsearched {} runs in {:.2} s ({:.0} runs/s) before it", s.runs, s.seconds, s.runs_per_second);
+        // Runs go in batches: the batch of the first violation runs to its end.
+        let _ = writeln!(
+            t,
+            "\nsearched {} runs in all in {:.2} s ({:.0} runs/s; the batch that found it ran to its end)",
+            s.runs, s.seconds, s.runs_per_second
+        );
         faults(&mut t, e);
         return t;
     }
