@@ -293,7 +293,10 @@ impl Wire {
         }
         // After an error the rest is dropped: the run stops.
         drop(outgoing);
-        self.spare = out;
+        // `take` left a `Vec::new()` in `spare`, which owns no memory (see `busy_node_turn`).
+        let unused = std::mem::replace(&mut self.spare, out);
+        debug_assert_eq!(unused.capacity(), 0);
+        std::mem::forget(unused);
         sent
     }
 
