@@ -29,7 +29,7 @@ pub(crate) enum ClientState {
 pub(crate) struct Client {
     pub id: ClientId,
     pub kind: ClientKind,
-    pub inbox: Vec<Signal>,
+    pub inbox: VecDeque<Signal>,
     pub rng: SimRng,
     pub state: ClientState,
     /// The client's latest operation (an index into the history): the viewer shows its label.
@@ -49,7 +49,7 @@ impl Client {
         Client {
             id,
             kind,
-            inbox: Vec::new(),
+            inbox: VecDeque::new(),
             rng,
             state: ClientState::Idle { until: 0 },
             last_op: None,
@@ -140,9 +140,9 @@ impl Client {
 
     #[inline(never)]
     fn busy_turn(&mut self, env: &mut Env<'_>, now: Tick) -> Result<(), RunError> {
-        let mut inbox = std::mem::take(&mut self.inbox);
         let mut changed = false;
-        for sig in inbox.drain(..) {
+        // Taken from the front one by one: the buffer stays in place for the next deliveries.
+        while let Some(sig) = self.inbox.pop_front() {
             let waiting_for = match self.state {
                 ClientState::Waiting { request, op, .. } => Some((request, op)),
                 ClientState::Idle { .. } => None,
@@ -160,9 +160,6 @@ impl Client {
                 }
                 _ => return Err(env.wire.no_endpoint(ServerId::Client(self.id), "Client", &sig)),
             }
-        }
-        if self.inbox.is_empty() {
-            self.inbox = inbox;
         }
         // The client's timer runs every tick: give up on a late answer, or start an operation.
         if let ClientState::Waiting { op, deadline: Some(d), .. } = self.state

@@ -7,7 +7,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -64,7 +64,8 @@ type Handling = Option<(SignalId, Option<ReplyTo>)>;
 pub(crate) struct NodeSlot<N> {
     pub ctx: Ctx<N>,
     tasks: Slab<Task>,
-    pub inbox: Vec<Signal>,
+    /// The signals delivered since its last turn, oldest first.
+    pub inbox: VecDeque<Signal>,
     next_handler: u64,
     pub status: NodeStatus,
     /// Local ticks per global tick, in thousandths (1000: a normal clock).
@@ -95,7 +96,7 @@ impl<N: Node> NodeSlot<N> {
         NodeSlot {
             ctx: Ctx { core: Rc::new(core), state: Rc::new(RefCell::new(node)) },
             tasks: Slab::new(),
-            inbox: Vec::new(),
+            inbox: VecDeque::new(),
             next_handler: 1,
             status: NodeStatus::Up,
             clock_rate: (rate * 1000.0).round() as u64,

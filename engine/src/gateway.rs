@@ -29,7 +29,7 @@ struct Latest {
 
 #[derive(Default)]
 pub(crate) struct Gateway {
-    pub inbox: Vec<Signal>,
+    pub inbox: VecDeque<Signal>,
     pub leader: Option<NodeId>,
     next_node: usize,
     /// Each client's latest request, by client index.
@@ -67,8 +67,8 @@ impl Gateway {
         if self.latest.len() < wire.clients {
             self.latest.resize_with(wire.clients, || None);
         }
-        let mut inbox = std::mem::take(&mut self.inbox);
-        for sig in inbox.drain(..) {
+        // Taken from the front one by one: the buffer stays in place for the next deliveries.
+        while let Some(sig) = self.inbox.pop_front() {
             if let SignalKind::Reply { to } = sig.kind {
                 let open = self.pending.remove(&to).and_then(|id| self.take_open(id));
                 match open {
@@ -142,10 +142,6 @@ impl Gateway {
                 let kind = SignalKind::Reply { to: client_request };
                 wire.send(ServerId::Gateway, ServerId::Client(client), kind, unknown())?;
             }
-        }
-        // Give the buffer back, empty, so that deliveries reuse its memory.
-        if self.inbox.is_empty() {
-            self.inbox = inbox;
         }
         Ok(())
     }

@@ -178,7 +178,13 @@ impl Wire {
         payload: Box<dyn Payload>,
     ) -> Result<(), RunError> {
         let id = self.shared.next_signal_id();
-        self.transmit_to_waiter(id, from, to, SignalKind::Reply { to: request }, waiter, payload)
+        let kind = SignalKind::Reply { to: request };
+        if self.plain() && self.exists(to) {
+            // The plain path inline: a reply is every other signal of a quorum algorithm.
+            self.transmit_plain(id, from, to, kind, waiter, payload);
+            return Ok(());
+        }
+        self.transmit_to_waiter(id, from, to, kind, waiter, payload)
     }
 
     /// Sends one signal: draws its delay and fate, reports it, and puts it on the wire.
@@ -284,9 +290,13 @@ impl Wire {
         let mut out = std::mem::take(&mut self.spare);
         std::mem::swap(&mut *self.shared.outbox.borrow_mut(), &mut out);
         let mut sent = Ok(());
+        // Nothing a flush does changes whether the plain path is taken: asked once, not per signal.
+        let plain = self.plain();
         let mut outgoing = out.drain(..);
         for o in outgoing.by_ref() {
-            if let Err(e) = self.transmit_to_waiter(o.id, o.from, o.to, o.kind, o.waiter, o.payload) {
+            if plain && self.exists(o.to) {
+                self.transmit_plain(o.id, o.from, o.to, o.kind, o.waiter, o.payload);
+            } else if let Err(e) = self.transmit_to_waiter(o.id, o.from, o.to, o.kind, o.waiter, o.payload) {
                 sent = Err(e);
                 break;
             }
