@@ -201,11 +201,13 @@ impl<N: Node> World<N> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let result = self.run_tick().and_then(|()| self.after_tick());
-        if let Err(e) = &result {
-            self.failed = Some(e.clone());
+        match self.run_tick().and_then(|()| self.after_tick()) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.failed = Some(e.clone());
+                Err(e)
+            }
         }
-        result
     }
 
     fn run_tick(&mut self) -> Result<(), RunError> {
