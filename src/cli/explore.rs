@@ -97,7 +97,9 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         eprintln!("error: {msg}");
         ExitCode::from(2)
     };
-    let base = match args.run.to_config() {
+    // Through `config_of`, so that explore warns as run, sweep and play do (a fault in the
+    // quiet period, a fault after the last tick, ...).
+    let base = match super::config_of(&args.run) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
