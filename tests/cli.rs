@@ -1155,3 +1155,38 @@ fn check_carries_a_timed_out_write_across_cuts_and_reads_the_file_whole_when_und
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("NOT LINEARIZABLE") && out.contains("client 2 read 7 at ticks 60000-60002"), "{out}");
 }
+
+#[test]
+fn a_choice_script_naming_signals_the_run_never_sent_gets_a_warning_after_the_run() {
+    let o = dgame(&["run", "--ticks", "20", "--deviate", "12:drop,99999:delay=20+dup,100000:drop"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    let sent: u64 = {
+        let j = dgame(&["run", "--ticks", "20", "--deviate", "12:drop", "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&j.stdout).expect("a JSON report");
+        report["messages"].as_u64().expect("a count of signals")
+    };
+    assert_eq!(
+        err,
+        format!(
+            "warning: the choice script (--deviate/--script) names signals 99999, 100000 that the run never sent: \
+             their deviations did nothing; the run sent {sent} signals (ids 1 to {sent}); --trace-out FILE lists \
+             every signal with its id\n"
+        )
+    );
+    // The deviation of a signal the run sent is applied, and nothing is said.
+    assert!(out.contains("dropped      1 lost"), "{out}");
+    let (_, err) = text(&dgame(&["run", "--ticks", "20", "--deviate", "12:drop", "--trace-out", "/dev/null"]));
+    assert_eq!(err, "", "every signal named was sent");
+    // A script file is watched the same way, with a trace being written too.
+    let dir = std::env::temp_dir().join(format!("dgame-unsent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script.txt");
+    std::fs::write(&script, "# one signal too far\n5000:drop\n").unwrap();
+    let trace = dir.join("trace.jsonl");
+    let o =
+        dgame(&["run", "--ticks", "20", "--script", script.to_str().unwrap(), "--trace-out", trace.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert!(err.contains("names signal 5000 that the run never sent: its deviation did nothing"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

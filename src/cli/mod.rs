@@ -30,6 +30,7 @@ mod interrupt;
 mod lint;
 mod merge;
 mod sweep;
+mod unsent;
 
 use std::io::Write as _;
 use std::net::IpAddr;
@@ -370,11 +371,26 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     let config = config_of(&cmd.run)?;
     let algorithm = choose_for(algorithms, cmd.run.algorithm.as_deref(), config.workload)?;
     let writer = files::EventWriter::open(cmd.trace_out.as_deref(), cmd.save.as_deref(), algorithm.name, &config)?;
+    // Only a run with a choice script is watched for the signals it names: an observer of
+    // every signal sent costs a run a tenth of its time.
+    let watch = unsent::needed(&config)
+        .then(|| std::rc::Rc::new(std::cell::RefCell::new(unsent::ScriptWatch::new(&config.deviations))));
+    let watcher = || -> Option<Box<dyn dgame_engine::event::Observer>> {
+        Some(Box::new(dgame_engine::event::SharedObserver(watch.clone()?)))
+    };
     let out = if writer.is_empty() {
-        algorithm.run(&config)
+        match watcher() {
+            Some(w) => algorithm.run_observed(&config, w),
+            None => algorithm.run(&config),
+        }
     } else {
         let writer = std::rc::Rc::new(std::cell::RefCell::new(writer));
-        let out = algorithm.run_observed(&config, Box::new(dgame_engine::event::SharedObserver(writer.clone())));
+        let mut observer: Box<dyn dgame_engine::event::Observer> =
+            Box::new(dgame_engine::event::SharedObserver(writer.clone()));
+        if let Some(w) = watcher() {
+            observer = Box::new(unsent::Both::new(observer, w));
+        }
+        let out = algorithm.run_observed(&config, observer);
         writer.borrow_mut().finish()?;
         out
     }
@@ -391,6 +407,13 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
         }
     } else {
         print_out(&report.to_text())?;
+    }
+    // After the report, beside the run's other warnings; a run that stopped early may not
+    // have reached the signals, and its error says why.
+    if out.error.is_none()
+        && let Some(w) = watch.and_then(|w| w.borrow().warning())
+    {
+        eprintln!("warning: {w}");
     }
     if let Some(e) = out.error.as_ref().filter(|e| !matches!(e, dgame_engine::RunError::InvariantBroken { .. })) {
         eprintln!("error: the run stopped: {e}\nreproduce: {}", report.reproduce);
