@@ -103,6 +103,10 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    // Runs go in parallel batches, one run per thread.
+    if let Err(e) = super::memory::check(&base, rayon::current_num_threads()) {
+        return fail(e);
+    }
     let algorithm = match crate::registry::choose_for(algorithms, args.run.algorithm.as_deref(), base.workload) {
         Ok(a) => a,
         Err(e) => return fail(e),

@@ -28,6 +28,7 @@ mod explore;
 mod files;
 mod interrupt;
 mod lint;
+mod memory;
 mod merge;
 mod sweep;
 mod unsent;
@@ -63,6 +64,12 @@ pub struct Cli {
     /// For the commands that run algorithms: run, sweep, explore, replay and play.
     #[arg(long, global = true, value_name = "SECONDS|never", default_value = "10", value_parser = parse_handler_budget, allow_negative_numbers = true, help_heading = "Global options")]
     handler_budget: HandlerBudget,
+    /// Refuse, before it starts, a run that may need more memory than this (its history,
+    /// kept whole for the check, grows with --ticks × --clients, and its signals in flight
+    /// with --nodes × --clients): a size like `512M`, `4G`, `16GiB`, or `none`. For run,
+    /// sweep (all its threads together), explore and play.
+    #[arg(long, global = true, value_name = "SIZE|none", default_value = "4G", value_parser = memory::parse_flag, help_heading = "Global options")]
+    memory_limit: memory::Limit,
 }
 
 /// `--handler-budget`: seconds of wall-clock time, or never.
@@ -261,6 +268,7 @@ where
         Err(e) => return clap_error(&e),
     };
     crate::watch::set_handler_budget(cli.handler_budget.0);
+    memory::set_limit(cli.memory_limit.0);
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     if !matches!(command, Command::Play(_)) {
         quiet_on_closed_pipe();
@@ -300,6 +308,7 @@ fn quiet_on_closed_pipe() {
 /// The configuration of the run flags, its warnings printed to standard error.
 fn config_of(run: &RunArgs) -> Result<dgame_engine::Config, String> {
     let config = run.to_config()?;
+    memory::check(&config, 1)?;
     let warnings: Vec<String> = lint::warnings(&config).into_iter().chain(unused_flags(run, &config)).collect();
     // A configuration with thousands of faults after its end would bury the run: the first
     // ones say enough.
