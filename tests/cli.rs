@@ -1155,3 +1155,74 @@ fn check_carries_a_timed_out_write_across_cuts_and_reads_the_file_whole_when_und
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("NOT LINEARIZABLE") && out.contains("client 2 read 7 at ticks 60000-60002"), "{out}");
 }
+
+#[test]
+fn a_choice_script_naming_signals_the_run_never_sent_gets_a_warning_after_the_run() {
+    let o = dgame(&["run", "--ticks", "20", "--deviate", "12:drop,99999:delay=20+dup,100000:drop"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    let sent: u64 = {
+        let j = dgame(&["run", "--ticks", "20", "--deviate", "12:drop", "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&j.stdout).expect("a JSON report");
+        report["messages"].as_u64().expect("a count of signals")
+    };
+    assert_eq!(
+        err,
+        format!(
+            "warning: the choice script (--deviate/--script) names signals 99999, 100000 that the run never sent: \
+             their deviations did nothing; the run sent {sent} signals (ids 1 to {sent}); --trace-out FILE lists \
+             every signal with its id\n"
+        )
+    );
+    // The deviation of a signal the run sent is applied, and nothing is said.
+    assert!(out.contains("dropped      1 lost"), "{out}");
+    let (_, err) = text(&dgame(&["run", "--ticks", "20", "--deviate", "12:drop", "--trace-out", "/dev/null"]));
+    assert_eq!(err, "", "every signal named was sent");
+    // A script file is watched the same way, with a trace being written too.
+    let dir = std::env::temp_dir().join(format!("dgame-unsent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script.txt");
+    std::fs::write(&script, "# one signal too far\n5000:drop\n").unwrap();
+    let trace = dir.join("trace.jsonl");
+    let o =
+        dgame(&["run", "--ticks", "20", "--script", script.to_str().unwrap(), "--trace-out", trace.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert!(err.contains("names signal 5000 that the run never sent: its deviation did nothing"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_run_that_may_need_more_memory_than_the_limit_is_refused_before_it_starts() {
+    // A huge --ticks: the history the check keeps whole.
+    let o = dgame(&["run", "--ticks", "100000000"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert_eq!(
+        err,
+        "error: this run may need up to 13 GiB, above --memory-limit 4.0 GiB: the history the check needs, up to \
+         22222225 operations (2 clients, at most one per 9 ticks each over 100000000 ticks): 13 GiB; give fewer \
+         --ticks or --clients, or raise the limit with --memory-limit 16G (or `none`)\n"
+    );
+    // Nodes × clients: the signals in flight.
+    assert_usage_error(
+        &["run", "--nodes", "10000", "--clients", "10000"],
+        "signals in flight, up to 400000000 for 10000 nodes × 10000 clients when every operation asks every node",
+    );
+    // Broadcast reads hold every value sent before them: quadratic in the ticks.
+    assert_usage_error(
+        &["run", "--workload", "broadcast", "--ticks", "1000000"],
+        "each broadcast read holds every value sent before it",
+    );
+    // A sweep counts its threads; explore and play are checked too.
+    assert_usage_error(
+        &["sweep", "--ticks", "20000000", "--threads", "2", "--seeds", "0..2"],
+        "this run may need up to 5.3 GiB (2 runs at once, 2.7 GiB each)",
+    );
+    assert_usage_error(&["explore", "--ticks", "100000000", "--runs", "1"], "above --memory-limit 4.0 GiB");
+    assert_usage_error(&["play", "--ticks", "100000000", "--port", "0"], "above --memory-limit 4.0 GiB");
+    // The limit is the user's to set: lower, or none.
+    assert_usage_error(&["run", "--ticks", "1000", "--memory-limit", "1M"], "raise the limit with --memory-limit 32M");
+    assert_usage_error(&["run", "--memory-limit", "lots"], "--memory-limit: must be a size like 512M, 4G or 16GiB");
+    let o = dgame(&["run", "--ticks", "300", "--memory-limit", "none"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+}

@@ -345,3 +345,23 @@ fn a_hashable_node_type_gets_its_states_counted() {
     assert!(states > 10, "{states}");
     assert!(e.searched.exhaustive.unwrap().pruned > 0, "{:?}", e.searched.exhaustive);
 }
+
+#[test]
+fn a_fault_in_the_quiet_period_gets_the_same_warning_from_explore_as_from_run() {
+    let flags = ["--workload", "broadcast", "--fault", "crash n1@950"];
+    let warning = "warning: the fault `crash n1@950` falls in the quiet period (from tick 901), where every fault \
+                   heals for the final reads";
+    let mut run = vec!["run"];
+    run.extend(flags);
+    let (_, run_err) = text(&dgame(&run));
+    assert!(run_err.contains(warning), "run: {run_err}");
+    let mut explore = vec!["explore", "--runs", "4"];
+    explore.extend(flags);
+    let o = dgame(&explore);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(err.contains(warning), "explore: {err}");
+    // Before the quiet period: no warning from either.
+    let (_, err) = text(&dgame(&["explore", "--runs", "4", "--workload", "broadcast", "--fault", "crash n1@500"]));
+    assert!(!err.contains("warning"), "{err}");
+}

@@ -441,6 +441,51 @@ fn bad_requests_get_a_4xx_with_a_json_error_and_the_game_goes_on() {
 }
 
 #[test]
+fn every_body_and_query_refuses_what_it_does_not_know_naming_it() {
+    let server = serve("abd", config(9));
+    let addr = server.local_addr();
+    step(addr);
+    // Each command's body, with one field too many: a 400 that names it.
+    for (path, body, unknown) in [
+        ("/api/drop", r#"{"signal": 5, "sginal": 6}"#, "sginal"),
+        ("/api/node", r#"{"node": 2, "action": "crash", "when": 40}"#, "when"),
+        ("/api/speed", r#"{"ticks_per_second": 10, "ticks_per_minute": 600}"#, "ticks_per_minute"),
+        ("/api/seek", r#"{"tick": 0, "tock": 1}"#, "tock"),
+        ("/api/options", r#"{"pause_on_violation": false, "pause_on_crash": true}"#, "pause_on_crash"),
+        ("/api/restart", r#"{"seed": "same", "speed": 3}"#, "speed"),
+        ("/api/pause", r#"{"now": true}"#, "now"),
+        ("/api/resume", r#"{"from": 3}"#, "from"),
+        ("/api/step", r#"{"ticks": 5}"#, "ticks"),
+        ("/api/back", r#"{"ticks": 5}"#, "ticks"),
+    ] {
+        let error = refused(addr, "POST", path, Some(body), 400);
+        assert!(error.contains(&format!("`{unknown}`")), "{path} {body}: {error}");
+    }
+    // Nested: a node's action is a name, not an object; a field given twice is refused too.
+    let error = refused(addr, "POST", "/api/node", Some(r#"{"node": 2, "action": {"crash": true}}"#), 400);
+    assert!(error.contains("crash, restart, pause, resume, isolate or heal"), "{error}");
+    let error = refused(addr, "POST", "/api/drop", Some(r#"{"signal": 5, "signal": 6}"#), 400);
+    assert!(error.contains("duplicate field `signal`"), "{error}");
+    // Query parameters: the stream knows `full`; the other routes know none.
+    for (path, named) in [
+        ("/api/stream?ful", "`ful`"),
+        ("/api/stream?full=yes", "`yes`"),
+        ("/api/stream?full&since=3", "`since`"),
+        ("/api/state?pretty=1", "`pretty`"),
+    ] {
+        let error = refused(addr, "GET", path, None, 400);
+        assert!(error.contains(named), "{path}: {error}");
+    }
+    let error = refused(addr, "POST", "/api/step?ticks=5", Some("{}"), 400);
+    assert!(error.contains("/api/step takes no query parameter, not `ticks`"), "{error}");
+    // What is known still works, and the game went on through all of it: one tick, the step
+    // above, then this one.
+    assert!(next_state(&mut open_stream_at(addr, "/api/stream?full=1"))["tick"] == 1);
+    next_state(&mut open_stream_at(addr, "/api/stream?full=false"));
+    assert_eq!(step(addr)["tick"], 2);
+}
+
+#[test]
 fn the_page_and_its_files_are_served() {
     let server = serve("abd", config(1));
     let addr = server.local_addr();

@@ -474,3 +474,44 @@ proptest! {
         let _ = jsonl::parse(&jsonl::write(&h));
     }
 }
+
+#[test]
+fn edn_with_bytes_that_are_not_utf8_is_refused_naming_the_line_and_the_byte() {
+    let ok = "[{:process 0 :type :invoke :f :read :value nil}\n{:process 0 :type :ok :f :read :value nil}]";
+    assert!(edn::read_from(ok.as_bytes()).is_ok());
+    // Text that is UTF-8 beyond ASCII is fine, in strings, keywords and characters alike.
+    let fine = "[{:process 0 :type :invoke :f :read :value nil :note \"déjà vu\" :ünï \\é}\n\
+                {:process 0 :type :ok :f :read :value nil}]";
+    assert!(edn::read_from(fine.as_bytes()).is_ok(), "{:?}", edn::read_from(fine.as_bytes()));
+    let at = |bytes: &[u8]| edn::read_from(bytes).expect_err("not UTF-8");
+    // In a string: `\xff`, a lone continuation byte, a truncated sequence, an overlong one,
+    // and an escaped bad byte.
+    for (bad, offset) in [
+        (&b"[{:process 0 :note \"ab\xffcd\"}]"[..], 22),
+        (b"[{:process 0 :note \"\x80\"}]", 20),
+        (b"[{:process 0 :note \"\xc3(\"}]", 20),
+        (b"[{:process 0 :note \"\xe0\x80\x80\"}]", 20),
+        (b"[{:process 0 :note \"a\\\xff\"}]", 22),
+    ] {
+        let e = at(bad);
+        assert_eq!(e, EdnError::NotUtf8 { line: 1, offset, what: "string" }, "{:?}", String::from_utf8_lossy(bad));
+    }
+    // In a keyword, on a later line, after a multi-byte character that is fine.
+    let e = at(b"[{:process 0 :type :invoke :f :read :value nil}\n{:process 0 :type :ok :f :r\xc3\xa9\xffad}]");
+    assert_eq!(e, EdnError::NotUtf8 { line: 2, offset: 77, what: "keyword, symbol or number" });
+    assert_eq!(
+        e.to_string(),
+        "line 2, byte 77: not UTF-8 text inside a keyword, symbol or number; EDN is UTF-8: convert the file \
+         (iconv -t UTF-8) or fix the bytes there"
+    );
+    // Far into a large input, across the reader's buffer: the offset counts every byte before.
+    let mut big = Vec::from(&b"["[..]);
+    for _ in 0..5000 {
+        big.extend_from_slice(
+            b"{:process 0 :type :invoke :f :read :value nil}\n{:process 0 :type :ok :f :read :value nil}\n",
+        );
+    }
+    let offset = big.len() as u64 + 8;
+    big.extend_from_slice(b"{:note \"\xfe\"}]");
+    assert_eq!(at(&big), EdnError::NotUtf8 { line: 10_001, offset, what: "string" });
+}

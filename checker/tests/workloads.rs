@@ -801,3 +801,30 @@ proptest! {
         let _ = detect(text.as_bytes(), Format::Jsonl);
     }
 }
+
+#[test]
+fn a_wrong_field_of_a_json_line_is_named_with_its_line() {
+    let first =
+        r#"{"client":1,"node":1,"invoke":1,"complete":13,"status":"ok","type":"read","values":[],"final":false}"#;
+    let cases = [
+        // A field of the operation itself, and fields of its flattened kind.
+        (r#"{"client":1,"node":"one","invoke":15,"complete":26,"status":"ok","type":"send","value":3}"#, "`node`"),
+        (r#"{"client":1,"node":1,"invoke":15,"complete":26,"status":"ok","type":"send","value":"x"}"#, "`value`"),
+        (r#"{"client":1,"node":1,"invoke":15,"complete":26,"status":"ok","type":"read","values":[1,"a"]}"#, "`values`"),
+    ];
+    for (line, field) in cases {
+        let text = format!("{first}\n{line}\n");
+        let e = read_jsonl::<B>(text.as_bytes(), "broadcast").unwrap_err().to_string();
+        assert!(e.starts_with("line 2: field "), "{e}");
+        assert!(e.contains(&format!("field {field} of an operation of the broadcast workload")), "{e}");
+        let e = WorkloadHistory::read(text.as_bytes(), Format::Jsonl, WorkloadKind::Broadcast).unwrap_err();
+        assert!(e.to_string().contains(&format!("line 2: field {field}")), "{e}");
+    }
+    let e = read_jsonl::<C>(
+        r#"{"client":1,"node":1,"invoke":1,"status":"ok","type":"add","delta":"two"}"#.as_bytes(),
+        "counter",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("line 1: field `delta`"), "{e}");
+}

@@ -97,10 +97,16 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         eprintln!("error: {msg}");
         ExitCode::from(2)
     };
-    let base = match args.run.to_config() {
+    // Through `config_of`, so that explore warns as run, sweep and play do (a fault in the
+    // quiet period, a fault after the last tick, ...).
+    let base = match super::config_of(&args.run) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    // Runs go in parallel batches, one run per thread.
+    if let Err(e) = super::memory::check(&base, rayon::current_num_threads()) {
+        return fail(e);
+    }
     let algorithm = match crate::registry::choose_for(algorithms, args.run.algorithm.as_deref(), base.workload) {
         Ok(a) => a,
         Err(e) => return fail(e),

@@ -28,8 +28,10 @@ mod explore;
 mod files;
 mod interrupt;
 mod lint;
+mod memory;
 mod merge;
 mod sweep;
+mod unsent;
 
 use std::io::Write as _;
 use std::net::IpAddr;
@@ -62,6 +64,12 @@ pub struct Cli {
     /// For the commands that run algorithms: run, sweep, explore, replay and play.
     #[arg(long, global = true, value_name = "SECONDS|never", default_value = "10", value_parser = parse_handler_budget, allow_negative_numbers = true, help_heading = "Global options")]
     handler_budget: HandlerBudget,
+    /// Refuse, before it starts, a run that may need more memory than this (its history,
+    /// kept whole for the check, grows with --ticks × --clients, and its signals in flight
+    /// with --nodes × --clients): a size like `512M`, `4G`, `16GiB`, or `none`. For run,
+    /// sweep (all its threads together), explore and play.
+    #[arg(long, global = true, value_name = "SIZE|none", default_value = "4G", value_parser = memory::parse_flag, help_heading = "Global options")]
+    memory_limit: memory::Limit,
 }
 
 /// `--handler-budget`: seconds of wall-clock time, or never.
@@ -260,6 +268,7 @@ where
         Err(e) => return clap_error(&e),
     };
     crate::watch::set_handler_budget(cli.handler_budget.0);
+    memory::set_limit(cli.memory_limit.0);
     let command = cli.command.unwrap_or(Command::Run(cli.run));
     if !matches!(command, Command::Play(_)) {
         quiet_on_closed_pipe();
@@ -299,6 +308,7 @@ fn quiet_on_closed_pipe() {
 /// The configuration of the run flags, its warnings printed to standard error.
 fn config_of(run: &RunArgs) -> Result<dgame_engine::Config, String> {
     let config = run.to_config()?;
+    memory::check(&config, 1)?;
     let warnings: Vec<String> = lint::warnings(&config).into_iter().chain(unused_flags(run, &config)).collect();
     // A configuration with thousands of faults after its end would bury the run: the first
     // ones say enough.
@@ -370,11 +380,26 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     let config = config_of(&cmd.run)?;
     let algorithm = choose_for(algorithms, cmd.run.algorithm.as_deref(), config.workload)?;
     let writer = files::EventWriter::open(cmd.trace_out.as_deref(), cmd.save.as_deref(), algorithm.name, &config)?;
+    // Only a run with a choice script is watched for the signals it names: an observer of
+    // every signal sent costs a run a tenth of its time.
+    let watch = unsent::needed(&config)
+        .then(|| std::rc::Rc::new(std::cell::RefCell::new(unsent::ScriptWatch::new(&config.deviations))));
+    let watcher = || -> Option<Box<dyn dgame_engine::event::Observer>> {
+        Some(Box::new(dgame_engine::event::SharedObserver(watch.clone()?)))
+    };
     let out = if writer.is_empty() {
-        algorithm.run(&config)
+        match watcher() {
+            Some(w) => algorithm.run_observed(&config, w),
+            None => algorithm.run(&config),
+        }
     } else {
         let writer = std::rc::Rc::new(std::cell::RefCell::new(writer));
-        let out = algorithm.run_observed(&config, Box::new(dgame_engine::event::SharedObserver(writer.clone())));
+        let mut observer: Box<dyn dgame_engine::event::Observer> =
+            Box::new(dgame_engine::event::SharedObserver(writer.clone()));
+        if let Some(w) = watcher() {
+            observer = Box::new(unsent::Both::new(observer, w));
+        }
+        let out = algorithm.run_observed(&config, observer);
         writer.borrow_mut().finish()?;
         out
     }
@@ -391,6 +416,13 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
         }
     } else {
         print_out(&report.to_text())?;
+    }
+    // After the report, beside the run's other warnings; a run that stopped early may not
+    // have reached the signals, and its error says why.
+    if out.error.is_none()
+        && let Some(w) = watch.and_then(|w| w.borrow().warning())
+    {
+        eprintln!("warning: {w}");
     }
     if let Some(e) = out.error.as_ref().filter(|e| !matches!(e, dgame_engine::RunError::InvariantBroken { .. })) {
         eprintln!("error: the run stopped: {e}\nreproduce: {}", report.reproduce);

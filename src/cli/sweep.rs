@@ -532,6 +532,8 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, Str
         ));
     }
     let base = super::config_of(&args.run)?;
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    super::memory::check(&base, threads)?;
     let algorithm = choose_for(algorithms, args.run.algorithm.as_deref(), base.workload)?;
     let summary = run_sweep(algorithm, &base, args)?;
     print_summary(&summary, args.json)?;

@@ -143,13 +143,16 @@ async fn answer(ctx: &Arc<Ctx>, req: Request) -> Response {
     {
         return error(403, &why);
     }
+    if let Err(e) = query_of(path, req.uri().query()) {
+        return error(e.status, &e.message);
+    }
     match path {
         "/" | "/index.html" => file("text/html; charset=utf-8", INDEX_HTML),
         "/app.js" => file("text/javascript; charset=utf-8", APP_JS),
         "/style.css" => file("text/css; charset=utf-8", STYLE_CSS),
         "/api/state" => json(200, ctx.hub.latest().state.to_string()),
         "/api/stream" => {
-            let full = req.uri().query().is_some_and(|q| q.split('&').any(|kv| kv == "full" || kv == "full=1"));
+            let full = query_of(path, req.uri().query()).unwrap_or_default();
             stream(ctx, full).into_response()
         }
         _ => {
@@ -171,6 +174,38 @@ async fn answer(ctx: &Arc<Ctx>, req: Request) -> Response {
             }
         }
     }
+}
+
+/// The query of a request: `/api/stream` knows `full` (`full`, `full=1` or `full=true` for
+/// whole states, `full=0` or `full=false` for patches), the other API routes know nothing; a
+/// parameter a route does not know is refused, as an unknown field of a body is, so that a
+/// misspelt `?ful` is not silently a stream of patches. The page's files take any query (a
+/// browser's cache-buster).
+fn query_of(path: &str, query: Option<&str>) -> Result<bool, ApiError> {
+    let Some(query) = query.filter(|_| path.starts_with("/api/")) else {
+        return Ok(false);
+    };
+    let mut full = false;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').map_or((pair, None), |(n, v)| (n, Some(v)));
+        if path != "/api/stream" {
+            return Err(ApiError::new(400, format!("{path} takes no query parameter, not `{name}`")));
+        }
+        full = match (name, value) {
+            ("full", None | Some("1" | "true")) => true,
+            ("full", Some("0" | "false")) => false,
+            ("full", Some(other)) => {
+                return Err(ApiError::new(
+                    400,
+                    format!("{path}?full takes 1, true, 0 or false (or no value), not `{other}`"),
+                ));
+            }
+            (other, _) => {
+                return Err(ApiError::new(400, format!("{path} knows only the query parameter `full`, not `{other}`")));
+            }
+        };
+    }
+    Ok(full)
 }
 
 /// Server-Sent Events: the state at once (`event: state`), then what changed (`event: patch`),
@@ -239,7 +274,9 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &str, body: &[u8], example: &str) -
         return Err(bad("an empty body".into()));
     }
     match serde_json::from_slice::<Json>(body) {
-        Ok(object @ Json::Object(_)) => serde_json::from_value(object).map_err(|e| bad(e.to_string())),
+        // From the text, not the parsed object, whose map keeps the last of two equal keys:
+        // a key given twice is refused as serde refuses it.
+        Ok(Json::Object(_)) => serde_json::from_slice(body).map_err(|e| bad(e.to_string())),
         Ok(other) => Err(bad(format!("`{other}`"))),
         Err(e) => Err(bad(format!("malformed JSON ({e})"))),
     }
@@ -297,7 +334,9 @@ fn command(path: &str, content_type: &str, body: &Bytes) -> Result<Command, ApiE
             Command::Restart(seed)
         }
         other => {
-            optional_object(path, body)?;
+            if let Some(field) = optional_object(path, body)?.keys().next() {
+                return Err(ApiError::new(400, format!("{path} takes no field (none or `{{}}`), not `{field}`")));
+            }
             match other {
                 "/api/pause" => Command::Pause,
                 "/api/resume" => Command::Resume,

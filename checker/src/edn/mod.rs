@@ -75,6 +75,20 @@ pub enum EdnError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A string, keyword, symbol or other token holds bytes that are not UTF-8 (EDN is UTF-8
+    /// text).
+    #[error(
+        "line {line}, byte {offset}: not UTF-8 text inside a {what}; EDN is UTF-8: convert the file (iconv -t UTF-8) \
+         or fix the bytes there"
+    )]
+    NotUtf8 {
+        /// The line of the first bad byte.
+        line: usize,
+        /// Its offset from the start of the input, counting from 0.
+        offset: u64,
+        /// `string`, or `keyword, symbol or number`.
+        what: &'static str,
+    },
     /// The input could not be read.
     #[error("line {line}: cannot read the input: {message}")]
     Io {
@@ -91,6 +105,7 @@ impl From<ReadError> for EdnError {
             ReadError::Syntax { line, expected, found } => EdnError::Syntax { line, expected, found },
             ReadError::TooLong { line, limit } => EdnError::TooLong { line, limit },
             ReadError::Io { line, message } => EdnError::Io { line, message },
+            ReadError::NotUtf8 { line, offset, what } => EdnError::NotUtf8 { line, offset, what },
         }
     }
 }

@@ -31,6 +31,7 @@ pub(crate) enum ReadError {
     Syntax { line: usize, expected: String, found: String },
     TooLong { line: usize, limit: usize },
     Io { line: usize, message: String },
+    NotUtf8 { line: usize, offset: u64, what: &'static str },
 }
 
 /// One EDN value, reduced to what a history needs.
@@ -152,6 +153,8 @@ enum Level {
 /// The streaming reader.
 pub(crate) struct Reader<R> {
     input: R,
+    /// Bytes of the input before `buf`'s.
+    base: u64,
     buf: Vec<u8>,
     pos: usize,
     len: usize,
@@ -169,6 +172,7 @@ impl<R: Read> Reader<R> {
     pub(crate) fn new(input: R) -> Self {
         Reader {
             input,
+            base: 0,
             buf: vec![0; 64 * 1024],
             pos: 0,
             len: 0,
@@ -191,6 +195,9 @@ impl<R: Read> Reader<R> {
         if self.pos < self.len || self.eof {
             return Ok(());
         }
+        self.base += self.len as u64;
+        self.len = 0;
+        self.pos = 0;
         loop {
             match self.input.read(&mut self.buf) {
                 Ok(0) => {
@@ -233,6 +240,52 @@ impl<R: Read> Reader<R> {
             return Err(ReadError::TooLong { line: self.line, limit: MAX_FORM_BYTES });
         }
         Ok(())
+    }
+
+    /// The offset of the next byte from the start of the input.
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// Takes one UTF-8 sequence starting with `lead` (not ASCII, not yet consumed) into `out`,
+    /// or says where the bytes are not UTF-8.
+    fn utf8_char(&mut self, lead: u8, out: &mut Vec<u8>, what: &'static str) -> Result<(), ReadError> {
+        let (line, offset) = (self.line, self.offset());
+        let bad = ReadError::NotUtf8 { line, offset, what };
+        let width = match lead {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => return Err(bad),
+        };
+        let mut seq = [lead, 0, 0, 0];
+        self.bump()?;
+        for slot in seq.iter_mut().take(width).skip(1) {
+            match self.peek()? {
+                Some(b) if b & 0xC0 == 0x80 => {
+                    *slot = b;
+                    self.bump()?;
+                }
+                _ => return Err(bad),
+            }
+        }
+        if std::str::from_utf8(&seq[..width]).is_err() {
+            return Err(bad);
+        }
+        out.extend_from_slice(&seq[..width]);
+        Ok(())
+    }
+
+    /// A token's bytes as text, or where they are not UTF-8 (`start`: the token's offset).
+    fn utf8_token(&self, bytes: &[u8], start: u64) -> Result<(), ReadError> {
+        match std::str::from_utf8(bytes) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(ReadError::NotUtf8 {
+                line: self.line,
+                offset: start + e.valid_up_to() as u64,
+                what: "keyword, symbol or number",
+            }),
+        }
     }
 
     fn syntax(&self, expected: &str, found: String) -> ReadError {
@@ -290,6 +343,7 @@ impl<R: Read> Reader<R> {
     /// The bytes up to the next delimiter, in the reader's scratch buffer (give it back
     /// with `self.scratch = bytes` when done, to save an allocation per token).
     fn token(&mut self) -> Result<Vec<u8>, ReadError> {
+        let start = self.offset();
         let mut bytes = std::mem::take(&mut self.scratch);
         bytes.clear();
         loop {
@@ -312,6 +366,9 @@ impl<R: Read> Reader<R> {
             if self.pos < self.len {
                 break;
             }
+        }
+        if !bytes.is_ascii() {
+            self.utf8_token(&bytes, start)?;
         }
         Ok(bytes)
     }
@@ -457,7 +514,11 @@ impl<R: Read> Reader<R> {
                         }
                         Some(b'\\') => {
                             self.bump()?;
-                            if let Some(c) = self.peek()? {
+                            if let Some(c) = self.peek()?
+                                && c >= 0x80
+                            {
+                                self.utf8_char(c, &mut text, "string")?;
+                            } else if let Some(c) = self.peek()? {
                                 text.push(match c {
                                     b'n' => b'\n',
                                     b't' => b'\t',
@@ -467,19 +528,22 @@ impl<R: Read> Reader<R> {
                                 self.bump()?;
                             }
                         }
+                        Some(c) if c >= 0x80 => self.utf8_char(c, &mut text, "string")?,
                         Some(c) => {
                             text.push(c);
                             self.bump()?;
                         }
                     }
                 }
+                // Every byte was checked on the way in.
                 let value = Edn::Str(String::from_utf8_lossy(&text).into());
                 self.scratch = text;
                 value
             }
             b'\\' => {
                 self.bump()?;
-                if self.peek()?.is_some() {
+                // A character that is not ASCII is checked whole by the token below.
+                if self.peek()?.is_some_and(|c| c < 0x80) {
                     self.bump()?;
                 }
                 self.scratch = self.token()?;

@@ -35,7 +35,8 @@ pub fn read_jsonl<T: DeserializeOwned>(input: impl Read, workload: &str) -> Resu
     let mut ops = Vec::new();
     for_each_line(input, |line, text| {
         if !text.trim().is_empty() {
-            ops.push(serde_json::from_str(text).map_err(|e| not_an_operation(line, workload, text, &e))?);
+            let json: Json = serde_json::from_str(text).map_err(|e| not_an_operation(line, workload, text, &e))?;
+            ops.push(operation(line, workload, json, text)?);
         }
         Ok::<(), ParseError>(())
     })?;
@@ -44,6 +45,48 @@ pub fn read_jsonl<T: DeserializeOwned>(input: impl Read, workload: &str) -> Resu
 
 pub(crate) fn not_an_operation(line: usize, workload: &str, text: &str, e: &serde_json::Error) -> ParseError {
     ParseError { line, message: format!("not an operation of the {workload} workload ({e}): {}", excerpt(text)) }
+}
+
+/// Deserializes one operation, naming the field that is wrong (``field `value` ...: invalid
+/// type: string "x", expected u64``). A field inside a flattened part has no path in serde's
+/// errors: it is found as the field whose value, made plain, makes the line an operation.
+fn operation<T: DeserializeOwned>(line: usize, workload: &str, json: Json, text: &str) -> Result<T, ParseError> {
+    let object = json.clone();
+    let e = match serde_path_to_error::deserialize::<_, T>(json) {
+        Ok(op) => return Ok(op),
+        Err(e) => e,
+    };
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let said = inner.to_string();
+    // serde names a missing or an unknown field itself.
+    let field = if said.starts_with("missing field") || said.starts_with("unknown field") {
+        None
+    } else if path != "." && !path.is_empty() {
+        Some(path)
+    } else {
+        culprit::<T>(&object)
+    };
+    let message = match field {
+        Some(f) => format!("field `{f}` of an operation of the {workload} workload: {said}: {}", excerpt(text)),
+        None => format!("not an operation of the {workload} workload ({said}): {}", excerpt(text)),
+    };
+    Err(ParseError { line, message })
+}
+
+/// The top-level field of `object` the error is about: the one whose value, replaced by a
+/// plain one (`0`, `""`, `[]`, `false`, `null`, `{}`), makes it an operation.
+fn culprit<T: DeserializeOwned>(object: &Json) -> Option<String> {
+    let Json::Object(map) = object else { return None };
+    let plain = [Json::from(0), Json::from(""), Json::Array(Vec::new()), Json::Bool(false), Json::Null];
+    map.keys().find_map(|key| {
+        let fixes = plain.iter().cloned().chain([Json::Object(serde_json::Map::new())]).any(|v| {
+            let mut other = map.clone();
+            other.insert(key.clone(), v);
+            serde_json::from_value::<T>(Json::Object(other)).is_ok()
+        });
+        fixes.then(|| key.clone())
+    })
 }
 
 /// Reads a history of `kind` as JSON lines; each line is first looked at for signs of another
@@ -61,13 +104,13 @@ pub(crate) fn read_history(input: impl Read, kind: WorkloadKind) -> Result<Workl
         {
             return Err(ReadError::WrongWorkload { line, expected: kind.name(), found, evidence });
         }
-        let err = |e: serde_json::Error| ReadError::from(not_an_operation(line, kind.name(), text, &e));
+        let name = kind.name();
         match &mut history {
-            WorkloadHistory::Broadcast(ops) => ops.push(serde_json::from_value(json).map_err(err)?),
+            WorkloadHistory::Broadcast(ops) => ops.push(operation(line, name, json, text)?),
             WorkloadHistory::Counter(ops) | WorkloadHistory::PnCounter(ops) => {
-                ops.push(serde_json::from_value(json).map_err(err)?);
+                ops.push(operation(line, name, json, text)?);
             }
-            WorkloadHistory::UniqueIds(ops) => ops.push(serde_json::from_value(json).map_err(err)?),
+            WorkloadHistory::UniqueIds(ops) => ops.push(operation(line, name, json, text)?),
         }
         Ok(())
     })?;
