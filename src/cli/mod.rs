@@ -380,26 +380,11 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     let config = config_of(&cmd.run)?;
     let algorithm = choose_for(algorithms, cmd.run.algorithm.as_deref(), config.workload)?;
     let writer = files::EventWriter::open(cmd.trace_out.as_deref(), cmd.save.as_deref(), algorithm.name, &config)?;
-    // Only a run with a choice script is watched for the signals it names: an observer of
-    // every signal sent costs a run a tenth of its time.
-    let watch = unsent::needed(&config)
-        .then(|| std::rc::Rc::new(std::cell::RefCell::new(unsent::ScriptWatch::new(&config.deviations))));
-    let watcher = || -> Option<Box<dyn dgame_engine::event::Observer>> {
-        Some(Box::new(dgame_engine::event::SharedObserver(watch.clone()?)))
-    };
     let out = if writer.is_empty() {
-        match watcher() {
-            Some(w) => algorithm.run_observed(&config, w),
-            None => algorithm.run(&config),
-        }
+        algorithm.run(&config)
     } else {
         let writer = std::rc::Rc::new(std::cell::RefCell::new(writer));
-        let mut observer: Box<dyn dgame_engine::event::Observer> =
-            Box::new(dgame_engine::event::SharedObserver(writer.clone()));
-        if let Some(w) = watcher() {
-            observer = Box::new(unsent::Both::new(observer, w));
-        }
-        let out = algorithm.run_observed(&config, observer);
+        let out = algorithm.run_observed(&config, Box::new(dgame_engine::event::SharedObserver(writer.clone())));
         writer.borrow_mut().finish()?;
         out
     }
@@ -420,7 +405,7 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     // After the report, beside the run's other warnings; a run that stopped early may not
     // have reached the signals, and its error says why.
     if out.error.is_none()
-        && let Some(w) = watch.and_then(|w| w.borrow().warning())
+        && let Some(w) = unsent::warning(&config.deviations, out.stats.sent)
     {
         eprintln!("warning: {w}");
     }
