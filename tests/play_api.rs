@@ -363,7 +363,16 @@ fn speed_and_restart() {
     let s = post(addr, "/api/restart", json!({}))["state"].clone();
     assert_eq!(s["game"], 5);
     refused(addr, "POST", "/api/restart", Some(r#"{"seed": "tomorrow"}"#), 400);
-    refused(addr, "POST", "/api/restart", Some(r#"{"seed": 1, "extra": 2}"#), 400);
+    let error = refused(addr, "POST", "/api/restart", Some(r#"{"seed": 1, "extra": 2}"#), 400);
+    assert!(error.contains("unknown field `extra`"), "{error}");
+    // A seed given twice is refused, not read as the last one; so is a `null` one.
+    let error = refused(addr, "POST", "/api/restart", Some(r#"{"seed": 1, "seed": 2}"#), 400);
+    assert!(error.contains("duplicate field `seed`"), "{error}");
+    let error = refused(addr, "POST", "/api/restart", Some(r#"{"seed": null}"#), 400);
+    assert!(error.contains("not null"), "{error}");
+    let error = refused(addr, "POST", "/api/restart", Some("[1]"), 400);
+    assert!(error.contains("JSON body like"), "{error}");
+    assert_eq!(state(addr)["game"], 5, "no refused restart restarted the game");
 }
 
 #[test]

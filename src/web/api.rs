@@ -262,6 +262,20 @@ struct SeekBody {
     tick: u64,
 }
 
+/// `seed` is a string or a number, told apart after parsing (to name what else it was, `null`
+/// included).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RestartBody {
+    #[serde(default, deserialize_with = "present")]
+    seed: Option<Json>,
+}
+
+/// A field that is there, whatever its value (`null` too).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Json>, D::Error> {
+    Json::deserialize(d).map(Some)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OptionsBody {
@@ -315,8 +329,13 @@ fn command(path: &str, content_type: &str, body: &Bytes) -> Result<Command, ApiE
             parse::<OptionsBody>(path, body, r#"{"pause_on_violation": false}"#)?.pause_on_violation,
         ),
         "/api/restart" => {
-            let body = optional_object(path, body)?;
-            let seed = match body.get("seed") {
+            let example = r#"{"seed": "same"} ("same", "new" or a whole number; no body: the same seed)"#;
+            let seed = if body.iter().all(u8::is_ascii_whitespace) {
+                None
+            } else {
+                parse::<RestartBody>(path, body, example)?.seed
+            };
+            let seed = match seed {
                 None => SeedChoice::Same,
                 Some(Json::String(s)) if s == "same" => SeedChoice::Same,
                 Some(Json::String(s)) if s == "new" => SeedChoice::New,
@@ -328,9 +347,6 @@ fn command(path: &str, content_type: &str, body: &Bytes) -> Result<Command, ApiE
                     ));
                 }
             };
-            if let Some(k) = body.keys().find(|k| *k != "seed") {
-                return Err(ApiError::new(400, format!("/api/restart knows only `seed`, not `{k}`")));
-            }
             Command::Restart(seed)
         }
         other => {
