@@ -41,22 +41,40 @@ async function until(what, f, timeout = TIMEOUT) {
   }
 }
 
-// A signal in flight whose dot nothing else covers (so a click lands on it), stepping the paused
-// game until there is one. The dots are drawn on a canvas: the page says where each is
-// (signalPoint) and which one is under a point (signalAt, the topmost).
+// Waits for the response to `path` that `act` (a click, a key) causes. Unlike
+// `Promise.all([page.waitForResponse(..), act])`, an error in `act` (or in computing its
+// arguments) is the error reported: a waiter left pending would reject when the browser closes,
+// and that unhandled "Target page, context or browser has been closed" would hide the cause.
+async function responseTo(page, path, act) {
+  const response = page.waitForResponse((r) => r.url().endsWith(path));
+  try {
+    await act();
+  } catch (e) {
+    response.catch(() => {});
+    throw e;
+  }
+  return response;
+}
+
+// A signal in flight whose dot nothing else covers (so a click lands on it), and where its dot
+// is, stepping the paused game until there is one. The dots are drawn on a canvas: the page says
+// where each is (signalPoint) and which one is under a point (signalAt, the topmost). The page
+// must show the server's tick first: a state it has not drawn yet (after a seek, say) replaces
+// its dots, and a new dot has no place until the next frame draws it.
 async function clickableSignal(page) {
   for (let i = 0; i < 30; i++) {
     const s = await api('/api/state');
-    const id = await page.evaluate((ids) => {
+    await page.waitForFunction((t) => document.getElementById('tick').textContent === String(t), s.tick);
+    const found = await page.evaluate((ids) => new Promise((done) => requestAnimationFrame(() => {
       for (const id of ids) {
         const p = signalPoint(id);
         if (!p) continue;
         const top = document.elementFromPoint(p.x, p.y);
-        if (top && document.getElementById('stage').contains(top) && signalAt(p.x, p.y) === id) return id;
+        if (top && document.getElementById('stage').contains(top) && signalAt(p.x, p.y) === id) return done({ id, p });
       }
-      return null;
-    }, s.signals.map((x) => x.id));
-    if (id != null) return s.signals.find((x) => x.id === id);
+      done(null);
+    })), s.signals.map((x) => x.id));
+    if (found != null) return { ...s.signals.find((x) => x.id === found.id), point: found.p };
     await api('/api/step', {});
     await page.waitForFunction((t) => document.getElementById('tick').textContent === String(t), s.tick + 1);
   }
@@ -118,7 +136,7 @@ try {
 
   // Hover a signal: its message, route and ticks are shown.
   const sig = await clickableSignal(page);
-  const dot = await page.evaluate((id) => signalPoint(id), sig.id);
+  const dot = sig.point;
   await page.mouse.move(dot.x, dot.y);
   await page.waitForSelector('#tooltip:not(.hidden)');
   const tip = await page.textContent('#tooltip');
@@ -128,10 +146,7 @@ try {
 
   // Click it: the server drops it, confirms, and logs it; the command line replays the click.
   const at = (await api('/api/state')).tick + 1;
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith('/api/drop')),
-    page.mouse.click(dot.x, dot.y),
-  ]);
+  const response = await responseTo(page, '/api/drop', () => page.mouse.click(dot.x, dot.y));
   const confirmed = await response.json();
   check(response.status() === 200 && confirmed.did === `drop ${sig.id}@${at}`, 'the server confirms the drop', confirmed);
   const afterDrop = await api('/api/state');
@@ -145,7 +160,7 @@ try {
 
   // Step: exactly one tick, by the button and by the key.
   const t0 = afterDrop.tick;
-  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/step')), page.click('#step')]);
+  await responseTo(page, '/api/step', () => page.click('#step'));
   let s = await api('/api/state');
   check(s.tick === t0 + 1 && !s.running, 'the step button runs exactly one tick', [t0, s.tick]);
   await page.keyboard.press('s');
@@ -157,7 +172,7 @@ try {
   // Click a node: its menu crashes it.
   await page.click('#stage .node[data-id="n2"] circle');
   await page.waitForSelector('#menu:not(.hidden) button[data-action="crash"]');
-  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/node')), page.click('#menu button[data-action="crash"]')]);
+  await responseTo(page, '/api/node', () => page.click('#menu button[data-action="crash"]'));
   s = await api('/api/state');
   check(s.nodes[1].status === 'crashed', 'the node menu crashes n2');
   await page.waitForSelector('#stage .node[data-id="n2"].crashed');
@@ -170,7 +185,7 @@ try {
 
   // Step back: the button and the key each go back exactly one tick, to the same state.
   const t2 = s.tick;
-  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/back')), page.click('#back')]);
+  await responseTo(page, '/api/back', () => page.click('#back'));
   s = await api('/api/state');
   check(s.tick === t2 - 1 && s.head === t2, 'the Back button goes back one tick, keeping the timeline', [t2, s.tick, s.head]);
   await page.keyboard.press('b');
@@ -208,8 +223,7 @@ try {
   const headBefore = (await api('/api/state')).head;
   const sig2 = await clickableSignal(page);
   const tf = (await api('/api/state')).tick;
-  const dot2 = await page.evaluate((id) => signalPoint(id), sig2.id);
-  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/drop')), page.mouse.click(dot2.x, dot2.y)]);
+  await responseTo(page, '/api/drop', () => page.mouse.click(sig2.point.x, sig2.point.y));
   s = await api('/api/state');
   check(s.fork && s.fork.at === tf && s.head === tf && s.fork.ticks === headBefore - tf, 'a click in the past forks the game', s.fork);
   await page.waitForSelector('#fork-note:not(.hidden)');
@@ -238,20 +252,20 @@ try {
   const lit = await page.evaluate((i) => diagramSegs.filter((sg) => sg.m.ops.includes(i)).length, box.op.index);
   const own = (await api('/api/state')).messages.filter((m) => m.ops.includes(box.op.index)).length;
   check(own > 0 && lit === own, 'hovering an operation lights its messages in the diagram', { lit, own });
-  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/seek')), page.mouse.click(box.x, box.y)]);
+  await responseTo(page, '/api/seek', () => page.mouse.click(box.x, box.y));
   s = await api('/api/state');
   check(s.tick === box.op.complete, 'clicking an operation jumps to the tick it completed', [box.op.complete, s.tick]);
   // And a line of the event log.
   // Read the line's tick and click it in one step in the page: the log re-renders as the game
   // moves, so reading first and clicking later could hit another line.
-  const [, logTick] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith('/api/seek')),
-    page.evaluate(() => {
+  let logTick;
+  await responseTo(page, '/api/seek', async () => {
+    logTick = await page.evaluate(() => {
       const li = document.querySelectorAll('#log li[data-tick]')[1];
       li.click();
       return Number(li.dataset.tick);
-    }),
-  ]);
+    });
+  });
   check((await api('/api/state')).tick === Math.min(logTick, s.head), 'clicking an event jumps to its tick');
 
   // A refused action is a toast: isolate n3 twice.
