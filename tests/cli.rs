@@ -1226,3 +1226,29 @@ fn a_run_that_may_need_more_memory_than_the_limit_is_refused_before_it_starts() 
     let o = dgame(&["run", "--ticks", "300", "--memory-limit", "none"]);
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
 }
+
+#[test]
+fn a_run_whose_own_traffic_goes_over_the_memory_limit_is_stopped_with_an_error() {
+    // Flooding among 1,000 nodes keeps about a million signals in flight per value: far more
+    // than the estimate (history, and signals between clients and nodes) knows of.
+    let args = ["run", "-w", "broadcast", "-a", "broadcast-flood", "-n", "1000", "-c", "2", "-t", "300"];
+    let o = dgame(&[&args[..], &["--memory-limit", "64M"]].concat());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(
+        err.starts_with(
+            "error: the run went over --memory-limit 64 MiB and was stopped (the estimate made before it started was"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("or raise the limit with --memory-limit 256M (or `none`)"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("memory allocation"), "{err}");
+    // A sweep is held to it too.
+    let o = dgame(&["sweep", "-w", "broadcast", "-a", "broadcast-flood", "-n", "1000", "-c", "2", "-t", "300"]
+        .iter()
+        .chain(&["--seeds", "0..4", "--threads", "1", "--memory-limit", "64M"])
+        .copied()
+        .collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("the run went over --memory-limit 64 MiB"), "{:?}", text(&o));
+}

@@ -19,6 +19,8 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use rustc_hash::FxHashMap;
+
 use crate::history::{History, OpKind, Outcome};
 use crate::options::Options;
 use crate::pipeline::{KeyResult, check_key};
@@ -38,6 +40,8 @@ pub(crate) struct Minimizer<'a> {
     /// Re-checks run so far.
     pub(crate) checks: usize,
     relaxed: Vec<bool>,
+    /// Marks the operations of the set a re-check is asked about (all false between re-checks).
+    in_set: Vec<bool>,
 }
 
 /// The time an operation must have taken effect by, if it must take effect at all.
@@ -64,6 +68,7 @@ impl<'a> Minimizer<'a> {
             budget: Budget::new(Some(per_check), deadline, options.max_memory_bytes),
             checks: 0,
             relaxed: vec![false; history.ops.len()],
+            in_set: vec![false; history.ops.len()],
         }
     }
 
@@ -84,7 +89,7 @@ impl<'a> Minimizer<'a> {
     /// only set the register before any required operation, and only the last one placed
     /// counts, so any order using others can use that one instead (its interval ends no
     /// earlier).
-    fn universe(&self, set: &[usize]) -> Vec<usize> {
+    fn universe(&mut self, set: &[usize]) -> Vec<usize> {
         let ops = &self.history.ops;
         let ends: Vec<u64> = set.iter().filter_map(|&i| required_end(self.history, i, self.options)).collect();
         let upper = ends.iter().copied().max().unwrap_or(0);
@@ -94,11 +99,14 @@ impl<'a> Minimizer<'a> {
             .map(|&i| ops[i].invoke)
             .min()
             .unwrap_or(0);
-        let mut in_set = std::collections::HashSet::with_capacity(set.len());
-        in_set.extend(set.iter().copied());
+        // (A mark per operation of the history, kept between re-checks and cleared after.)
+        let mut in_set = std::mem::take(&mut self.in_set);
+        for &i in set {
+            in_set[i] = true;
+        }
         let matters = |i: usize| {
             let op = &ops[i];
-            op.outcome != Outcome::Failed && op.kind != OpKind::Read || in_set.contains(&i)
+            op.outcome != Outcome::Failed && op.kind != OpKind::Read || in_set[i]
         };
         let early: Vec<usize> =
             self.all.iter().copied().take_while(|&i| ops[i].invoke < start).filter(|&i| matters(i)).collect();
@@ -106,11 +114,11 @@ impl<'a> Minimizer<'a> {
         let mut keep: Vec<usize> = Vec::new();
         if plain {
             // Per value, the latest-returning write that returned before `start`.
-            let mut latest: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+            let mut latest: FxHashMap<u64, usize> = FxHashMap::default();
             for &i in &early {
                 let op = &ops[i];
                 let done = op.outcome != Outcome::Unknown && op.complete.is_some_and(|c| c < start);
-                if done && !in_set.contains(&i) {
+                if done && !in_set[i] {
                     if let OpKind::Write(v) = op.kind {
                         let e = latest.entry(v).or_insert(i);
                         if ops[*e].complete < op.complete {
@@ -128,6 +136,10 @@ impl<'a> Minimizer<'a> {
         keep.extend(
             self.all.iter().copied().skip_while(|&i| ops[i].invoke < start).take_while(|&i| ops[i].invoke <= upper),
         );
+        for &i in set {
+            in_set[i] = false;
+        }
+        self.in_set = in_set;
         keep.sort_unstable();
         keep
     }

@@ -4,7 +4,7 @@
 //! constrain nothing, an unknown write whose value nobody observes can always be left out,
 //! and a read of a value nobody wrote is a violation before any search.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::history::{History, OpKind, Outcome, Value};
 use crate::options::Options;
@@ -96,7 +96,7 @@ pub(crate) fn prepare_with(
     relaxed: Option<&[bool]>,
     virt: Virtual,
 ) -> Prepared {
-    let mut values: HashMap<u64, State> = HashMap::new();
+    let mut values: FxHashMap<u64, State> = FxHashMap::default();
     let mut intern = |v: u64| -> State {
         let next = values.len() as State + 1;
         *values.entry(v).or_insert(next)

@@ -2,7 +2,7 @@
 //! cannot be ordered, chosen by the set's shape, every claim checked against the key's
 //! whole history (through an index of its writers, so the cost follows the set's size).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::history::{History, OpKind, Operation, Outcome, TimeUnit, describe_op, value_words};
 
@@ -46,8 +46,8 @@ pub(crate) struct Writers<'a> {
 
 impl<'a> Writers<'a> {
     pub(crate) fn new(history: &'a History, all: &[usize]) -> Self {
-        let mut by_value: HashMap<u64, Vec<usize>> = HashMap::new();
-        let mut failed = HashSet::new();
+        let mut by_value: HashMap<u64, Vec<usize>> = HashMap::default();
+        let mut failed = HashSet::default();
         for &i in all {
             let op = &history.ops[i];
             if let Some(v) = writes(op) {

@@ -104,6 +104,9 @@ struct MemoEntry {
     next: u32,
 }
 
+/// How many configurations a memo has room for before it grows.
+const MEMO_START: usize = 1024;
+
 /// The set of visited (state, placed set) configurations.
 struct Memo {
     heads: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
@@ -112,8 +115,14 @@ struct Memo {
 }
 
 impl Memo {
-    fn new() -> Self {
-        Memo { heads: HashMap::default(), entries: Vec::new(), arena: Vec::new() }
+    /// A memo sized for about `entries` configurations of `words` words each, so that a small
+    /// search (a re-check of an explanation is a few dozen steps) grows nothing.
+    fn with_capacity(entries: usize, words: usize) -> Self {
+        Memo {
+            heads: HashMap::with_capacity_and_hasher(entries, Default::default()),
+            entries: Vec::with_capacity(entries),
+            arena: Vec::with_capacity(entries * words),
+        }
     }
 
     fn bytes(&self) -> usize {
@@ -439,7 +448,7 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         call_of: call_entry,
         zobrist: (0..n as u64).map(|i| mix64(i ^ 0x5EED_0F0D_E500_0000)).collect(),
         placed: Placed::new(n),
-        memo: Memo::new(),
+        memo: Memo::with_capacity((2 * n).min(MEMO_START), 1),
         hash: 0,
         state: EMPTY,
         required_left: required_total,

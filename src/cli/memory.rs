@@ -150,6 +150,7 @@ pub fn check(c: &Config, copies: usize) -> Result<(), String> {
     let copies = copies.max(1) as u128;
     let total = e.total() * copies;
     if total <= u128::from(limit) {
+        super::guard::arm(limit, total);
         return Ok(());
     }
     let each = if copies > 1 { format!(" ({copies} runs at once, {} each)", size(e.total())) } else { String::new() };

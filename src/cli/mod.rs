@@ -26,6 +26,7 @@
 mod args;
 mod explore;
 mod files;
+pub mod guard;
 mod interrupt;
 mod lint;
 mod memory;
@@ -66,8 +67,9 @@ pub struct Cli {
     handler_budget: HandlerBudget,
     /// Refuse, before it starts, a run that may need more memory than this (its history,
     /// kept whole for the check, grows with --ticks × --clients, and its signals in flight
-    /// with --nodes × --clients): a size like `512M`, `4G`, `16GiB`, or `none`. For run,
-    /// sweep (all its threads together), explore and play.
+    /// with --nodes × --clients), and stop with an error one that goes over it all the same
+    /// (an algorithm's own traffic between nodes): a size like `512M`, `4G`, `16GiB`, or
+    /// `none`. For run, sweep (all its threads together), explore and play.
     #[arg(long, global = true, value_name = "SIZE|none", default_value = "4G", value_parser = memory::parse_flag, help_heading = "Global options")]
     memory_limit: memory::Limit,
 }
