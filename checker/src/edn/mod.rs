@@ -7,7 +7,8 @@
 //! other processes, like `:nemesis`, are skipped), `:type` (`:invoke`, `:ok`, `:fail`,
 //! `:info`), `:f` (`:read`, `:write`, `:cas`), `:value` (a read's result on `:ok`, a write's
 //! value, a compare-and-set's `[expected new]`; multi-key histories wrap these as
-//! `[key value]`) and optionally `:time`. Other keys are ignored. When any event lacks
+//! `[key value]`) and optionally `:time`. Other keys are ignored; one of these given twice
+//! in an event is an error. When any event lacks
 //! `:time`, times are the events' positions (0, 1, 2, ...) and the history's unit is
 //! [`TimeUnit::Events`]; otherwise nanoseconds, unless a `; time-unit: ticks` comment says
 //! otherwise (the writer emits one).
@@ -58,6 +59,14 @@ pub enum EdnError {
         expected: &'static str,
         /// What it was.
         found: String,
+    },
+    /// An event map gives a key it is read by twice (which one was meant cannot be known).
+    #[error("line {line}: the event gives :{key} twice: give each key once")]
+    RepeatedKey {
+        /// The line of the second one.
+        line: usize,
+        /// The key, without its colon.
+        key: &'static str,
     },
     /// Events that do not pair up into operations.
     #[error("line {line}: {message}")]
@@ -113,6 +122,27 @@ impl From<ReadError> for EdnError {
 pub(crate) fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
     map.iter().find(|(k, _)| matches!(&k.value, Edn::Keyword(name) if &**name == key)).map(|(_, v)| v)
 }
+
+/// Refuses an event map that gives one of the keys it is read by (`known`, at most 32) twice:
+/// [`get`] would silently take the first. Other keys are ignored, repeated or not.
+pub(crate) fn once(map: &[(Node, Node)], known: &[&'static str]) -> Result<(), EdnError> {
+    let mut seen = 0u32;
+    for (k, _) in map {
+        if let Edn::Keyword(name) = &k.value
+            && let Some(i) = known.iter().position(|n| *n == &**name)
+        {
+            let bit = 1u32 << i;
+            if seen & bit != 0 {
+                return Err(EdnError::RepeatedKey { line: k.line, key: known[i] });
+            }
+            seen |= bit;
+        }
+    }
+    Ok(())
+}
+
+/// The keys an event of a register's history is read by.
+const KEYS: &[&str] = &["process", "type", "f", "value", "time", "dgame/open"];
 
 pub(crate) fn field_err(line: usize, field: &'static str, expected: &'static str, found: Option<&Node>) -> EdnError {
     EdnError::Field { line, field, expected, found: found.map_or("nothing".to_string(), |n| describe(&n.value)) }
@@ -198,6 +228,7 @@ fn event(node: Node) -> Result<Option<Event>, EdnError> {
             found: describe(&node.value),
         });
     };
+    once(&map, KEYS)?;
     let process = match get(&map, "process") {
         Some(Node { value: Edn::Keyword(_), .. }) => return Ok(None), // nemesis and other non-clients
         Some(n) if as_u64(&n.value).is_some() => as_u64(&n.value).unwrap_or_default(),

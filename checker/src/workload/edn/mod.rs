@@ -28,7 +28,7 @@
 //!   without one the operation reached no node (`node` 0).
 //! - `:time` as in the register's EDN (without it on every event, times are the events'
 //!   positions); `:dgame/open true` on an `:info` means "never completed"; `:process
-//!   :nemesis` events are skipped; other keys are ignored.
+//!   :nemesis` events are skipped; other keys are ignored (a key read given twice is an error).
 //!
 //! The reader streams (one event's syntax at a time, at most
 //! [`MAX_FORM_BYTES`](crate::edn::MAX_FORM_BYTES) bytes), with the register reader's errors:
@@ -46,7 +46,7 @@ use super::detect::{classify_edn, family};
 use super::history::{ReadError, WorkloadHistory, WorkloadKind};
 use super::{Status, broadcast, counter, unique_ids};
 use crate::edn::reader::{Edn, Node, Reader, describe};
-use crate::edn::{EdnError, as_u64, field_err, get};
+use crate::edn::{EdnError, as_u64, field_err, get, once};
 pub use write::write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +107,7 @@ fn event(node: Node, kind: WorkloadKind) -> Result<Option<Event>, ReadError> {
         }
         .into());
     };
+    once(&map, &["process", "type", "f", "value", "time", "node", "final?", "dgame/open"])?;
     let process = match get(&map, "process") {
         Some(Node { value: Edn::Keyword(_), .. }) => return Ok(None), // nemesis and other non-clients
         Some(n) if as_u64(&n.value).is_some() => as_u64(&n.value).unwrap_or_default(),
