@@ -225,6 +225,11 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
         &["run", "--deviate", "5:drop,5:deliver"],
         "the choice script `5:drop,5:deliver` gives signal 5 twice",
     );
+    assert_usage_error(&["run", "--deviate", "0:drop"], "names signal 0 in `0:drop`: signal ids start at 1");
+    assert_usage_error(
+        &["run", "--deviate", "3:drop,5:drop+deliver"],
+        "the choice script `3:drop,5:drop+deliver` says both `drop` and `deliver` in `5:drop+deliver`",
+    );
     assert_usage_error(&["run", "--frobnicate"], "unexpected argument '--frobnicate'");
     assert_usage_error(&["sweep", "--seeds", "10..5"], "is empty");
     assert_usage_error(&["sweep", "--seeds", "ten"], "is not a seed range");

@@ -2,7 +2,7 @@
 //! command, and every kind of bad request (each answered with a 4xx and a JSON error while the
 //! game goes on). Games start paused, so every tick here is a step the test took.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
@@ -657,6 +657,48 @@ fn many_idle_connections_do_not_lock_out_a_new_tab() {
     assert_eq!(state(addr)["tick"], 0, "a new client is answered at once");
     assert_eq!(step(addr)["tick"], 1);
     drop(idle);
+}
+
+/// Sends `raw` on a connection of its own and reads the one response, then asserts that the
+/// server closes the connection after it.
+fn exchange_then_closed(addr: SocketAddr, raw: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    let mut s = TcpStream::connect(addr).expect("connects");
+    s.set_read_timeout(Some(Duration::from_secs(20))).expect("sets a timeout");
+    s.write_all(raw).expect("sends");
+    let mut reader = BufReader::new(s);
+    let response = read_response(&mut reader, false);
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).expect("the server closes the connection (no read timeout)");
+    assert!(rest.is_empty(), "nothing after the response: {:?}", String::from_utf8_lossy(&rest));
+    response
+}
+
+#[test]
+fn a_body_that_does_not_arrive_is_answered_408_and_its_connection_closed() {
+    let options =
+        PlayOptions { port: 0, paused: true, request_timeout: Duration::from_millis(300), ..PlayOptions::default() };
+    let server = Server::start(&algorithm("abd").game(), config(25), &options).expect("the server starts");
+    let addr = server.local_addr();
+    // 100 bytes announced, 1 sent, and the client waits: before, the connection stayed forever.
+    let (status, headers, body) = exchange_then_closed(
+        addr,
+        b"POST /api/step HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    );
+    assert_eq!(status, 408, "{body}");
+    assert!(headers.contains(&("connection".to_owned(), "close".to_owned())), "{headers:?}");
+    let error: Value = serde_json::from_str(&body).expect("a JSON error");
+    assert_eq!(error["status"], 408);
+    assert!(error["error"].as_str().unwrap().contains("did not arrive within 0.3 s"), "{error}");
+    // A body that cannot be read (a broken chunk) says so, where it used to say "too large".
+    let (status, _, body) = exchange_then_closed(
+        addr,
+        b"POST /api/step HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("the body could not be read"), "{body}");
+    // The game was not stepped by either, and goes on.
+    assert_eq!(state(addr)["tick"], 0);
+    assert_eq!(step(addr)["tick"], 1);
 }
 
 #[test]

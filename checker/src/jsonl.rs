@@ -17,7 +17,7 @@
 //!   `[expected, new]`.
 //! - `complete` (integer) is required for ok and failed operations, optional otherwise.
 //! - `key` (integer) is optional; operations with different keys are separate registers.
-//! - Blank lines are skipped; other keys are ignored. Values, keys and times are
+//! - Blank lines are skipped; other keys are ignored; a key given twice is an error. Values, keys and times are
 //!   non-negative integers below 2^64. A UTF-8 byte order mark at the start is skipped.
 //! - A line may hold at most [`MAX_LINE_BYTES`] bytes; [`read_from`] streams, holding one
 //!   line at a time.
@@ -28,6 +28,7 @@ use std::io::Read;
 use serde_json::{Map, Value as Json};
 
 use crate::history::{History, OpKind, Operation, Outcome, TimeUnit};
+use crate::unique_keys::JsonError;
 
 /// Why a JSON-lines history could not be read. Lines count from 1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +52,14 @@ pub enum JsonlError {
         expected: &'static str,
         /// What it was.
         found: String,
+    },
+    /// A line gives a key twice (which one was meant cannot be known).
+    #[error("line {line}: the key \"{key}\" is given twice: give each key once")]
+    RepeatedKey {
+        /// Where.
+        line: usize,
+        /// The key.
+        key: String,
     },
     /// A line longer than [`MAX_LINE_BYTES`].
     #[error("line {line}: longer than {limit} bytes; an operation fits in a few hundred")]
@@ -290,12 +299,13 @@ fn parse_line(
     if raw.trim().is_empty() {
         return Ok(None);
     }
-    let obj = match serde_json::from_str::<Json>(raw) {
+    let obj = match crate::unique_keys::parse(raw) {
         Ok(Json::Object(obj)) => obj,
         Ok(other) => {
             return Err(JsonlError::Syntax { line, message: format!("found {}", found(Some(&other))) });
         }
-        Err(e) => {
+        Err(JsonError::Repeated(key)) => return Err(JsonlError::RepeatedKey { line, key }),
+        Err(JsonError::Syntax(e)) => {
             return Err(JsonlError::Syntax { line, message: format!("but it does not parse: {e}") });
         }
     };

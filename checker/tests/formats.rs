@@ -167,6 +167,39 @@ fn jsonl_errors_name_the_line_and_what_was_expected() {
     );
 }
 
+#[test]
+fn a_key_given_twice_is_refused_in_both_formats_naming_the_line_and_the_key() {
+    // Whichever one a reader kept, one order of these lines was linearizable and the other not.
+    let write = "{\"client\":1,\"f\":\"write\",\"value\":1,\"invoke\":0,\"complete\":1,\"outcome\":\"ok\"}\n";
+    for (line, key) in [
+        (r#"{"client":2,"f":"read","value":2,"value":1,"invoke":2,"complete":3,"outcome":"ok"}"#, "value"),
+        (r#"{"client":2,"f":"read","value":1,"value":2,"invoke":2,"complete":3,"outcome":"ok"}"#, "value"),
+        (r#"{"client":1,"f":"read","value":1,"invoke":2,"complete":3,"outcome":"ok","client":2}"#, "client"),
+    ] {
+        let e = jsonl::parse(&format!("{write}{line}")).expect_err(line);
+        assert_eq!(e, JsonlError::RepeatedKey { line: 2, key: key.into() }, "{line}");
+        assert_eq!(e.to_string(), format!("line 2: the key \"{key}\" is given twice: give each key once"));
+    }
+    let events = "{:process 1, :type :invoke, :f :write, :value 1, :time 0}\n\
+                  {:process 1, :type :ok, :f :write, :value 1, :time 1}\n\
+                  {:process 2, :type :invoke, :f :read, :value nil, :time 2}\n";
+    for (line, key) in [
+        ("{:process 2, :type :ok, :f :read, :value 2, :value 1, :time 3}", "value"),
+        ("{:process 2, :type :ok, :f :read, :value 1, :value 2, :time 3}", "value"),
+        ("{:process 2, :type :ok, :f :read, :value 1, :time 3, :process 1}", "process"),
+        ("{:process 2, :type :ok, :type :fail, :f :read, :value 1, :time 3}", "type"),
+        ("{:process 2, :type :ok, :f :read, :value 1, :time 3, :time 4}", "time"),
+    ] {
+        let e = edn::parse(&format!("{events}{line}")).expect_err(line);
+        assert_eq!(e, EdnError::RepeatedKey { line: 4, key }, "{line}");
+        assert_eq!(e.to_string(), format!("line 4: the event gives :{key} twice: give each key once"));
+    }
+    // Keys the reader does not read stay ignored, as they are once.
+    let h = edn::parse(&format!("{events}{{:process 2, :type :ok, :f :read, :value 1, :time 3, :x 1, :x 2}}"))
+        .expect("an unknown key given twice is ignored");
+    assert_eq!(h.ops.len(), 2);
+}
+
 fn arb_history() -> impl Strategy<Value = History> {
     let op = (
         0u64..5,

@@ -544,6 +544,36 @@ fn a_maelstrom_history_reads_without_nodes_and_with_its_extra_keys() {
 }
 
 #[test]
+fn a_field_given_twice_is_refused_in_both_formats_naming_the_line_and_the_field() {
+    let send = r#"{"client":1,"node":1,"invoke":10,"complete":12,"status":"ok","type":"send","value":5}"#;
+    let twice = r#"{"client":1,"node":1,"invoke":10,"complete":12,"status":"ok","type":"send","value":5,"value":6}"#;
+    let text = format!("{send}\n{twice}\n");
+    let e = read_jsonl::<B>(text.as_bytes(), "broadcast").unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.message.starts_with("field `value` of an operation of the broadcast workload is given twice"), "{e}");
+    let e = WorkloadHistory::read(text.as_bytes(), Format::Jsonl, WorkloadKind::Broadcast).unwrap_err();
+    assert!(
+        e.to_string().starts_with("line 2: field `value` of an operation of the broadcast workload is given twice"),
+        "{e}"
+    );
+    let add = r#"{"client":1,"client":2,"node":1,"invoke":1,"complete":2,"status":"ok","type":"add","delta":1}"#;
+    let e = WorkloadHistory::read(add.as_bytes(), Format::Jsonl, WorkloadKind::Counter).unwrap_err();
+    assert!(
+        e.to_string().starts_with("line 1: field `client` of an operation of the counter workload is given twice"),
+        "{e}"
+    );
+    let e = edn(
+        "{:process 1, :type :invoke, :f :add, :value 1}\n{:process 1, :type :ok, :f :add, :value 1, :value 5}",
+        WorkloadKind::Counter,
+    )
+    .unwrap_err();
+    assert_eq!(e.to_string(), "line 2: the event gives :value twice: give each key once");
+    let e = edn("{:process 1, :type :invoke, :f :add, :value 1, :node \"n1\", :node \"n2\"}", WorkloadKind::Counter)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "line 1: the event gives :node twice: give each key once");
+}
+
+#[test]
 fn edn_errors_name_the_line_and_what_was_wrong() {
     let err = |text: &str, kind| edn(text, kind).unwrap_err().to_string();
     let invoke = "{:process 1, :type :invoke, :f :broadcast, :value 5, :time 10}\n";

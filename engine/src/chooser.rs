@@ -132,6 +132,32 @@ pub enum ParseScriptError {
         /// The signal's id.
         signal: u64,
     },
+    /// Signal 0, which no run sends (ids start at 1).
+    #[error(
+        "the choice script `{script}` names signal 0 in `{entry}`: signal ids start at 1 (--trace-out FILE \
+         lists every signal with its id)"
+    )]
+    SignalZero {
+        /// The script.
+        script: String,
+        /// The entry that names it.
+        entry: String,
+    },
+    /// Two parts of one entry that decide the same thing (only one could count).
+    #[error(
+        "the choice script `{script}` says both `{first}` and `{second}` in `{entry}`: keep one; an entry takes \
+         at most one of `drop`/`deliver`, one `delay=N` and one of `dup`/`single`"
+    )]
+    Conflicting {
+        /// The script.
+        script: String,
+        /// The entry.
+        entry: String,
+        /// The part given first.
+        first: String,
+        /// The part that contradicts (or repeats) it.
+        second: String,
+    },
 }
 
 /// A choice script: deviations from the seed's decisions, by signal id. Written
@@ -200,13 +226,23 @@ impl FromStr for Script {
         for item in s.split([',', '\n', ' ']).map(str::trim).filter(|i| !i.is_empty() && !i.starts_with('#')) {
             let (id, what) = item.split_once(':').ok_or_else(err)?;
             let id = SignalId(id.trim().parse().map_err(|_| err())?);
+            if id.0 == 0 {
+                return Err(ParseScriptError::SignalZero { script: s.to_owned(), entry: item.to_owned() });
+            }
             let mut choice = Choice::default();
+            // The part that set each of loss, delay and duplication: a second one for the same
+            // would silently win.
+            let mut given: [Option<&str>; 3] = [None; 3];
             for part in what.split('+').map(str::trim) {
-                match part {
-                    "drop" => choice.lost = Some(true),
-                    "deliver" => choice.lost = Some(false),
-                    "dup" => choice.duplicate = Some(true),
-                    "single" => choice.duplicate = Some(false),
+                let which = match part {
+                    "drop" | "deliver" => {
+                        choice.lost = Some(part == "drop");
+                        0
+                    }
+                    "dup" | "single" => {
+                        choice.duplicate = Some(part == "dup");
+                        2
+                    }
                     _ => {
                         let d = part.strip_prefix("delay=").ok_or_else(err)?;
                         let d: Tick = d.trim().parse().map_err(|_| err())?;
@@ -214,7 +250,16 @@ impl FromStr for Script {
                             return Err(err());
                         }
                         choice.delay = Some(d);
+                        1
                     }
+                };
+                if let Some(first) = given[which].replace(part) {
+                    return Err(ParseScriptError::Conflicting {
+                        script: s.to_owned(),
+                        entry: item.to_owned(),
+                        first: first.to_owned(),
+                        second: part.to_owned(),
+                    });
                 }
             }
             if choice.is_empty() {
@@ -532,6 +577,35 @@ mod tests {
         for bad in ["57", "x:drop", "57:explode", "57:delay=0", "57:delay=x", "57:"] {
             assert!(bad.parse::<Script>().is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn signal_zero_and_parts_of_one_entry_that_contradict_or_repeat_are_refused() {
+        let e = "0:drop".parse::<Script>().unwrap_err();
+        assert_eq!(e, ParseScriptError::SignalZero { script: "0:drop".into(), entry: "0:drop".into() });
+        assert!(e.to_string().contains("signal ids start at 1"), "{e}");
+        for (script, entry, first, second) in [
+            ("5:drop+deliver", "5:drop+deliver", "drop", "deliver"),
+            ("5:deliver+drop", "5:deliver+drop", "deliver", "drop"),
+            ("1:dup,5:delay=3+delay=90", "5:delay=3+delay=90", "delay=3", "delay=90"),
+            ("5:dup+dup", "5:dup+dup", "dup", "dup"),
+            ("5:single+delay=2+dup", "5:single+delay=2+dup", "single", "dup"),
+            ("5:drop+drop", "5:drop+drop", "drop", "drop"),
+        ] {
+            let e = script.parse::<Script>().unwrap_err();
+            let want = ParseScriptError::Conflicting {
+                script: script.into(),
+                entry: entry.into(),
+                first: first.into(),
+                second: second.into(),
+            };
+            assert_eq!(e, want, "{script}");
+            assert!(e.to_string().contains(&format!("both `{first}` and `{second}` in `{entry}`")), "{e}");
+        }
+        // One part of each kind is what the recorder writes, and reads back.
+        let all = Choice { delay: Some(3), lost: Some(true), duplicate: Some(true) };
+        let s: Script = format!("5:{all}").parse().unwrap();
+        assert_eq!(s.get(SignalId(5)), Some(&all));
     }
 
     #[test]

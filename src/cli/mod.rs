@@ -350,6 +350,7 @@ fn play(algorithms: &[Algorithm], args: &PlayArgs) -> Result<ExitCode, String> {
         speed: args.speed,
         paused: args.paused,
         program: program().to_owned(),
+        ..crate::web::PlayOptions::default()
     };
     Ok(crate::web::play(&[algorithm.game()], options))
 }

@@ -36,6 +36,8 @@ pub(crate) struct Ctx {
     /// The server listens on a loopback address: only `localhost` or an IP may name it in
     /// `Host` (a page elsewhere cannot reach it through a DNS name pointed at 127.0.0.1).
     pub loopback: bool,
+    /// How long a request's body may take to arrive once its head has.
+    pub body_timeout: Duration,
 }
 
 const ROUTES: &[(&str, &str)] = &[
@@ -161,9 +163,9 @@ async fn answer(ctx: &Arc<Ctx>, req: Request) -> Response {
             if declared.is_some_and(|n| n > MAX_BODY as u64) {
                 return error(413, &format!("the body is larger than {} KiB", MAX_BODY / 1024));
             }
-            let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
+            let body = match read_body(req.into_body(), ctx.body_timeout).await {
                 Ok(b) => b,
-                Err(_) => return error(413, &format!("the body is larger than {} KiB", MAX_BODY / 1024)),
+                Err(r) => return r,
             };
             match command(path, &content_type, &body) {
                 Ok(c) => match send(ctx, c).await {
@@ -173,6 +175,36 @@ async fn answer(ctx: &Arc<Ctx>, req: Request) -> Response {
                 Err(e) => error(e.status, &e.message),
             }
         }
+    }
+}
+
+/// The whole body of a command, or the response that says why there is none: one larger than
+/// [`MAX_BODY`] (413), one that has not arrived within `deadline` (408: a client that
+/// announces more than it sends must not hold its connection forever), or one that could not
+/// be read (400). The last two close the connection, whose next request would start
+/// somewhere in the middle of this body.
+async fn read_body(body: Body, deadline: Duration) -> Result<Bytes, Response> {
+    let closing = |mut r: Response| {
+        r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r
+    };
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => {
+            let e = e.into_inner();
+            if e.is::<http_body_util::LengthLimitError>() {
+                Err(error(413, &format!("the body is larger than {} KiB", MAX_BODY / 1024)))
+            } else {
+                Err(closing(error(400, &format!("the body could not be read: {e}"))))
+            }
+        }
+        Err(_) => Err(closing(error(
+            408,
+            &format!(
+                "the body did not arrive within {} s of the request's head: send it whole, as long as its Content-Length says",
+                deadline.as_secs_f64()
+            ),
+        ))),
     }
 }
 

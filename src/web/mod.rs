@@ -50,6 +50,7 @@ mod state;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use dgame_engine::Config;
 
@@ -60,6 +61,10 @@ pub use server::Server;
 pub const MAX_SPEED: f64 = 100.0;
 /// The slowest the game ticks, in ticks per second.
 pub const MIN_SPEED: f64 = 0.1;
+
+/// How long a client has, by default, to send a request's head, then its body
+/// ([`PlayOptions::request_timeout`]).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A game that can be played: an algorithm's name, its promise, and the function that plays
 /// it on the calling thread (a world is not `Send`), usually [`run_game::<N>`](run_game).
@@ -90,6 +95,10 @@ pub struct PlayOptions {
     pub paused: bool,
     /// The program's name in the command that replays a game (`dgame`).
     pub program: String,
+    /// How long a client has to send a request's head once it has started one, and then its
+    /// body once the head has arrived (10 s): a slow or silent one is answered 408 (or, for a
+    /// head, closed) and costs nothing after.
+    pub request_timeout: Duration,
 }
 
 impl Default for PlayOptions {
@@ -101,6 +110,7 @@ impl Default for PlayOptions {
             speed: 5.0,
             paused: false,
             program: "dgame".to_owned(),
+            request_timeout: REQUEST_TIMEOUT,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The server: a small tokio runtime on a thread of its own, hyper's HTTP/1.1 (keep-alive,
-//! pipelining, `HEAD`, a deadline for slow request heads) serving the axum router of `api`, and
+//! pipelining, `HEAD`, deadlines for slow request heads and bodies) serving the axum router of `api`, and
 //! the game on a thread of its own.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -18,10 +18,6 @@ use super::api::{self, Ctx};
 use super::game::{Command, Envelope, GameSetup};
 use super::hub::Hub;
 use super::{Game, MAX_SPEED, MIN_SPEED, PlayOptions};
-
-/// A client has this long to send a request's head once it has started one (or has opened the
-/// connection): a slow or silent one is closed and costs nothing after.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A game being served. Dropping it stops the game and the server.
 pub struct Server {
@@ -67,11 +63,12 @@ impl Server {
         while hub.latest().version == 0 && !game.is_finished() {
             thread::sleep(Duration::from_millis(1));
         }
-        let ctx = Arc::new(Ctx { game: tx, hub, loopback: options.addr.is_loopback() });
+        let timeout = options.request_timeout;
+        let ctx = Arc::new(Ctx { game: tx, hub, loopback: options.addr.is_loopback(), body_timeout: timeout });
         let router = Router::new().fallback(api::route).with_state(ctx.clone());
         let (stop, stopped) = oneshot::channel();
         let serve = thread::Builder::new().name("dgame-play-serve".into()).spawn(move || {
-            runtime.block_on(accept(listener, router, stopped));
+            runtime.block_on(accept(listener, router, timeout, stopped));
             runtime.shutdown_timeout(Duration::from_millis(200));
         })?;
         Ok(Server { addr, ctx, stop: Some(stop), serve: Some(serve), game: Some(game) })
@@ -130,8 +127,11 @@ impl Drop for Server {
     }
 }
 
-/// Accepts connections until told to stop; each is served by hyper on a task of its own.
-async fn accept(listener: TcpListener, router: Router, mut stopped: oneshot::Receiver<()>) {
+/// Accepts connections until told to stop; each is served by hyper on a task of its own. A
+/// client has `head_timeout` to send a request's head once it has started one (or has opened
+/// the connection): a slow or silent one is closed and costs nothing after (its body has as
+/// long again, see `api::route`).
+async fn accept(listener: TcpListener, router: Router, head_timeout: Duration, mut stopped: oneshot::Receiver<()>) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
     loop {
         let stream = tokio::select! {
@@ -150,7 +150,7 @@ async fn accept(listener: TcpListener, router: Router, mut stopped: oneshot::Rec
         tokio::spawn(async move {
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEAD_TIMEOUT)
+                .header_read_timeout(head_timeout)
                 .max_buf_size(64 * 1024)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;

@@ -7,7 +7,8 @@
 //! other processes, like `:nemesis`, are skipped), `:type` (`:invoke`, `:ok`, `:fail`,
 //! `:info`), `:f` (`:read`, `:write`, `:cas`), `:value` (a read's result on `:ok`, a write's
 //! value, a compare-and-set's `[expected new]`; multi-key histories wrap these as
-//! `[key value]`) and optionally `:time`. Other keys are ignored. When any event lacks
+//! `[key value]`) and optionally `:time`. Other keys are ignored; one of these given twice
+//! in an event is an error. When any event lacks
 //! `:time`, times are the events' positions (0, 1, 2, ...) and the history's unit is
 //! [`TimeUnit::Events`]; otherwise nanoseconds, unless a `; time-unit: ticks` comment says
 //! otherwise (the writer emits one).
@@ -58,6 +59,14 @@ pub enum EdnError {
         expected: &'static str,
         /// What it was.
         found: String,
+    },
+    /// An event map gives a key it is read by twice (which one was meant cannot be known).
+    #[error("line {line}: the event gives :{key} twice: give each key once")]
+    RepeatedKey {
+        /// The line of the second one.
+        line: usize,
+        /// The key, without its colon.
+        key: &'static str,
     },
     /// Events that do not pair up into operations.
     #[error("line {line}: {message}")]
@@ -112,6 +121,79 @@ impl From<ReadError> for EdnError {
 
 pub(crate) fn get<'a>(map: &'a [(Node, Node)], key: &str) -> Option<&'a Node> {
     map.iter().find(|(k, _)| matches!(&k.value, Edn::Keyword(name) if &**name == key)).map(|(_, v)| v)
+}
+
+/// The keys the event readers read: [`once`] finds them all in one pass.
+const KNOWN_KEYS: [&str; 8] = ["process", "type", "f", "value", "time", "dgame/open", "node", "final?"];
+/// `:process`, as an index of [`KNOWN_KEYS`].
+pub(crate) const PROCESS: usize = 0;
+/// `:type`.
+pub(crate) const TYPE: usize = 1;
+/// `:f`.
+pub(crate) const F_KEY: usize = 2;
+/// `:value`.
+pub(crate) const VALUE: usize = 3;
+/// `:time`.
+pub(crate) const TIME: usize = 4;
+/// `:dgame/open`.
+pub(crate) const OPEN: usize = 5;
+/// `:node`.
+pub(crate) const NODE: usize = 6;
+/// `:final?`.
+pub(crate) const FINAL: usize = 7;
+
+/// The index of `name` in [`KNOWN_KEYS`]. A `match`, since it runs for every key of every
+/// event.
+fn key_index(name: &str) -> Option<usize> {
+    Some(match name {
+        "process" => PROCESS,
+        "type" => TYPE,
+        "f" => F_KEY,
+        "value" => VALUE,
+        "time" => TIME,
+        "dgame/open" => OPEN,
+        "node" => NODE,
+        "final?" => FINAL,
+        _ => return None,
+    })
+}
+
+/// The keys of a register's event (the indices below it in [`KNOWN_KEYS`]).
+pub(crate) const REGISTER_KEYS: usize = 6;
+/// The keys of a workload's event.
+pub(crate) const WORKLOAD_KEYS: usize = 8;
+
+/// Where each known key is in an event map.
+pub(crate) struct Keys([usize; KNOWN_KEYS.len()]);
+
+impl Keys {
+    /// The value of `key` (an index of [`KNOWN_KEYS`]) in `map`, the map [`once`] read.
+    pub(crate) fn get<'a>(&self, map: &'a [(Node, Node)], key: usize) -> Option<&'a Node> {
+        map.get(self.0[key]).map(|(_, v)| v)
+    }
+
+    /// The position of `key` in the map.
+    pub(crate) fn position(&self, key: usize) -> Option<usize> {
+        (self.0[key] != usize::MAX).then_some(self.0[key])
+    }
+}
+
+/// Finds the first `known` keys of [`KNOWN_KEYS`] in an event map in one pass, refusing one
+/// given twice (a reader would silently take one of them). Other keys are ignored, repeated
+/// or not.
+pub(crate) fn once(map: &[(Node, Node)], known: usize) -> Result<Keys, EdnError> {
+    let mut at = [usize::MAX; KNOWN_KEYS.len()];
+    for (i, (k, _)) in map.iter().enumerate() {
+        if let Edn::Keyword(name) = &k.value
+            && let Some(key) = key_index(name).filter(|&key| key < known)
+        {
+            if at[key] != usize::MAX {
+                return Err(EdnError::RepeatedKey { line: k.line, key: KNOWN_KEYS[key] });
+            }
+            at[key] = i;
+        }
+    }
+    Ok(Keys(at))
 }
 
 pub(crate) fn field_err(line: usize, field: &'static str, expected: &'static str, found: Option<&Node>) -> EdnError {
@@ -198,12 +280,13 @@ fn event(node: Node) -> Result<Option<Event>, EdnError> {
             found: describe(&node.value),
         });
     };
-    let process = match get(&map, "process") {
+    let keys = once(&map, REGISTER_KEYS)?;
+    let process = match keys.get(&map, PROCESS) {
         Some(Node { value: Edn::Keyword(_), .. }) => return Ok(None), // nemesis and other non-clients
         Some(n) if as_u64(&n.value).is_some() => as_u64(&n.value).unwrap_or_default(),
         other => return Err(field_err(line, ":process", "a non-negative integer", other)),
     };
-    let kind = match get(&map, "type") {
+    let kind = match keys.get(&map, TYPE) {
         Some(Node { value: Edn::Keyword(k), .. }) if matches!(&**k, "invoke" | "ok" | "fail" | "info") => match &**k {
             "invoke" => Kind::Invoke,
             "ok" => Kind::Ok,
@@ -212,7 +295,7 @@ fn event(node: Node) -> Result<Option<Event>, EdnError> {
         },
         other => return Err(field_err(line, ":type", "one of :invoke, :ok, :fail, :info", other)),
     };
-    let f = match get(&map, "f") {
+    let f = match keys.get(&map, F_KEY) {
         Some(Node { value: Edn::Keyword(k), .. }) if matches!(&**k, "read" | "write" | "cas") => match &**k {
             "read" => F::Read,
             "write" => F::Write,
@@ -220,16 +303,13 @@ fn event(node: Node) -> Result<Option<Event>, EdnError> {
         },
         other => return Err(field_err(line, ":f", "one of :read, :write, :cas", other)),
     };
-    let time = match get(&map, "time") {
+    let time = match keys.get(&map, TIME) {
         None => None,
         Some(n) if as_u64(&n.value).is_some() => as_u64(&n.value),
         other => return Err(field_err(line, ":time", "a non-negative integer", other)),
     };
-    let open = matches!(get(&map, "dgame/open"), Some(Node { value: Edn::Bool(true), .. }));
-    let value = map
-        .iter()
-        .position(|(k, _)| matches!(&k.value, Edn::Keyword(name) if &**name == "value"))
-        .map(|i| map.swap_remove(i).1);
+    let open = matches!(keys.get(&map, OPEN), Some(Node { value: Edn::Bool(true), .. }));
+    let value = keys.position(VALUE).map(|i| map.swap_remove(i).1);
     let (key, value) = match value {
         None => (None, None),
         Some(v) => {

@@ -10,6 +10,7 @@ use super::detect;
 use super::history::{ReadError, WorkloadHistory, WorkloadKind};
 use super::{ParseError, excerpt};
 use crate::jsonl::{LineError, MAX_LINE_BYTES};
+use crate::unique_keys::JsonError;
 
 /// Calls `each` with every line of `input`, as [`crate::jsonl`] reads lines, with the
 /// workload readers' errors.
@@ -35,12 +36,27 @@ pub fn read_jsonl<T: DeserializeOwned>(input: impl Read, workload: &str) -> Resu
     let mut ops = Vec::new();
     for_each_line(input, |line, text| {
         if !text.trim().is_empty() {
-            let json: Json = serde_json::from_str(text).map_err(|e| not_an_operation(line, workload, text, &e))?;
+            let json = json_of(line, workload, text)?;
             ops.push(operation(line, workload, json, text)?);
         }
         Ok::<(), ParseError>(())
     })?;
     Ok(ops)
+}
+
+/// A line's JSON; an object that gives a key twice is refused, naming the key (serde_json
+/// would keep the last silently).
+fn json_of(line: usize, workload: &str, text: &str) -> Result<Json, ParseError> {
+    crate::unique_keys::parse(text).map_err(|e| match e {
+        JsonError::Syntax(e) => not_an_operation(line, workload, text, &e),
+        JsonError::Repeated(key) => ParseError {
+            line,
+            message: format!(
+                "field `{key}` of an operation of the {workload} workload is given twice: give each field once: {}",
+                excerpt(text)
+            ),
+        },
+    })
 }
 
 pub(crate) fn not_an_operation(line: usize, workload: &str, text: &str, e: &serde_json::Error) -> ParseError {
@@ -98,7 +114,7 @@ pub(crate) fn read_history(input: impl Read, kind: WorkloadKind) -> Result<Workl
         if text.trim().is_empty() {
             return Ok(());
         }
-        let json: Json = serde_json::from_str(text).map_err(|e| not_an_operation(line, kind.name(), text, &e))?;
+        let json = json_of(line, kind.name(), text)?;
         if let Some((found, evidence)) = detect::classify_json(&json)
             && detect::family(found) != kind.family()
         {

@@ -28,7 +28,7 @@
 //!   without one the operation reached no node (`node` 0).
 //! - `:time` as in the register's EDN (without it on every event, times are the events'
 //!   positions); `:dgame/open true` on an `:info` means "never completed"; `:process
-//!   :nemesis` events are skipped; other keys are ignored.
+//!   :nemesis` events are skipped; other keys are ignored (a key read given twice is an error).
 //!
 //! The reader streams (one event's syntax at a time, at most
 //! [`MAX_FORM_BYTES`](crate::edn::MAX_FORM_BYTES) bytes), with the register reader's errors:
@@ -46,7 +46,9 @@ use super::detect::{classify_edn, family};
 use super::history::{ReadError, WorkloadHistory, WorkloadKind};
 use super::{Status, broadcast, counter, unique_ids};
 use crate::edn::reader::{Edn, Node, Reader, describe};
-use crate::edn::{EdnError, as_u64, field_err, get};
+use crate::edn::{
+    EdnError, F_KEY, FINAL, NODE, OPEN, PROCESS, TIME, TYPE, VALUE, WORKLOAD_KEYS, as_u64, field_err, once,
+};
 pub use write::write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,12 +109,13 @@ fn event(node: Node, kind: WorkloadKind) -> Result<Option<Event>, ReadError> {
         }
         .into());
     };
-    let process = match get(&map, "process") {
+    let keys = once(&map, WORKLOAD_KEYS)?;
+    let process = match keys.get(&map, PROCESS) {
         Some(Node { value: Edn::Keyword(_), .. }) => return Ok(None), // nemesis and other non-clients
         Some(n) if as_u64(&n.value).is_some() => as_u64(&n.value).unwrap_or_default(),
         other => return Err(field_err(line, ":process", "a non-negative integer", other).into()),
     };
-    let ty = match get(&map, "type") {
+    let ty = match keys.get(&map, TYPE) {
         Some(Node { value: Edn::Keyword(k), .. }) if matches!(&**k, "invoke" | "ok" | "fail" | "info") => match &**k {
             "invoke" => Type::Invoke,
             "ok" => Type::Ok,
@@ -122,7 +125,7 @@ fn event(node: Node, kind: WorkloadKind) -> Result<Option<Event>, ReadError> {
         other => return Err(field_err(line, ":type", "one of :invoke, :ok, :fail, :info", other).into()),
     };
     let (allowed, expected) = F::of(kind);
-    let f = match get(&map, "f") {
+    let f = match keys.get(&map, F_KEY) {
         Some(Node { value: Edn::Keyword(k), .. }) => allowed.iter().copied().find(|f| f.name() == &**k),
         _ => None,
     };
@@ -132,7 +135,7 @@ fn event(node: Node, kind: WorkloadKind) -> Result<Option<Event>, ReadError> {
         {
             return Err(ReadError::WrongWorkload { line, expected: kind.name(), found, evidence });
         }
-        return Err(EdnError::Field { line, field: ":f", expected, found: found(get(&map, "f")) }.into());
+        return Err(EdnError::Field { line, field: ":f", expected, found: found(keys.get(&map, F_KEY)) }.into());
     };
     // A read that only another workload's reads return (a counter's number in a broadcast
     // history, a vector of values in a counter's).
@@ -142,24 +145,21 @@ fn event(node: Node, kind: WorkloadKind) -> Result<Option<Event>, ReadError> {
     {
         return Err(ReadError::WrongWorkload { line, expected: kind.name(), found, evidence });
     }
-    let time = match get(&map, "time") {
+    let time = match keys.get(&map, TIME) {
         None => None,
         Some(n) if as_u64(&n.value).is_some() => as_u64(&n.value),
         other => return Err(field_err(line, ":time", "a non-negative integer", other).into()),
     };
-    let node = match get(&map, "node") {
+    let node = match keys.get(&map, NODE) {
         None | Some(Node { value: Edn::Nil, .. }) => None,
         Some(n) => Some(
             node_number(&n.value)
                 .ok_or_else(|| field_err(line, ":node", "a node's name like \"n2\" (or its number)", Some(n)))?,
         ),
     };
-    let final_read = matches!(get(&map, "final?"), Some(Node { value: Edn::Bool(true), .. }));
-    let open = matches!(get(&map, "dgame/open"), Some(Node { value: Edn::Bool(true), .. }));
-    let value = map
-        .iter()
-        .position(|(k, _)| matches!(&k.value, Edn::Keyword(name) if &**name == "value"))
-        .map(|i| map.swap_remove(i).1);
+    let final_read = matches!(keys.get(&map, FINAL), Some(Node { value: Edn::Bool(true), .. }));
+    let open = matches!(keys.get(&map, OPEN), Some(Node { value: Edn::Bool(true), .. }));
+    let value = keys.position(VALUE).map(|i| map.swap_remove(i).1);
     Ok(Some(Event { line, process, ty, f, value, time, node, final_read, open }))
 }
 
