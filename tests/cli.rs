@@ -536,7 +536,16 @@ fn sizes_are_bounded_before_memory_is_spent() {
 #[test]
 fn an_output_that_cannot_be_written_is_a_clear_error() {
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
-    for args in [&["run", "--ticks", "50"][..], &["list"], &["sweep", "--seeds", "0..3", "--ticks", "50"]] {
+    for args in [
+        &["run", "--ticks", "50"][..],
+        &["list"],
+        &["sweep", "--seeds", "0..3", "--ticks", "50"],
+        &["explore", "--runs", "3", "--ticks", "50"],
+        &["explore", "--runs", "3", "--ticks", "50", "--json"],
+        &["--help"],
+        &["check", "--help"],
+        &["--version"],
+    ] {
         let o =
             Command::new(env!("CARGO_BIN_EXE_dgame")).args(args).stdout(full.try_clone().unwrap()).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
@@ -548,6 +557,30 @@ fn an_output_that_cannot_be_written_is_a_clear_error() {
     assert_usage_error(&["run", "--trace-out", "/dev/full"], "cannot write /dev/full");
     let missing = dir.path().join("no/such/dir/t.jsonl");
     assert_usage_error(&["run", "--trace-out", missing.to_str().unwrap()], "cannot write");
+}
+
+#[test]
+fn play_stops_with_a_clear_error_when_it_cannot_say_where_it_serves() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
+    // A pipe whose reader is gone before play writes (`dgame play | head -c0`).
+    let closed = {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let outputs: [(std::process::Stdio, &str); 2] =
+        [(full.into(), "No space left on device"), (closed.into(), "Broken pipe")];
+    for (stdout, why) in outputs {
+        let o = Command::new(env!("CARGO_BIN_EXE_dgame"))
+            .args(["play", "--port", "0", "--ticks", "50"])
+            .stdout(stdout)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{why}: {err}");
+        assert!(err.contains(&format!("error: cannot write the output: {why}")), "{why}: {err}");
+        assert!(!err.contains("panicked"), "{why}: {err}");
+    }
 }
 
 #[test]

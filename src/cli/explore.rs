@@ -150,10 +150,10 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
     } else if let Some(path) = &args.save {
         eprintln!("warning: --save {}: nothing was found, so nothing was saved", path.display());
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&e).expect("explorations serialize"));
-    } else {
-        print!("{}", text(&e));
+    let out =
+        if args.json { serde_json::to_string_pretty(&e).expect("explorations serialize") + "\n" } else { text(&e) };
+    if let Err(msg) = super::print_out(&out) {
+        return fail(msg);
     }
     ExitCode::from(if e.found.is_some() { 1 } else { 0 })
 }

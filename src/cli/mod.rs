@@ -232,8 +232,13 @@ pub fn main_with(algorithms: Vec<Algorithm>) -> ExitCode {
 fn clap_error(e: &clap::Error) -> ExitCode {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if !e.use_stderr() {
-        let _ = e.print();
-        return ExitCode::SUCCESS;
+        // Help and version: like any command's output, a closed pipe ends quietly and a
+        // failed write is an error (`dgame --help > /dev/full`).
+        quiet_on_closed_pipe();
+        return match e.print() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => fail(output_error(&err)),
+        };
     }
     if e.kind() == ErrorKind::ValueValidation
         && let Some(source) = std::error::Error::source(e)
