@@ -541,7 +541,16 @@ fn sizes_are_bounded_before_memory_is_spent() {
 #[test]
 fn an_output_that_cannot_be_written_is_a_clear_error() {
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
-    for args in [&["run", "--ticks", "50"][..], &["list"], &["sweep", "--seeds", "0..3", "--ticks", "50"]] {
+    for args in [
+        &["run", "--ticks", "50"][..],
+        &["list"],
+        &["sweep", "--seeds", "0..3", "--ticks", "50"],
+        &["explore", "--runs", "3", "--ticks", "50"],
+        &["explore", "--runs", "3", "--ticks", "50", "--json"],
+        &["--help"],
+        &["check", "--help"],
+        &["--version"],
+    ] {
         let o =
             Command::new(env!("CARGO_BIN_EXE_dgame")).args(args).stdout(full.try_clone().unwrap()).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
@@ -553,6 +562,102 @@ fn an_output_that_cannot_be_written_is_a_clear_error() {
     assert_usage_error(&["run", "--trace-out", "/dev/full"], "cannot write /dev/full");
     let missing = dir.path().join("no/such/dir/t.jsonl");
     assert_usage_error(&["run", "--trace-out", missing.to_str().unwrap()], "cannot write");
+}
+
+/// The command that reproduces a violation of abd-no-write-back (what explore finds).
+const NO_WRITE_BACK_VIOLATION: [&str; 10] = [
+    "--algorithm",
+    "abd-no-write-back",
+    "--seed",
+    "19",
+    "--ticks",
+    "147",
+    "--deviate",
+    "103:drop,104:drop,107:drop,108:drop,115:drop,116:drop,122:drop",
+    "--nodes",
+    "3",
+];
+
+#[test]
+fn an_output_file_that_fails_after_the_run_loses_that_file_not_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/h.edn");
+    // A path that cannot be created is refused before the run: nothing is run or printed.
+    for flag in ["--history-out", "--trace-out", "--save"] {
+        let o = dgame(&["run", "--ticks", "50", flag, missing.to_str().unwrap()]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{flag}: {out}{err}");
+        assert!(out.is_empty() && err.contains("error: cannot write") && err.contains("h.edn"), "{flag}: {out}{err}");
+    }
+    // A file that opens but cannot be written: the report, the verdict, then the error.
+    for flag in ["--history-out", "--trace-out", "--save"] {
+        let o = dgame(&["run", "--ticks", "50", flag, "/dev/full"]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{flag}: {out}{err}");
+        assert!(out.contains("verdict      LINEARIZABLE") && out.contains("reproduce    dgame run"), "{flag}: {out}");
+        assert!(err.contains("error: cannot write /dev/full: No space left on device"), "{flag}: {err}");
+    }
+    // A violation stays exit code 1: its report says what happened and how to reproduce it.
+    let mut args = vec!["run"];
+    args.extend(NO_WRITE_BACK_VIOLATION);
+    args.extend(["--history-out", "/dev/full"]);
+    let o = dgame(&args);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("verdict      NOT LINEARIZABLE"), "{out}");
+    assert!(err.contains("error: cannot write /dev/full"), "{err}");
+}
+
+#[test]
+fn explore_prints_its_violation_even_when_the_save_fails() {
+    let o = dgame(&["explore", "-a", "abd-no-write-back", "--runs", "300", "--save", "/dev/full"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("verdict      NOT LINEARIZABLE"), "{out}");
+    assert!(out.contains("reproduce    dgame run --algorithm abd-no-write-back"), "{out}");
+    assert!(err.contains("error: cannot write /dev/full: No space left on device"), "{err}");
+    // A save that cannot even be created is refused before the search.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/run.json");
+    let o = dgame(&["explore", "-a", "abd-no-write-back", "--runs", "300", "--save", missing.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(out.is_empty() && err.contains("error: cannot write") && err.contains("run.json"), "{out}{err}");
+    // Nothing found: the file checked before the search is not left behind, and one that was
+    // there is not emptied.
+    let new = dir.path().join("new.json");
+    let old = dir.path().join("old.json");
+    std::fs::write(&old, "a run saved before").unwrap();
+    for path in [&new, &old] {
+        let o = dgame(&["explore", "-a", "abd", "--runs", "3", "--ticks", "50", "--save", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    }
+    assert!(!new.exists(), "an empty save was left behind");
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), "a run saved before");
+}
+
+#[test]
+fn play_stops_with_a_clear_error_when_it_cannot_say_where_it_serves() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
+    // A pipe whose reader is gone before play writes (`dgame play | head -c0`).
+    let closed = {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let outputs: [(std::process::Stdio, &str); 2] =
+        [(full.into(), "No space left on device"), (closed.into(), "Broken pipe")];
+    for (stdout, why) in outputs {
+        let o = Command::new(env!("CARGO_BIN_EXE_dgame"))
+            .args(["play", "--port", "0", "--ticks", "50"])
+            .stdout(stdout)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{why}: {err}");
+        assert!(err.contains(&format!("error: cannot write the output: {why}")), "{why}: {err}");
+        assert!(!err.contains("panicked"), "{why}: {err}");
+    }
 }
 
 #[test]

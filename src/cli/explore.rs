@@ -51,7 +51,9 @@ pub struct ExploreArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
-    /// Save the (shrunk) violating run for `dgame replay` (nothing found: nothing saved).
+    /// Save the (shrunk) violating run for `dgame replay` (nothing found: nothing saved). If
+    /// it cannot be written, the violation is printed all the same, then the error; the exit
+    /// code stays 1.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
 }
@@ -111,6 +113,10 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail(e),
     };
+    let created_save = match args.save.as_deref().map(probe_save).transpose() {
+        Ok(created) => created.unwrap_or(false),
+        Err(e) => return fail(e),
+    };
     let options = ExploreOptions {
         strategies: args.strategy.clone(),
         runs: args.runs,
@@ -135,6 +141,9 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
+    // A save that fails loses the file, not the violation: it is printed all the same, with
+    // the command that reproduces it, and the error after it.
+    let mut output_errors = Vec::new();
     if let Some(path) = &args.save
         && let Some(report) = e.shrunk.as_ref().map(|s| &s.report).or(e.found.as_ref().map(|f| &f.report))
     {
@@ -144,18 +153,33 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
             algorithm.run_observed(&report.config, observer).map_err(|e| e.to_string())?;
             writer.borrow_mut().finish()
         });
-        if let Err(msg) = saved {
-            return fail(msg);
-        }
+        output_errors.extend(saved.err());
     } else if let Some(path) = &args.save {
         eprintln!("warning: --save {}: nothing was found, so nothing was saved", path.display());
+        if created_save {
+            let _ = std::fs::remove_file(path);
+        }
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&e).expect("explorations serialize"));
-    } else {
-        print!("{}", text(&e));
+    let out =
+        if args.json { serde_json::to_string_pretty(&e).expect("explorations serialize") + "\n" } else { text(&e) };
+    if let Err(msg) = super::print_out(&out) {
+        output_errors.push(msg);
     }
-    ExitCode::from(if e.found.is_some() { 1 } else { 0 })
+    ExitCode::from(super::after_output_errors(if e.found.is_some() { 1 } else { 0 }, &output_errors))
+}
+
+/// Refuses a `--save` file that cannot be written before the search spends its budget,
+/// without emptying it (when nothing is found, a run saved there before stays). Whether it
+/// was created, to be removed again if nothing is found.
+fn probe_save(path: &std::path::Path) -> Result<bool, String> {
+    let existed = path.symlink_metadata().is_ok();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(!existed)
 }
 
 /// What the strategies injected, and what they left out and why.

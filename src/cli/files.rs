@@ -222,12 +222,28 @@ fn history_text(history: &dgame_engine::History, format: Format) -> String {
     }
 }
 
-/// Writes the history `run --history-out` asked for: EDN if the file ends in `.edn`, else
-/// JSON lines.
-pub fn write_history(path: &Path, out: &RunOutput) -> Result<(), String> {
-    let format = if is_edn(path) { Format::Edn } else { Format::Jsonl };
-    std::fs::write(path, history_text(&out.history, format))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// The file of `run --history-out`, created before the run so that a path that cannot be
+/// written is refused before the run's time is spent.
+pub struct HistoryFile {
+    path: std::path::PathBuf,
+    out: BufWriter<File>,
+}
+
+impl HistoryFile {
+    /// Creates (or empties) the file.
+    pub fn create(path: &Path) -> Result<Self, String> {
+        Ok(HistoryFile { path: path.to_owned(), out: create(path)? })
+    }
+
+    /// Writes a run's history: EDN if the file ends in `.edn`, else JSON lines.
+    pub fn write(mut self, out: &RunOutput) -> Result<(), String> {
+        let format = if is_edn(&self.path) { Format::Edn } else { Format::Jsonl };
+        let text = history_text(&out.history, format);
+        self.out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+    }
 }
 
 /// One file events stream into as the run goes: a trace (JSON lines) or a saved run (one JSON

@@ -21,7 +21,10 @@
 //! Exit codes: 0 linearizable or valid (or done), 1 not linearizable or invalid (or a replay
 //! differs), 2 unknown,
 //! a run error, or bad usage (a bad flag or file, an output that cannot be written), 130 a
-//! sweep stopped by Ctrl-C.
+//! sweep stopped by Ctrl-C. An output file that fails once the result is made (`--history-out`,
+//! `--trace-out` or `--save` on a full disk) is an error printed after the result; the exit
+//! code is then 1 if the result is a violation (it was printed, with its reproduce command),
+//! else 2.
 
 mod args;
 mod explore;
@@ -120,7 +123,9 @@ struct RunCommand {
     /// Print the report as one JSON document.
     #[arg(long)]
     json: bool,
-    /// Write the clients' history: EDN if FILE ends in `.edn`, else JSON lines.
+    /// Write the clients' history: EDN if FILE ends in `.edn`, else JSON lines. Created
+    /// before the run; if it still cannot be written at the end, the report is printed all the
+    /// same, then the error (exit code 2, or 1 for a violation).
     #[arg(long, value_name = "FILE")]
     history_out: Option<PathBuf>,
     /// Write every event as JSON lines, as the run goes.
@@ -234,8 +239,13 @@ pub fn main_with(algorithms: Vec<Algorithm>) -> ExitCode {
 fn clap_error(e: &clap::Error) -> ExitCode {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if !e.use_stderr() {
-        let _ = e.print();
-        return ExitCode::SUCCESS;
+        // Help and version: like any command's output, a closed pipe ends quietly and a
+        // failed write is an error (`dgame --help > /dev/full`).
+        quiet_on_closed_pipe();
+        return match e.print() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => fail(output_error(&err)),
+        };
     }
     if e.kind() == ErrorKind::ValueValidation
         && let Some(source) = std::error::Error::source(e)
@@ -383,19 +393,23 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     let config = config_of(&cmd.run)?;
     let algorithm = choose_for(algorithms, cmd.run.algorithm.as_deref(), config.workload)?;
     let writer = files::EventWriter::open(cmd.trace_out.as_deref(), cmd.save.as_deref(), algorithm.name, &config)?;
+    let history_file = cmd.history_out.as_deref().map(files::HistoryFile::create).transpose()?;
+    // An output that fails once the run has been made (`/dev/full` opens fine) loses that
+    // file, not the run: the report is printed all the same, the errors after it.
+    let mut output_errors = Vec::new();
     let out = if writer.is_empty() {
         algorithm.run(&config)
     } else {
         let writer = std::rc::Rc::new(std::cell::RefCell::new(writer));
         let out = algorithm.run_observed(&config, Box::new(dgame_engine::event::SharedObserver(writer.clone())));
-        writer.borrow_mut().finish()?;
+        output_errors.extend(writer.borrow_mut().finish().err());
         out
     }
     .map_err(|e| e.to_string())?;
     let verdict = out.error.is_none().then(|| out.history.check());
     let report = Report::new(program(), algorithm.name, &config, &out, verdict.as_ref());
-    if let Some(path) = &cmd.history_out {
-        files::write_history(path, &out)?;
+    if let Some(file) = history_file {
+        output_errors.extend(file.write(&out).err());
     }
     if cmd.json {
         print_out(&(serde_json::to_string_pretty(&report).expect("reports serialize") + "\n"))?;
@@ -415,7 +429,18 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     if let Some(e) = out.error.as_ref().filter(|e| !matches!(e, dgame_engine::RunError::InvariantBroken { .. })) {
         eprintln!("error: the run stopped: {e}\nreproduce: {}", report.reproduce);
     }
-    Ok(ExitCode::from(report.verdict.exit_code()))
+    Ok(ExitCode::from(after_output_errors(report.verdict.exit_code(), &output_errors)))
+}
+
+/// Prints the errors of the output files that could not be written, after the result they
+/// failed to keep, and gives the exit code: a violation's 1 stays 1 (its report, with the
+/// command that reproduces it, was printed: a violation is never taken for bad usage); any
+/// other code becomes 2 (a lost file is never taken for success).
+fn after_output_errors(code: u8, errors: &[String]) -> u8 {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+    if errors.is_empty() || code == 1 { code } else { USAGE }
 }
 
 /// Above this many seconds a time limit is no limit (and no deadline overflows).

@@ -139,11 +139,19 @@ pub fn play(games: &[Game], options: PlayOptions) -> ExitCode {
             return fail(format!("cannot serve on {}:{}: {e} ({hint})", options.addr, options.port));
         }
     };
-    // Tests read this line to find the port; keep its shape.
-    println!("dgame play: {} on {}", game.name, server.url());
-    println!("open it in a browser; Ctrl-C stops");
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    // Tests read the first line to find the port; keep its shape. Nobody can find the game
+    // when it cannot be said where it is (`> /dev/full`, a closed pipe): stop, as the other
+    // commands do when their output cannot be written.
+    let banner = format!("dgame play: {} on {}\nopen it in a browser; Ctrl-C stops\n", game.name, server.url());
+    let written = {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        out.write_all(banner.as_bytes()).and_then(|()| out.flush())
+    };
+    if let Err(e) = written {
+        drop(server);
+        return fail(format!("cannot write the output: {e}"));
+    }
     server.wait();
     ExitCode::SUCCESS
 }
