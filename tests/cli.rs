@@ -1354,11 +1354,49 @@ fn a_run_whose_own_traffic_goes_over_the_memory_limit_is_stopped_with_an_error()
     assert!(err.contains("or raise the limit with --memory-limit 256M (or `none`)"), "{err}");
     assert!(!err.contains("panicked") && !err.contains("memory allocation"), "{err}");
     // A sweep is held to it too.
-    let o = dgame(&["sweep", "-w", "broadcast", "-a", "broadcast-flood", "-n", "1000", "-c", "2", "-t", "300"]
-        .iter()
-        .chain(&["--seeds", "0..4", "--threads", "1", "--memory-limit", "64M"])
-        .copied()
-        .collect::<Vec<_>>());
+    let o = dgame(
+        &["sweep", "-w", "broadcast", "-a", "broadcast-flood", "-n", "1000", "-c", "2", "-t", "300"]
+            .iter()
+            .chain(&["--seeds", "0..4", "--threads", "1", "--memory-limit", "64M"])
+            .copied()
+            .collect::<Vec<_>>(),
+    );
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     assert!(text(&o).1.contains("the run went over --memory-limit 64 MiB"), "{:?}", text(&o));
+}
+
+/// Waits until process `pid` catches SIGINT (its handler is in place), from /proc.
+fn wait_until_it_catches_sigint(pid: u32) {
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .unwrap_or(0);
+        // SIGINT is signal 2: bit 1 of the mask.
+        if caught & (1 << 1) != 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_stops_an_exploration_with_what_it_searched() {
+    let child = Command::new(env!("CARGO_BIN_EXE_dgame"))
+        .args(["explore", "--algorithm", "abd", "--budget", "600s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until_it_catches_sigint(child.id());
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success(), "kill -INT failed");
+    let o = child.wait_with_output().unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(130), "{out}{err}");
+    assert!(out.starts_with("abd: no violation found in "), "{out}");
+    assert!(out.contains("stopped by Ctrl-C"), "{out}");
+    assert!(err.contains("Ctrl-C: finishing the runs going now"), "{err}");
 }

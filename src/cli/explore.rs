@@ -127,7 +127,10 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         shrink: !args.no_shrink,
         targets: None,
         faults: args.inject,
+        // Ctrl-C stops the search between batches, and what it searched is printed.
+        stop: Some(super::interrupt::interrupted),
     };
+    super::interrupt::catch();
     let bar = match options.runs {
         Some(n) => ProgressBar::new(n),
         None => ProgressBar::new_spinner(),
@@ -165,7 +168,12 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
     if let Err(msg) = super::print_out(&out) {
         output_errors.push(msg);
     }
-    ExitCode::from(super::after_output_errors(if e.found.is_some() { 1 } else { 0 }, &output_errors))
+    let code = match (&e.found, e.searched.stopped_by.as_str()) {
+        (Some(_), _) => 1,
+        (None, "interrupt") => super::interrupt::EXIT_INTERRUPTED,
+        (None, _) => 0,
+    };
+    ExitCode::from(super::after_output_errors(code, &output_errors))
 }
 
 /// Refuses a `--save` file that cannot be written before the search spends its budget,
@@ -247,6 +255,7 @@ pub fn text(e: &Exploration) -> String {
         "runs" => "the run budget",
         "time" => "the time budget (wall-clock: another machine searches more or less)",
         "exhausted" => "the end of the exhaustive search",
+        "interrupt" => "Ctrl-C (what ran before it is above; --runs or --budget bound a search)",
         other => other,
     };
     let _ = writeln!(

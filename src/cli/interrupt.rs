@@ -1,5 +1,5 @@
-//! Ctrl-C during a sweep: the first one asks the sweep to stop after the seeds running now and
-//! print what finished; a second one ends the process at once.
+//! Ctrl-C during a sweep or an exploration: the first one asks it to stop after the runs going
+//! now and print what finished (and says so at once); a second one ends the process at once.
 
 // Signal handling is `libc`, hence unsafe; each block says why it is sound.
 #![allow(unsafe_code)]
@@ -17,6 +17,13 @@ extern "C" fn on_sigint(_: libc::c_int) {
     if INTERRUPTED.swap(true, Ordering::SeqCst) {
         // SAFETY: `_exit` is async-signal-safe and ends the process without running Rust code.
         unsafe { libc::_exit(EXIT_INTERRUPTED as libc::c_int) }
+    }
+    // The run going now may take a while (a sweep's shrinking, a long run): say it was heard.
+    const HEARD: &[u8] =
+        b"\nCtrl-C: finishing the runs going now, then printing what finished (Ctrl-C again quits at once)\n";
+    // SAFETY: `write` is async-signal-safe; the buffer is static.
+    unsafe {
+        libc::write(2, HEARD.as_ptr().cast(), HEARD.len());
     }
 }
 

@@ -155,6 +155,9 @@ pub struct ExploreOptions {
     /// every kind for an algorithm that declares none). What the starting configuration asks
     /// for (`--loss`, `--nemesis`, `--fault`, ...) is injected whatever this says.
     pub faults: Option<FaultModel>,
+    /// Asked between batches: when it says yes, the search stops there and reports what it
+    /// searched (`dgame explore` passes whether Ctrl-C was pressed).
+    pub stop: Option<fn() -> bool>,
 }
 
 impl Default for ExploreOptions {
@@ -169,6 +172,7 @@ impl Default for ExploreOptions {
             shrink: true,
             targets: None,
             faults: None,
+            stop: None,
         }
     }
 }
@@ -450,6 +454,9 @@ pub fn explore_with(
             && started.elapsed() >= t
         {
             break "time";
+        }
+        if options.stop.is_some_and(|stop| stop()) {
+            break "interrupt";
         }
         let room = options.runs.map_or(BATCH as u64, |m| (m - searched.runs).min(BATCH as u64)) as usize;
         // The strategies take turns filling the batch.
