@@ -1400,3 +1400,49 @@ fn ctrl_c_stops_an_exploration_with_what_it_searched() {
     assert!(out.contains("stopped by Ctrl-C"), "{out}");
     assert!(err.contains("Ctrl-C: finishing the runs going now"), "{err}");
 }
+
+#[test]
+fn a_run_too_long_to_wait_for_and_one_without_clients_are_warned_of() {
+    use std::io::{BufRead, BufReader};
+    // u64::MAX ticks with no clients: within the memory limit, but it would never end.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgame"))
+        .args(["run", "--clients", "0", "--ticks", "18446744073709551615"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    stderr.read_line(&mut first).unwrap();
+    stderr.read_line(&mut second).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        first,
+        "warning: a run of 18446744073709551615 ticks takes at least 29227 years (one core runs at most about 20 M \
+         ticks a second, and prints nothing until the end): give fewer --ticks, or Ctrl-C to stop it\n"
+    );
+    assert_eq!(
+        second,
+        "warning: no clients (--clients 0): the run invokes no operation, so its verdict says nothing\n"
+    );
+    // A run of ordinary length is not warned of.
+    let o = dgame(&["run", "--ticks", "20000"]);
+    assert!(!text(&o).1.contains("takes at least"), "{:?}", text(&o));
+    // A doctored save is held to the same: its warning, and the memory limit.
+    let dir = std::env::temp_dir().join(format!("dgame-long-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let save = dir.join("run.json");
+    let o = dgame(&["run", "--ticks", "50", "--save", save.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let saved = std::fs::read_to_string(&save).unwrap();
+    let doctored = saved.replacen("\"ticks\":50,", "\"ticks\":100000000000,", 1);
+    assert!(doctored != saved, "the save names its ticks as `\"ticks\":50,`");
+    std::fs::write(&save, doctored).unwrap();
+    let o = dgame(&["replay", save.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.starts_with("DIFFERENT: the saved run has"), "{out}");
+    assert!(err.contains("run.json: a run of 100000000000 ticks takes at least 83 minutes"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -375,6 +375,12 @@ pub fn replay(algorithms: &[Algorithm], path: &Path, program: &str) -> Result<Ex
     }
     let algorithm = find(algorithms, &saved.algorithm)?;
     saved.config.validate().map_err(|e| format!("{}: {e}", path.display()))?;
+    // A doctored run may claim any length: the replay stops at its first difference, but one
+    // that goes on without events is warned of, and held to the memory limit as it goes.
+    super::memory::hold(&saved.config);
+    if let Some(w) = super::lint::long_run(&saved.config) {
+        eprintln!("warning: {}: {w}", path.display());
+    }
     let command = saved.config.command_line(program, &saved.algorithm);
     let total = saved.events.len();
     let comparer = Rc::new(RefCell::new(Comparer { saved: saved.events, seen: 0, first_difference: None }));

@@ -51,9 +51,39 @@ pub fn errors(c: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// The warnings: parts of the configuration that are accepted and would silently do nothing.
+/// The most ticks one core runs per second with nothing happening (17 M measured with no
+/// clients): a run of many more ticks than this takes long, whatever it does.
+const TICKS_PER_SECOND: u64 = 20_000_000;
+
+/// A warning for a run so long (from `--ticks` alone) that it would seem to hang: at least ten
+/// minutes at the fastest a tick goes.
+pub fn long_run(c: &Config) -> Option<String> {
+    let seconds = c.ticks / TICKS_PER_SECOND;
+    if seconds < 600 {
+        return None;
+    }
+    let (amount, unit) = match seconds {
+        s if s < 3 * 3600 => (s / 60, "minutes"),
+        s if s < 3 * 86_400 => (s / 3600, "hours"),
+        s if s < 3 * 31_557_600 => (s / 86_400, "days"),
+        s => (s / 31_557_600, "years"),
+    };
+    Some(format!(
+        "a run of {} ticks takes at least {amount} {unit} (one core runs at most about {} M ticks a second, and \
+         prints nothing until the end): give fewer --ticks, or Ctrl-C to stop it",
+        c.ticks,
+        TICKS_PER_SECOND / 1_000_000
+    ))
+}
+
+/// The warnings: parts of the configuration that are accepted and would silently do nothing
+/// (or take far longer than anyone waits).
 pub fn warnings(c: &Config) -> Vec<String> {
     let mut w = Vec::new();
+    w.extend(long_run(c));
+    if c.clients == 0 {
+        w.push("no clients (--clients 0): the run invokes no operation, so its verdict says nothing".to_owned());
+    }
     if let Some(n) = c.nemesis.as_ref().filter(|n| !n.kinds.is_empty())
         && n.recovery >= c.ticks
     {

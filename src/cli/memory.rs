@@ -139,6 +139,15 @@ pub fn parse_limit(s: &str) -> Result<Option<u64>, String> {
     Ok(Some(bytes as u64))
 }
 
+/// Holds a run of `c` to the limit as it goes (see `guard`) without refusing it beforehand
+/// (a replay: it stops at its first difference, however long its configuration says it is).
+pub fn hold(c: &Config) {
+    let limit = LIMIT.load(Ordering::Relaxed);
+    if limit != NO_LIMIT {
+        super::guard::arm(limit, estimate(c).total());
+    }
+}
+
 /// Refuses a configuration whose `copies` runs at once (a sweep's or explore's threads) may
 /// need more than the limit, naming the estimate, what it comes from and the fixes.
 pub fn check(c: &Config, copies: usize) -> Result<(), String> {
