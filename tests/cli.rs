@@ -1223,6 +1223,26 @@ fn with_lines_first(history: String, lines: &str) -> String {
     format!("{header}\n{lines}{rest}")
 }
 
+/// A timed-out write of 7 read before the write of 5, and 7 read again 5,000 cuts later:
+/// the segments would use it twice (undecided), so the file is read whole and checked.
+fn undecided_history() -> String {
+    let mut history = String::from("{\"time_unit\":\"ticks\"}\n");
+    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":3,\"invoke\":0,\"complete\":10,\"outcome\":\"ok\"}\n");
+    history.push_str("{\"client\":9,\"f\":\"write\",\"value\":7,\"invoke\":1,\"outcome\":\"unknown\"}\n");
+    history.push_str("{\"client\":3,\"f\":\"read\",\"value\":7,\"invoke\":12,\"complete\":14,\"outcome\":\"ok\"}\n");
+    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n");
+    for i in 0..5_000 {
+        let t = 40 + 10 * i;
+        history.push_str(&format!(
+            "{{\"client\":2,\"f\":\"read\",\"value\":5,\"invoke\":{t},\"complete\":{},\"outcome\":\"ok\"}}\n",
+            t + 2
+        ));
+    }
+    history
+        .push_str("{\"client\":2,\"f\":\"read\",\"value\":7,\"invoke\":60000,\"complete\":60002,\"outcome\":\"ok\"}\n");
+    history
+}
+
 #[test]
 fn check_carries_a_timed_out_write_across_cuts_and_reads_the_file_whole_when_undecided() {
     let dir = tempfile::tempdir().unwrap();
@@ -1239,26 +1259,88 @@ fn check_carries_a_timed_out_write_across_cuts_and_reads_the_file_whole_when_und
     assert!(report["indices"].as_array().is_some_and(|i| i.contains(&serde_json::json!(150_003))), "{out}");
     // A timed-out write of 7 read before the write of 5, and 7 read again 5,000 cuts later:
     // the segments would use it twice (undecided), so the file is read whole and checked.
-    let mut history = String::from("{\"time_unit\":\"ticks\"}\n");
-    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":3,\"invoke\":0,\"complete\":10,\"outcome\":\"ok\"}\n");
-    history.push_str("{\"client\":9,\"f\":\"write\",\"value\":7,\"invoke\":1,\"outcome\":\"unknown\"}\n");
-    history.push_str("{\"client\":3,\"f\":\"read\",\"value\":7,\"invoke\":12,\"complete\":14,\"outcome\":\"ok\"}\n");
-    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n");
-    for i in 0..5_000 {
-        let t = 40 + 10 * i;
-        history.push_str(&format!(
-            "{{\"client\":2,\"f\":\"read\",\"value\":5,\"invoke\":{t},\"complete\":{},\"outcome\":\"ok\"}}\n",
-            t + 2
-        ));
-    }
-    history
-        .push_str("{\"client\":2,\"f\":\"read\",\"value\":7,\"invoke\":60000,\"complete\":60002,\"outcome\":\"ok\"}\n");
+    let history = undecided_history();
     let short = dir.path().join("twice.jsonl");
     std::fs::write(&short, history).unwrap();
     let o = dgame(&["check", short.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("NOT LINEARIZABLE") && out.contains("client 2 read 7 at ticks 60000-60002"), "{out}");
+}
+
+/// `dgame ARGS` with `input` on its standard input, through a pipe.
+fn dgame_piped(args: &[&str], input: Vec<u8>) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgame"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dgame runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // From a thread of its own: a large input fills the pipe before dgame answers.
+    let writer = std::thread::spawn(move || {
+        // dgame may stop reading early (an error); what it says is what is tested.
+        let _ = stdin.write_all(&input);
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    o
+}
+
+#[test]
+fn check_reads_a_pipe_as_it_reads_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The violation explore finds in abd-no-write-back: found while streaming, explained from
+    // a second reading.
+    let bad = dir.path().join("bad.jsonl");
+    let mut args = vec!["run"];
+    args.extend(NO_WRITE_BACK_VIOLATION);
+    args.extend(["--history-out", bad.to_str().unwrap()]);
+    assert_eq!(dgame(&args).status.code(), Some(1));
+    // Not in invocation order: streaming gives up and the history is read whole.
+    let disordered = file(
+        &dir,
+        "disordered.jsonl",
+        "{\"time_unit\":\"ticks\"}\n\
+         {\"client\":1,\"f\":\"write\",\"value\":3,\"invoke\":0,\"complete\":10,\"outcome\":\"ok\"}\n\
+         {\"client\":2,\"f\":\"read\",\"value\":3,\"invoke\":40,\"complete\":44,\"outcome\":\"ok\"}\n\
+         {\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n",
+    );
+    let stale = file(&dir, "stale.jsonl", &long_stale_history(20_000));
+    let undecided = file(&dir, "twice.jsonl", &undecided_history());
+    let good = dir.path().join("good.edn");
+    assert_eq!(dgame(&["run", "--ticks", "300", "--history-out", good.to_str().unwrap()]).status.code(), Some(0));
+    let cases = [
+        (bad, 1),
+        (disordered, 1),
+        (stale, 1),
+        (undecided, 1),
+        (jepsen("bad", "cas-failure.edn"), 1),
+        (jepsen("good", "memstress3-0.edn"), 0),
+        (good, 0),
+    ];
+    for (path, code) in cases {
+        let name = path.to_str().unwrap();
+        let from_file = dgame(&["check", name]);
+        let (want, err) = text(&from_file);
+        assert_eq!(from_file.status.code(), Some(code), "{name}: {want}{err}");
+        // The EDN file is told by its first line: a pipe has no `.edn` to tell it.
+        for stdin in ["/dev/stdin", "-"] {
+            let o = dgame_piped(&["check", stdin], std::fs::read(&path).unwrap());
+            let (out, err) = text(&o);
+            assert_eq!(o.status.code(), Some(code), "{name} as {stdin}: {out}{err}");
+            let shown = if stdin == "-" { "standard input" } else { stdin };
+            assert_eq!(out.replace(shown, name), want, "{name} as {stdin}");
+        }
+    }
+    // Another workload's checker reads a pipe too, and names it.
+    let o =
+        dgame_piped(&["check", "--workload", "broadcast", "-"], std::fs::read(dir.path().join("bad.jsonl")).unwrap());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(err.starts_with("error: standard input: this is a register history"), "{err}");
 }
 
 #[test]

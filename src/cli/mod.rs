@@ -33,6 +33,7 @@ mod interrupt;
 mod lint;
 mod memory;
 mod merge;
+mod source;
 mod sweep;
 mod unsent;
 
@@ -48,6 +49,7 @@ pub use crate::registry::{Algorithm, builtin};
 pub use args::{MAX_CLIENTS, MAX_NODES, RunArgs};
 pub use explore::ExploreArgs;
 pub use files::{MAX_CONFIG_BYTES, MAX_SAVED_RUN_BYTES};
+pub use source::MAX_PIPED_HISTORY_BYTES;
 pub use sweep::{SweepArgs, SweepSummary};
 
 use crate::registry::choose_for;
@@ -136,7 +138,9 @@ struct RunCommand {
 
 #[derive(Debug, Clone, clap::Args)]
 struct CheckArgs {
-    /// The history: Jepsen EDN (`.edn`) or JSON lines (anything else; see docs/CHECKER.md).
+    /// The history: Jepsen EDN (`.edn`, or a first line like EDN) or JSON lines (anything
+    /// else; see docs/CHECKER.md). `-` reads standard input; a pipe, `/dev/stdin` or `<(...)`
+    /// is kept in memory to be read again (at most 1 GiB), a regular file is streamed.
     file: PathBuf,
     /// The workload the history is of: register, kv (registers under keys), broadcast,
     /// counter, pn-counter or unique-ids.
@@ -463,9 +467,10 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             kind = kind.name()
         ));
     }
-    let history = files::read_workload_history(&args.file, kind)?;
+    let source = source::HistorySource::open(&args.file)?;
+    let history = files::read_workload_history(&source, kind)?;
     let verdict = history.check();
-    print_verdict(args, &verdict, history.len())
+    print_verdict(args, source.name(), &verdict, history.len())
 }
 
 /// A workload checker's summary without its leading verdict (`VALID: ` or `INVALID (2
@@ -491,28 +496,34 @@ fn check_registers(args: &CheckArgs) -> Result<ExitCode, String> {
         };
     }
     // Streamed where the file allows (memory for the longest stretch without a quiescent
-    // point), else read whole.
-    if let Some((verdict, operations)) = files::check_streaming(&args.file, args.workload, &options) {
-        return print_verdict(args, &verdict, operations);
+    // point), else read whole; either may read it more than once, which a pipe's source
+    // allows by keeping what it read.
+    let source = source::HistorySource::open(&args.file)?;
+    if let Some((verdict, operations)) = files::check_streaming(&source, args.workload, &options) {
+        return print_verdict(args, source.name(), &verdict, operations);
     }
-    let history = files::read_history(&args.file, args.workload)?;
+    let history = files::read_history(&source, args.workload)?;
     let verdict = dgame_checker::check(&history, &options);
-    print_verdict(args, &verdict, history.len())
+    print_verdict(args, source.name(), &verdict, history.len())
 }
 
 /// Prints the verdict on a history file of `operations` operations, as text or JSON, and
 /// gives its exit code: 0 linearizable or valid, 1 not, 2 unknown.
-fn print_verdict(args: &CheckArgs, verdict: &dgame_checker::Verdict, operations: usize) -> Result<ExitCode, String> {
+fn print_verdict(
+    args: &CheckArgs,
+    file: &str,
+    verdict: &dgame_checker::Verdict,
+    operations: usize,
+) -> Result<ExitCode, String> {
     if operations == 0 {
         // Trivially linearizable (or valid): say so, since an empty file is more often a
         // mistake (a history still being written, the wrong file) than a history.
-        eprintln!("warning: {} holds no operation: nothing was checked", args.file.display());
+        eprintln!("warning: {file} holds no operation: nothing was checked");
     }
     let report = VerdictReport::of(verdict);
     let text = if args.json {
         serde_json::to_string_pretty(&report).expect("verdicts serialize") + "\n"
     } else {
-        let file = args.file.display();
         match &report {
             VerdictReport::Linearizable => format!("{file}: LINEARIZABLE ({})\n", plural(operations, "operation")),
             VerdictReport::NotLinearizable { explanation, operations, .. } => {
