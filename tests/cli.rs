@@ -45,6 +45,14 @@ fn run_prints_a_report_with_the_verdict_and_the_command_that_reproduces_it() {
 }
 
 #[test]
+fn one_node_and_one_client_are_said_in_the_singular() {
+    let (out, _) = text(&dgame(&["run", "--nodes", "1", "--clients", "1", "--ticks", "50"]));
+    assert!(out.starts_with("abd with 1 node and 1 client, 50 ticks"), "{out}");
+    let (out, _) = text(&dgame(&["run", "--ticks", "50"]));
+    assert!(out.starts_with("abd with 3 nodes and 2 clients, 50 ticks"), "{out}");
+}
+
+#[test]
 fn dgame_alone_runs_the_default_simulation() {
     let o = dgame(&["--ticks", "200"]);
     let (out, err) = text(&o);
@@ -1407,6 +1415,21 @@ fn a_run_that_may_need_more_memory_than_the_limit_is_refused_before_it_starts() 
     );
     assert_usage_error(&["explore", "--ticks", "100000000", "--runs", "1"], "above --memory-limit 4.0 GiB");
     assert_usage_error(&["play", "--ticks", "100000000", "--port", "0"], "above --memory-limit 4.0 GiB");
+    // The fix suggested is always one the flag takes: `none` past the largest size, a size in
+    // P for petabytes; and one client is one client.
+    let o = dgame(&["run", "-t", "18446744073709551615"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("lift the limit with --memory-limit none"), "{err}");
+    let o = dgame(&["run", "-t", "10000000000000"]);
+    let (_, err) = text(&o);
+    assert!(err.contains("raise the limit with --memory-limit 2P (or `none`)"), "{err}");
+    let o = dgame(&["run", "-t", "10", "--memory-limit", "2P"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_usage_error(
+        &["run", "--clients", "1", "--ticks", "100000000"],
+        "up to 11111114 operations (1 client, at most one per 9 ticks",
+    );
     // The limit is the user's to set: lower, or none.
     assert_usage_error(&["run", "--ticks", "1000", "--memory-limit", "1M"], "raise the limit with --memory-limit 32M");
     assert_usage_error(&["run", "--memory-limit", "lots"], "--memory-limit: must be a size like 512M, 4G or 16GiB");
