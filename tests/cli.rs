@@ -711,8 +711,16 @@ fn negative_numbers_name_the_flag() {
     assert_usage_error(&["sweep", "--threads", "-1"], "error: --threads must be a non-negative integer, got -1");
     assert_usage_error(&["play", "--port", "-1"], "error: --port must be a non-negative integer, got -1");
     assert_usage_error(&["play", "--speed", "-1"], "error: --speed: `-1` is not a speed");
+    assert_usage_error(&["explore", "--budget", "-1s"], "error: --budget: `-1s` is not a time budget");
+    assert_usage_error(&["check", "h.edn", "--time-limit", "-1"], "error: --time-limit must be a positive number");
     let o = dgame(&["run", "--ticks", "-1"]);
     assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1, "one line");
+    let o = dgame(&["check", "h.edn", "--time-limit", "abc"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: --time-limit must be a positive number of seconds, like 10 or 0.5 (above 1e9: no limit), got `abc`\n"
+    );
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

@@ -152,7 +152,7 @@ struct CheckArgs {
     strict_failed_cas: bool,
     /// Give up after this many seconds (the verdict is then unknown); above a billion
     /// seconds (about 31 years) means no limit (register and kv).
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = parse_time_limit)]
     time_limit: Option<f64>,
     /// Do not shrink a violation to its minimal operations (faster; the explanation lists
     /// more; register and kv).
@@ -447,6 +447,17 @@ fn after_output_errors(code: u8, errors: &[String]) -> u8 {
 /// Above this many seconds a time limit is no limit (and no deadline overflows).
 const NO_TIME_LIMIT_ABOVE: f64 = 1e9;
 
+/// `check --time-limit`: a positive number of seconds (the flag named, as clap's own float
+/// parser does not).
+fn parse_time_limit(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 => Ok(secs),
+        _ => Err(format!(
+            "--time-limit must be a positive number of seconds, like 10 or 0.5 (above 1e9: no limit), got `{s}`"
+        )),
+    }
+}
+
 fn parse_check_workload(s: &str) -> Result<dgame_engine::Workload, String> {
     s.parse().map_err(|e: dgame_engine::workload::UnknownWorkload| e.to_string())
 }
@@ -486,9 +497,6 @@ fn check_registers(args: &CheckArgs) -> Result<ExitCode, String> {
     let mut options =
         dgame_checker::Options::default().strict_failed_cas(args.strict_failed_cas).minimize(!args.no_explain);
     if let Some(secs) = args.time_limit {
-        if secs.is_nan() || secs <= 0.0 {
-            return Err(format!("--time-limit must be a positive number of seconds, got {secs}"));
-        }
         options = if secs <= NO_TIME_LIMIT_ABOVE {
             options.time_limit(std::time::Duration::from_secs_f64(secs))
         } else {
