@@ -561,6 +561,19 @@ fn an_output_that_cannot_be_written_is_a_clear_error() {
         assert!(err.contains("error: cannot write the output: No space left on device"), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+    // A violation that cannot be printed is lost: exit code 2, and every output's error.
+    let mut args = vec!["run"];
+    args.extend(NO_WRITE_BACK_VIOLATION);
+    args.extend(["--history-out", "/dev/full"]);
+    let explore = ["explore", "-a", "abd-no-write-back", "--runs", "300", "--save", "/dev/full"];
+    for args in [&args[..], &explore] {
+        let o =
+            Command::new(env!("CARGO_BIN_EXE_dgame")).args(args).stdout(full.try_clone().unwrap()).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("error: cannot write /dev/full: No space left on device"), "{args:?}: {err}");
+        assert!(err.contains("error: cannot write the output: No space left on device"), "{args:?}: {err}");
+    }
     let dir = tempfile::tempdir().unwrap();
     assert_usage_error(&["run", "--trace-out", "/dev/full"], "cannot write /dev/full");
     let missing = dir.path().join("no/such/dir/t.jsonl");

@@ -165,7 +165,9 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
     let out =
         if args.json { serde_json::to_string_pretty(&e).expect("explorations serialize") + "\n" } else { text(&e) };
     if let Err(msg) = super::print_out(&out) {
-        output_errors.push(msg);
+        // The result is lost too: every error, and exit code 2 even for a violation.
+        super::after_output_errors(2, &output_errors);
+        return fail(msg);
     }
     ExitCode::from(super::after_output_errors(if e.found.is_some() { 1 } else { 0 }, &output_errors))
 }

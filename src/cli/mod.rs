@@ -412,13 +412,20 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     if let Some(file) = history_file {
         output_errors.extend(file.write(&out).err());
     }
-    if cmd.json {
-        print_out(&(serde_json::to_string_pretty(&report).expect("reports serialize") + "\n"))?;
-        if let Some(w) = report.no_success_warning() {
-            eprintln!("warning: {w}");
-        }
+    let text = if cmd.json {
+        serde_json::to_string_pretty(&report).expect("reports serialize") + "\n"
     } else {
-        print_out(&report.to_text())?;
+        report.to_text()
+    };
+    if let Err(e) = print_out(&text) {
+        // Nothing was kept: every error, and exit code 2 whatever the verdict.
+        after_output_errors(USAGE, &output_errors);
+        return Err(e);
+    }
+    if cmd.json
+        && let Some(w) = report.no_success_warning()
+    {
+        eprintln!("warning: {w}");
     }
     // After the report, beside the run's other warnings; a run that stopped early may not
     // have reached the signals, and its error says why.
