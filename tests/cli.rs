@@ -45,6 +45,14 @@ fn run_prints_a_report_with_the_verdict_and_the_command_that_reproduces_it() {
 }
 
 #[test]
+fn one_node_and_one_client_are_said_in_the_singular() {
+    let (out, _) = text(&dgame(&["run", "--nodes", "1", "--clients", "1", "--ticks", "50"]));
+    assert!(out.starts_with("abd with 1 node and 1 client, 50 ticks"), "{out}");
+    let (out, _) = text(&dgame(&["run", "--ticks", "50"]));
+    assert!(out.starts_with("abd with 3 nodes and 2 clients, 50 ticks"), "{out}");
+}
+
+#[test]
 fn dgame_alone_runs_the_default_simulation() {
     let o = dgame(&["--ticks", "200"]);
     let (out, err) = text(&o);
@@ -558,6 +566,19 @@ fn an_output_that_cannot_be_written_is_a_clear_error() {
         assert!(err.contains("error: cannot write the output: No space left on device"), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
+    // A violation that cannot be printed is lost: exit code 2, and every output's error.
+    let mut args = vec!["run"];
+    args.extend(NO_WRITE_BACK_VIOLATION);
+    args.extend(["--history-out", "/dev/full"]);
+    let explore = ["explore", "-a", "abd-no-write-back", "--runs", "300", "--save", "/dev/full"];
+    for args in [&args[..], &explore] {
+        let o =
+            Command::new(env!("CARGO_BIN_EXE_dgame")).args(args).stdout(full.try_clone().unwrap()).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("error: cannot write /dev/full: No space left on device"), "{args:?}: {err}");
+        assert!(err.contains("error: cannot write the output: No space left on device"), "{args:?}: {err}");
+    }
     let dir = tempfile::tempdir().unwrap();
     assert_usage_error(&["run", "--trace-out", "/dev/full"], "cannot write /dev/full");
     let missing = dir.path().join("no/such/dir/t.jsonl");
@@ -708,8 +729,16 @@ fn negative_numbers_name_the_flag() {
     assert_usage_error(&["sweep", "--threads", "-1"], "error: --threads must be a non-negative integer, got -1");
     assert_usage_error(&["play", "--port", "-1"], "error: --port must be a non-negative integer, got -1");
     assert_usage_error(&["play", "--speed", "-1"], "error: --speed: `-1` is not a speed");
+    assert_usage_error(&["explore", "--budget", "-1s"], "error: --budget: `-1s` is not a time budget");
+    assert_usage_error(&["check", "h.edn", "--time-limit", "-1"], "error: --time-limit must be a positive number");
     let o = dgame(&["run", "--ticks", "-1"]);
     assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1, "one line");
+    let o = dgame(&["check", "h.edn", "--time-limit", "abc"]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: --time-limit must be a positive number of seconds, like 10 or 0.5 (above 1e9: no limit), got `abc`\n"
+    );
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
@@ -1228,6 +1257,26 @@ fn with_lines_first(history: String, lines: &str) -> String {
     format!("{header}\n{lines}{rest}")
 }
 
+/// A timed-out write of 7 read before the write of 5, and 7 read again 5,000 cuts later:
+/// the segments would use it twice (undecided), so the file is read whole and checked.
+fn undecided_history() -> String {
+    let mut history = String::from("{\"time_unit\":\"ticks\"}\n");
+    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":3,\"invoke\":0,\"complete\":10,\"outcome\":\"ok\"}\n");
+    history.push_str("{\"client\":9,\"f\":\"write\",\"value\":7,\"invoke\":1,\"outcome\":\"unknown\"}\n");
+    history.push_str("{\"client\":3,\"f\":\"read\",\"value\":7,\"invoke\":12,\"complete\":14,\"outcome\":\"ok\"}\n");
+    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n");
+    for i in 0..5_000 {
+        let t = 40 + 10 * i;
+        history.push_str(&format!(
+            "{{\"client\":2,\"f\":\"read\",\"value\":5,\"invoke\":{t},\"complete\":{},\"outcome\":\"ok\"}}\n",
+            t + 2
+        ));
+    }
+    history
+        .push_str("{\"client\":2,\"f\":\"read\",\"value\":7,\"invoke\":60000,\"complete\":60002,\"outcome\":\"ok\"}\n");
+    history
+}
+
 #[test]
 fn check_carries_a_timed_out_write_across_cuts_and_reads_the_file_whole_when_undecided() {
     let dir = tempfile::tempdir().unwrap();
@@ -1244,26 +1293,88 @@ fn check_carries_a_timed_out_write_across_cuts_and_reads_the_file_whole_when_und
     assert!(report["indices"].as_array().is_some_and(|i| i.contains(&serde_json::json!(150_003))), "{out}");
     // A timed-out write of 7 read before the write of 5, and 7 read again 5,000 cuts later:
     // the segments would use it twice (undecided), so the file is read whole and checked.
-    let mut history = String::from("{\"time_unit\":\"ticks\"}\n");
-    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":3,\"invoke\":0,\"complete\":10,\"outcome\":\"ok\"}\n");
-    history.push_str("{\"client\":9,\"f\":\"write\",\"value\":7,\"invoke\":1,\"outcome\":\"unknown\"}\n");
-    history.push_str("{\"client\":3,\"f\":\"read\",\"value\":7,\"invoke\":12,\"complete\":14,\"outcome\":\"ok\"}\n");
-    history.push_str("{\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n");
-    for i in 0..5_000 {
-        let t = 40 + 10 * i;
-        history.push_str(&format!(
-            "{{\"client\":2,\"f\":\"read\",\"value\":5,\"invoke\":{t},\"complete\":{},\"outcome\":\"ok\"}}\n",
-            t + 2
-        ));
-    }
-    history
-        .push_str("{\"client\":2,\"f\":\"read\",\"value\":7,\"invoke\":60000,\"complete\":60002,\"outcome\":\"ok\"}\n");
+    let history = undecided_history();
     let short = dir.path().join("twice.jsonl");
     std::fs::write(&short, history).unwrap();
     let o = dgame(&["check", short.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("NOT LINEARIZABLE") && out.contains("client 2 read 7 at ticks 60000-60002"), "{out}");
+}
+
+/// `dgame ARGS` with `input` on its standard input, through a pipe.
+fn dgame_piped(args: &[&str], input: Vec<u8>) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dgame"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dgame runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // From a thread of its own: a large input fills the pipe before dgame answers.
+    let writer = std::thread::spawn(move || {
+        // dgame may stop reading early (an error); what it says is what is tested.
+        let _ = stdin.write_all(&input);
+    });
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    o
+}
+
+#[test]
+fn check_reads_a_pipe_as_it_reads_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The violation explore finds in abd-no-write-back: found while streaming, explained from
+    // a second reading.
+    let bad = dir.path().join("bad.jsonl");
+    let mut args = vec!["run"];
+    args.extend(NO_WRITE_BACK_VIOLATION);
+    args.extend(["--history-out", bad.to_str().unwrap()]);
+    assert_eq!(dgame(&args).status.code(), Some(1));
+    // Not in invocation order: streaming gives up and the history is read whole.
+    let disordered = file(
+        &dir,
+        "disordered.jsonl",
+        "{\"time_unit\":\"ticks\"}\n\
+         {\"client\":1,\"f\":\"write\",\"value\":3,\"invoke\":0,\"complete\":10,\"outcome\":\"ok\"}\n\
+         {\"client\":2,\"f\":\"read\",\"value\":3,\"invoke\":40,\"complete\":44,\"outcome\":\"ok\"}\n\
+         {\"client\":1,\"f\":\"write\",\"value\":5,\"invoke\":20,\"complete\":31,\"outcome\":\"ok\"}\n",
+    );
+    let stale = file(&dir, "stale.jsonl", &long_stale_history(20_000));
+    let undecided = file(&dir, "twice.jsonl", &undecided_history());
+    let good = dir.path().join("good.edn");
+    assert_eq!(dgame(&["run", "--ticks", "300", "--history-out", good.to_str().unwrap()]).status.code(), Some(0));
+    let cases = [
+        (bad, 1),
+        (disordered, 1),
+        (stale, 1),
+        (undecided, 1),
+        (jepsen("bad", "cas-failure.edn"), 1),
+        (jepsen("good", "memstress3-0.edn"), 0),
+        (good, 0),
+    ];
+    for (path, code) in cases {
+        let name = path.to_str().unwrap();
+        let from_file = dgame(&["check", name]);
+        let (want, err) = text(&from_file);
+        assert_eq!(from_file.status.code(), Some(code), "{name}: {want}{err}");
+        // The EDN file is told by its first line: a pipe has no `.edn` to tell it.
+        for stdin in ["/dev/stdin", "-"] {
+            let o = dgame_piped(&["check", stdin], std::fs::read(&path).unwrap());
+            let (out, err) = text(&o);
+            assert_eq!(o.status.code(), Some(code), "{name} as {stdin}: {out}{err}");
+            let shown = if stdin == "-" { "standard input" } else { stdin };
+            assert_eq!(out.replace(shown, name), want, "{name} as {stdin}");
+        }
+    }
+    // Another workload's checker reads a pipe too, and names it.
+    let o =
+        dgame_piped(&["check", "--workload", "broadcast", "-"], std::fs::read(dir.path().join("bad.jsonl")).unwrap());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(err.starts_with("error: standard input: this is a register history"), "{err}");
 }
 
 #[test]
@@ -1330,6 +1441,21 @@ fn a_run_that_may_need_more_memory_than_the_limit_is_refused_before_it_starts() 
     );
     assert_usage_error(&["explore", "--ticks", "100000000", "--runs", "1"], "above --memory-limit 4.0 GiB");
     assert_usage_error(&["play", "--ticks", "100000000", "--port", "0"], "above --memory-limit 4.0 GiB");
+    // The fix suggested is always one the flag takes: `none` past the largest size, a size in
+    // P for petabytes; and one client is one client.
+    let o = dgame(&["run", "-t", "18446744073709551615"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("lift the limit with --memory-limit none"), "{err}");
+    let o = dgame(&["run", "-t", "10000000000000"]);
+    let (_, err) = text(&o);
+    assert!(err.contains("raise the limit with --memory-limit 2P (or `none`)"), "{err}");
+    let o = dgame(&["run", "-t", "10", "--memory-limit", "2P"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_usage_error(
+        &["run", "--clients", "1", "--ticks", "100000000"],
+        "up to 11111114 operations (1 client, at most one per 9 ticks",
+    );
     // The limit is the user's to set: lower, or none.
     assert_usage_error(&["run", "--ticks", "1000", "--memory-limit", "1M"], "raise the limit with --memory-limit 32M");
     assert_usage_error(&["run", "--memory-limit", "lots"], "--memory-limit: must be a size like 512M, 4G or 16GiB");

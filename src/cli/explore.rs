@@ -19,7 +19,9 @@ pub struct ExploreArgs {
     run: RunArgs,
     /// Stop after this much wall-clock time: `30s`, `2m`, `500ms` (results then vary by
     /// machine; use --runs for a fixed amount of search). The default, with no --runs: 30s.
-    #[arg(long, value_parser = parse_duration, value_name = "TIME")]
+    // A hyphen is taken as the start of a value, so that `--budget -1s` reaches
+    // `parse_duration`, whose error names the flag, instead of clap's "unexpected argument".
+    #[arg(long, value_parser = parse_duration, value_name = "TIME", allow_hyphen_values = true)]
     budget: Option<Duration>,
     /// Stop after this many runs.
     #[arg(long, value_name = "N")]
@@ -166,7 +168,9 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
     let out =
         if args.json { serde_json::to_string_pretty(&e).expect("explorations serialize") + "\n" } else { text(&e) };
     if let Err(msg) = super::print_out(&out) {
-        output_errors.push(msg);
+        // The result is lost too: every error, and exit code 2 even for a violation.
+        super::after_output_errors(2, &output_errors);
+        return fail(msg);
     }
     let code = match (&e.found, e.searched.stopped_by.as_str()) {
         (Some(_), _) => 1,

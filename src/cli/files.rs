@@ -15,6 +15,7 @@ use dgame_engine::event::{Event, Observer};
 use dgame_engine::workload::Workload;
 use serde::{Deserialize, Serialize};
 
+use super::source::HistorySource;
 use crate::registry::{Algorithm, find};
 use crate::report::RunOutput;
 
@@ -71,77 +72,77 @@ pub fn read_config(path: &Path) -> Result<String, String> {
     })
 }
 
-/// Opens a history file, buffered, and says which format it is in: EDN if the file ends in
-/// `.edn` or its first line that is no comment starts like EDN, else JSON lines.
-fn open_history(path: &Path) -> Result<(std::io::BufReader<File>, Format), String> {
+/// Opens a reading of a history, buffered, and says which format it is in: EDN if the file
+/// ends in `.edn` or its first line that is no comment starts like EDN, else JSON lines.
+fn open_history(source: &HistorySource) -> Result<(std::io::BufReader<Box<dyn Read>>, Format), String> {
     use std::io::BufRead as _;
-    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut input = std::io::BufReader::with_capacity(1 << 16, file);
-    let head = input.fill_buf().map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, source.reader()?);
+    let head = input.fill_buf().map_err(|e| format!("cannot read {}: {e}", source.name()))?;
     let head = String::from_utf8_lossy(head);
     let head = head.strip_prefix('\u{feff}').unwrap_or(&head);
     let first = head.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with(';'));
     let looks_edn = first.is_some_and(|l| l.starts_with('[') || l.starts_with('(') || l.starts_with("{:"));
-    Ok((input, if is_edn(path) || looks_edn { Format::Edn } else { Format::Jsonl }))
+    Ok((input, if is_edn(source.path()) || looks_edn { Format::Edn } else { Format::Jsonl }))
 }
 
 /// "FILE: this is a register history (line 2: an event with :f :write), not a broadcast one;
 /// check it with `--workload register`".
-fn wrong_workload(path: &Path, found: &str, line: usize, evidence: &str, expected: &str) -> String {
+fn wrong_workload(name: &str, found: &str, line: usize, evidence: &str, expected: &str) -> String {
     format!(
-        "{}: this is a {found} history (line {line}: {evidence}), not a {expected} one; check it with `--workload {found}`",
-        path.display()
+        "{name}: this is a {found} history (line {line}: {evidence}), not a {expected} one; check it with `--workload {found}`"
     )
 }
 
 /// After a reader's error: the error, or, when the file is recognisably another workload's
 /// history than `expected`, that (which is what is really wrong).
-fn explain_read_error(path: &Path, format: Format, expected: &str, error: String) -> String {
-    let other = File::open(path)
+fn explain_read_error(source: &HistorySource, format: Format, expected: &str, error: String) -> String {
+    let other = source
+        .reader()
         .ok()
-        .and_then(|f| detect(std::io::BufReader::new(f), format))
+        .and_then(|r| detect(std::io::BufReader::new(r), format))
         .filter(|d| family(d.workload) != family(expected));
     match other {
-        Some(d) => wrong_workload(path, d.workload, d.line, &d.evidence, expected),
-        None => format!("{}: {error}", path.display()),
+        Some(d) => wrong_workload(source.name(), d.workload, d.line, &d.evidence, expected),
+        None => format!("{}: {error}", source.name()),
     }
 }
 
 /// Reads a register or key-value history (`workload` is one of those two). The file is
-/// streamed straight into operations (its text is never held whole), so memory follows the
-/// history's size; a line or form over the readers' limit (1 MiB) is an error naming it, so
-/// `/dev/zero` stops at once. A file of another workload is an error naming both; so is a
-/// register history (an operation without a key) read as a key-value one.
-pub fn read_history(path: &Path, workload: Workload) -> Result<dgame_checker::History, String> {
-    let (input, format) = open_history(path)?;
+/// streamed straight into operations (its text is never held whole, but for a pipe's: see
+/// [`HistorySource`]), so memory follows the history's size; a line or form over the readers'
+/// limit (1 MiB) is an error naming it, so `/dev/zero` stops at once. A file of another
+/// workload is an error naming both; so is a register history (an operation without a key)
+/// read as a key-value one.
+pub fn read_history(source: &HistorySource, workload: Workload) -> Result<dgame_checker::History, String> {
+    let (input, format) = open_history(source)?;
     let read = match format {
         Format::Edn => dgame_checker::edn::read_from(input).map_err(|e| e.to_string()),
         Format::Jsonl => dgame_checker::jsonl::read_from(input).map_err(|e| e.to_string()),
     };
-    let history = read.map_err(|e| explain_read_error(path, format, workload.name(), e))?;
+    let history = read.map_err(|e| explain_read_error(source, format, workload.name(), e))?;
     if workload == Workload::Kv
         && let Some(i) = history.ops.iter().position(|op| op.key.is_none())
     {
         return Err(format!(
             "{}: this is a register history (operation {i}, {}, has no key), not a kv one; check it with `--workload register`",
-            path.display(),
+            source.name(),
             history.describe(i)
         ));
     }
     Ok(history)
 }
 
-/// Reads every operation of a register or key-value history file into `each` (with its
-/// index and a watermark: see `dgame_checker::edn::for_each_op`), streaming. `None`: the
-/// file cannot be read this way (a read error, a history that must be read whole, or,
-/// for `kv`, an operation without a key): read it with [`read_history`], which gives the
-/// error's message.
+/// Reads every operation of a register or key-value history into `each` (with its index
+/// and a watermark: see `dgame_checker::edn::for_each_op`), streaming. `None`: the history
+/// cannot be read this way (a read error, a history that must be read whole, or, for `kv`,
+/// an operation without a key): read it with [`read_history`], which gives the error's
+/// message.
 fn for_each_op(
-    path: &Path,
+    source: &HistorySource,
     workload: Workload,
     mut each: impl FnMut(usize, dgame_checker::Operation, u64),
 ) -> Option<dgame_checker::TimeUnit> {
-    let (input, format) = open_history(path).ok()?;
+    let (input, format) = open_history(source).ok()?;
     let mut keyless = false;
     let mut each = |i, op: dgame_checker::Operation, watermark| {
         keyless |= op.key.is_none();
@@ -158,21 +159,21 @@ fn for_each_op(
     (!(workload == Workload::Kv && keyless)).then_some(unit)
 }
 
-/// Checks a register or key-value history file while reading it (see
-/// `dgame_checker::stream`): memory follows the longest stretch of a register without a
-/// quiescent point, not the file. A violation is explained from the file read again (two
-/// or three more readings). Returns the verdict and the number of operations, or `None`
-/// when the file is to be read whole instead (it is not in invocation order, the segments
-/// could not decide (`StreamVerdict::Undecided`), it is not read as it should be;
-/// [`read_history`] then reads it, with its error messages).
+/// Checks a register or key-value history while reading it (see `dgame_checker::stream`):
+/// memory follows the longest stretch of a register without a quiescent point, not the file.
+/// A violation is explained from the history read again (two or three more readings; a pipe's
+/// from the bytes kept of it, see [`HistorySource`]). Returns the verdict and the number of
+/// operations, or `None` when the history is to be read whole instead (it is not in
+/// invocation order, the segments could not decide (`StreamVerdict::Undecided`), it is not
+/// read as it should be; [`read_history`] then reads it, with its error messages).
 pub fn check_streaming(
-    path: &Path,
+    source: &HistorySource,
     workload: Workload,
     options: &dgame_checker::Options,
 ) -> Option<(dgame_checker::Verdict, usize)> {
     use dgame_checker::stream::{StreamChecker, StreamVerdict};
     let mut checker = StreamChecker::new(options);
-    for_each_op(path, workload, |i, op, watermark| {
+    for_each_op(source, workload, |i, op, watermark| {
         checker.push(i, op);
         checker.advance(watermark);
     })?;
@@ -185,7 +186,7 @@ pub fn check_streaming(
         StreamVerdict::NotLinearizable(violation) => {
             let mut excerpt = violation.excerpt(options);
             loop {
-                let unit = for_each_op(path, workload, |i, op, _| excerpt.feed(i, op))?;
+                let unit = for_each_op(source, workload, |i, op, _| excerpt.feed(i, op))?;
                 if let Some(verdict) = excerpt.end_of_input(unit) {
                     break verdict;
                 }
@@ -197,13 +198,13 @@ pub fn check_streaming(
 
 /// Reads a history of a broadcast, counter or unique-ids workload, streamed like
 /// [`read_history`]; a file of another workload is an error naming both.
-pub fn read_workload_history(path: &Path, kind: WorkloadKind) -> Result<WorkloadHistory, String> {
-    let (input, format) = open_history(path)?;
+pub fn read_workload_history(source: &HistorySource, kind: WorkloadKind) -> Result<WorkloadHistory, String> {
+    let (input, format) = open_history(source)?;
     WorkloadHistory::read(input, format, kind).map_err(|e| match e {
         ReadError::WrongWorkload { line, expected, found, evidence } => {
-            wrong_workload(path, found, line, &evidence, expected)
+            wrong_workload(source.name(), found, line, &evidence, expected)
         }
-        other => explain_read_error(path, format, kind.name(), other.to_string()),
+        other => explain_read_error(source, format, kind.name(), other.to_string()),
     })
 }
 
@@ -506,8 +507,8 @@ mod tests {
             let format = if name.ends_with("edn") { Format::Edn } else { Format::Jsonl };
             std::fs::write(&path, history_text(history, format)).unwrap();
             let read = match history.to_workload() {
-                Some(w) => (Some(read_workload_history(&path, w.kind()).unwrap()), None),
-                None => (None, Some(read_history(&path, history.workload).unwrap())),
+                Some(w) => (Some(read_workload_history(&HistorySource::open(&path).unwrap(), w.kind()).unwrap()), None),
+                None => (None, Some(read_history(&HistorySource::open(&path).unwrap(), history.workload).unwrap())),
             };
             out.push((name.to_owned(), read.0, read.1));
         }

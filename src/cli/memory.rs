@@ -115,9 +115,9 @@ pub fn parse_flag(s: &str) -> Result<Limit, String> {
     parse_limit(s).map(Limit)
 }
 
-/// Parses `--memory-limit`: `none`, or a size with a unit (`512M`, `4G`, `16GiB`, `1T`).
+/// Parses `--memory-limit`: `none`, or a size with a unit (`512M`, `4G`, `16GiB`, `1T`, `2P`).
 pub fn parse_limit(s: &str) -> Result<Option<u64>, String> {
-    let bad = || format!("must be a size like 512M, 4G or 16GiB, or `none`, got `{s}`");
+    let bad = || format!("must be a size like 512M, 4G or 16GiB (units K, M, G, T, P), or `none`, got `{s}`");
     let t = s.trim();
     if t.eq_ignore_ascii_case("none") {
         return Ok(None);
@@ -129,6 +129,7 @@ pub fn parse_limit(s: &str) -> Result<Option<u64>, String> {
         "M" => 1 << 20,
         "G" => 1 << 30,
         "T" => 1 << 40,
+        "P" => 1 << 50,
         _ => return Err(bad()),
     };
     let n: f64 = number.parse().map_err(|_| bad())?;
@@ -171,32 +172,46 @@ pub fn check(c: &Config, copies: usize) -> Result<(), String> {
             ""
         };
         parts.push(format!(
-            "the history the check needs, up to {} operations ({} clients, at most one per {} ticks each over {} \
+            "the history the check needs, up to {} operations ({}, at most one per {} ticks each over {} \
              ticks{values}): {}; give fewer --ticks or --clients",
             e.operations,
-            c.clients,
+            super::plural(c.clients as usize, "client"),
             e.cycle,
             c.last_invoke(),
             size(e.history)
         ));
     } else {
         parts.push(format!(
-            "signals in flight, up to {} for {} nodes × {} clients when every operation asks every node: {}; give \
-             fewer --nodes or --clients",
+            "signals in flight, up to {} for {} × {} when every operation asks every node: {}; give fewer \
+             --nodes or --clients",
             u128::from(c.clients) * u128::from(c.nodes) * 4,
-            c.nodes,
-            c.clients,
+            super::plural(c.nodes as usize, "node"),
+            super::plural(c.clients as usize, "client"),
             size(e.network)
         ));
     }
-    let raise = size(total.next_power_of_two()).replace(".0", "").replace(' ', "").replace("iB", "");
     Err(format!(
-        "this run may need up to {}{each}, above --memory-limit {}: {}, or raise the limit with --memory-limit \
-         {raise} (or `none`)",
+        "this run may need up to {}{each}, above --memory-limit {}: {}, or {}",
         size(total),
         size(u128::from(limit)),
-        parts.join("; ")
+        parts.join("; "),
+        raise(total)
     ))
+}
+
+/// How to raise the limit to `total`: a size `--memory-limit` takes (the next power of two,
+/// in the largest unit that writes it whole), or `none` past the largest size it takes.
+fn raise(total: u128) -> String {
+    const UNITS: [(&str, u32); 5] = [("P", 50), ("T", 40), ("G", 30), ("M", 20), ("K", 10)];
+    match total.checked_next_power_of_two().filter(|&p| p < u128::from(u64::MAX)) {
+        Some(p) => {
+            let bits = p.trailing_zeros();
+            let (unit, shift) = UNITS.into_iter().find(|&(_, s)| bits >= s).unwrap_or(("K", 10));
+            let n = if bits >= shift { 1u128 << (bits - shift) } else { 1 };
+            format!("raise the limit with --memory-limit {n}{unit} (or `none`)")
+        }
+        None => "lift the limit with --memory-limit none (no size it takes is that large)".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -211,8 +226,26 @@ mod tests {
         assert_eq!(parse_limit("none"), Ok(None));
         assert!(parse_limit("lots").unwrap_err().contains("like 512M"));
         assert!(parse_limit("12").is_err(), "a size needs its unit");
+        assert_eq!(parse_limit("2P"), Ok(Some(2 << 50)));
+        assert_eq!(parse_limit("8192PiB"), Ok(Some(1 << 63)));
         assert_eq!(size(27 << 30), "27 GiB");
         assert_eq!(size(1536 << 20), "1.5 GiB");
+    }
+
+    #[test]
+    fn the_suggested_limit_is_one_the_flag_takes() {
+        for total in [1u128, 1000, 5 << 20, (3 << 30) + 1, 1 << 45, (1 << 50) + 1, 1 << 62, (1 << 63) + 1, u128::MAX] {
+            let text = raise(total);
+            let value = text.split("--memory-limit ").nth(1).unwrap().split(' ').next().unwrap();
+            match parse_limit(value) {
+                Ok(Some(bytes)) => assert!(u128::from(bytes) >= total, "{total}: {text}"),
+                Ok(None) => assert!(total > 1 << 63, "{total}: {text}"),
+                Err(e) => panic!("{total}: {text}: {e}"),
+            }
+        }
+        assert_eq!(raise((3 << 30) + 1), "raise the limit with --memory-limit 4G (or `none`)");
+        assert_eq!(raise(1 << 51), "raise the limit with --memory-limit 2P (or `none`)");
+        assert_eq!(raise(u128::MAX), "lift the limit with --memory-limit none (no size it takes is that large)");
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod interrupt;
 mod lint;
 mod memory;
 mod merge;
+mod source;
 mod sweep;
 mod unsent;
 
@@ -49,6 +50,7 @@ pub use crate::registry::{Algorithm, builtin};
 pub use args::{MAX_CLIENTS, MAX_NODES, RunArgs};
 pub use explore::ExploreArgs;
 pub use files::{MAX_CONFIG_BYTES, MAX_SAVED_RUN_BYTES};
+pub use source::MAX_PIPED_HISTORY_BYTES;
 pub use sweep::{SweepArgs, SweepSummary};
 
 use crate::registry::choose_for;
@@ -138,7 +140,9 @@ struct RunCommand {
 
 #[derive(Debug, Clone, clap::Args)]
 struct CheckArgs {
-    /// The history: Jepsen EDN (`.edn`) or JSON lines (anything else; see docs/CHECKER.md).
+    /// The history: Jepsen EDN (`.edn`, or a first line like EDN) or JSON lines (anything
+    /// else; see docs/CHECKER.md). `-` reads standard input; a pipe, `/dev/stdin` or `<(...)`
+    /// is kept in memory to be read again (at most 1 GiB), a regular file is streamed.
     file: PathBuf,
     /// The workload the history is of: register, kv (registers under keys), broadcast,
     /// counter, pn-counter or unique-ids.
@@ -150,7 +154,7 @@ struct CheckArgs {
     strict_failed_cas: bool,
     /// Give up after this many seconds (the verdict is then unknown); above a billion
     /// seconds (about 31 years) means no limit (register and kv).
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = parse_time_limit)]
     time_limit: Option<f64>,
     /// Do not shrink a violation to its minimal operations (faster; the explanation lists
     /// more; register and kv).
@@ -411,13 +415,20 @@ fn run(algorithms: &[Algorithm], cmd: &RunCommand) -> Result<ExitCode, String> {
     if let Some(file) = history_file {
         output_errors.extend(file.write(&out).err());
     }
-    if cmd.json {
-        print_out(&(serde_json::to_string_pretty(&report).expect("reports serialize") + "\n"))?;
-        if let Some(w) = report.no_success_warning() {
-            eprintln!("warning: {w}");
-        }
+    let text = if cmd.json {
+        serde_json::to_string_pretty(&report).expect("reports serialize") + "\n"
     } else {
-        print_out(&report.to_text())?;
+        report.to_text()
+    };
+    if let Err(e) = print_out(&text) {
+        // Nothing was kept: every error, and exit code 2 whatever the verdict.
+        after_output_errors(USAGE, &output_errors);
+        return Err(e);
+    }
+    if cmd.json
+        && let Some(w) = report.no_success_warning()
+    {
+        eprintln!("warning: {w}");
     }
     // After the report, beside the run's other warnings; a run that stopped early may not
     // have reached the signals, and its error says why.
@@ -446,6 +457,17 @@ fn after_output_errors(code: u8, errors: &[String]) -> u8 {
 /// Above this many seconds a time limit is no limit (and no deadline overflows).
 const NO_TIME_LIMIT_ABOVE: f64 = 1e9;
 
+/// `check --time-limit`: a positive number of seconds (the flag named, as clap's own float
+/// parser does not).
+fn parse_time_limit(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 => Ok(secs),
+        _ => Err(format!(
+            "--time-limit must be a positive number of seconds, like 10 or 0.5 (above 1e9: no limit), got `{s}`"
+        )),
+    }
+}
+
 fn parse_check_workload(s: &str) -> Result<dgame_engine::Workload, String> {
     s.parse().map_err(|e: dgame_engine::workload::UnknownWorkload| e.to_string())
 }
@@ -466,9 +488,10 @@ fn check(args: &CheckArgs) -> Result<ExitCode, String> {
             kind = kind.name()
         ));
     }
-    let history = files::read_workload_history(&args.file, kind)?;
+    let source = source::HistorySource::open(&args.file)?;
+    let history = files::read_workload_history(&source, kind)?;
     let verdict = history.check();
-    print_verdict(args, &verdict, history.len())
+    print_verdict(args, source.name(), &verdict, history.len())
 }
 
 /// A workload checker's summary without its leading verdict (`VALID: ` or `INVALID (2
@@ -484,9 +507,6 @@ fn check_registers(args: &CheckArgs) -> Result<ExitCode, String> {
     let mut options =
         dgame_checker::Options::default().strict_failed_cas(args.strict_failed_cas).minimize(!args.no_explain);
     if let Some(secs) = args.time_limit {
-        if secs.is_nan() || secs <= 0.0 {
-            return Err(format!("--time-limit must be a positive number of seconds, got {secs}"));
-        }
         options = if secs <= NO_TIME_LIMIT_ABOVE {
             options.time_limit(std::time::Duration::from_secs_f64(secs))
         } else {
@@ -494,28 +514,34 @@ fn check_registers(args: &CheckArgs) -> Result<ExitCode, String> {
         };
     }
     // Streamed where the file allows (memory for the longest stretch without a quiescent
-    // point), else read whole.
-    if let Some((verdict, operations)) = files::check_streaming(&args.file, args.workload, &options) {
-        return print_verdict(args, &verdict, operations);
+    // point), else read whole; either may read it more than once, which a pipe's source
+    // allows by keeping what it read.
+    let source = source::HistorySource::open(&args.file)?;
+    if let Some((verdict, operations)) = files::check_streaming(&source, args.workload, &options) {
+        return print_verdict(args, source.name(), &verdict, operations);
     }
-    let history = files::read_history(&args.file, args.workload)?;
+    let history = files::read_history(&source, args.workload)?;
     let verdict = dgame_checker::check(&history, &options);
-    print_verdict(args, &verdict, history.len())
+    print_verdict(args, source.name(), &verdict, history.len())
 }
 
 /// Prints the verdict on a history file of `operations` operations, as text or JSON, and
 /// gives its exit code: 0 linearizable or valid, 1 not, 2 unknown.
-fn print_verdict(args: &CheckArgs, verdict: &dgame_checker::Verdict, operations: usize) -> Result<ExitCode, String> {
+fn print_verdict(
+    args: &CheckArgs,
+    file: &str,
+    verdict: &dgame_checker::Verdict,
+    operations: usize,
+) -> Result<ExitCode, String> {
     if operations == 0 {
         // Trivially linearizable (or valid): say so, since an empty file is more often a
         // mistake (a history still being written, the wrong file) than a history.
-        eprintln!("warning: {} holds no operation: nothing was checked", args.file.display());
+        eprintln!("warning: {file} holds no operation: nothing was checked");
     }
     let report = VerdictReport::of(verdict);
     let text = if args.json {
         serde_json::to_string_pretty(&report).expect("verdicts serialize") + "\n"
     } else {
-        let file = args.file.display();
         match &report {
             VerdictReport::Linearizable => format!("{file}: LINEARIZABLE ({})\n", plural(operations, "operation")),
             VerdictReport::NotLinearizable { explanation, operations, .. } => {

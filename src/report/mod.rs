@@ -374,8 +374,16 @@ impl Report {
             if c.workload == Workload::Register { String::new() } else { format!(" ({} workload)", c.workload) };
         let _ = writeln!(
             s,
-            "{}{workload} with {} nodes and {} clients, {} ticks, seed {}, delay {}, loss {}",
-            self.algorithm, c.nodes, c.clients, self.ticks_run, c.seed, c.delay, c.loss
+            "{}{workload} with {} {} and {} {}, {} ticks, seed {}, delay {}, loss {}",
+            self.algorithm,
+            c.nodes,
+            if c.nodes == 1 { "node" } else { "nodes" },
+            c.clients,
+            if c.clients == 1 { "client" } else { "clients" },
+            self.ticks_run,
+            c.seed,
+            c.delay,
+            c.loss
         );
         let _ = writeln!(
             s,
