@@ -1,11 +1,11 @@
 //! The `--memory-limit` held while a run goes on, not only estimated before it starts.
 //!
-//! [`memory::check`](super::memory::check) refuses a configuration whose estimate is above the
+//! `memory::check` refuses a configuration whose estimate is above the
 //! limit, but the estimate knows only what the built-in costs grow with (the history, nodes ×
 //! clients signals). A node's own traffic is the algorithm's: flooding or gossip among 3,000
 //! nodes keeps millions of signals in flight, and the run would go on until the machine's
 //! memory ran out and the process was aborted or killed, saying nothing useful. So `dgame`
-//! allocates through [`Counted`], which counts the bytes in use, and a run armed with
+//! allocates through `Counted`, which counts the bytes in use, and a run armed with
 //! [`arm`] that goes over its limit is stopped at once with an error that says so (exit code
 //! 2, like every other error).
 //!
@@ -37,7 +37,7 @@ thread_local! {
 }
 
 /// Holds the run (every thread of the process) to `limit` bytes from now on; `estimate` is what
-/// [`memory::estimate`](super::memory::estimate) said, for the error's words.
+/// `memory::estimate` said, for the error's words.
 pub fn arm(limit: u64, estimate: u128) {
     let size = |b: u128| super::memory::size(b);
     let raise = super::memory::size((u128::from(limit) * 4).next_power_of_two())
