@@ -1572,3 +1572,26 @@ fn a_run_too_long_to_wait_for_and_one_without_clients_are_warned_of() {
     assert!(err.contains("run.json: a run of 100000000000 ticks takes at least 83 minutes"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_quiet_period_that_leaves_no_time_and_partitions_of_too_few_nodes_are_warned_of() {
+    let o = dgame(&["run", "-w", "broadcast", "-a", "broadcast-gossip", "--quiet", "999"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert_eq!(
+        err,
+        "warning: the quiet period of 999 ticks leaves operations only ticks 1-1 of 1000, less than a round trip (16 \
+         ticks): next to nothing is asked, so the verdict says little; give a shorter --quiet or more --ticks\n"
+    );
+    let o = dgame(&["run", "--nemesis", "partition", "--nodes", "1"]);
+    assert!(
+        text(&o).1.contains("1 node has none: it does nothing; give --nodes 3 or more, or --nemesis isolate"),
+        "{:?}",
+        text(&o)
+    );
+    let o = dgame(&["run", "--nemesis", "partition,crash", "--nodes", "2"]);
+    assert!(text(&o).1.contains("2 nodes have none: its partitions do nothing"), "{:?}", text(&o));
+    // Three nodes can be partitioned, and the default quiet period leaves time: no warning.
+    let o = dgame(&["run", "--nemesis", "partition", "-w", "broadcast"]);
+    assert_eq!(text(&o).1, "", "{:?}", text(&o));
+}

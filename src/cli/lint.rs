@@ -83,6 +83,31 @@ pub fn warnings(c: &Config) -> Vec<String> {
     w.extend(long_run(c));
     if c.clients == 0 {
         w.push("no clients (--clients 0): the run invokes no operation, so its verdict says nothing".to_owned());
+    } else if c.quiet_ticks() > 0 && c.last_invoke() < c.round_trip() {
+        w.push(format!(
+            "the quiet period of {} ticks leaves operations only ticks 1-{} of {}, less than a round trip ({} \
+             ticks): next to nothing is asked, so the verdict says little; give a shorter --quiet or more --ticks",
+            c.quiet_ticks(),
+            c.last_invoke(),
+            c.ticks,
+            c.round_trip()
+        ));
+    }
+    if c.nodes < 3
+        && let Some(n) = c.nemesis.as_ref().filter(|n| n.kinds.contains(&NemesisKind::Partition))
+    {
+        let only = n.kinds.len() == 1;
+        w.push(format!(
+            "the nemesis's partitions cut a minority of the nodes off, and {} node{} {} none: {}",
+            c.nodes,
+            if c.nodes == 1 { "" } else { "s" },
+            if c.nodes == 1 { "has" } else { "have" },
+            if only {
+                "it does nothing; give --nodes 3 or more, or --nemesis isolate"
+            } else {
+                "its partitions do nothing"
+            }
+        ));
     }
     if let Some(n) = c.nemesis.as_ref().filter(|n| !n.kinds.is_empty())
         && n.recovery >= c.ticks
