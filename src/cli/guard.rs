@@ -39,16 +39,13 @@ thread_local! {
 /// Holds the run (every thread of the process) to `limit` bytes from now on; `estimate` is what
 /// `memory::estimate` said, for the error's words.
 pub fn arm(limit: u64, estimate: u128) {
-    let size = |b: u128| super::memory::size(b);
-    let raise = super::memory::size((u128::from(limit) * 4).next_power_of_two())
-        .replace(".0", "")
-        .replace(' ', "")
-        .replace("iB", "");
+    let size = super::memory::size;
+    let raise = super::memory::raise(u128::from(limit) * 4);
     let message = format!(
         "error: the run went over --memory-limit {} and was stopped (the estimate made before it started was {}, \
          from its history and the signals between clients and nodes; the rest is the algorithm's own traffic, which \
          grows with --nodes × --nodes when every node talks to every other): give fewer --nodes, --clients or \
-         --ticks, or raise the limit with --memory-limit {raise} (or `none`)\n",
+         --ticks, or {raise}\n",
         size(u128::from(limit)),
         size(estimate),
     );

@@ -201,7 +201,7 @@ pub fn check(c: &Config, copies: usize) -> Result<(), String> {
 
 /// How to raise the limit to `total`: a size `--memory-limit` takes (the next power of two,
 /// in the largest unit that writes it whole), or `none` past the largest size it takes.
-fn raise(total: u128) -> String {
+pub(super) fn raise(total: u128) -> String {
     const UNITS: [(&str, u32); 5] = [("P", 50), ("T", 40), ("G", 30), ("M", 20), ("K", 10)];
     match total.checked_next_power_of_two().filter(|&p| p < u128::from(u64::MAX)) {
         Some(p) => {
