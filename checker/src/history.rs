@@ -252,29 +252,45 @@ pub(crate) fn value_words(v: Option<Value>) -> String {
     }
 }
 
-pub(crate) fn op_words(op: &Operation) -> String {
-    let key = match op.key {
-        Some(k) => format!(" on key {k}"),
-        None => String::new(),
-    };
+/// An operation in words ("client 3 tried to write 5 on key 2 (outcome unknown)"), into `s`:
+/// one buffer, no intermediate strings (an explanation describes every operation it names,
+/// and its cost counts against the check's).
+fn write_op_words(s: &mut String, op: &Operation) {
+    use fmt::Write;
     let (verb, tail) = match op.outcome {
         Outcome::Ok { .. } => ("", ""),
         Outcome::Failed => ("tried to ", " (failed)"),
         Outcome::Unknown => ("tried to ", " (outcome unknown)"),
     };
-    let what = match (op.kind, op.outcome) {
-        (OpKind::Read, Outcome::Ok { read }) => format!("read {}", value_words(read)),
-        (OpKind::Read, _) => format!("{verb}read"),
-        (OpKind::Write(v), _) => format!("{verb}write {v}"),
-        (OpKind::Cas { expected, new }, _) => {
-            format!("{verb}compare-and-set {expected} to {new}")
-        }
+    // (Writing to a `String` cannot fail.)
+    let _ = write!(s, "client {} ", op.client);
+    let _ = match (op.kind, op.outcome) {
+        (OpKind::Read, Outcome::Ok { read: Some(v) }) => write!(s, "read {v}"),
+        (OpKind::Read, Outcome::Ok { read: None }) => write!(s, "read the empty register"),
+        (OpKind::Read, _) => write!(s, "{verb}read"),
+        (OpKind::Write(v), _) => write!(s, "{verb}write {v}"),
+        (OpKind::Cas { expected, new }, _) => write!(s, "{verb}compare-and-set {expected} to {new}"),
     };
-    format!("client {} {what}{key}{tail}", op.client)
+    if let Some(k) = op.key {
+        let _ = write!(s, " on key {k}");
+    }
+    s.push_str(tail);
 }
 
 pub(crate) fn describe_op(op: &Operation, unit: TimeUnit) -> String {
-    format!("{} at {}", op_words(op), unit.span(op.invoke, op.complete))
+    use fmt::Write;
+    let mut s = String::with_capacity(64);
+    write_op_words(&mut s, op);
+    s.push_str(" at ");
+    let _ = match (unit, op.complete) {
+        (TimeUnit::Ticks, Some(to)) => write!(s, "ticks {}-{to}", op.invoke),
+        (TimeUnit::Ticks, None) => write!(s, "ticks {}-never", op.invoke),
+        (TimeUnit::Nanoseconds, Some(to)) => write!(s, "{}-{to} ns", op.invoke),
+        (TimeUnit::Nanoseconds, None) => write!(s, "{}-never ns", op.invoke),
+        (TimeUnit::Events, Some(to)) => write!(s, "events {}-{to}", op.invoke),
+        (TimeUnit::Events, None) => write!(s, "events {}-never", op.invoke),
+    };
+    s
 }
 
 impl fmt::Display for Operation {

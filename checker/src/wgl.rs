@@ -453,7 +453,8 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         state: EMPTY,
         required_left: required_total,
         high: 0,
-        stack: Vec::new(),
+        // (Its depth is at most one frame per operation: sized once, not grown step by step.)
+        stack: Vec::with_capacity(n.min(1 << 16)),
         longest: Vec::new(),
         common: 0,
         pref: NONE,
