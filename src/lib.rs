@@ -50,6 +50,19 @@ pub mod prelude {
     pub use dgame_engine::prelude::*;
 }
 
+/// `eprintln!` that cannot panic: when standard error cannot be written (closed with `2>&-`,
+/// `2>/dev/full`, a pipe whose reader left), what it says is lost, and the command goes on to
+/// end with its own exit code instead of a panic's 101. Every message of this crate to
+/// standard error goes through it.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+#[allow(unused_imports)] // (used by the modules below; none of them needs to import it)
+pub(crate) use eprintln;
+
 pub mod cli;
 pub mod explore;
 pub mod registry;

@@ -2,7 +2,7 @@
 //! and the exit code.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn dgame(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dgame")).args(args).output().expect("dgame runs")
@@ -583,6 +583,28 @@ fn an_output_that_cannot_be_written_is_a_clear_error() {
     assert_usage_error(&["run", "--trace-out", "/dev/full"], "cannot write /dev/full");
     let missing = dir.path().join("no/such/dir/t.jsonl");
     assert_usage_error(&["run", "--trace-out", missing.to_str().unwrap()], "cannot write");
+}
+
+#[test]
+fn a_standard_error_that_cannot_be_written_changes_no_exit_code() {
+    // What goes to a full standard error (warnings, errors) is lost, but the command still
+    // ends as it would have: a warned-of run 0, a violation 1, an error 2; never a panic's 101.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
+    let mut violation = vec!["run"];
+    violation.extend(NO_WRITE_BACK_VIOLATION);
+    for (args, code) in [
+        (&["run", "--clients", "0", "--ticks", "10"][..], 0),
+        (&violation[..], 1),
+        (&["check", "/no/such/history.jsonl"], 2),
+        (&["explore", "--inject", ","], 2),
+        (&["run", "--ticks", "abc"], 2),
+    ] {
+        // (A closed standard error is ignored by the standard library already; a pipe whose
+        // reader went away ends the command by SIGPIPE, as for any command-line tool.)
+        let stderr = Stdio::from(full.try_clone().unwrap());
+        let o = Command::new(env!("CARGO_BIN_EXE_dgame")).args(args).stderr(stderr).output().unwrap();
+        assert_eq!(o.status.code(), Some(code), "{args:?}");
+    }
 }
 
 /// The command that reproduces a violation of abd-no-write-back (what explore finds).

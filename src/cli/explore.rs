@@ -42,7 +42,7 @@ pub struct ExploreArgs {
     #[arg(long, value_parser = parse_shard, value_name = "K/N")]
     shard: Option<(u64, u64)>,
     /// The kinds of fault the strategies may inject: `all`, `none` (delays only), or some of
-    /// loss, partition, crash, pause, comma-separated. By default, the algorithm's fault model
+    /// loss, duplication, partition, crash, pause, comma-separated. By default, the algorithm's fault model
     /// (every kind for one that declares none). What the run flags ask for (--loss, --nemesis,
     /// --fault, --cut, --duplicate, ...) is injected in any case.
     #[arg(long, value_name = "KINDS", value_parser = parse_faults)]

@@ -147,6 +147,12 @@ impl FromStr for FaultModel {
         match s.trim() {
             "all" => Ok(FaultModel::ALL),
             "none" | "delays" => Ok(FaultModel::DELAYS_ONLY),
+            // Nothing written is not a way of saying `none`: an empty value is more likely a
+            // variable that was not set than a choice.
+            t if t.split(',').all(|p| p.trim().is_empty()) => Err(format!(
+                "{s:?} names no kind of fault: write `all`, `none` for delays only, or some of loss, \
+                 duplication, partition, crash, pause, comma-separated"
+            )),
             t => t.split(',').filter(|p| !p.trim().is_empty()).try_fold(FaultModel::DELAYS_ONLY, |m, p| {
                 p.parse::<FaultKind>()
                     .map(|k| m.with(k))
@@ -170,6 +176,9 @@ mod tests {
         assert_eq!("all".parse::<FaultModel>(), Ok(FaultModel::ALL));
         assert_eq!("none".parse::<FaultModel>(), Ok(FaultModel::DELAYS_ONLY));
         assert!("crash,flood".parse::<FaultModel>().unwrap_err().contains("`flood` is not a kind of fault"));
+        for empty in ["", " ", ",", " , "] {
+            assert!(empty.parse::<FaultModel>().unwrap_err().contains("names no kind of fault"), "{empty:?}");
+        }
         assert_eq!(FaultModel::ALL.to_string(), "delays, loss, duplication, partitions, crashes, pauses");
         assert_eq!(FaultModel::DELAYS_ONLY.to_string(), "delays");
         assert_eq!(FaultKind::of_nemesis(NemesisKind::Isolate), FaultKind::Partition);
