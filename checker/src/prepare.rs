@@ -226,7 +226,15 @@ pub(crate) fn prepare_with(
         });
     }
 
-    ops.sort_by_key(|op| (op.call, op.ret, op.index));
+    if ops.is_sorted_by_key(|op| op.call) {
+        // Calls in order already (a history is written as operations are invoked): only
+        // operations invoked at the same time need ordering, among themselves.
+        for same_call in ops.chunk_by_mut(|a, b| a.call == b.call) {
+            same_call.sort_by_key(|op| (op.ret, op.index));
+        }
+    } else {
+        ops.sort_by_key(|op| (op.call, op.ret, op.index));
+    }
     Prepared::Ops(ops)
 }
 
