@@ -84,6 +84,7 @@ impl<N: Node> NodeSlot<N> {
             shared,
             peers: RefCell::new(None),
             local_time: Cell::new(1),
+            wake: Cell::new(Tick::MAX),
             io: RefCell::new(NodeIo {
                 current: None,
                 endpoint: "",
@@ -118,13 +119,15 @@ impl<N: Node> NodeSlot<N> {
     /// second one, from a duplicate) is stale.
     pub fn receive_reply(&mut self, wire: &mut Wire, sig: Signal, to: SignalId) {
         let core = &self.ctx.core;
-        let mut io = core.io.borrow_mut();
+        let mut guard = core.io.borrow_mut();
+        let io = &mut *guard;
         if let Some(waiter) = waiter_mut(&mut io.waiters, sig.waiter, to).filter(|w| w.reply.is_none()) {
             waiter.reply = Some(sig.payload);
             let task = waiter.task;
             io.woken.push(task);
+            core.wake.set(0);
         } else {
-            drop(io);
+            drop(guard);
             emit!(wire, Event::StaleReply { tick: wire.now(), signal: sig.id, at: ServerId::Node(core.id) });
             wire.stats.stale_replies += 1;
         }
@@ -203,8 +206,7 @@ impl<N: Node> NodeSlot<N> {
     /// Whether a task's reply came or its deadline is `now`: its turn has a task to poll.
     #[inline]
     pub fn has_woken(&self, now: Tick) -> bool {
-        let io = self.ctx.core.io.borrow();
-        !io.woken.is_empty() || io.deadlines.peek().is_some_and(|&Reverse((at, _))| at <= now)
+        self.ctx.core.wake.get() <= now
     }
 
     /// The turn of a node without timers that has nothing to do: only its local clock moves
@@ -236,6 +238,7 @@ impl<N: Node> NodeSlot<N> {
                 io.woken.push(task);
             }
             if io.woken.is_empty() {
+                self.ctx.core.wake.set(io.deadlines.peek().map_or(Tick::MAX, |&Reverse((at, _))| at));
                 return Ok(false);
             }
             std::mem::take(&mut io.woken)
@@ -249,9 +252,13 @@ impl<N: Node> NodeSlot<N> {
         }
         // Give the buffer back, empty, so that the next tick's wakes reuse its memory.
         woken.clear();
-        let mut io = self.ctx.core.io.borrow_mut();
+        let core = &self.ctx.core;
+        let mut io = core.io.borrow_mut();
         if io.woken.is_empty() {
             io.woken = woken;
+            core.wake.set(io.deadlines.peek().map_or(Tick::MAX, |&Reverse((at, _))| at));
+        } else {
+            core.wake.set(0);
         }
         Ok(true)
     }
@@ -356,6 +363,7 @@ impl<N: Node> NodeSlot<N> {
             io.deadlines.clear();
             io.woken.clear();
         }
+        self.ctx.core.wake.set(Tick::MAX);
         for sig in std::mem::take(&mut self.inbox) {
             emit!(wire, Event::SignalDropped { tick: wire.now(), signal: sig.id, reason: DropReason::Crashed });
             wire.stats.dropped_crashed += 1;

@@ -167,6 +167,9 @@ pub(crate) struct NodeCore {
     /// The other nodes, made on first use (a world of many nodes that never ask stays small).
     pub peers: RefCell<Option<Rc<[NodeId]>>>,
     pub local_time: Cell<u64>,
+    /// The first tick a task of this node is to be polled in: 0 once a reply woke one, else
+    /// its first deadline (`Tick::MAX`: none). An idle node's turn reads this, not `io`.
+    pub wake: Cell<Tick>,
     pub io: RefCell<NodeIo>,
 }
 
@@ -219,6 +222,7 @@ impl NodeCore {
             return;
         }
         self.io.borrow_mut().deadlines.push(Reverse((at, task)));
+        self.wake.set(self.wake.get().min(at));
     }
 }
 
