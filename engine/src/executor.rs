@@ -85,9 +85,9 @@ impl<N: Node> NodeSlot<N> {
             peers: RefCell::new(None),
             local_time: Cell::new(1),
             wake: Cell::new(Tick::MAX),
+            current: Cell::new(None),
+            endpoint: Cell::new(""),
             io: RefCell::new(NodeIo {
-                current: None,
-                endpoint: "",
                 waiters: Slab::new(),
                 deadlines: BinaryHeap::new(),
                 woken: Vec::new(),
@@ -282,7 +282,7 @@ impl<N: Node> NodeSlot<N> {
         if !wire.shared.charge() {
             return Err(self.over_budget(wire, label));
         }
-        self.ctx.core.io.borrow_mut().endpoint = "";
+        self.ctx.core.endpoint.set("");
         // The watchdog learns of the handler from the handler itself: the generated code of a
         // sync one names it (`__private::sync`) before any of the user's code runs, and an
         // async one runs none until its first poll, which names it (`poll_task`). Until then
@@ -293,7 +293,7 @@ impl<N: Node> NodeSlot<N> {
             Ok(Some(h)) => h,
             Ok(None) => return Ok(()),
             Err(panic) => {
-                let endpoint = match self.ctx.core.io.borrow().endpoint {
+                let endpoint = match self.ctx.core.endpoint.get() {
                     "" => DISPATCH,
                     e => e,
                 };
@@ -331,11 +331,11 @@ impl<N: Node> NodeSlot<N> {
         }
         let core = &self.ctx.core;
         let t = &mut self.tasks[task.key];
-        core.io.borrow_mut().current = Some(task);
+        core.current.set(Some(task));
         wire.shared.handler_entered(node, endpoint);
         let polled = catch_unwind(AssertUnwindSafe(|| t.future.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
         wire.shared.handler_left();
-        core.io.borrow_mut().current = None;
+        core.current.set(None);
         match polled {
             Err(panic) if panic.is::<BudgetExhausted>() => Err(self.over_budget(wire, endpoint)),
             Err(panic) => Err(self.panicked(wire, endpoint, &*panic)),
