@@ -84,9 +84,10 @@ impl<N: Node> NodeSlot<N> {
             shared,
             peers: RefCell::new(None),
             local_time: Cell::new(1),
+            wake: Cell::new(Tick::MAX),
+            current: Cell::new(None),
+            endpoint: Cell::new(""),
             io: RefCell::new(NodeIo {
-                current: None,
-                endpoint: "",
                 waiters: Slab::new(),
                 deadlines: BinaryHeap::new(),
                 woken: Vec::new(),
@@ -118,13 +119,15 @@ impl<N: Node> NodeSlot<N> {
     /// second one, from a duplicate) is stale.
     pub fn receive_reply(&mut self, wire: &mut Wire, sig: Signal, to: SignalId) {
         let core = &self.ctx.core;
-        let mut io = core.io.borrow_mut();
+        let mut guard = core.io.borrow_mut();
+        let io = &mut *guard;
         if let Some(waiter) = waiter_mut(&mut io.waiters, sig.waiter, to).filter(|w| w.reply.is_none()) {
             waiter.reply = Some(sig.payload);
             let task = waiter.task;
             io.woken.push(task);
+            core.wake.set(0);
         } else {
-            drop(io);
+            drop(guard);
             emit!(wire, Event::StaleReply { tick: wire.now(), signal: sig.id, at: ServerId::Node(core.id) });
             wire.stats.stale_replies += 1;
         }
@@ -203,8 +206,7 @@ impl<N: Node> NodeSlot<N> {
     /// Whether a task's reply came or its deadline is `now`: its turn has a task to poll.
     #[inline]
     pub fn has_woken(&self, now: Tick) -> bool {
-        let io = self.ctx.core.io.borrow();
-        !io.woken.is_empty() || io.deadlines.peek().is_some_and(|&Reverse((at, _))| at <= now)
+        self.ctx.core.wake.get() <= now
     }
 
     /// The turn of a node without timers that has nothing to do: only its local clock moves
@@ -236,6 +238,7 @@ impl<N: Node> NodeSlot<N> {
                 io.woken.push(task);
             }
             if io.woken.is_empty() {
+                self.ctx.core.wake.set(io.deadlines.peek().map_or(Tick::MAX, |&Reverse((at, _))| at));
                 return Ok(false);
             }
             std::mem::take(&mut io.woken)
@@ -249,9 +252,13 @@ impl<N: Node> NodeSlot<N> {
         }
         // Give the buffer back, empty, so that the next tick's wakes reuse its memory.
         woken.clear();
-        let mut io = self.ctx.core.io.borrow_mut();
+        let core = &self.ctx.core;
+        let mut io = core.io.borrow_mut();
         if io.woken.is_empty() {
             io.woken = woken;
+            core.wake.set(io.deadlines.peek().map_or(Tick::MAX, |&Reverse((at, _))| at));
+        } else {
+            core.wake.set(0);
         }
         Ok(true)
     }
@@ -275,7 +282,7 @@ impl<N: Node> NodeSlot<N> {
         if !wire.shared.charge() {
             return Err(self.over_budget(wire, label));
         }
-        self.ctx.core.io.borrow_mut().endpoint = "";
+        self.ctx.core.endpoint.set("");
         // The watchdog learns of the handler from the handler itself: the generated code of a
         // sync one names it (`__private::sync`) before any of the user's code runs, and an
         // async one runs none until its first poll, which names it (`poll_task`). Until then
@@ -286,7 +293,7 @@ impl<N: Node> NodeSlot<N> {
             Ok(Some(h)) => h,
             Ok(None) => return Ok(()),
             Err(panic) => {
-                let endpoint = match self.ctx.core.io.borrow().endpoint {
+                let endpoint = match self.ctx.core.endpoint.get() {
                     "" => DISPATCH,
                     e => e,
                 };
@@ -324,11 +331,11 @@ impl<N: Node> NodeSlot<N> {
         }
         let core = &self.ctx.core;
         let t = &mut self.tasks[task.key];
-        core.io.borrow_mut().current = Some(task);
+        core.current.set(Some(task));
         wire.shared.handler_entered(node, endpoint);
         let polled = catch_unwind(AssertUnwindSafe(|| t.future.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
         wire.shared.handler_left();
-        core.io.borrow_mut().current = None;
+        core.current.set(None);
         match polled {
             Err(panic) if panic.is::<BudgetExhausted>() => Err(self.over_budget(wire, endpoint)),
             Err(panic) => Err(self.panicked(wire, endpoint, &*panic)),
@@ -356,6 +363,7 @@ impl<N: Node> NodeSlot<N> {
             io.deadlines.clear();
             io.woken.clear();
         }
+        self.ctx.core.wake.set(Tick::MAX);
         for sig in std::mem::take(&mut self.inbox) {
             emit!(wire, Event::SignalDropped { tick: wire.now(), signal: sig.id, reason: DropReason::Crashed });
             wire.stats.dropped_crashed += 1;

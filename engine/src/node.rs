@@ -144,10 +144,6 @@ pub(crate) fn waiter_mut(waiters: &mut Slab<Waiter>, key: u32, id: SignalId) -> 
 
 /// A node's bookkeeping that handles share with the engine.
 pub(crate) struct NodeIo {
-    /// The task being polled (set by the engine around each poll).
-    pub current: Option<TaskRef>,
-    /// The handler running, for panic reports.
-    pub endpoint: &'static str,
     /// Requests whose replies someone awaits. The request and its reply carry the key.
     pub waiters: Slab<Waiter>,
     /// Tasks to wake at a tick (timeouts, sleeps).
@@ -167,6 +163,14 @@ pub(crate) struct NodeCore {
     /// The other nodes, made on first use (a world of many nodes that never ask stays small).
     pub peers: RefCell<Option<Rc<[NodeId]>>>,
     pub local_time: Cell<u64>,
+    /// The first tick a task of this node is to be polled in: 0 once a reply woke one, else
+    /// its first deadline (`Tick::MAX`: none). An idle node's turn reads this, not `io`.
+    pub wake: Cell<Tick>,
+    /// The task being polled (set by the engine around each poll). Cells, not fields of `io`:
+    /// they are set around every handler run and poll.
+    pub current: Cell<Option<TaskRef>>,
+    /// The handler running, for panic reports.
+    pub endpoint: Cell<&'static str>,
     pub io: RefCell<NodeIo>,
 }
 
@@ -176,7 +180,7 @@ impl NodeCore {
     }
 
     pub fn current_task(&self) -> TaskRef {
-        self.io.borrow().current.expect(NOT_IN_A_TASK)
+        self.current.get().expect(NOT_IN_A_TASK)
     }
 
     /// Sends a signal; returns its id.
@@ -184,6 +188,7 @@ impl NodeCore {
         self.push_to_waiter(to, kind, NO_WAITER, payload)
     }
 
+    #[inline]
     fn push_to_waiter(&self, to: ServerId, kind: SignalKind, waiter: u32, payload: Box<dyn Payload>) -> SignalId {
         let id = self.shared.next_signal_id();
         let from = ServerId::Node(self.id);
@@ -195,7 +200,7 @@ impl NodeCore {
     pub fn request(&self, to: NodeId, payload: Box<dyn Payload>) -> (SignalId, u32) {
         let key = {
             let mut io = self.io.borrow_mut();
-            let task = io.current.expect(NOT_IN_A_TASK);
+            let task = self.current.get().expect(NOT_IN_A_TASK);
             // The request's id is the next one: its waiter is in place before it is sent.
             let id = SignalId(self.shared.next_signal.get());
             io.waiters.insert(Waiter { id, task, reply: None })
@@ -219,6 +224,7 @@ impl NodeCore {
             return;
         }
         self.io.borrow_mut().deadlines.push(Reverse((at, task)));
+        self.wake.set(self.wake.get().min(at));
     }
 }
 
@@ -472,7 +478,7 @@ pub mod __private {
         endpoint: &'static str,
         f: impl FnOnce(&mut N, &mut Ctx<N>) -> R,
     ) -> Handled {
-        ctx.core.io.borrow_mut().endpoint = endpoint;
+        ctx.core.endpoint.set(endpoint);
         ctx.core.shared.handler_entered(ctx.core.id, endpoint);
         let state = ctx.state.clone();
         let reply = f(&mut state.borrow_mut(), ctx);

@@ -80,6 +80,7 @@ impl WorldShared {
     }
 
     /// Tells the watchdog (if any) which handler runs now.
+    #[inline]
     pub fn handler_entered(&self, node: NodeId, endpoint: &'static str) {
         if let Some(m) = self.monitor.get() {
             let key = (endpoint.as_ptr() as usize, endpoint.len());
@@ -88,23 +89,26 @@ impl WorldShared {
                 ((key.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - NAME_SLOTS.trailing_zeros())) as usize;
             let index = match self.monitor_cache[slot].get() {
                 (ptr, len, index) if (ptr, len) == key => index,
-                _ => {
-                    let index = *self.monitor_names.borrow_mut().entry(key).or_insert_with(|| {
-                        if endpoint == crate::watchdog::DISPATCH {
-                            crate::watchdog::DISPATCH_INDEX
-                        } else {
-                            m.add_name(endpoint)
-                        }
-                    });
-                    self.monitor_cache[slot].set((key.0, key.1, index));
-                    index
-                }
+                _ => self.name_index(m, slot, endpoint),
             };
             m.enter(node, index, self.now.get());
         }
     }
 
+    /// The monitor's index of a handler name the table did not have in its slot.
+    #[cold]
+    #[inline(never)]
+    fn name_index(&self, m: &HandlerMonitor, slot: usize, endpoint: &'static str) -> usize {
+        let key = (endpoint.as_ptr() as usize, endpoint.len());
+        let index = *self.monitor_names.borrow_mut().entry(key).or_insert_with(|| {
+            if endpoint == crate::watchdog::DISPATCH { crate::watchdog::DISPATCH_INDEX } else { m.add_name(endpoint) }
+        });
+        self.monitor_cache[slot].set((key.0, key.1, index));
+        index
+    }
+
     /// Tells the watchdog (if any) that no handler runs.
+    #[inline]
     pub fn handler_left(&self) {
         if let Some(m) = self.monitor.get() {
             m.leave();

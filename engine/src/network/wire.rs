@@ -283,10 +283,17 @@ impl Wire {
     }
 
     /// Puts what handlers sent on the wire, in the order they sent it.
+    #[inline]
     pub fn flush(&mut self) -> Result<(), RunError> {
+        // Most handlers (a sync one answering a peer) sent nothing: a branch, not a call.
         if self.shared.outbox.borrow().is_empty() {
             return Ok(());
         }
+        self.flush_outbox()
+    }
+
+    #[inline(never)]
+    fn flush_outbox(&mut self) -> Result<(), RunError> {
         let mut out = std::mem::take(&mut self.spare);
         std::mem::swap(&mut *self.shared.outbox.borrow_mut(), &mut out);
         let mut sent = Ok(());
