@@ -23,7 +23,7 @@ use rustc_hash::FxHashMap;
 
 use crate::history::{History, OpKind, Outcome};
 use crate::options::Options;
-use crate::pipeline::{KeyResult, check_key};
+use crate::pipeline::{KeyResult, check_key_with};
 use crate::wgl::Budget;
 
 /// Most search steps one re-check may take (a re-check that runs out counts as "orderable",
@@ -42,6 +42,11 @@ pub(crate) struct Minimizer<'a> {
     relaxed: Vec<bool>,
     /// Marks the operations of the set a re-check is asked about (all false between re-checks).
     in_set: Vec<bool>,
+    /// The sets asked about so far (sorted) and the answers: delta debugging asks about
+    /// some sets twice, the window it starts from among them.
+    answers: FxHashMap<Vec<usize>, bool>,
+    /// Whether re-checks still try the search's weakened first pass (see `pipeline::run`).
+    weak_first: bool,
 }
 
 /// The time an operation must have taken effect by, if it must take effect at all.
@@ -69,6 +74,8 @@ impl<'a> Minimizer<'a> {
             checks: 0,
             relaxed: vec![false; history.ops.len()],
             in_set: vec![false; history.ops.len()],
+            answers: FxHashMap::default(),
+            weak_first: true,
         }
     }
 
@@ -149,6 +156,11 @@ impl<'a> Minimizer<'a> {
         if set.is_empty() || self.out_of_budget() {
             return false;
         }
+        let mut key = set.to_vec();
+        key.sort_unstable();
+        if let Some(&known) = self.answers.get(&key) {
+            return known;
+        }
         self.checks += 1;
         let universe = self.universe(set);
         for &i in &universe {
@@ -157,11 +169,23 @@ impl<'a> Minimizer<'a> {
         for &i in set {
             self.relaxed[i] = false;
         }
-        let result = check_key(self.history, &universe, self.options, &self.budget, Some(&self.relaxed));
+        let result = check_key_with(
+            self.history,
+            &universe,
+            self.options,
+            &self.budget,
+            Some(&self.relaxed),
+            &mut self.weak_first,
+        );
         for &i in &universe {
             self.relaxed[i] = false;
         }
-        matches!(result, KeyResult::Violation(_))
+        let violates = matches!(result, KeyResult::Violation(_));
+        // (A re-check that ran out of budget is not an answer to keep.)
+        if !matches!(result, KeyResult::Unknown { .. }) {
+            self.answers.insert(key, violates);
+        }
+        violates
     }
 
     /// A violating subset of `hint` (itself a violation), as small as the budget allows:
@@ -218,5 +242,90 @@ impl<'a> Minimizer<'a> {
         }
         set.sort_unstable();
         set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generator::{Anomaly, GenConfig, generate};
+    use crate::pipeline::check_key;
+
+    fn violating(seed: u64) -> Option<(History, Vec<usize>, Vec<usize>)> {
+        let h = generate(&GenConfig {
+            clients: 3 + seed as usize % 3,
+            ops: 60,
+            cas_fraction: if seed % 2 == 0 { 0.3 } else { 0.0 },
+            value_reuse: Some(3),
+            timed_out_writes: 3 + seed as usize % 4,
+            anomaly: Some(Anomaly::StaleRead),
+            seed,
+            ..GenConfig::default()
+        });
+        let all: Vec<usize> = (0..h.ops.len()).collect();
+        let budget = Budget::new(Some(20_000_000), None, 1 << 30);
+        match check_key(&h, &all, &Options::default(), &budget, None) {
+            KeyResult::Violation(hint) => Some((h, all, hint)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_set_asked_about_again_is_answered_without_a_search() {
+        let mut tried = 0;
+        for seed in 0..20 {
+            let Some((h, all, hint)) = violating(seed) else { continue };
+            let options = Options::default();
+            let mut m = Minimizer::new(&h, &all, &options, None);
+            let core = m.minimize(&hint);
+            let (checks, spent) = (m.checks, m.spent());
+            let mut reversed = core.clone();
+            reversed.reverse();
+            assert!(m.violates(&core) && m.violates(&reversed), "seed {seed}: the core violates");
+            assert_eq!((m.checks, m.spent()), (checks, spent), "seed {seed}: answered from what was asked");
+            // A fresh minimizer has to check, and agrees.
+            let mut fresh = Minimizer::new(&h, &all, &options, None);
+            assert!(fresh.violates(&core) && fresh.checks == 1);
+            tried += 1;
+        }
+        assert!(tried >= 10, "only {tried} histories had a violation");
+    }
+
+    /// Re-checks skip the weakened first pass once it fails to decide: the answers must be
+    /// those of both passes.
+    #[test]
+    fn re_checks_with_and_without_the_weakened_pass_agree() {
+        let budget = Budget::new(Some(20_000_000), None, 1 << 30);
+        let options = Options::default();
+        let mut seen = [0usize; 2];
+        for seed in 0..40 {
+            let Some((h, all, hint)) = violating(seed) else { continue };
+            // Sets of the kind minimizing asks about: windows of the hint, and the hint
+            // with one operation left out.
+            let mut sets: Vec<Vec<usize>> =
+                (1..=hint.len()).step_by(2).map(|k| hint[hint.len() - k..].to_vec()).collect();
+            sets.extend(
+                (0..hint.len())
+                    .map(|skip| (hint.iter().enumerate()).filter(|&(j, _)| j != skip).map(|(_, &i)| i).collect()),
+            );
+            for set in sets {
+                let mut relaxed = vec![true; h.ops.len()];
+                for &i in &set {
+                    relaxed[i] = false;
+                }
+                let answer = |weak: bool| {
+                    let mut weak = weak;
+                    match check_key_with(&h, &all, &options, &budget, Some(&relaxed), &mut weak) {
+                        KeyResult::Violation(_) => true,
+                        KeyResult::Linearizable(_) => false,
+                        KeyResult::Unknown { reason, .. } => panic!("seed {seed}: gave up: {reason}"),
+                    }
+                };
+                let both = answer(true);
+                assert_eq!(both, answer(false), "seed {seed}, set {set:?}");
+                seen[usize::from(both)] += 1;
+            }
+        }
+        assert!(seen[0] > 20 && seen[1] > 20, "both answers should occur: {seen:?}");
     }
 }

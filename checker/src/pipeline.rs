@@ -41,9 +41,22 @@ pub(crate) fn check_key(
     budget: &Budget,
     relaxed: Option<&[bool]>,
 ) -> KeyResult {
+    check_key_with(history, indices, options, budget, relaxed, &mut true)
+}
+
+/// [`check_key`], trying the weakened first pass of [`run`] only if `weak_first`, which is
+/// cleared when that pass could not decide.
+pub(crate) fn check_key_with(
+    history: &History,
+    indices: &[usize],
+    options: &Options,
+    budget: &Budget,
+    relaxed: Option<&[bool]>,
+    weak_first: &mut bool,
+) -> KeyResult {
     match prepare(history, indices, options, relaxed) {
         Prepared::Violation(set) => KeyResult::Violation(set),
-        Prepared::Ops(ops) => match run(ops, budget) {
+        Prepared::Ops(ops) => match run_with(ops, budget, weak_first) {
             Run::Linearizable(order) => KeyResult::Linearizable(order),
             Run::Violation { set, .. } => KeyResult::Violation(set),
             Run::Unknown { reason, longest } => KeyResult::Unknown { reason, longest },
@@ -76,7 +89,12 @@ fn frontier_of(ops: &[Op], set: &[usize]) -> u64 {
 }
 
 /// Checks prepared operations: the polynomial path or the search.
-pub(crate) fn run(mut ops: Vec<Op>, budget: &Budget) -> Run {
+pub(crate) fn run(ops: Vec<Op>, budget: &Budget) -> Run {
+    run_with(ops, budget, &mut true)
+}
+
+/// [`run`], with the first, weakened pass over optional operations (`weak_first`) or without.
+fn run_with(mut ops: Vec<Op>, budget: &Budget, weak_first: &mut bool) -> Run {
     if zones::applies(&ops) {
         return match zones::check(&ops) {
             Zones::Linearizable(order) => Run::Linearizable(order.into_iter().map(|p| ops[p].index).collect()),
@@ -91,9 +109,7 @@ pub(crate) fn run(mut ops: Vec<Op>, budget: &Budget) -> Run {
     // First let each of them take effect any number of times (after its invocation): that only weakens the
     // history, and its memo does not track them, so it is cheap. A violation then is a
     // violation; an order that uses each at most once is an order of the real history.
-    // (Re-checks of an explanation relax many operations with finite intervals: there they
-    // may take effect any number of times within their interval.)
-    if ops.iter().any(|op| !op.required) {
+    if *weak_first && ops.iter().any(|op| !op.required) {
         let mut weak = ops.clone();
         for op in weak.iter_mut().filter(|op| !op.required) {
             op.repeat = true;
@@ -109,6 +125,7 @@ pub(crate) fn run(mut ops: Vec<Op>, budget: &Budget) -> Run {
             }
             Search::Unknown { .. } => {}
         }
+        *weak_first = false;
     }
     match wgl::search(&ops, budget) {
         Search::Linearizable(order) => Run::Linearizable(order.into_iter().map(|p| ops[p].index).collect()),
