@@ -255,7 +255,7 @@ mod tests {
         let h = generate(&GenConfig {
             clients: 3 + seed as usize % 3,
             ops: 60,
-            cas_fraction: if seed % 2 == 0 { 0.3 } else { 0.0 },
+            cas_fraction: if seed.is_multiple_of(2) { 0.3 } else { 0.0 },
             value_reuse: Some(3),
             timed_out_writes: 3 + seed as usize % 4,
             anomaly: Some(Anomaly::StaleRead),
