@@ -107,7 +107,17 @@ struct MemoEntry {
 /// How many configurations a memo has room for before it grows.
 const MEMO_START: usize = 1024;
 
+/// Most bytes of memo a thread keeps for its next search (see [`Memo::for_search`]): the size
+/// a memo starts at, so a memory budget sees no more than it did with a new one.
+const SPARE_MEMO_BYTES: usize = 64 << 10;
+
+thread_local! {
+    /// The memo of this thread's last search, emptied, if it was small.
+    static SPARE_MEMO: std::cell::Cell<Option<Memo>> = const { std::cell::Cell::new(None) };
+}
+
 /// The set of visited (state, placed set) configurations.
+#[derive(Default)]
 struct Memo {
     heads: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
     entries: Vec<MemoEntry>,
@@ -116,12 +126,35 @@ struct Memo {
 
 impl Memo {
     /// A memo sized for about `entries` configurations of `words` words each, so that a small
-    /// search (a re-check of an explanation is a few dozen steps) grows nothing.
+    /// search grows little.
     fn with_capacity(entries: usize, words: usize) -> Self {
         Memo {
             heads: HashMap::with_capacity_and_hasher(entries, Default::default()),
             entries: Vec::with_capacity(entries),
             arena: Vec::with_capacity(entries * words),
+        }
+    }
+
+    /// An empty memo for a search: the one the last search on this thread left, if any.
+    /// Most searches are small and many (the re-checks of an explanation, the segments of a
+    /// long history), and growing a memo from nothing each time cost them a fifth of their
+    /// instructions.
+    fn for_search(entries: usize, words: usize) -> Self {
+        match SPARE_MEMO.take() {
+            Some(mut memo) => {
+                memo.heads.clear();
+                memo.entries.clear();
+                memo.arena.clear();
+                memo
+            }
+            None => Memo::with_capacity(entries, words),
+        }
+    }
+
+    /// Keeps this memo for the next search on this thread, if it is small.
+    fn recycle(self) {
+        if self.bytes() <= SPARE_MEMO_BYTES {
+            SPARE_MEMO.set(Some(self));
         }
     }
 
@@ -250,6 +283,12 @@ fn memo_state(state: State, after_optional_change: bool) -> State {
 
 fn state_hash(s: State) -> u64 {
     mix64(u64::from(s) ^ 0xC0FF_EE00_0000_0000)
+}
+
+impl Drop for Searcher<'_> {
+    fn drop(&mut self) {
+        std::mem::take(&mut self.memo).recycle();
+    }
 }
 
 impl Searcher<'_> {
@@ -470,7 +509,7 @@ pub(crate) fn search(ops: &[Op], budget: &Budget) -> Search {
         call_of: call_entry,
         zobrist: (0..n as u64).map(|i| mix64(i ^ 0x5EED_0F0D_E500_0000)).collect(),
         placed: Placed::new(n),
-        memo: Memo::with_capacity((2 * n).min(MEMO_START), 1),
+        memo: Memo::for_search((2 * n).min(MEMO_START), 1),
         hash: 0,
         state: EMPTY,
         required_left: required_total,
