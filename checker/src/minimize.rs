@@ -42,11 +42,22 @@ pub(crate) struct Minimizer<'a> {
     relaxed: Vec<bool>,
     /// Marks the operations of the set a re-check is asked about (all false between re-checks).
     in_set: Vec<bool>,
-    /// The sets asked about so far (sorted) and the answers: delta debugging asks about
-    /// some sets twice, the window it starts from among them.
-    answers: FxHashMap<Vec<usize>, bool>,
+    /// The sets asked about so far (sorted) and the answers. Since violating is monotone,
+    /// a set inside one that can be ordered can be ordered, and a set around a violation
+    /// violates: delta debugging asks about some sets twice (the window it starts from among
+    /// them), and about others that such an answer settles.
+    answers: Vec<(Vec<usize>, bool)>,
     /// Whether re-checks still try the search's weakened first pass (see `pipeline::run`).
     weak_first: bool,
+}
+
+/// Whether every element of `a` is in `b` (both sorted).
+fn is_subset(a: &[usize], b: &[usize]) -> bool {
+    if a.len() > b.len() {
+        return false;
+    }
+    let mut rest = b.iter();
+    a.iter().all(|x| rest.any(|y| y == x))
 }
 
 /// The time an operation must have taken effect by, if it must take effect at all.
@@ -74,7 +85,7 @@ impl<'a> Minimizer<'a> {
             checks: 0,
             relaxed: vec![false; history.ops.len()],
             in_set: vec![false; history.ops.len()],
-            answers: FxHashMap::default(),
+            answers: Vec::new(),
             weak_first: true,
         }
     }
@@ -151,6 +162,14 @@ impl<'a> Minimizer<'a> {
         keep
     }
 
+    /// What the answers so far say of `set` (sorted), if they settle it.
+    fn known(&self, set: &[usize]) -> Option<bool> {
+        self.answers.iter().find_map(|(asked, violates)| {
+            let settles = if *violates { is_subset(asked, set) } else { is_subset(set, asked) };
+            settles.then_some(*violates)
+        })
+    }
+
     /// Whether `set` violates (see the module docs). Out of budget, says no.
     pub(crate) fn violates(&mut self, set: &[usize]) -> bool {
         if set.is_empty() || self.out_of_budget() {
@@ -158,7 +177,8 @@ impl<'a> Minimizer<'a> {
         }
         let mut key = set.to_vec();
         key.sort_unstable();
-        if let Some(&known) = self.answers.get(&key) {
+        key.dedup();
+        if let Some(known) = self.known(&key) {
             return known;
         }
         self.checks += 1;
@@ -183,7 +203,7 @@ impl<'a> Minimizer<'a> {
         let violates = matches!(result, KeyResult::Violation(_));
         // (A re-check that ran out of budget is not an answer to keep.)
         if !matches!(result, KeyResult::Unknown { .. }) {
-            self.answers.insert(key, violates);
+            self.answers.push((key, violates));
         }
         violates
     }
@@ -271,7 +291,13 @@ mod tests {
     }
 
     #[test]
-    fn a_set_asked_about_again_is_answered_without_a_search() {
+    fn subsets_of_sorted_sets() {
+        assert!(is_subset(&[], &[1]) && is_subset(&[1, 3], &[1, 2, 3]) && is_subset(&[2], &[2]));
+        assert!(!is_subset(&[1, 4], &[1, 2, 3]) && !is_subset(&[0], &[1]) && !is_subset(&[1, 2], &[2]));
+    }
+
+    #[test]
+    fn a_set_the_answers_so_far_settle_is_answered_without_a_search() {
         let mut tried = 0;
         for seed in 0..20 {
             let Some((h, all, hint)) = violating(seed) else { continue };
@@ -283,6 +309,20 @@ mod tests {
             reversed.reverse();
             assert!(m.violates(&core) && m.violates(&reversed), "seed {seed}: the core violates");
             assert_eq!((m.checks, m.spent()), (checks, spent), "seed {seed}: answered from what was asked");
+            // Around the core: a violation, without a search.
+            let mut around = core.clone();
+            around.extend(all.iter().filter(|i| !core.contains(i)).take(3));
+            assert!(m.violates(&around));
+            assert_eq!(m.checks, checks, "seed {seed}: a set around a violation violates");
+            // The core less one operation can be ordered (it is 1-minimal), and then so can
+            // that set less another, without a search.
+            if core.len() >= 3 {
+                let less_one = core[1..].to_vec();
+                assert!(!m.violates(&less_one), "seed {seed}: the core is 1-minimal");
+                let checks = m.checks;
+                assert!(!m.violates(&less_one[1..]));
+                assert_eq!(m.checks, checks, "seed {seed}: a set inside one that can be ordered can be");
+            }
             // A fresh minimizer has to check, and agrees.
             let mut fresh = Minimizer::new(&h, &all, &options, None);
             assert!(fresh.violates(&core) && fresh.checks == 1);
