@@ -13,9 +13,10 @@
 //! violates, since the conflict is almost always right before the dead end; then delta-debug
 //! the window down to a 1-minimal set. Every re-check only sees the operations that can
 //! matter to the candidate (see [`Minimizer::universe`]), and none is run for a set the
-//! answers so far settle (inside an orderable set, or around a violating one). Every re-check counts against
-//! [`Options::max_explain_steps`], the whole check's deadline and the memory budget; when
-//! the budget runs out the smallest violating set found so far is returned.
+//! answers so far settle (inside an orderable set, or around a violating one). Every
+//! re-check counts against [`Options::max_explain_steps`], the whole check's deadline and
+//! the memory budget; when the budget runs out the smallest violating set found so far is
+//! returned.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
