@@ -107,8 +107,9 @@ struct MemoEntry {
 /// How many configurations a memo has room for before it grows.
 const MEMO_START: usize = 1024;
 
-/// Most bytes of memo a thread keeps for its next search (see [`Memo::for_search`]): the size
-/// a memo starts at, so a memory budget sees no more than it did with a new one.
+/// Most bytes of memo a thread keeps for its next search (see [`Memo::for_search`]): about
+/// the largest a new memo starts at ([`MEMO_START`] entries), so a memory budget sees little
+/// more than it did with a new one.
 const SPARE_MEMO_BYTES: usize = 64 << 10;
 
 thread_local! {
@@ -137,8 +138,8 @@ impl Memo {
 
     /// An empty memo for a search: the one the last search on this thread left, if any.
     /// Most searches are small and many (the re-checks of an explanation, the segments of a
-    /// long history), and growing a memo from nothing each time cost them a fifth of their
-    /// instructions.
+    /// long history), and each grew its memo again from a few dozen entries, with a
+    /// reallocation and a rehash at every doubling.
     fn for_search(entries: usize, words: usize) -> Self {
         match SPARE_MEMO.take() {
             Some(mut memo) => {
