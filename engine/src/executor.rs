@@ -89,6 +89,7 @@ impl<N: Node> NodeSlot<N> {
             endpoint: Cell::new(""),
             io: RefCell::new(NodeIo {
                 waiters: Slab::new(),
+                groups: Slab::new(),
                 deadlines: BinaryHeap::new(),
                 woken: Vec::new(),
                 rng: stream(seed, Stream::Node(id.0)),
@@ -115,17 +116,32 @@ impl<N: Node> NodeSlot<N> {
         self.tasks.len()
     }
 
-    /// Stores a reply for the task awaiting it and wakes that task; a reply nobody awaits (or a
-    /// second one, from a duplicate) is stale.
+    /// Stores a reply for the task awaiting it and wakes that task, unless the task awaits a
+    /// quorum that this reply does not yet complete; a reply nobody awaits (or a second one,
+    /// from a duplicate) is stale.
     pub fn receive_reply(&mut self, wire: &mut Wire, sig: Signal, to: SignalId) {
         let core = &self.ctx.core;
         let mut guard = core.io.borrow_mut();
         let io = &mut *guard;
         if let Some(waiter) = waiter_mut(&mut io.waiters, sig.waiter, to).filter(|w| w.reply.is_none()) {
             waiter.reply = Some(sig.payload);
-            let task = waiter.task;
-            io.woken.push(task);
-            core.wake.set(0);
+            waiter.arrived = wire.now();
+            let (task, group) = (waiter.task, waiter.group);
+            let complete = match io.groups.get_mut(group as usize) {
+                Some(g) if g.short > 1 => {
+                    g.short -= 1;
+                    false
+                }
+                Some(g) => {
+                    g.short = 0;
+                    true
+                }
+                None => true,
+            };
+            if complete {
+                io.woken.push(task);
+                core.wake.set(0);
+            }
         } else {
             drop(guard);
             emit!(wire, Event::StaleReply { tick: wire.now(), signal: sig.id, at: ServerId::Node(core.id) });
@@ -360,6 +376,7 @@ impl<N: Node> NodeSlot<N> {
         {
             let mut io = self.ctx.core.io.borrow_mut();
             io.waiters.clear();
+            io.groups.clear();
             io.deadlines.clear();
             io.woken.clear();
         }

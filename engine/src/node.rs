@@ -133,6 +133,22 @@ pub(crate) struct Waiter {
     pub id: SignalId,
     pub task: TaskRef,
     pub reply: Option<Box<dyn Payload>>,
+    /// The quorum it counts towards ([`NO_GROUP`]: its reply wakes the task at once).
+    pub group: u32,
+    /// The tick its reply came in.
+    pub arrived: Tick,
+}
+
+/// A waiter in no quorum's count: its reply wakes its task.
+pub(crate) const NO_GROUP: u32 = u32::MAX;
+
+/// A quorum's count of replies still to come before its task is worth polling (see
+/// `wait::Quorum::poll`): the replies of its calls count it down, and the one that reaches zero
+/// wakes the task. `owner` is the quorum's first call, which tells it from a later quorum that
+/// reused its slot.
+pub(crate) struct Group {
+    pub owner: SignalId,
+    pub short: u32,
 }
 
 /// The waiter for request `id` at `key`, if it is still there (a key is reused once its
@@ -146,6 +162,8 @@ pub(crate) fn waiter_mut(waiters: &mut Slab<Waiter>, key: u32, id: SignalId) -> 
 pub(crate) struct NodeIo {
     /// Requests whose replies someone awaits. The request and its reply carry the key.
     pub waiters: Slab<Waiter>,
+    /// The counts of the quorums that wait for more than one reply.
+    pub groups: Slab<Group>,
     /// Tasks to wake at a tick (timeouts, sleeps).
     pub deadlines: BinaryHeap<Reverse<(Tick, TaskRef)>>,
     /// Tasks to poll this tick.
@@ -203,7 +221,7 @@ impl NodeCore {
             let task = self.current.get().expect(NOT_IN_A_TASK);
             // The request's id is the next one: its waiter is in place before it is sent.
             let id = SignalId(self.shared.next_signal.get());
-            io.waiters.insert(Waiter { id, task, reply: None })
+            io.waiters.insert(Waiter { id, task, reply: None, group: NO_GROUP, arrived: 0 })
         };
         let key = u32::try_from(key).expect("fewer than 2^32 replies awaited on one node");
         let id = self.push_to_waiter(ServerId::Node(to), SignalKind::Request, key, payload);

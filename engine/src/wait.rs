@@ -18,7 +18,7 @@ use crate::ids::{NodeId, SignalId, Tick};
 use crate::message::Payload;
 use slab::Slab;
 
-use crate::node::{NodeCore, Waiter, waiter_mut};
+use crate::node::{Group, NO_GROUP, NodeCore, NodeIo, Waiter, waiter_mut};
 
 /// The wait for a reply ran out of ticks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,18 @@ fn take_reply<R: 'static>(waiters: &mut Slab<Waiter>, id: SignalId, key: u32) ->
     waiters.remove(key as usize);
     let reply: Box<dyn Payload> = reply;
     Some(*reply.into_any().downcast::<R>().expect("a reply has its request's reply type"))
+}
+
+/// When the reply to request `id` came, if it did and is not taken yet.
+#[inline]
+fn arrived(waiters: &mut Slab<Waiter>, id: SignalId, key: u32) -> Option<Tick> {
+    waiter_mut(waiters, key, id).filter(|w| w.reply.is_some()).map(|w| w.arrived)
+}
+
+/// The count at `group`, if it is still the one `owner`'s quorum took.
+#[inline]
+fn own_group(io: &mut NodeIo, group: u32, owner: SignalId) -> Option<&mut Group> {
+    io.groups.get_mut(group as usize).filter(|g| g.owner == owner)
 }
 
 /// Nobody waits for the reply to request `id` any more.
@@ -198,13 +210,18 @@ pub struct Quorum<R> {
     matched: usize,
     need: Need,
     filter: Option<Filter<R>>,
+    /// Its count of replies still to come in the node's groups (`NO_GROUP`: none yet), and the
+    /// call that owns that count.
+    group: u32,
+    owner: SignalId,
 }
 
 impl<R: 'static> Quorum<R> {
     pub(crate) fn new(core: Rc<NodeCore>, pending: Vec<(NodeId, SignalId, u32)>) -> Self {
         // One allocation for the replies, however many come (they are at most one per call).
         let got = Vec::with_capacity(pending.len());
-        Quorum { core, pending, got, matched: 0, need: Need::All, filter: None }
+        let owner = pending.first().map_or(SignalId(0), |p| p.1);
+        Quorum { core, pending, got, matched: 0, need: Need::All, filter: None, group: NO_GROUP, owner }
     }
 
     /// Wait for every reply (the default).
@@ -254,26 +271,74 @@ impl<R: 'static> Quorum<R> {
         Within { timed: self.timeout(ticks) }
     }
 
+    /// Takes the replies that came since the last poll, in the order they arrived: by tick,
+    /// and those of one tick in the order of the calls.
     fn collect(&mut self) {
         let Quorum { core, pending, got, matched, filter, .. } = self;
         let first_new = got.len();
         {
-            // One pass, keeping the calls still unanswered in their order: O(calls) per poll,
-            // each a slab index.
             let waiters = &mut core.io.borrow_mut().waiters;
-            pending.retain(|&(from, id, key)| match take_reply::<R>(waiters, id, key) {
-                Some(r) => {
-                    got.push((from, r));
-                    false
-                }
-                None => true,
-            });
+            // One pass per tick the new replies came in: O(calls) each, a slab index per call.
+            // (A task is polled when its quorum can resolve, not at every reply, so they may
+            // have come over several ticks.)
+            let mut tick = pending.iter().filter_map(|&(_, id, key)| arrived(waiters, id, key)).min();
+            while let Some(t) = tick {
+                tick = None;
+                pending.retain(|&(from, id, key)| match arrived(waiters, id, key) {
+                    Some(at) if at == t => {
+                        got.push((from, take_reply(waiters, id, key).expect("a reply that came")));
+                        false
+                    }
+                    Some(at) => {
+                        tick = Some(tick.map_or(at, |n: Tick| n.min(at)));
+                        true
+                    }
+                    None => true,
+                });
+            }
         }
         // The filter is the user's code: it runs with nothing of the node borrowed.
         match filter {
             None => *matched += got.len() - first_new,
             Some(f) => *matched += got[first_new..].iter().filter(|(_, r)| f(r)).count(),
         }
+    }
+
+    /// Before the task waits: how many more replies it needs before a poll can resolve it,
+    /// counted by the replies themselves (`NodeSlot::receive_reply`), so that the replies
+    /// before that one wake nothing. Not for a quorum with a filter (whether a reply counts
+    /// is the user's code, run here), nor for one whose next reply may be enough.
+    fn arm(&mut self) {
+        if self.filter.is_some() {
+            return;
+        }
+        let short = match self.need {
+            Need::All => self.pending.len(),
+            Need::AtLeast(k) => k.saturating_sub(self.matched),
+        };
+        // More than can come: only a deadline ends the wait.
+        let short = if short > self.pending.len() { u32::MAX } else { short as u32 };
+        let io = &mut *self.core.io.borrow_mut();
+        if let Some(g) = own_group(io, self.group, self.owner) {
+            g.short = short;
+        } else if short > 1 {
+            let g = io.groups.insert(Group { owner: self.owner, short });
+            let g = u32::try_from(g).expect("fewer than 2^32 quorums waiting on one node");
+            for &(_, id, key) in &self.pending {
+                if let Some(w) = waiter_mut(&mut io.waiters, key, id) {
+                    w.group = g;
+                }
+            }
+            self.group = g;
+        }
+    }
+
+    /// Gives back its count (a later quorum may take its slot).
+    fn disarm(&mut self, io: &mut NodeIo) {
+        if own_group(io, self.group, self.owner).is_some() {
+            io.groups.remove(self.group as usize);
+        }
+        self.group = NO_GROUP;
     }
 
     fn enough(&self) -> bool {
@@ -284,10 +349,12 @@ impl<R: 'static> Quorum<R> {
     }
 
     fn finish(&mut self) -> Replies<R> {
-        let waiters = &mut self.core.io.borrow_mut().waiters;
+        let core = Rc::clone(&self.core);
+        let io = &mut *core.io.borrow_mut();
         for (_, id, key) in self.pending.drain(..) {
-            forget(waiters, id, key);
+            forget(&mut io.waiters, id, key);
         }
+        self.disarm(io);
         Replies { items: std::mem::take(&mut self.got) }
     }
 }
@@ -300,18 +367,26 @@ impl<R: 'static> Future for Quorum<R> {
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Replies<R>> {
         self.core.shared.charge_poll();
         self.collect();
-        if self.enough() { Poll::Ready(self.finish()) } else { Poll::Pending }
+        if self.enough() {
+            Poll::Ready(self.finish())
+        } else {
+            self.arm();
+            Poll::Pending
+        }
     }
 }
 
 impl<R> Drop for Quorum<R> {
     fn drop(&mut self) {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.group == NO_GROUP {
             return;
         }
-        let waiters = &mut self.core.io.borrow_mut().waiters;
+        let io = &mut *self.core.io.borrow_mut();
         for (_, id, key) in self.pending.drain(..) {
-            forget(waiters, id, key);
+            forget(&mut io.waiters, id, key);
+        }
+        if own_group(io, self.group, self.owner).is_some() {
+            io.groups.remove(self.group as usize);
         }
     }
 }
@@ -336,6 +411,7 @@ impl<R: 'static> Future for TimedQuorum<R> {
         } else if q.core.now() >= self.deadline {
             Poll::Ready(Err(Partial { replies: self.quorum.finish() }))
         } else {
+            self.quorum.arm();
             Poll::Pending
         }
     }

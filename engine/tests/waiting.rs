@@ -60,6 +60,9 @@ enum Mode {
     Within(Tick),
     /// `.majority().within(n)`.
     MajorityWithin(Tick),
+    /// Every peer, the later ones answering first (node 5 at once, then 4, 3 and 2, two ticks
+    /// apart, but 3 and 4 in one tick), awaited with `.all()`.
+    AllReversed,
 }
 
 /// Node 1 calls each peer `j` with `Echo { sleep: 2 * (j - 2), value: 10 * j }` (so node 2
@@ -176,6 +179,12 @@ impl Probe {
             }
             Mode::Within(t) => Ok(cx.call_each(each()).within(t).await),
             Mode::MajorityWithin(t) => Ok(cx.call_each(each()).majority().within(t).await),
+            Mode::AllReversed => {
+                let sleep = |j: u32| [4, 2, 2, 0][j as usize - 2];
+                let calls: Vec<_> =
+                    cx.peers().iter().map(|&j| (j, Echo { sleep: sleep(j.0), value: 10 * j.0 })).collect();
+                Ok(cx.call_each(calls).all().await)
+            }
         };
         let now = cx.now();
         let result = result.map(|r| got(&r)).map_err(|p| got(&p.replies));
@@ -393,6 +402,17 @@ fn a_quorum_timeout_gives_partial_with_the_replies_that_came() {
 fn replies_of_one_tick_come_in_the_order_of_the_calls() {
     let (world, _) = quorum(Mode::SameTick, 10);
     assert_eq!(quorums(&world), [(6, Ok(vec![(NodeId(3), 30), (NodeId(2), 20)]))]);
+}
+
+#[test]
+fn replies_of_several_ticks_come_in_the_order_they_arrived() {
+    // The earlier replies need not wake the task (only the last one can complete the quorum),
+    // so it may take them all in one poll: still in the order they arrived, those of one
+    // tick in the order of the calls.
+    let (world, log) = quorum(Mode::AllReversed, 15);
+    let arrived = vec![(NodeId(5), 50), (NodeId(3), 30), (NodeId(4), 40), (NodeId(2), 20)];
+    assert_eq!(quorums(&world), [(10, Ok(arrived))]);
+    assert_eq!(stale(&log), []);
 }
 
 #[test]
