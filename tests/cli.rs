@@ -251,7 +251,7 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
         "--nemesis-targets (`nemesis.targets`) is 5 but there are 3 nodes: give at most 3",
     );
     assert_usage_error(&["play", "--addr", "192.0.2.1", "--port", "0"], "--addr must be an address of this machine");
-    assert_usage_error(&["sweep", "--seed", "5", "--seeds", "0..10"], "write `--seeds 5..6` or `dgame run --seed 5`");
+    assert_usage_error(&["sweep", "--seed", "5", "--seeds", "0..10"], "write `--seeds 5` or `dgame run --seed 5`");
     assert_usage_error(&["replay", "/nonexistent/run.json"], "cannot read /nonexistent/run.json");
     assert_usage_error(&["run", "--script", "/nonexistent/s.txt"], "--script: cannot read /nonexistent/s.txt");
     assert_usage_error(

@@ -32,7 +32,7 @@ pub const LISTED_SEEDS: usize = 10;
 pub struct SweepArgs {
     #[command(flatten)]
     run: RunArgs,
-    /// The seeds: `0..10000` (the end is excluded).
+    /// The seeds: `0..10000` (the end is excluded), `0..=9999`, or one seed: `7`.
     #[arg(long, default_value = "0..1000", value_parser = parse_seeds)]
     seeds: Range<u64>,
     /// Go on after a violation.
@@ -63,9 +63,39 @@ fn parse_threads(s: &str) -> Result<usize, String> {
 }
 
 fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
-    let bad = || format!("`{s}` is not a seed range: write `0..10000` (the end is excluded)");
-    let (a, b) = s.split_once("..").ok_or_else(bad)?;
-    let (a, b): (u64, u64) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+    let bad =
+        || format!("`{s}` is not a seed range: write `0..10000` (the end is excluded), `0..=9999`, or one seed, `7`");
+    let seed = |part: &str| -> Result<u64, String> {
+        let part = part.trim();
+        match part.parse::<u64>() {
+            Ok(n) => Ok(n),
+            // A whole number, just too large: say so, rather than that the range is malformed.
+            Err(_) if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(format!("--seeds `{s}`: {part} is above the largest seed, {} (seeds are 64-bit)", u64::MAX))
+            }
+            Err(_) => Err(bad()),
+        }
+    };
+    let Some((a, b)) = s.split_once("..") else {
+        // One seed alone.
+        let a = seed(s)?;
+        return a.checked_add(1).map(|end| a..end).ok_or_else(|| {
+            format!("--seeds `{s}`: the largest seed cannot be swept (a sweep's range ends past it); run it with `dgame run --seed {a}`")
+        });
+    };
+    if let Some(last) = b.strip_prefix('=') {
+        // `a..=b`, as Rust writes an inclusive range.
+        let (a, last) = (seed(a)?, seed(last)?);
+        let end = last.checked_add(1).ok_or_else(|| {
+            format!("--seeds `{s}`: the largest seed cannot be swept (a sweep's range ends past it); end the range before it")
+        })?;
+        return if end <= a {
+            Err(format!("the seed range `{s}` is empty: its end must not be below its start"))
+        } else {
+            Ok(a..end)
+        };
+    }
+    let (a, b) = (seed(a)?, seed(b)?);
     if b <= a {
         return Err(format!("the seed range `{s}` is empty: its end must be above its start"));
     }
@@ -525,7 +555,7 @@ const BATCH: usize = 64;
 pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, String> {
     // A sweep's seeds are `--seeds`: a `--seed` beside them would be silently ignored.
     if let Some(seed) = args.run.seed {
-        let alone = seed.checked_add(1).map_or(String::new(), |end| format!("`--seeds {seed}..{end}` or "));
+        let alone = if seed < u64::MAX { format!("`--seeds {seed}` or ") } else { String::new() };
         return Err(format!(
             "--seed {seed}: a sweep runs every seed of --seeds (default 0..1000); for this seed alone, write \
              {alone}`dgame run --seed {seed}`"
@@ -870,6 +900,28 @@ mod tests {
     struct T {
         #[command(flatten)]
         sweep: SweepArgs,
+    }
+
+    #[test]
+    fn seeds_are_a_range_an_inclusive_range_or_one_seed() {
+        assert_eq!(parse_seeds("0..10"), Ok(0..10));
+        assert_eq!(parse_seeds(" 3 .. 5 "), Ok(3..5));
+        assert_eq!(parse_seeds("0..=9"), Ok(0..10));
+        assert_eq!(parse_seeds("7"), Ok(7..8));
+        let max = u64::MAX;
+        assert_eq!(parse_seeds(&format!("{}..{max}", max - 1)), Ok(max - 1..max));
+        let err = |s: &str| parse_seeds(s).unwrap_err();
+        assert!(err("5..5").contains("is empty"), "{}", err("5..5"));
+        assert!(err("5..=4").contains("is empty"), "{}", err("5..=4"));
+        assert!(err("ten").contains("is not a seed range"), "{}", err("ten"));
+        assert!(err("1..x").contains("is not a seed range"), "{}", err("1..x"));
+        // A number too large is named as such, with the largest seed.
+        let huge = err("0..18446744073709551616");
+        assert!(huge.contains("18446744073709551616 is above the largest seed, 18446744073709551615"), "{huge}");
+        // The largest seed has no exclusive end: the error says how to run it instead.
+        let alone = err(&max.to_string());
+        assert!(alone.contains(&format!("dgame run --seed {max}")), "{alone}");
+        assert!(err(&format!("0..={max}")).contains("cannot be swept"));
     }
 
     #[test]
