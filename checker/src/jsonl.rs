@@ -12,13 +12,14 @@
 //!   ticks).
 //! - `client` (integer), `f` (`"read"`, `"write"`, `"cas"`), `invoke` (integer), `outcome`
 //!   (`"ok"`, `"fail"`, `"unknown"`) are required.
-//! - `value`: for a read, the value it returned (`null`: the empty register; ignored unless
-//!   the outcome is ok); for a write, the value written; for a compare-and-set,
+//! - `value`: for a read, the value it returned (`null`: the empty register; required when
+//!   the outcome is ok, ignored otherwise); for a write, the value written; for a compare-and-set,
 //!   `[expected, new]`.
 //! - `complete` (integer) is required for ok and failed operations, optional otherwise.
 //! - `key` (integer) is optional; operations with different keys are separate registers.
-//! - Blank lines are skipped; other keys are ignored; a key given twice is an error. Values, keys and times are
-//!   non-negative integers below 2^64. A UTF-8 byte order mark at the start is skipped.
+//! - Blank lines are skipped; other keys are ignored, except one a slip away from a key
+//!   above (`"vlaue"`, `"Key"`, `"compelte"`), which is refused as a typo; a key given twice
+//!   is an error. Values, keys and times are non-negative integers below 2^64. A UTF-8 byte order mark at the start is skipped.
 //! - A line may hold at most [`MAX_LINE_BYTES`] bytes; [`read_from`] streams, holding one
 //!   line at a time.
 
@@ -53,6 +54,19 @@ pub enum JsonlError {
         /// What it was.
         found: String,
     },
+    /// A line gives a key one slip away from one the format reads (see the module docs).
+    #[error(
+        "line {line}: the key \"{key}\" is not one this format reads; did you mean \"{meant}\"? \
+         (other keys are ignored, but one this close to \"{meant}\" is taken for a typo)"
+    )]
+    Misspelt {
+        /// Where.
+        line: usize,
+        /// The key as given.
+        key: String,
+        /// The key it is most likely a misspelling of.
+        meant: &'static str,
+    },
     /// A line gives a key twice (which one was meant cannot be known).
     #[error("line {line}: the key \"{key}\" is given twice: give each key once")]
     RepeatedKey {
@@ -84,6 +98,9 @@ pub enum JsonlError {
         message: String,
     },
 }
+
+/// The keys this format reads.
+const KEYS: [&str; 8] = ["client", "f", "value", "invoke", "complete", "outcome", "key", "time_unit"];
 
 /// The longest line accepted, in bytes.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -150,7 +167,10 @@ fn operation(obj: &Map<String, Json>, line: usize) -> Result<Operation, JsonlErr
     let outcome = match outcome_name {
         Some("ok") => Outcome::Ok {
             read: match (kind, value) {
-                (OpKind::Read, None | Some(Json::Null)) => None,
+                (OpKind::Read, None) => {
+                    return Err(bad_value("the value read: an integer, or null for the empty register"));
+                }
+                (OpKind::Read, Some(Json::Null)) => None,
                 (OpKind::Read, Some(v)) => {
                     Some(v.as_u64().ok_or_else(|| bad_value("the value read: an integer or null"))?)
                 }
@@ -309,6 +329,9 @@ fn parse_line(
             return Err(JsonlError::Syntax { line, message: format!("but it does not parse: {e}") });
         }
     };
+    if let Some((key, meant)) = obj.keys().find_map(|k| crate::typo::misspelt(k, &KEYS).map(|m| (k, m))) {
+        return Err(JsonlError::Misspelt { line, key: key.clone(), meant });
+    }
     let was_first = std::mem::replace(first, false);
     if was_first && obj.contains_key("time_unit") && !obj.contains_key("f") {
         *time_unit = match obj.get("time_unit").and_then(Json::as_str).and_then(TimeUnit::from_name) {

@@ -56,6 +56,7 @@ mod pipeline;
 mod prepare;
 mod segment;
 mod sentence;
+mod typo;
 mod unique_keys;
 mod verdict;
 mod wgl;

@@ -172,6 +172,26 @@ fn jsonl_round_trips_and_names_the_bad_line() {
     assert!(parse_jsonl::<B>(&long, "broadcast").unwrap_err().to_string().len() < 300);
 }
 
+#[test]
+fn a_field_one_slip_from_one_the_operation_has_is_refused_as_a_typo() {
+    // Ignored, `"vaule"` would make this counter read return 0 and `"fianl"` this read an
+    // ordinary one, with other verdicts.
+    let counter = r#"{"client":1,"node":1,"invoke":10,"complete":12,"status":"ok","type":"read","vaule":5}"#;
+    let err = parse_jsonl::<C>(counter, "counter").unwrap_err();
+    assert_eq!(err.line, 1);
+    assert!(
+        err.message
+            .starts_with("field `vaule` is not one an operation of the counter workload has; did you mean `value`?"),
+        "{err}"
+    );
+    let read = r#"{"client":3,"node":2,"invoke":100,"status":"unknown","type":"read","values":[5],"fianl":true}"#;
+    let err = parse_jsonl::<B>(read, "broadcast").unwrap_err();
+    assert!(err.message.contains("did you mean `final`?"), "{err}");
+    // Fields far from the operation's own stay ignored.
+    let extra = r#"{"client":1,"node":1,"invoke":10,"complete":12,"status":"ok","type":"read","value":5,"msg_id":9}"#;
+    assert_eq!(parse_jsonl::<C>(extra, "counter").unwrap().len(), 1);
+}
+
 proptest! {
     /// An ideal broadcast: each send that took effect reaches each node at some tick after it
     /// was invoked (an acknowledged one before the end), and a read returns what its node held.

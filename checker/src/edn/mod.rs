@@ -7,8 +7,9 @@
 //! other processes, like `:nemesis`, are skipped), `:type` (`:invoke`, `:ok`, `:fail`,
 //! `:info`), `:f` (`:read`, `:write`, `:cas`), `:value` (a read's result on `:ok`, a write's
 //! value, a compare-and-set's `[expected new]`; multi-key histories wrap these as
-//! `[key value]`) and optionally `:time`. Other keys are ignored; one of these given twice
-//! in an event is an error. When any event lacks
+//! `[key value]`) and optionally `:time`. Other keys are ignored, except one a slip away
+//! from these (`:vlaue`, `:Type`), refused as a typo; one of these given twice in an event
+//! is an error. When any event lacks
 //! `:time`, times are the events' positions (0, 1, 2, ...) and the history's unit is
 //! [`TimeUnit::Events`]; otherwise nanoseconds, unless a `; time-unit: ticks` comment says
 //! otherwise (the writer emits one).
@@ -67,6 +68,29 @@ pub enum EdnError {
         line: usize,
         /// The key, without its colon.
         key: &'static str,
+    },
+    /// An event map gives a key one slip away from one it is read by (`:vlaue`, `:Type`):
+    /// taken for a typo, since ignoring it would change the verdict.
+    #[error(
+        "line {line}: the event gives :{key}, not a key this format reads; did you mean :{meant}? \
+         (other keys are ignored, but one this close to :{meant} is taken for a typo)"
+    )]
+    Misspelt {
+        /// Where.
+        line: usize,
+        /// The key as given, without its colon.
+        key: String,
+        /// The key it is most likely a misspelling of.
+        meant: &'static str,
+    },
+    /// A `; time-unit:` comment names a unit we do not know.
+    #[error(
+        "the comment \"; time-unit: {name}\" names no unit this checker knows: write ticks, nanoseconds or \
+         events, or remove the comment (times are then nanoseconds, Jepsen's unit)"
+    )]
+    UnknownTimeUnit {
+        /// The name given (at most 40 characters of it).
+        name: String,
     },
     /// Events that do not pair up into operations.
     #[error("line {line}: {message}")]
@@ -179,18 +203,25 @@ impl Keys {
 }
 
 /// Finds the first `known` keys of [`KNOWN_KEYS`] in an event map in one pass, refusing one
-/// given twice (a reader would silently take one of them). Other keys are ignored, repeated
-/// or not.
+/// given twice (a reader would silently take one of them) or one a slip away from one of
+/// them (see [`crate::typo`]). Other keys are ignored, repeated or not.
 pub(crate) fn once(map: &[(Node, Node)], known: usize) -> Result<Keys, EdnError> {
     let mut at = [usize::MAX; KNOWN_KEYS.len()];
     for (i, (k, _)) in map.iter().enumerate() {
-        if let Edn::Keyword(name) = &k.value
-            && let Some(key) = key_index(name).filter(|&key| key < known)
-        {
-            if at[key] != usize::MAX {
-                return Err(EdnError::RepeatedKey { line: k.line, key: KNOWN_KEYS[key] });
+        let Edn::Keyword(name) = &k.value else { continue };
+        match key_index(name) {
+            Some(key) if key < known => {
+                if at[key] != usize::MAX {
+                    return Err(EdnError::RepeatedKey { line: k.line, key: KNOWN_KEYS[key] });
+                }
+                at[key] = i;
             }
-            at[key] = i;
+            Some(_) => {}
+            None => {
+                if let Some(meant) = crate::typo::misspelt(name, &KNOWN_KEYS[..known]) {
+                    return Err(EdnError::Misspelt { line: k.line, key: name.to_string(), meant });
+                }
+            }
         }
     }
     Ok(Keys(at))
@@ -379,12 +410,7 @@ impl Builder {
             return Err(e);
         }
         let time_unit = if timed {
-            comments
-                .iter()
-                .rev()
-                .find_map(|c| c.trim_start_matches(';').trim().strip_prefix("time-unit:").map(str::trim))
-                .and_then(TimeUnit::from_name)
-                .unwrap_or(TimeUnit::Nanoseconds)
+            stated_unit(comments)?
         } else {
             for (op, &(invoke, complete)) in self.ops.iter_mut().zip(&self.positions) {
                 op.invoke = invoke;
@@ -398,7 +424,18 @@ impl Builder {
     }
 }
 
-/// What an invocation asks for.
+/// The unit of a timed history: the last `; time-unit: NAME` comment's, or nanoseconds
+/// (Jepsen's) without one. A name we do not know is an error: its times would be read in
+/// the wrong unit.
+fn stated_unit(comments: &[String]) -> Result<TimeUnit, EdnError> {
+    let Some(name) =
+        comments.iter().rev().find_map(|c| c.trim_start_matches(';').trim().strip_prefix("time-unit:").map(str::trim))
+    else {
+        return Ok(TimeUnit::Nanoseconds);
+    };
+    TimeUnit::from_name(name).ok_or_else(|| EdnError::UnknownTimeUnit { name: name.chars().take(40).collect() })
+}
+
 /// The operation an `:invoke` event starts at `time`: open, until its completion is read.
 fn invoked(e: &Event, time: u64) -> Result<Operation, EdnError> {
     Ok(Operation {
@@ -465,6 +502,9 @@ fn completed_outcome(op: &Operation, e: &Event) -> Result<Outcome, EdnError> {
         Kind::Ok => Outcome::Ok {
             read: match (op.kind, &e.value) {
                 (OpKind::Read, Some(v)) => as_opt_value(v, e.line, ":value")?,
+                (OpKind::Read, None) => {
+                    return Err(field_err(e.line, ":value", "the value read, or nil for the empty register", None));
+                }
                 _ => None,
             },
         },
@@ -538,17 +578,7 @@ pub fn for_each_op(
     for (index, op) in left {
         each(index, op, op.invoke);
     }
-    let unit = if timed == Some(true) {
-        reader
-            .comments()
-            .iter()
-            .rev()
-            .find_map(|c| c.trim_start_matches(';').trim().strip_prefix("time-unit:").map(str::trim))
-            .and_then(TimeUnit::from_name)
-            .unwrap_or(TimeUnit::Nanoseconds)
-    } else {
-        TimeUnit::Events
-    };
+    let unit = if timed == Some(true) { stated_unit(reader.comments())? } else { TimeUnit::Events };
     Ok(Some(unit))
 }
 

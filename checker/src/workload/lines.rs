@@ -3,6 +3,7 @@
 
 use std::io::Read;
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
@@ -32,7 +33,7 @@ pub(crate) fn for_each_line<E: From<ParseError>>(
 /// Reads a history of `T` as JSON lines from `input`, streaming: one operation per line, blank
 /// lines ignored, a UTF-8 byte order mark at the start skipped; a line longer than
 /// [`MAX_LINE_BYTES`](crate::jsonl::MAX_LINE_BYTES) is an error naming it.
-pub fn read_jsonl<T: DeserializeOwned>(input: impl Read, workload: &str) -> Result<Vec<T>, ParseError> {
+pub fn read_jsonl<T: DeserializeOwned + Serialize>(input: impl Read, workload: &str) -> Result<Vec<T>, ParseError> {
     let mut ops = Vec::new();
     for_each_line(input, |line, text| {
         if !text.trim().is_empty() {
@@ -66,10 +67,18 @@ pub(crate) fn not_an_operation(line: usize, workload: &str, text: &str, e: &serd
 /// Deserializes one operation, naming the field that is wrong (``field `value` ...: invalid
 /// type: string "x", expected u64``). A field inside a flattened part has no path in serde's
 /// errors: it is found as the field whose value, made plain, makes the line an operation.
-fn operation<T: DeserializeOwned>(line: usize, workload: &str, json: Json, text: &str) -> Result<T, ParseError> {
+///
+/// A key the operation does not read but that is a slip away from one it does (`"vaule"`
+/// on a read) is refused as a typo: serde would ignore it, and the read's value with it.
+fn operation<T: DeserializeOwned + Serialize>(
+    line: usize,
+    workload: &str,
+    json: Json,
+    text: &str,
+) -> Result<T, ParseError> {
     let object = json.clone();
     let e = match serde_path_to_error::deserialize::<_, T>(json) {
-        Ok(op) => return Ok(op),
+        Ok(op) => return misspelt_key(&op, &object, line, workload, text).map_or(Ok(op), Err),
         Err(e) => e,
     };
     let path = e.path().to_string();
@@ -88,6 +97,23 @@ fn operation<T: DeserializeOwned>(line: usize, workload: &str, json: Json, text:
         None => format!("not an operation of the {workload} workload ({said}): {}", excerpt(text)),
     };
     Err(ParseError { line, message })
+}
+
+/// A key of `object` that `op` (read from it) did not take, one slip away from a key it has.
+fn misspelt_key<T: Serialize>(op: &T, object: &Json, line: usize, workload: &str, text: &str) -> Option<ParseError> {
+    let (Json::Object(given), Ok(Json::Object(read))) = (object, serde_json::to_value(op)) else { return None };
+    let read: Vec<&str> = read.keys().map(String::as_str).collect();
+    given.keys().find_map(|key| {
+        let meant = crate::typo::misspelt(key, &read)?;
+        Some(ParseError {
+            line,
+            message: format!(
+                "field `{key}` is not one an operation of the {workload} workload has; did you mean `{meant}`? (other \
+                 fields are ignored, but one this close to `{meant}` is taken for a typo): {}",
+                excerpt(text)
+            ),
+        })
+    })
 }
 
 /// The top-level field of `object` the error is about: the one whose value, replaced by a

@@ -148,7 +148,7 @@ pub struct ParseError {
 
 /// Reads a history of `T` as JSON lines: one operation per line, blank lines ignored (see
 /// [`read_jsonl`], which streams).
-pub fn parse_jsonl<T: DeserializeOwned>(text: &str, workload: &str) -> Result<Vec<T>, ParseError> {
+pub fn parse_jsonl<T: DeserializeOwned + Serialize>(text: &str, workload: &str) -> Result<Vec<T>, ParseError> {
     read_jsonl(text.as_bytes(), workload)
 }
 
