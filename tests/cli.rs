@@ -522,7 +522,7 @@ fn sizes_are_bounded_before_memory_is_spent() {
     assert_usage_error(&["run", "--nodes", "4294967295"], "--nodes: at most 10000 nodes, got 4294967295");
     assert_usage_error(&["run", "--clients", "4294967295"], "--clients: at most 10000 clients, got 4294967295");
     assert_usage_error(&["run", "--nodes", "100000", "--ticks", "10"], "--nodes: at most 10000 nodes");
-    assert_usage_error(&["run", "--nodes", "4294967296"], "--nodes must be at most 4294967295, got 4294967296");
+    assert_usage_error(&["run", "--nodes", "4294967296"], "--nodes: at most 10000 nodes, got 4294967296");
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.toml");
     // Sparse: 17 MiB long, nothing written.
@@ -753,6 +753,7 @@ fn negative_numbers_name_the_flag() {
     assert_usage_error(&["play", "--speed", "-1"], "error: --speed: `-1` is not a speed");
     assert_usage_error(&["explore", "--budget", "-1s"], "error: --budget: `-1s` is not a time budget");
     assert_usage_error(&["check", "h.edn", "--time-limit", "-1"], "error: --time-limit must be a positive number");
+    assert_usage_error(&["explore", "--runs", "-3"], "error: --runs must be a non-negative integer, got -3");
     let o = dgame(&["run", "--ticks", "-1"]);
     assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1, "one line");
     let o = dgame(&["check", "h.edn", "--time-limit", "abc"]);
@@ -1616,4 +1617,55 @@ fn a_quiet_period_that_leaves_no_time_and_partitions_of_too_few_nodes_are_warned
     // Three nodes can be partitioned, and the default quiet period leaves time: no warning.
     let o = dgame(&["run", "--nemesis", "partition", "-w", "broadcast"]);
     assert_eq!(text(&o).1, "", "{:?}", text(&o));
+}
+
+#[test]
+fn a_number_too_large_for_its_flag_gets_the_flag_s_own_bound() {
+    let huge = "18446744073709551616";
+    for (flag, args, said) in [
+        ("--nodes", vec!["run", "-n", huge], "error: --nodes: at most 10000 nodes, got 18446744073709551616"),
+        ("--clients", vec!["run", "-c", huge], "error: --clients: at most 10000 clients, got 18446744073709551616"),
+        (
+            "--threads",
+            vec!["sweep", "--threads", huge],
+            "error: --threads must be at most 1024, got 18446744073709551616",
+        ),
+        ("--keys", vec!["run", "--keys", huge], "error: --keys: between 1 and 1000000 keys, got 18446744073709551616"),
+        (
+            "--runs",
+            vec!["explore", "--runs", huge],
+            "error: --runs must be at most 18446744073709551615, got 18446744073709551616",
+        ),
+    ] {
+        assert_usage_error(&args, said);
+        let o = dgame(&args);
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("4294967295"), "{flag}: the type's bound, not the flag's");
+    }
+    assert_usage_error(&["run", "-n", "20000"], "error: --nodes: at most 10000 nodes, got 20000");
+    assert_usage_error(
+        &["explore", "--budget", "18446744073709551615s"],
+        "is longer than the longest time budget, about 584 billion years",
+    );
+}
+
+#[test]
+fn a_strategy_listed_twice_is_refused() {
+    assert_usage_error(
+        &["explore", "--strategy", "exhaustive,pct,exhaustive", "--runs", "2"],
+        "error: --strategy lists exhaustive twice: list each strategy once",
+    );
+}
+
+#[test]
+fn a_sweep_runs_no_more_threads_than_it_has_seeds() {
+    // 1000 threads' worth of memory would be refused; 4 seeds need 4.
+    let o = dgame(&["sweep", "--seeds", "0..4", "--threads", "1000", "--ticks", "100"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(err.contains("4 seeds of 0..4 on 4 threads"), "{err}");
+    // When one run fits but not as many at once, the error says how many would.
+    assert_usage_error(
+        &["sweep", "--seeds", "0..100", "--threads", "8", "-c", "200", "-t", "100000"],
+        "run at most 2 at once (--threads 2)",
+    );
 }

@@ -42,10 +42,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How many nodes run the algorithm.
-    #[arg(short, long, allow_negative_numbers = true, value_parser = whole::<u32>("--nodes"))]
+    #[arg(short, long, allow_negative_numbers = true, value_parser = parse_nodes)]
     pub nodes: Option<u32>,
     /// How many clients.
-    #[arg(short, long, allow_negative_numbers = true, value_parser = whole::<u32>("--clients"))]
+    #[arg(short, long, allow_negative_numbers = true, value_parser = parse_clients)]
     pub clients: Option<u32>,
     /// What clients do.
     #[arg(long, value_enum)]
@@ -134,7 +134,7 @@ fn parse_script(s: &str) -> Result<dgame_engine::Script, String> {
 /// `--keys`, whose bound is the configuration's, not `u32`'s.
 fn parse_keys(s: &str) -> Result<u32, String> {
     let max = dgame_engine::config::MAX_KEYS;
-    match whole::<u64>("--keys")(s)? {
+    match whole_with_limit::<u64>("--keys", format!("--keys: between 1 and {max} keys"))(s)? {
         n if (1..=u64::from(max)).contains(&n) => Ok(n as u32),
         n => Err(format!("--keys: between 1 and {max} keys, got {n}")),
     }
@@ -143,6 +143,19 @@ fn parse_keys(s: &str) -> Result<u32, String> {
 pub fn whole<T>(flag: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
 where
     T: FromStr + std::fmt::Display + Bounded + Send + Sync + Clone + 'static,
+{
+    whole_with_limit(flag, format!("{flag} must be at most {}", T::MAX))
+}
+
+/// [`whole`] for a flag whose real bound is below its type's: a number too large for the
+/// type gets `limit` (`"--nodes: at most 10000 nodes"`), the flag's own bound, rather than
+/// the type's. The caller checks the bound itself for numbers that fit.
+pub fn whole_with_limit<T>(
+    flag: &'static str,
+    limit: String,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: FromStr + Send + Sync + Clone + 'static,
 {
     move |s: &str| {
         let t = s.trim();
@@ -153,10 +166,18 @@ where
             return Err(format!("{flag} must be a non-negative integer, got {t}"));
         }
         if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("{flag} must be at most {}, got {t}", T::MAX));
+            return Err(format!("{limit}, got {t}"));
         }
         Err(format!("{flag} must be a non-negative integer, got `{t}`"))
     }
+}
+
+fn parse_nodes(s: &str) -> Result<u32, String> {
+    whole_with_limit("--nodes", format!("--nodes: at most {MAX_NODES} nodes"))(s)
+}
+
+fn parse_clients(s: &str) -> Result<u32, String> {
+    whole_with_limit("--clients", format!("--clients: at most {MAX_CLIENTS} clients"))(s)
 }
 
 /// The largest value of a whole-number flag's type, for its error.
@@ -498,7 +519,14 @@ mod tests {
         assert_eq!(ticks("-1"), Err("--ticks must be a non-negative integer, got -1".to_owned()));
         assert_eq!(ticks("ten"), Err("--ticks must be a non-negative integer, got `ten`".to_owned()));
         assert_eq!(ticks("7"), Ok(7));
-        let nodes = whole::<u32>("--nodes");
-        assert_eq!(nodes("4294967296"), Err("--nodes must be at most 4294967295, got 4294967296".to_owned()));
+        let port = whole::<u16>("--port");
+        assert_eq!(port("65536"), Err("--port must be at most 65535, got 65536".to_owned()));
+        // A flag whose bound is below its type's names its own bound, however large the number.
+        for big in ["4294967296", "18446744073709551616", "99999999999999999999999999"] {
+            assert_eq!(parse_nodes(big), Err(format!("--nodes: at most 10000 nodes, got {big}")));
+            assert_eq!(parse_clients(big), Err(format!("--clients: at most 10000 clients, got {big}")));
+            assert_eq!(parse_keys(big), Err(format!("--keys: between 1 and 1000000 keys, got {big}")));
+        }
+        assert_eq!(parse_nodes("5"), Ok(5));
     }
 }

@@ -24,7 +24,7 @@ pub struct ExploreArgs {
     #[arg(long, value_parser = parse_duration, value_name = "TIME", allow_hyphen_values = true)]
     budget: Option<Duration>,
     /// Stop after this many runs.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::args::whole::<u64>("--runs"))]
     runs: Option<u64>,
     /// The strategies, comma-separated (all that fit the configuration, taking turns, by
     /// default): swarm, targeted, pct, exhaustive.
@@ -78,7 +78,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     if !n.is_finite() || n < 0.0 {
         return Err(bad());
     }
-    Duration::try_from_secs_f64(n * scale).map_err(|_| bad())
+    Duration::try_from_secs_f64(n * scale).map_err(|_| {
+        format!("`{s}` is longer than the longest time budget, about 584 billion years: give a shorter one, or --runs")
+    })
 }
 
 fn parse_faults(s: &str) -> Result<dgame_engine::FaultModel, String> {
@@ -101,6 +103,11 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         eprintln!("error: {msg}");
         ExitCode::from(2)
     };
+    // A strategy listed twice would take two turns in the rotation: likely a slip.
+    if let Some(twice) = args.strategy.iter().enumerate().find_map(|(i, k)| args.strategy[..i].contains(k).then_some(k))
+    {
+        return fail(format!("--strategy lists {twice} twice: list each strategy once"));
+    }
     // Through `config_of`, so that explore warns as run, sweep and play do (a fault in the
     // quiet period, a fault after the last tick, ...).
     let base = match super::config_of(&args.run) {
@@ -108,7 +115,7 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     // Runs go in parallel batches, one run per thread.
-    if let Err(e) = super::memory::check(&base, rayon::current_num_threads()) {
+    if let Err(e) = super::memory::check(&base, rayon::current_num_threads(), |n| format!("RAYON_NUM_THREADS={n}")) {
         return fail(e);
     }
     let algorithm = match crate::registry::choose_for(algorithms, args.run.algorithm.as_deref(), base.workload) {

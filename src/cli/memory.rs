@@ -150,8 +150,9 @@ pub fn hold(c: &Config) {
 }
 
 /// Refuses a configuration whose `copies` runs at once (a sweep's or explore's threads) may
-/// need more than the limit, naming the estimate, what it comes from and the fixes.
-pub fn check(c: &Config, copies: usize) -> Result<(), String> {
+/// need more than the limit, naming the estimate, what it comes from and the fixes; `fewer`
+/// writes the setting that runs `n` at once (`--threads n`), when one run fits.
+pub fn check(c: &Config, copies: usize, fewer: fn(u128) -> String) -> Result<(), String> {
     let limit = LIMIT.load(Ordering::Relaxed);
     if limit == NO_LIMIT {
         return Ok(());
@@ -165,6 +166,11 @@ pub fn check(c: &Config, copies: usize) -> Result<(), String> {
     }
     let each = if copies > 1 { format!(" ({copies} runs at once, {} each)", size(e.total())) } else { String::new() };
     let mut parts = Vec::new();
+    // Fewer runs at once is the fix that changes nothing else, when one run fits.
+    let fit = u128::from(limit) / e.total().max(1);
+    if copies > 1 && fit >= 1 {
+        parts.push(format!("run at most {fit} at once ({})", fewer(fit)));
+    }
     if e.history >= e.network {
         let values = if c.workload == Workload::Broadcast {
             ", and each broadcast read holds every value sent before it"

@@ -324,7 +324,7 @@ fn quiet_on_closed_pipe() {
 /// The configuration of the run flags, its warnings printed to standard error.
 fn config_of(run: &RunArgs) -> Result<dgame_engine::Config, String> {
     let config = run.to_config()?;
-    memory::check(&config, 1)?;
+    memory::check(&config, 1, |_| String::new())?;
     let warnings: Vec<String> = lint::warnings(&config).into_iter().chain(unused_flags(run, &config)).collect();
     // A configuration with thousands of faults after its end would bury the run: the first
     // ones say enough.

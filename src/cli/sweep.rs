@@ -17,7 +17,7 @@ use dgame_engine::{Config, RunError};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use super::args::{RunArgs, whole};
+use super::args::{RunArgs, whole_with_limit};
 use super::interrupt::{self, EXIT_INTERRUPTED};
 use super::{print_out, program};
 use crate::registry::{Algorithm, choose_for};
@@ -55,7 +55,7 @@ pub struct SweepArgs {
 }
 
 fn parse_threads(s: &str) -> Result<usize, String> {
-    match whole::<usize>("--threads")(s)? {
+    match whole_with_limit::<usize>("--threads", "--threads must be at most 1024".to_owned())(s)? {
         0 => Err("--threads must be at least 1, got 0".into()),
         n if n > 1024 => Err(format!("--threads must be at most 1024, got {n}")),
         n => Ok(n),
@@ -562,19 +562,32 @@ pub fn sweep(algorithms: &[Algorithm], args: &SweepArgs) -> Result<ExitCode, Str
         ));
     }
     let base = super::config_of(&args.run)?;
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    super::memory::check(&base, threads)?;
+    let threads = threads_for(args);
+    super::memory::check(&base, threads, |n| format!("--threads {n}"))?;
     let algorithm = choose_for(algorithms, args.run.algorithm.as_deref(), base.workload)?;
     let summary = run_sweep(algorithm, &base, args)?;
     print_summary(&summary, args.json)?;
     Ok(ExitCode::from(if summary.interrupted { EXIT_INTERRUPTED } else { summary.exit_code() }))
 }
 
+/// How many seeds of `args` this shard runs.
+fn seeds_in_shard(args: &SweepArgs) -> u64 {
+    let (k, n) = args.shard.unwrap_or((1, 1));
+    (args.seeds.end - args.seeds.start).saturating_sub(k - 1).div_ceil(n)
+}
+
+/// The threads a sweep runs on: `--threads` (or one per core), but no more than it has seeds,
+/// so that `--seeds 0..4 --threads 1000` neither starts nor reserves memory for 996 idle ones.
+fn threads_for(args: &SweepArgs) -> usize {
+    let asked = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    asked.min(usize::try_from(seeds_in_shard(args)).unwrap_or(usize::MAX).max(1))
+}
+
 /// Sweeps `base` over the seeds of `args` (its shard of them) and shrinks the first violation.
 fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<SweepSummary, String> {
     let (k, n) = args.shard.unwrap_or((1, 1));
     let width = args.seeds.end - args.seeds.start;
-    let total = width.saturating_sub(k - 1).div_ceil(n);
+    let total = seeds_in_shard(args);
     if total == 0 {
         eprintln!(
             "warning: --shard {k}/{n} takes no seed of {}..{} ({width} seeds): this shard runs nothing \
@@ -582,13 +595,10 @@ fn run_sweep(algorithm: &Algorithm, base: &Config, args: &SweepArgs) -> Result<S
             args.seeds.start, args.seeds.end
         );
     }
-    let pool = {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(t) = args.threads {
-            b = b.num_threads(t);
-        }
-        b.build().map_err(|e| format!("cannot start the sweep's threads: {e}"))?
-    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads_for(args))
+        .build()
+        .map_err(|e| format!("cannot start the sweep's threads: {e}"))?;
     interrupt::catch();
     // The line a watcher (or a test) waits for; the bar below shows only on a terminal.
     eprintln!(
