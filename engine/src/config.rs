@@ -556,7 +556,23 @@ impl Config {
             }
             c.validate().map_err(|e| e.in_field("clock_rates"))?;
         }
+        // A node given two rates has one clock: which rate was meant cannot be known.
+        for (i, c) in self.clock_rates.iter().enumerate() {
+            if let Some(first) = self.clock_rates[..i].iter().find(|d| d.node == c.node) {
+                return bad(
+                    "clock_rates",
+                    format!("{} is given twice (rates {} and {}): give each node one rate", c.node, first.rate, c.rate),
+                );
+            }
+        }
         for cut in &self.cuts {
+            // A server named twice in a cut, or on both of its sides, is a slip.
+            let sides = cut.from.iter().chain(&cut.to);
+            if let Some(twice) =
+                sides.clone().enumerate().find_map(|(i, s)| sides.clone().take(i).any(|t| t == s).then_some(s))
+            {
+                return bad("cuts", format!("a cut names {twice} twice: name each server once, on one side"));
+            }
             if cut.from.is_empty() || cut.to.is_empty() {
                 return bad("cuts", "each cut needs servers on both sides (`from` and `to`)".into());
             }
@@ -806,6 +822,26 @@ mod tests {
         for (result, expected) in cases {
             let err = result.expect_err(expected).to_string();
             assert!(err.contains(expected), "{err:?} should mention {expected:?}");
+        }
+    }
+
+    #[test]
+    fn a_node_with_two_clock_rates_or_a_server_named_twice_in_a_cut_is_refused() {
+        use crate::NodeId;
+        let rate = |n, rate| ClockRate { node: NodeId(n), rate };
+        let c = Config { clock_rates: vec![rate(1, 2.0), rate(2, 2.0), rate(1, 3.0)], ..Config::default() };
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "`clock_rates`: node 1 is given twice (rates 2 and 3): give each node one rate"
+        );
+        let n = |i| ServerId::Node(NodeId(i));
+        for (from, to) in [(vec![n(1), n(1)], vec![n(2)]), (vec![n(1)], vec![n(2), n(1)])] {
+            let cut = Cut { from, to, one_way: false, at: 5, heal: None };
+            let c = Config { cuts: vec![cut], ..Config::default() };
+            assert_eq!(
+                c.validate().unwrap_err().to_string(),
+                "`cuts`: a cut names node 1 twice: name each server once, on one side"
+            );
         }
     }
 
