@@ -1669,3 +1669,22 @@ fn a_sweep_runs_no_more_threads_than_it_has_seeds() {
         "run at most 2 at once (--threads 2)",
     );
 }
+
+#[test]
+fn a_clock_rate_flag_replaces_the_file_s_rate_for_that_node_and_two_rates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rates.toml");
+    std::fs::write(&file, "[[clock_rates]]\nnode = 1\nrate = 2.0\n").unwrap();
+    let path = file.to_str().unwrap();
+    let o = dgame(&["run", "--config", path, "--clock-rate", "n1=3", "--ticks", "10"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(out.contains("--clock-rate n1=3") && !out.contains("n1=2"), "{out}");
+    assert_usage_error(
+        &["run", "--clock-rate", "n1=2", "--clock-rate", "n1=3", "--ticks", "10"],
+        "error: --clock-rate: node 1 is given twice (rates 2 and 3): give each node one rate",
+    );
+    std::fs::write(&file, "[[clock_rates]]\nnode = 1\nrate = 2.0\n[[clock_rates]]\nnode = 1\nrate = 3.0\n").unwrap();
+    assert_usage_error(&["run", "--config", path, "--ticks", "10"], "node 1 is given twice (rates 2 and 3)");
+    assert_usage_error(&["run", "--cut", "n1|n1@10", "--ticks", "20"], "error: --cut: a cut names node 1 twice");
+}

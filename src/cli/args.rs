@@ -428,6 +428,9 @@ impl RunArgs {
         c.cuts.extend(self.cuts.iter().cloned());
         c.schedule.extend(self.faults.iter().cloned());
         c.links.extend(self.link_delays.iter().cloned());
+        // A flag's rate for a node replaces the file's, as flags win over the file's keys;
+        // two rates for one node among the flags, or in the file, are refused by validation.
+        c.clock_rates.retain(|r| !self.clock_rates.iter().any(|f| f.node == r.node));
         c.clock_rates.extend(self.clock_rates.iter().cloned());
         let tuning = self.nemesis_interval.is_some()
             || self.nemesis_duration.is_some()
