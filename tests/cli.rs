@@ -1686,5 +1686,4 @@ fn a_clock_rate_flag_replaces_the_file_s_rate_for_that_node_and_two_rates_are_re
     );
     std::fs::write(&file, "[[clock_rates]]\nnode = 1\nrate = 2.0\n[[clock_rates]]\nnode = 1\nrate = 3.0\n").unwrap();
     assert_usage_error(&["run", "--config", path, "--ticks", "10"], "node 1 is given twice (rates 2 and 3)");
-    assert_usage_error(&["run", "--cut", "n1|n1@10", "--ticks", "20"], "error: --cut: a cut names node 1 twice");
 }
