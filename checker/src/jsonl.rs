@@ -13,13 +13,14 @@
 //! - `client` (integer), `f` (`"read"`, `"write"`, `"cas"`), `invoke` (integer), `outcome`
 //!   (`"ok"`, `"fail"`, `"unknown"`) are required.
 //! - `value`: for a read, the value it returned (`null`: the empty register; required when
-//!   the outcome is ok, ignored otherwise); for a write, the value written; for a compare-and-set,
-//!   `[expected, new]`.
+//!   the outcome is ok, ignored otherwise); for a write, the value written; for a
+//!   compare-and-set, `[expected, new]`.
 //! - `complete` (integer) is required for ok and failed operations, optional otherwise.
 //! - `key` (integer) is optional; operations with different keys are separate registers.
 //! - Blank lines are skipped; other keys are ignored, except one a slip away from a key
 //!   above (`"vlaue"`, `"Key"`, `"compelte"`), which is refused as a typo; a key given twice
-//!   is an error. Values, keys and times are non-negative integers below 2^64. A UTF-8 byte order mark at the start is skipped.
+//!   is an error. Values, keys and times are non-negative integers below 2^64. A UTF-8 byte
+//!   order mark at the start is skipped.
 //! - A line may hold at most [`MAX_LINE_BYTES`] bytes; [`read_from`] streams, holding one
 //!   line at a time.
 

@@ -576,10 +576,11 @@ fn seeds_in_shard(args: &SweepArgs) -> u64 {
     (args.seeds.end - args.seeds.start).saturating_sub(k - 1).div_ceil(n)
 }
 
-/// The threads a sweep runs on: `--threads` (or one per core), but no more than it has seeds,
-/// so that `--seeds 0..4 --threads 1000` neither starts nor reserves memory for 996 idle ones.
+/// The threads a sweep runs on: `--threads` (or rayon's default: `RAYON_NUM_THREADS`, else one
+/// per core), but no more than it has seeds, so that `--seeds 0..4 --threads 1000` neither
+/// starts nor reserves memory for 996 idle ones.
 fn threads_for(args: &SweepArgs) -> usize {
-    let asked = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let asked = args.threads.unwrap_or_else(rayon::current_num_threads);
     asked.min(usize::try_from(seeds_in_shard(args)).unwrap_or(usize::MAX).max(1))
 }
 
