@@ -1687,3 +1687,28 @@ fn a_clock_rate_flag_replaces_the_file_s_rate_for_that_node_and_two_rates_are_re
     std::fs::write(&file, "[[clock_rates]]\nnode = 1\nrate = 2.0\n[[clock_rates]]\nnode = 1\nrate = 3.0\n").unwrap();
     assert_usage_error(&["run", "--config", path, "--ticks", "10"], "node 1 is given twice (rates 2 and 3)");
 }
+
+#[test]
+fn a_link_delay_flag_replaces_the_file_s_delay_on_its_links_and_two_delays_for_a_link_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("links.toml");
+    std::fs::write(&file, "[[links]]\nfrom = [\"n1\"]\nto = [\"n2\", \"n3\"]\ndelay = 5\n").unwrap();
+    let path = file.to_str().unwrap();
+    // The flag's link n1-n2 takes 7; the file's other links (n1-n3, both ways) keep 5.
+    let o = dgame(&["run", "--config", path, "--link-delay", "n1|n2=7", "--ticks", "10"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(out.contains("--link-delay 'n1>n3=5' --link-delay 'n3>n1=5' --link-delay 'n1|n2=7'"), "{out}");
+    assert_usage_error(
+        &["run", "--link-delay", "n1|n2,n3=5", "--link-delay", "n2>n1=7", "--ticks", "10"],
+        "error: --link-delay: the link node 2 -> node 1 is given two delays (5 and 7): give each link one delay",
+    );
+    // The same delay twice is one delay.
+    let o = dgame(&["run", "--link-delay", "n1|n2=5", "--link-delay", "n2>n1=5", "--ticks", "10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    std::fs::write(&file, "[[links]]\nfrom = [\"n1\"]\nto = [\"n2\"]\ndelay = 5\n[[links]]\nfrom = [\"n2\"]\nto = [\"n1\"]\none_way = true\ndelay = 6\n").unwrap();
+    assert_usage_error(
+        &["run", "--config", path, "--ticks", "10"],
+        "the link node 2 -> node 1 is given two delays (5 and 6)",
+    );
+}

@@ -1,6 +1,7 @@
 //! The configuration of a run: a plain struct, a builder, TOML and JSON, and validation that
 //! names the field that is wrong.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -103,6 +104,14 @@ pub struct LinkDelay {
     pub one_way: bool,
     /// Their delay.
     pub delay: Delay,
+}
+
+impl LinkDelay {
+    /// The directed links it sets: `from` to `to`, and back unless `one_way` (a server's link
+    /// to itself left out: it carries nothing).
+    pub fn links(&self) -> impl Iterator<Item = (ServerId, ServerId)> + '_ {
+        crate::network::cuts::links(&self.from, &self.to, self.one_way)
+    }
 }
 
 /// A node whose local clock advances `rate` ticks per global tick (1 is normal; 0.5 makes its
@@ -549,6 +558,25 @@ impl Config {
             l.delay
                 .validate()
                 .map_err(|e| InvalidValue(format!("the delay `{}`: {}", l.delay, e.0)).in_field("links"))?;
+        }
+        // A link given two different delays has one delay: which was meant cannot be known
+        // (the network would silently take the last).
+        let mut given: BTreeMap<(ServerId, ServerId), &LinkDelay> = BTreeMap::new();
+        for l in &self.links {
+            for link in l.links() {
+                match given.insert(link, l) {
+                    Some(first) if first.delay != l.delay => {
+                        return bad(
+                            "links",
+                            format!(
+                                "the link {} -> {} is given two delays ({} and {}): give each link one delay",
+                                link.0, link.1, first.delay, l.delay
+                            ),
+                        );
+                    }
+                    _ => {}
+                }
+            }
         }
         for c in &self.clock_rates {
             if !node_exists(c.node) {

@@ -1,6 +1,7 @@
 //! The flags that describe a run and how they become a [`Config`] (the command line that
 //! reproduces one is [`Config::command_line`]).
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -427,6 +428,19 @@ impl RunArgs {
         }
         c.cuts.extend(self.cuts.iter().cloned());
         c.schedule.extend(self.faults.iter().cloned());
+        // A flag's delay for a link replaces the file's for that link, as flags win over the
+        // file's keys: a file entry sharing a link with a flag keeps only its other links.
+        let flagged: BTreeSet<(ServerId, ServerId)> = self.link_delays.iter().flat_map(LinkDelay::links).collect();
+        c.links = std::mem::take(&mut c.links)
+            .into_iter()
+            .flat_map(|l| {
+                if l.links().all(|k| !flagged.contains(&k)) {
+                    return vec![l];
+                }
+                let rest = l.links().filter(|k| !flagged.contains(k));
+                rest.map(|(a, b)| LinkDelay { from: vec![a], to: vec![b], one_way: true, delay: l.delay }).collect()
+            })
+            .collect();
         c.links.extend(self.link_delays.iter().cloned());
         // A flag's rate for a node replaces the file's, as flags win over the file's keys;
         // two rates for one node among the flags, or in the file, are refused by validation.
