@@ -889,7 +889,17 @@ fn shard_summaries_merge_into_the_unsharded_summary() {
     let other = dir.path().join("other.json");
     std::fs::write(&other, dgame(&["sweep", "--json", "--seeds", "0..3", "--ticks", "50", "--shard", "2/3"]).stdout)
         .unwrap();
-    assert_usage_error(&["merge", paths[0], other.to_str().unwrap()], "with another configuration");
+    assert_usage_error(
+        &["merge", paths[0], other.to_str().unwrap()],
+        "not a shard of the first file's sweep: its algorithm is abd, the first file's single-client-versioned-majority",
+    );
+    // Of the same algorithm and seeds, but with another setting: the setting is named.
+    let other_ticks = [&["sweep"][..], &common, &["--shard", "2/3", "--ticks", "999"]].concat();
+    std::fs::write(&other, dgame(&other_ticks).stdout).unwrap();
+    assert_usage_error(
+        &["merge", paths[0], other.to_str().unwrap()],
+        "its configuration's `ticks` is 999, the first file's 1000",
+    );
     let o = dgame(&["merge", paths[0], paths[1]]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning: shards 3/3 are missing"));
 }
@@ -934,6 +944,11 @@ fn merge_refuses_a_summary_whose_counts_do_not_add_up() {
         assert_usage_error(&args, &format!("`{field}`"));
         assert_usage_error(&args, why);
     }
+    // A key no summary has (here a slip for `seeds_run`) is refused, not ignored.
+    let mut doctored = summary.clone();
+    doctored["seed_run"] = serde_json::json!(10);
+    std::fs::write(&bad, doctored.to_string()).unwrap();
+    assert_usage_error(&["merge", bad.to_str().unwrap()], "unknown field `seed_run`");
     // A seed listed that is not one of the shard's.
     let mut doctored = summary.clone();
     doctored["violations"] = serde_json::json!({"count": 1, "first": [3]});

@@ -47,17 +47,10 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, String> {
         match &mut merged {
             None => merged = Some(s),
             Some(m) => {
-                if m.algorithm != s.algorithm || m.config != s.config || m.seeds != s.seeds {
+                if let Some(differs) = difference(m, &s) {
                     return Err(format!(
-                        "{}: a sweep of {} over seeds {}..{} with another configuration than the first file's \
-                         ({} over {}..{})",
-                        path.display(),
-                        s.algorithm,
-                        s.seeds.start,
-                        s.seeds.end,
-                        m.algorithm,
-                        m.seeds.start,
-                        m.seeds.end
+                        "{}: not a shard of the first file's sweep: its {differs}; merge the shards of one sweep",
+                        path.display()
                     ));
                 }
                 m.merge(&s).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -73,6 +66,36 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, String> {
     merged.shard = None;
     print_summary(&merged, args.json)?;
     Ok(ExitCode::from(merged.exit_code()))
+}
+
+/// What makes `s` a shard of another sweep than `first`'s: the algorithm, the seed range, or
+/// the first configuration key whose value differs, with both values.
+fn difference(first: &SweepSummary, s: &SweepSummary) -> Option<String> {
+    if first.algorithm != s.algorithm {
+        return Some(format!("algorithm is {}, the first file's {}", s.algorithm, first.algorithm));
+    }
+    if first.seeds != s.seeds {
+        let (a, b) = (&s.seeds, &first.seeds);
+        return Some(format!("seeds are {}..{}, the first file's {}..{}", a.start, a.end, b.start, b.end));
+    }
+    if first.config == s.config {
+        return None;
+    }
+    let as_map = |c| match serde_json::to_value(c) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let (a, b) = (as_map(&s.config), as_map(&first.config));
+    let null = serde_json::Value::Null;
+    let key = a.keys().chain(b.keys()).find(|k| a.get(*k).unwrap_or(&null) != b.get(*k).unwrap_or(&null));
+    Some(match key {
+        Some(k) => format!(
+            "configuration's `{k}` is {}, the first file's {}",
+            a.get(k).unwrap_or(&null),
+            b.get(k).unwrap_or(&null)
+        ),
+        None => "configuration differs from the first file's".to_owned(),
+    })
 }
 
 /// Checks that a summary is one `dgame sweep --json` could have written for its shard: its

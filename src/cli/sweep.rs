@@ -114,6 +114,7 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
 
 /// The distribution of a figure across seeds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Spread {
     /// Smallest.
     pub min: f64,
@@ -127,6 +128,7 @@ pub struct Spread {
 /// value, or by 0.1% for a share), from which the median is read. Histograms add up, so shards
 /// merge exactly.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Histogram {
     /// Smallest value seen.
     pub min: Option<f64>,
@@ -176,6 +178,7 @@ impl Histogram {
 
 /// Seeds of one kind: how many, and the smallest few.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Seeds {
     /// How many.
     pub count: u64,
@@ -213,6 +216,7 @@ fn add_count(count: &mut u64, more: u64, field: &str) -> Result<(), String> {
 
 /// The first run (smallest seed) that stopped on an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SeedError {
     /// Its seed.
     pub seed: u64,
@@ -224,6 +228,7 @@ pub struct SeedError {
 
 /// A failing run made smaller.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Shrunk {
     /// Sizes before: ticks, clients, nodes, cuts, operations.
     pub before: Size,
@@ -235,6 +240,7 @@ pub struct Shrunk {
 
 /// The size of a run, for shrinking.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Size {
     /// Ticks.
     pub ticks: u64,
@@ -250,6 +256,7 @@ pub struct Size {
 
 /// What a sweep found (`--json` prints it; `dgame merge` adds shards' up).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SweepSummary {
     /// The algorithm.
     pub algorithm: String,
@@ -305,6 +312,7 @@ pub struct SweepSummary {
 
 /// The histograms of a summary.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Histograms {
     /// Availability, by 0.1% buckets.
     pub availability_permille: Histogram,
