@@ -231,12 +231,12 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     assert_usage_error(&["run", "--cut", "n1n2"], "is not a cut");
     assert_usage_error(
         &["run", "--deviate", "5:drop,5:deliver"],
-        "the choice script `5:drop,5:deliver` gives signal 5 twice",
+        "the choice script gives signal 5 twice (again in entry 2)",
     );
-    assert_usage_error(&["run", "--deviate", "0:drop"], "names signal 0 in `0:drop`: signal ids start at 1");
+    assert_usage_error(&["run", "--deviate", "0:drop"], "names signal 0 in `0:drop` (entry 1): signal ids start at 1");
     assert_usage_error(
         &["run", "--deviate", "3:drop,5:drop+deliver"],
-        "the choice script `3:drop,5:drop+deliver` says both `drop` and `deliver` in `5:drop+deliver`",
+        "the choice script says both `drop` and `deliver` in `5:drop+deliver` (entry 2)",
     );
     assert_usage_error(&["run", "--frobnicate"], "unexpected argument '--frobnicate'");
     assert_usage_error(&["sweep", "--seeds", "10..5"], "is empty");
@@ -288,6 +288,8 @@ fn bad_files_name_the_key_or_the_line() {
         "{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :bogus, :f :read, :value 1}\n",
     );
     assert_usage_error(&["check", &bad_history], "line 2");
+    let script = write("s.txt", "# found by explore\n3:drop, 5:delay=4\n9:explode # a slip\n");
+    assert_usage_error(&["run", "--script", &script], "`9:explode` (line 3 of the choice script) is not a deviation");
     let not_a_run = write("r.json", "{\"hello\": 1}");
     assert_usage_error(&["replay", &not_a_run], "not a run saved by `dgame run --save`");
 }

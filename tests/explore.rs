@@ -296,7 +296,7 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
         (vec!["--shard", "3/2"], "is not a shard"),
         (vec!["--depth", "0"], "--depth"),
         (vec!["--algorithm", "nope"], "unknown algorithm `nope`"),
-        (vec!["--deviate", "57:explode"], "is not a choice script"),
+        (vec!["--deviate", "57:explode"], "`57:explode` (entry 1 of the choice script) is not a deviation"),
     ] {
         let mut all = vec!["explore"];
         all.extend(&args);

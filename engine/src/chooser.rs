@@ -111,53 +111,86 @@ impl fmt::Display for Choice {
     }
 }
 
-/// Why a choice script could not be read.
+/// Where in a choice script an entry is: its place among the entries (`--deviate`), or the
+/// line of a script file (`--script`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The n-th entry, from 1.
+    Entry(usize),
+    /// Line n of a file, from 1.
+    Line(usize),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Entry(n) => write!(f, "entry {n}"),
+            Place::Line(n) => write!(f, "line {n}"),
+        }
+    }
+}
+
+/// Why a choice script could not be read. Each names the entry that is wrong and where it is,
+/// never the whole script (an explorer's script has thousands of entries).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseScriptError {
     /// Not written as a script.
     #[error(
-        "`{0}` is not a choice script: write deviations by signal id, separated by commas, like \
-         `57:drop,80:delay=9`; a deviation is `drop`, `deliver`, `delay=N` (1 to {MAX_DELAY} ticks), `dup` \
-         or `single`, several joined with `+` (`80:delay=9+dup`)"
+        "`{entry}` ({place} of the choice script) is not a deviation: write deviations by signal id, separated \
+         by commas, like `57:drop,80:delay=9`; a deviation is `drop`, `deliver`, `delay=N` (1 to {MAX_DELAY} \
+         ticks), `dup` or `single`, several joined with `+` (`80:delay=9+dup`)"
     )]
-    Malformed(String),
+    Malformed {
+        /// The entry (cut short if long).
+        entry: String,
+        /// Where it is.
+        place: Place,
+    },
     /// One signal given twice (only one entry could count).
     #[error(
-        "the choice script `{script}` gives signal {signal} twice: write one entry per signal, its deviations \
-         joined with `+` (`{signal}:delay=9+dup`)"
+        "the choice script gives signal {signal} twice (again in {place}): write one entry per signal, its \
+         deviations joined with `+` (`{signal}:delay=9+dup`)"
     )]
     Repeated {
-        /// The script.
-        script: String,
         /// The signal's id.
         signal: u64,
+        /// Where the second entry is.
+        place: Place,
     },
     /// Signal 0, which no run sends (ids start at 1).
     #[error(
-        "the choice script `{script}` names signal 0 in `{entry}`: signal ids start at 1 (--trace-out FILE \
-         lists every signal with its id)"
+        "the choice script names signal 0 in `{entry}` ({place}): signal ids start at 1 (--trace-out FILE lists \
+         every signal with its id)"
     )]
     SignalZero {
-        /// The script.
-        script: String,
         /// The entry that names it.
         entry: String,
+        /// Where it is.
+        place: Place,
     },
     /// Two parts of one entry that decide the same thing (only one could count).
     #[error(
-        "the choice script `{script}` says both `{first}` and `{second}` in `{entry}`: keep one; an entry takes \
-         at most one of `drop`/`deliver`, one `delay=N` and one of `dup`/`single`"
+        "the choice script says both `{first}` and `{second}` in `{entry}` ({place}): keep one; an entry takes at \
+         most one of `drop`/`deliver`, one `delay=N` and one of `dup`/`single`"
     )]
     Conflicting {
-        /// The script.
-        script: String,
         /// The entry.
         entry: String,
+        /// Where it is.
+        place: Place,
         /// The part given first.
         first: String,
         /// The part that contradicts (or repeats) it.
         second: String,
     },
+}
+
+/// An entry as an error shows it: whole up to 60 characters, cut short beyond.
+fn shown(entry: &str) -> String {
+    match entry.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &entry[..i]),
+        None => entry.to_owned(),
+    }
 }
 
 /// A choice script: deviations from the seed's decisions, by signal id. Written
@@ -220,14 +253,30 @@ impl fmt::Display for Script {
 
 impl FromStr for Script {
     type Err = ParseScriptError;
+    /// Entries separated by commas, spaces or new lines.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ParseScriptError::Malformed(s.to_owned());
+        let items = s.split([',', '\n', ' ']).map(str::trim).filter(|i| !i.is_empty() && !i.starts_with('#'));
+        Script::from_entries(items.enumerate().map(|(i, item)| (Place::Entry(i + 1), item)))
+    }
+}
+
+impl Script {
+    /// Reads a script file: entries separated by commas, spaces or new lines, `#` starting a
+    /// comment to the end of its line; an error names the line.
+    pub fn from_lines(text: &str) -> Result<Self, ParseScriptError> {
+        let lines = text.lines().enumerate().map(|(n, l)| (n + 1, l.split('#').next().unwrap_or("")));
+        let items = lines.flat_map(|(n, l)| l.split([',', ' ']).map(move |i| (Place::Line(n), i.trim())));
+        Script::from_entries(items.filter(|(_, i)| !i.is_empty()))
+    }
+
+    fn from_entries<'a>(items: impl Iterator<Item = (Place, &'a str)>) -> Result<Self, ParseScriptError> {
         let mut script = Script::default();
-        for item in s.split([',', '\n', ' ']).map(str::trim).filter(|i| !i.is_empty() && !i.starts_with('#')) {
+        for (place, item) in items {
+            let err = || ParseScriptError::Malformed { entry: shown(item), place };
             let (id, what) = item.split_once(':').ok_or_else(err)?;
             let id = SignalId(id.trim().parse().map_err(|_| err())?);
             if id.0 == 0 {
-                return Err(ParseScriptError::SignalZero { script: s.to_owned(), entry: item.to_owned() });
+                return Err(ParseScriptError::SignalZero { entry: shown(item), place });
             }
             let mut choice = Choice::default();
             // The part that set each of loss, delay and duplication: a second one for the same
@@ -255,10 +304,10 @@ impl FromStr for Script {
                 };
                 if let Some(first) = given[which].replace(part) {
                     return Err(ParseScriptError::Conflicting {
-                        script: s.to_owned(),
-                        entry: item.to_owned(),
-                        first: first.to_owned(),
-                        second: part.to_owned(),
+                        entry: shown(item),
+                        place,
+                        first: shown(first),
+                        second: shown(part),
                     });
                 }
             }
@@ -266,7 +315,7 @@ impl FromStr for Script {
                 return Err(err());
             }
             if script.0.contains_key(&id) {
-                return Err(ParseScriptError::Repeated { script: s.to_owned(), signal: id.0 });
+                return Err(ParseScriptError::Repeated { signal: id.0, place });
             }
             script.insert(id, choice);
         }
@@ -582,26 +631,39 @@ mod tests {
     #[test]
     fn signal_zero_and_parts_of_one_entry_that_contradict_or_repeat_are_refused() {
         let e = "0:drop".parse::<Script>().unwrap_err();
-        assert_eq!(e, ParseScriptError::SignalZero { script: "0:drop".into(), entry: "0:drop".into() });
+        assert_eq!(e, ParseScriptError::SignalZero { entry: "0:drop".into(), place: Place::Entry(1) });
         assert!(e.to_string().contains("signal ids start at 1"), "{e}");
-        for (script, entry, first, second) in [
-            ("5:drop+deliver", "5:drop+deliver", "drop", "deliver"),
-            ("5:deliver+drop", "5:deliver+drop", "deliver", "drop"),
-            ("1:dup,5:delay=3+delay=90", "5:delay=3+delay=90", "delay=3", "delay=90"),
-            ("5:dup+dup", "5:dup+dup", "dup", "dup"),
-            ("5:single+delay=2+dup", "5:single+delay=2+dup", "single", "dup"),
-            ("5:drop+drop", "5:drop+drop", "drop", "drop"),
+        for (script, entry, n, first, second) in [
+            ("5:drop+deliver", "5:drop+deliver", 1, "drop", "deliver"),
+            ("5:deliver+drop", "5:deliver+drop", 1, "deliver", "drop"),
+            ("1:dup,5:delay=3+delay=90", "5:delay=3+delay=90", 2, "delay=3", "delay=90"),
+            ("5:dup+dup", "5:dup+dup", 1, "dup", "dup"),
+            ("5:single+delay=2+dup", "5:single+delay=2+dup", 1, "single", "dup"),
+            ("5:drop+drop", "5:drop+drop", 1, "drop", "drop"),
         ] {
             let e = script.parse::<Script>().unwrap_err();
             let want = ParseScriptError::Conflicting {
-                script: script.into(),
                 entry: entry.into(),
+                place: Place::Entry(n),
                 first: first.into(),
                 second: second.into(),
             };
             assert_eq!(e, want, "{script}");
             assert!(e.to_string().contains(&format!("both `{first}` and `{second}` in `{entry}`")), "{e}");
         }
+        // An error names the wrong entry and where it is, not the whole script.
+        let long: String = (1..=5000).map(|i| format!("{i}:drop,")).collect::<String>() + "7:explode";
+        let e = long.parse::<Script>().unwrap_err();
+        assert_eq!(e, ParseScriptError::Malformed { entry: "7:explode".into(), place: Place::Entry(5001) });
+        assert!(e.to_string().len() < 400, "{e}");
+        let e = (long.clone() + ",3:delay=2").parse::<Script>().unwrap_err();
+        assert!(matches!(e, ParseScriptError::Malformed { .. }), "{e}");
+        let e = "1:drop\n# a comment: 2:drop\n\n2:dup 1:delay=4 # again\n".parse::<Script>();
+        assert!(e.is_err(), "a comment is a file's, not --deviate's");
+        let e = Script::from_lines("1:drop\n# a comment: 2:drop\n\n2:dup 1:delay=4 # again\n").unwrap_err();
+        assert_eq!(e, ParseScriptError::Repeated { signal: 1, place: Place::Line(4) });
+        let e = Script::from_lines(&format!("1:drop\n2:{}\n", "x".repeat(1000))).unwrap_err();
+        assert!(e.to_string().starts_with(&format!("`2:{}...` (line 2 of", "x".repeat(58))), "{e}");
         // One part of each kind is what the recorder writes, and reads back.
         let all = Choice { delay: Some(3), lost: Some(true), duplicate: Some(true) };
         let s: Script = format!("5:{all}").parse().unwrap();

@@ -475,8 +475,8 @@ impl RunArgs {
         if let Some(path) = &self.script {
             let text = super::files::read_limited(path, super::MAX_CONFIG_BYTES, "the choice script")
                 .map_err(|e| format!("--script: {e}"))?;
-            let lines: Vec<&str> = text.lines().map(|l| l.split('#').next().unwrap_or("")).collect();
-            let script = parse_script(&lines.join(",")).map_err(|e| format!("--script {}: {e}", path.display()))?;
+            let script =
+                dgame_engine::Script::from_lines(&text).map_err(|e| format!("--script {}: {e}", path.display()))?;
             c.deviations.0.extend(script.0);
         }
         if let Some(script) = &self.deviate {
