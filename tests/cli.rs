@@ -1729,3 +1729,23 @@ fn a_link_delay_flag_replaces_the_file_s_delay_on_its_links_and_two_delays_for_a
         "the link node 2 -> node 1 is given two delays (5 and 6)",
     );
 }
+
+#[test]
+fn a_configuration_or_a_script_can_come_from_standard_input_and_minus_zero_is_zero() {
+    let o = dgame_piped(&["run", "--config", "-", "--ticks", "10"], b"nodes = 4\n".to_vec());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.starts_with("abd with 4 nodes"), "{out}");
+    let o = dgame_piped(&["run", "--config", "-"], b"nodez = 4\n".to_vec());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("unknown field `nodez`"), "{err}");
+    let o = dgame_piped(&["run", "--script", "-", "--ticks", "10"], b"1:bogus\n".to_vec());
+    assert!(text(&o).1.contains("`1:bogus` (line 1 of the choice script)"), "{}", text(&o).1);
+    let o = dgame(&["run", "--loss", "-0", "--ticks", "10"]);
+    assert!(
+        text(&o).0.starts_with("abd with 3 nodes and 2 clients, 10 ticks, seed 0, delay 1..3, loss 0\n"),
+        "{:?}",
+        text(&o)
+    );
+}

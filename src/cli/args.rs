@@ -299,7 +299,8 @@ fn parse_clock_rate(s: &str) -> Result<ClockRate, String> {
 
 fn parse_probability(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        // `-0` is 0 (and printed so).
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p + 0.0),
         _ => Err(format!("`{s}` is not a probability: write a number between 0 and 1, like 0.1")),
     }
 }

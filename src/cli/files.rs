@@ -45,15 +45,23 @@ fn is_edn(path: &Path) -> bool {
 }
 
 /// Reads a text file of at most `limit` bytes without spending more memory than that on it,
-/// even when it is a device (`/dev/zero`) or a pipe whose size is unknown.
+/// even when it is a device (`/dev/zero`) or a pipe whose size is unknown; `-` is standard
+/// input.
 pub fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let stdin = path == Path::new("-");
+    let input: Box<dyn Read> = if stdin {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if file.metadata().is_ok_and(|m| m.is_file() && m.len() > limit) {
+            return Err(format!("{}: {what} is larger than the limit of {} MiB", path.display(), limit >> 20));
+        }
+        Box::new(file)
+    };
+    let path = if stdin { Path::new("standard input (-)") } else { path };
     let too_big = || format!("{}: {what} is larger than the limit of {} MiB", path.display(), limit >> 20);
-    if file.metadata().is_ok_and(|m| m.is_file() && m.len() > limit) {
-        return Err(too_big());
-    }
     let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    input.take(limit + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if bytes.len() as u64 > limit {
         return Err(too_big());
     }
