@@ -1203,3 +1203,29 @@ fn a_click_that_would_break_the_configured_schedule_is_refused() {
     assert_eq!(s["nodes"][1]["status"], "up", "the configuration restarted it");
     assert!(s["error"].is_null(), "{}", s["error"]);
 }
+
+/// A world with more signals in flight than a page can draw: the state carries the first 5,000
+/// (those sent first) and the newest 5,000 messages, and its counters say how many it left out.
+#[test]
+fn a_large_world_s_state_carries_what_a_page_can_draw_and_says_what_it_left_out() {
+    let config = Config::builder().nodes(300).clients(60).ticks(300).seed(1).build().unwrap();
+    let server = serve("abd", config);
+    let addr = server.local_addr();
+    let mut s = state(addr);
+    while s["counters"]["in_flight"].as_u64().unwrap() <= 5_000 {
+        s = step(addr);
+        assert!(s["tick"].as_u64().unwrap() < 20, "ABD's broadcasts fill the network within a few ticks");
+    }
+    let c = &s["counters"];
+    let signals = s["signals"].as_array().unwrap();
+    assert_eq!(signals.len(), 5_000);
+    assert_eq!(c["signals_left_out"].as_u64().unwrap(), c["in_flight"].as_u64().unwrap() - 5_000);
+    let ids: Vec<u64> = signals.iter().map(|g| g["id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "in sending order");
+    let messages = s["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 5_000);
+    assert!(c["messages_left_out"].as_u64().unwrap() > 0);
+    // The newest: the last message is the last signal sent.
+    let sent = c["sent"].as_u64().unwrap();
+    assert_eq!(messages.last().unwrap()["id"].as_u64(), Some(sent), "{}", messages.last().unwrap());
+}

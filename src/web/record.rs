@@ -2,7 +2,7 @@
 //! shows, every message (for the space-time diagram, with the operations it served), and every
 //! fault that happened (for the command that replays the game).
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use dgame_engine::event::{Event, Observer, SignalKind};
 use dgame_engine::message::short_type_name;
@@ -10,6 +10,7 @@ use dgame_engine::{DropReason, Fault, NodeId, Outcome, Scheduled, ServerId};
 use serde::Serialize;
 
 use super::hooks::debug_text;
+use super::state::DIAGRAM_TICKS;
 
 /// An entry of the event log the page shows.
 #[derive(Debug, Clone, Serialize)]
@@ -65,13 +66,22 @@ pub(crate) struct Message {
 /// How many log entries the state carries.
 pub(crate) const LOG_LEN: usize = 150;
 
+/// The record is never pruned below this many messages.
+const PRUNE_AT_LEAST: usize = 100_000;
+
 /// Watches the world's events.
 #[derive(Default)]
 pub(crate) struct Recorder {
     pub log: VecDeque<LogEntry>,
     seq: u64,
-    /// Every message, in sending order (which is id order).
+    /// The messages the diagram can still show and those in flight, in sending order (which
+    /// is id order); older ones are pruned as the run goes (see [`Recorder::prune`]).
     pub messages: Vec<Message>,
+    /// The size of `messages` that makes the next prune.
+    prune_at: usize,
+    /// The operations of pruned requests, until their reply is sent (a reply takes its
+    /// request's operations, however long the handler took).
+    pruned_requests: HashMap<u64, Vec<usize>>,
     /// Every fault that happened, at the tick it acted from, in the order it happened.
     pub applied: Vec<Scheduled>,
     pub history_changed: bool,
@@ -124,7 +134,31 @@ impl Recorder {
     }
 
     fn ops_of(&self, id: u64) -> Vec<usize> {
-        self.messages.binary_search_by_key(&id, |m| m.id).map(|i| self.messages[i].ops.clone()).unwrap_or_default()
+        match self.messages.binary_search_by_key(&id, |m| m.id) {
+            Ok(i) => self.messages[i].ops.clone(),
+            Err(_) => self.pruned_requests.get(&id).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Forgets the messages no state will show again: those that ended before the diagram's
+    /// first tick at `now` (going back in time re-runs the world with a new recorder). Run
+    /// when the record has doubled since the last prune, so it costs O(1) per message and the
+    /// record stays the size of the diagram's ticks and the signals in flight, however long
+    /// the game runs.
+    fn prune(&mut self, now: u64) {
+        if self.messages.len() < self.prune_at.max(PRUNE_AT_LEAST) {
+            return;
+        }
+        let from = now.saturating_sub(DIAGRAM_TICKS);
+        let pruned = &mut self.pruned_requests;
+        self.messages.retain_mut(|m| {
+            let keep = m.sent >= from || m.end.is_none_or(|e| e >= from);
+            if !keep && m.kind == "request" && !m.ops.is_empty() {
+                pruned.insert(m.id, std::mem::take(&mut m.ops));
+            }
+            keep
+        });
+        self.prune_at = 2 * self.messages.len();
     }
 
     /// The messages sent at or after `from`, and those sent shortly before that were still
@@ -182,6 +216,10 @@ impl Recorder {
             (_, _, Some(req)) => self.ops_of(req),
             _ => Vec::new(),
         };
+        if let Some(req) = reply_to {
+            self.pruned_requests.remove(&req);
+        }
+        self.prune(tick);
         self.messages.push(Message {
             id,
             from,
@@ -326,5 +364,44 @@ impl Observer for Recorder {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long game keeps only the messages the diagram can show and those in flight, and a reply
+    /// to a request pruned long ago still takes the request's operations.
+    #[test]
+    fn the_record_stays_the_size_of_the_diagram_and_a_late_reply_keeps_its_operations() {
+        let (n1, n2) = (ServerId::Node(NodeId(1)), ServerId::Node(NodeId(2)));
+        let mut r = Recorder::default();
+        // n1 works on operation 7: its requests are sent for it.
+        r.working.insert(1, vec![(1, 7)]);
+        let per_tick = 2_000;
+        let ticks = 300;
+        let mut most = 0;
+        for id in 1..=per_tick * ticks {
+            let tick = id / per_tick;
+            r.sent(tick, id, n1, n2, SignalKind::Request, tick + 1, "", "Get".into());
+            // Every request but the first is delivered at once.
+            if id > 1 {
+                r.message(id).unwrap().end = Some(tick + 1);
+            }
+            most = most.max(r.messages.len());
+        }
+        // Of 600,000 messages, the diagram's ticks (60) of 2,000 each, and at most twice that
+        // before a prune.
+        assert!(most <= 2 * (DIAGRAM_TICKS as usize + 2) * per_tick as usize, "{most}");
+        // The first request is still in flight: kept, however old.
+        assert_eq!(r.messages[0].id, 1);
+        // Request 2 was pruned; its reply, sent now, is for operation 7 all the same.
+        assert!(r.message(2).is_none());
+        r.working.clear();
+        let reply = ticks * per_tick + 1;
+        r.sent(ticks, reply, n2, n1, SignalKind::Reply { to: dgame_engine::SignalId(2) }, ticks + 1, "", "Got".into());
+        assert_eq!(r.message(reply).unwrap().ops, [7]);
+        assert!(!r.pruned_requests.contains_key(&2), "a reply's request is forgotten once answered");
     }
 }

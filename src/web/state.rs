@@ -15,6 +15,11 @@ use super::record::{LogEntry, Message};
 const MAX_TEXT: usize = 4000;
 /// How many ticks back the space-time diagram reaches.
 pub(crate) const DIAGRAM_TICKS: u64 = 60;
+/// The most signals in flight, and the most messages of the diagram, a state carries: a world
+/// of a thousand nodes has hundreds of thousands in flight, which no page can draw and whose
+/// JSON, every step, would take gigabytes. The signals arriving first and the newest messages
+/// are kept; the counters say how many were left out.
+pub(crate) const MAX_DRAWN: usize = 5_000;
 /// The most changed places listed for one node.
 const MAX_CHANGED: usize = 400;
 
@@ -153,6 +158,10 @@ struct Counters {
     sent: u64,
     delivered: u64,
     in_flight: usize,
+    /// Signals in flight the state leaves out (beyond [`MAX_DRAWN`]).
+    signals_left_out: usize,
+    /// Messages of the diagram's ticks the state leaves out (the oldest, beyond [`MAX_DRAWN`]).
+    messages_left_out: usize,
     dropped: Dropped,
     duplicated: u64,
     stale_replies: u64,
@@ -341,9 +350,11 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
                 }
             })
             .collect();
-        let signals = w
-            .in_flight()
+        let in_flight = w.in_flight();
+        let signals_left_out = in_flight.len().saturating_sub(MAX_DRAWN);
+        let signals = in_flight
             .iter()
+            .take(MAX_DRAWN)
             .map(|s| {
                 let (kind, reply_to) = match s.kind {
                     SignalKind::Request => ("request", None),
@@ -370,6 +381,9 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
                 }
             })
             .collect();
+        let mut messages: Vec<&Message> = recorder.messages_since(w.now().saturating_sub(DIAGRAM_TICKS)).collect();
+        let messages_left_out = messages.len().saturating_sub(MAX_DRAWN);
+        messages.drain(..messages_left_out);
         let stats = w.stats();
         let state = State {
             game: game.number,
@@ -393,7 +407,7 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
             nodes,
             clients,
             signals,
-            messages: recorder.messages_since(w.now().saturating_sub(DIAGRAM_TICKS)).collect(),
+            messages,
             cuts,
             history: history_view,
             verdict: &game.verdict,
@@ -406,6 +420,8 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
                 sent: stats.sent,
                 delivered: stats.delivered,
                 in_flight: w.in_flight_count(),
+                signals_left_out,
+                messages_left_out,
                 dropped: Dropped {
                     loss: stats.dropped_loss,
                     partition: stats.dropped_partition,

@@ -912,6 +912,15 @@ function drawVerdict(s) {
 }
 
 let countersShown = null;
+// A large world sends more than a page can draw: the state carries the first few thousand
+// signals in flight and the newest messages, and says how many it left out.
+function leftOut(c) {
+  const parts = [];
+  if (c.signals_left_out) parts.push(`${c.signals_left_out} in flight`);
+  if (c.messages_left_out) parts.push(`${c.messages_left_out} older messages`);
+  return parts.length ? ` · <span title="too many to draw">not drawn: ${parts.join(', ')}</span>` : '';
+}
+
 function drawCounters(s) {
   if (countersShown !== s.counters) {
     countersShown = s.counters;
@@ -921,7 +930,7 @@ function drawCounters(s) {
       [`${o.total}<small> · ${o.pending} pending</small>`, 'operations', `<span class="ok">${o.ok} ok</span> · <span class="failed">${o.failed} failed</span> · <span class="unknown">${o.unknown} unknown</span>`, 'wide'],
       [`${l.p50}<small> ticks</small>`, 'latency p50', `p90 ${l.p90} · max ${l.max}`],
       [c.messages_per_operation.toFixed(1), 'messages / op', `${c.sent} sent`],
-      [c.in_flight, 'in flight', `${c.delivered} delivered`],
+      [c.in_flight, 'in flight', `${c.delivered} delivered` + leftOut(c)],
       [`<span class="you">${d.by_id}</span>`, 'dropped by you', `${lost} lost otherwise`],
     ];
     const box = $('counters');
