@@ -625,3 +625,40 @@ fn a_time_unit_comment_naming_no_unit_is_refused() {
     assert_eq!(edn::parse(&format!("; time-unit: ticks\n{events}")).expect("ticks").time_unit, TimeUnit::Ticks);
     assert_eq!(edn::parse(events).expect("no comment").time_unit, TimeUnit::Nanoseconds);
 }
+
+#[test]
+fn edn_with_time_on_some_events_only_is_refused_naming_the_first_event_that_breaks_the_pattern() {
+    // Read as untimed, this history's positions would put the read after the write; its
+    // times put it before.
+    let some_untimed = "{:process 1, :type :invoke, :f :write, :value 1, :time 50}\n\
+                        {:process 1, :type :ok, :f :write, :value 1, :time 60}\n\
+                        {:process 2, :type :invoke, :f :read, :value nil}\n\
+                        {:process 2, :type :ok, :f :read, :value nil, :time 20}\n";
+    let e = edn_err(some_untimed);
+    assert!(matches!(e, EdnError::Event { line: 3, .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "line 3: this event has no :time, but the first event (line 1) has one; give every event a :time or none \
+         (without :time, the events' positions are their times)"
+    );
+    // Streamed as `dgame check` reads it: the same error, no longer a history to read whole.
+    assert_eq!(edn::for_each_op(some_untimed.as_bytes(), |_, _, _| {}).expect_err("streamed"), e);
+    // The reverse: the first event has no :time, a later one has. A nemesis event does not count.
+    let some_timed = "{:process 1, :type :invoke, :f :write, :value 1}\n\
+                      {:process :nemesis, :type :info, :f :start, :value nil, :time 3}\n\
+                      {:process 1, :type :ok, :f :write, :value 1}\n\
+                      {:process 2, :type :invoke, :f :read, :value nil, :time 20}\n";
+    let e = edn_err(some_timed);
+    assert_eq!(
+        e.to_string(),
+        "line 4: this event has a :time, but the first event (line 1) has none; give every event a :time or none \
+         (without :time, the events' positions are their times)"
+    );
+    assert_eq!(edn::for_each_op(some_timed.as_bytes(), |_, _, _| {}).expect_err("streamed"), e);
+    // Every event timed, or none: read, the first in nanoseconds, the second in positions.
+    let timed = some_untimed.replace(":value nil}", ":value nil, :time 10}");
+    assert_eq!(edn::parse(&timed).expect("all timed").time_unit, TimeUnit::Nanoseconds);
+    let untimed = some_timed.replace(", :time 20", "");
+    assert_eq!(edn::parse(&untimed).expect("none timed").time_unit, TimeUnit::Events);
+    assert_eq!(edn::for_each_op(untimed.as_bytes(), |_, _, _| {}).expect("streamed"), Some(TimeUnit::Events));
+}
