@@ -16,10 +16,12 @@
 //! emits one).
 //!
 //! An invocation becomes an operation completed by its process's next `:ok`, `:fail` or
-//! `:info`; an invocation never completed, or followed by another invocation of the same
-//! process, is unknown. A completion earlier than its invocation is an error (as in JSON
-//! lines). An `:info` event carrying `:dgame/open true` (our writer's mark for an operation
-//! that never completed) leaves the operation without a completion time.
+//! `:info`; an invocation never completed is unknown. A process runs one operation at a
+//! time: an invocation while the process's previous operation is open (not completed, or,
+//! with `:time`, completed at a later time) is an error naming both lines. A completion
+//! earlier than its invocation is an error (as in JSON lines). An `:info` event carrying
+//! `:dgame/open true` (our writer's mark for an operation that never completed) leaves the
+//! operation without a completion time.
 //!
 //! The reader streams: it holds one event's syntax at a time (at most
 //! [`MAX_FORM_BYTES`] bytes), so memory follows the number of operations, not the size of
@@ -380,6 +382,37 @@ impl Timing {
     }
 }
 
+/// A process invokes an operation at `e` while its operation invoked at `open_line` has
+/// not completed.
+fn invoked_while_open(e: &Event, open_line: usize) -> EdnError {
+    EdnError::Event {
+        line: e.line,
+        message: format!(
+            "process {} invokes an operation while its operation invoked on line {open_line} is still open; a process \
+             runs one operation at a time: complete that one before this line (:ok, :fail, or :info if its outcome is \
+             unknown), or give this invocation another process (Jepsen gives a crashed process a new one)",
+            e.process
+        ),
+    }
+}
+
+/// A process invokes an operation at `e` (timed, at `time`) before its previous operation
+/// completed, at `completed` (its time and line).
+fn invoked_before_completion(e: &Event, time: u64, completed: (u64, usize)) -> Result<(), EdnError> {
+    let (done, done_line) = completed;
+    if time >= done {
+        return Ok(());
+    }
+    Err(EdnError::Event {
+        line: e.line,
+        message: format!(
+            "process {} invokes an operation at time {time}, before its previous operation completed at time {done} \
+             (line {done_line}); a process runs one operation at a time: fix the times",
+            e.process
+        ),
+    })
+}
+
 /// A completion at `time` of the operation `op` invoked on `invoke_line`, earlier than its
 /// invocation.
 fn completed_before_invocation(e: &Event, time: u64, op: &Operation, invoke_line: usize) -> Result<(), EdnError> {
@@ -405,6 +438,8 @@ struct Builder {
     positions: Vec<(u64, u64)>,
     /// Process -> (its open operation, the line of the invocation).
     pending: HashMap<u64, (usize, usize)>,
+    /// Process -> the time and line of its latest completion, in timed histories.
+    completed: HashMap<u64, (u64, usize)>,
     events: u64,
     timing: Timing,
 }
@@ -413,11 +448,16 @@ impl Builder {
     fn push(&mut self, e: Event) -> Result<(), EdnError> {
         let pos = self.events;
         self.events += 1;
-        self.timing.check(&e)?;
+        let timed = self.timing.check(&e)?;
         let time = e.time.unwrap_or(pos);
         if e.kind == Kind::Invoke {
             let op = invoked(&e, time)?;
-            // A process that invokes again gave up on its previous operation.
+            if let Some(&(_, open_line)) = self.pending.get(&e.process) {
+                return Err(invoked_while_open(&e, open_line));
+            }
+            if let Some(&completed) = self.completed.get(&e.process) {
+                invoked_before_completion(&e, time, completed)?;
+            }
             self.pending.insert(e.process, (self.ops.len(), e.line));
             self.ops.push(op);
             self.positions.push((pos, u64::MAX));
@@ -429,6 +469,9 @@ impl Builder {
         let op = &mut self.ops[index];
         same_f(op, &e)?;
         completed_before_invocation(&e, time, op, invoke_line)?;
+        if timed {
+            self.completed.insert(e.process, (time, e.line));
+        }
         op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
         self.positions[index].1 = pos;
         op.outcome = completed_outcome(op, &e)?;
@@ -541,11 +584,11 @@ fn completed_outcome(op: &Operation, e: &Event) -> Result<Outcome, EdnError> {
 }
 
 /// Reads a Jepsen EDN history from `input` and hands each operation to `each` as soon as
-/// it is complete (at its completion, at its process's next invocation, or at the end)
-/// instead of keeping it: memory is one event and each process's pending operation.
-/// `each` gets the operation's index (as in [`History::ops`]: invocation order), the
-/// operation, and a *watermark*: no operation handed over later was invoked before it
-/// (true of files whose events are in time order; see `stream::StreamChecker::advance`).
+/// it is complete (at its completion, or at the end) instead of keeping it: memory is one
+/// event and each process's pending operation. `each` gets the operation's index (as in
+/// [`History::ops`]: invocation order), the operation, and a *watermark*: no operation handed
+/// over later was invoked before it (true of files whose events are in time order; see
+/// `stream::StreamChecker::advance`).
 ///
 /// Returns the history's time unit. It is always `Some`: `None` was for histories that had
 /// to be read whole (`:time` on some events only, a completion before its invocation), which
@@ -558,6 +601,8 @@ pub fn for_each_op(
     let mut reader = Reader::new(input);
     // Process -> (index, operation so far, line of its invocation).
     let mut pending: HashMap<u64, (usize, Operation, usize)> = HashMap::new();
+    // Process -> the time and line of its latest completion, in timed histories.
+    let mut completed: HashMap<u64, (u64, usize)> = HashMap::new();
     // (invocation, index) of the pending operations.
     let mut open: std::collections::BTreeSet<(u64, usize)> = std::collections::BTreeSet::new();
     let mut next = 0usize;
@@ -567,16 +612,17 @@ pub fn for_each_op(
         let Some(e) = event(node)? else { continue };
         let pos = events;
         events += 1;
-        timing.check(&e)?;
+        let timed = timing.check(&e)?;
         let time = e.time.unwrap_or(pos);
         if e.kind == Kind::Invoke {
             let op = invoked(&e, time)?;
-            // A process that invokes again gave up on its previous operation.
-            if let Some((index, gave_up, _)) = pending.insert(e.process, (next, op, e.line)) {
-                open.remove(&(gave_up.invoke, index));
-                let watermark = open.first().map_or(time, |&(t, _)| t.min(time));
-                each(index, gave_up, watermark);
+            if let Some(&(_, _, open_line)) = pending.get(&e.process) {
+                return Err(invoked_while_open(&e, open_line));
             }
+            if let Some(&done) = completed.get(&e.process) {
+                invoked_before_completion(&e, time, done)?;
+            }
+            pending.insert(e.process, (next, op, e.line));
             open.insert((time, next));
             next += 1;
             continue;
@@ -588,6 +634,9 @@ pub fn for_each_op(
         open.remove(&(op.invoke, index));
         same_f(&op, &e)?;
         completed_before_invocation(&e, time, &op, invoke_line)?;
+        if timed {
+            completed.insert(e.process, (time, e.line));
+        }
         op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
         op.outcome = completed_outcome(&op, &e)?;
         let watermark = open.first().map_or(time, |&(t, _)| t.min(time));
@@ -686,9 +735,11 @@ pub fn write(history: &History) -> String {
 /// completions as Jepsen's tools expect.
 pub(crate) fn event_order(ops: impl IntoIterator<Item = (u64, u64, Option<u64>)>) -> Vec<(u64, bool, usize)> {
     let ops: Vec<(u64, u64, Option<u64>)> = ops.into_iter().collect();
-    // Each client's operations by invocation, to place the `:info` of an open one.
+    // Each client's operations by invocation, to place the `:info` of an open one; at equal
+    // invocations the one that ends first (an instant one, or one never completed) first, so
+    // that a client's events alternate whenever its operations do not overlap.
     let mut order: Vec<usize> = (0..ops.len()).collect();
-    order.sort_by_key(|&i| (ops[i].0, ops[i].1, i));
+    order.sort_by_key(|&i| (ops[i].0, ops[i].1, ops[i].2.unwrap_or(ops[i].1).max(ops[i].1), i));
     let mut rank = vec![0usize; ops.len()];
     let mut next_invoke = vec![None; ops.len()];
     for (r, w) in order.windows(2).enumerate() {
