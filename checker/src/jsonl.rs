@@ -17,6 +17,11 @@
 //!   compare-and-set, `[expected, new]`.
 //! - `complete` (integer) is required for ok and failed operations, optional otherwise.
 //! - `key` (integer) is optional; operations with different keys are separate registers.
+//! - A client runs one operation at a time, whatever its key: one invoked while another of
+//!   its client is open (invoked, not yet completed) is an error naming both lines. An
+//!   operation without `complete` (unknown: the client gave up on it) only occupies its
+//!   client at its invocation; equal times are fine (a client may complete one operation
+//!   and invoke the next in the same tick). The lines may come in any order.
 //! - Blank lines are skipped; other keys are ignored, except one a slip away from a key
 //!   above (`"vlaue"`, `"Key"`, `"compelte"`), which is refused as a typo; a key given twice
 //!   is an error. Values, keys and times are non-negative integers below 2^64. A UTF-8 byte
@@ -24,12 +29,13 @@
 //! - A line may hold at most [`MAX_LINE_BYTES`] bytes; [`read_from`] streams, holding one
 //!   line at a time.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Read;
 
 use serde_json::{Map, Value as Json};
 
-use crate::history::{History, OpKind, Operation, Outcome, TimeUnit};
+use crate::history::{ClientId, History, OpKind, Operation, Outcome, Tick, TimeUnit};
 use crate::unique_keys::JsonError;
 
 /// Why a JSON-lines history could not be read. Lines count from 1.
@@ -75,6 +81,26 @@ pub enum JsonlError {
         line: usize,
         /// The key.
         key: String,
+    },
+    /// A client invokes an operation while its previous one is still open: a client runs
+    /// one operation at a time (an operation's interval is from `invoke` to `complete`, or
+    /// only its invocation when it has no `complete`).
+    #[error(
+        "line {line}: client {client} invokes an operation at {invoked} while its operation of line {open_line} \
+         ({open}) is still open; a client runs one operation at a time: fix the times, or give one of the two \
+         operations another client id"
+    )]
+    Overlap {
+        /// The line of the operation invoked while the other was open.
+        line: usize,
+        /// The client.
+        client: ClientId,
+        /// When it invoked it, in words ("tick 20").
+        invoked: String,
+        /// The line of the operation still open then.
+        open_line: usize,
+        /// That operation's interval, in words ("ticks 10-30").
+        open: String,
     },
     /// A line longer than [`MAX_LINE_BYTES`].
     #[error("line {line}: longer than {limit} bytes; an operation fits in a few hundred")]
@@ -282,19 +308,87 @@ pub(crate) fn for_each_line<E>(
 }
 
 /// Reads a JSON-lines history from `input`, streaming: one line at a time is in memory.
+///
+/// Every two operations of a client are compared (see [`JsonlError::Overlap`]), whatever the
+/// order of the lines.
 pub fn read_from(input: impl Read) -> Result<History, JsonlError> {
     let mut ops = Vec::new();
-    let time_unit = for_each_op(input, |_, op| ops.push(op))?;
+    let mut lines = Vec::new();
+    let (time_unit, in_order) = read_ops(input, |_, line, op| {
+        ops.push(op);
+        lines.push(line);
+    })?;
+    if !in_order && let Some(e) = first_overlap(&ops, &lines, time_unit) {
+        return Err(e);
+    }
     Ok(History { ops, time_unit })
 }
 
 /// Reads a JSON-lines history from `input` and hands each operation to `each` with its
-/// index (as in [`History::ops`]) instead of keeping it: memory is one line. Returns the
-/// history's time unit. On an error, `each` has seen the operations before it.
+/// index (as in [`History::ops`]) instead of keeping it: memory is one line and one
+/// operation per client. Returns the history's time unit. On an error, `each` has seen the
+/// operations before it.
+///
+/// Each operation is compared with the earlier ones of its client through the one of them
+/// that completed last, which finds every overlap when each client's lines come in
+/// invocation order (as a client writes them); lines of a client out of that order may hide
+/// one, which [`read_from`] finds (and `stream::StreamChecker` then reports the input as
+/// disordered, so `dgame check` reads it whole).
 pub fn for_each_op(input: impl Read, mut each: impl FnMut(usize, Operation)) -> Result<TimeUnit, JsonlError> {
+    read_ops(input, |n, _, op| each(n, op)).map(|(unit, _)| unit)
+}
+
+/// A client's operation as far as overlaps go: when it began and ended, and its line.
+#[derive(Clone, Copy)]
+struct Span {
+    invoke: Tick,
+    /// The completion, or the invocation for an operation that never completed (the client
+    /// gave up on it at some moment it did not record, which the next invocation bounds).
+    end: Tick,
+    line: usize,
+}
+
+impl Span {
+    fn of(op: &Operation, line: usize) -> Self {
+        Span { invoke: op.invoke, end: op.complete.unwrap_or(op.invoke).max(op.invoke), line }
+    }
+
+    /// Whether one of the two was invoked while the other was open: no order of the two has
+    /// the first end no later than the second begins.
+    fn overlaps(&self, other: &Span) -> bool {
+        self.invoke < other.end && other.invoke < self.end
+    }
+}
+
+/// The error for two overlapping operations of `client`: the one invoked later (at equal
+/// invocations, `b`) was invoked while the other was open.
+fn overlap(client: ClientId, a: Span, b: Span, unit: TimeUnit) -> JsonlError {
+    let (open, new) = if b.invoke >= a.invoke { (a, b) } else { (b, a) };
+    JsonlError::Overlap {
+        line: new.line,
+        client,
+        invoked: unit.point(new.invoke),
+        open_line: open.line,
+        open: unit.span(open.invoke, Some(open.end)),
+    }
+}
+
+/// What [`read_ops`] keeps of a client: the operation of its that ended last, and the
+/// latest invocation.
+struct ClientSpans {
+    last_end: Span,
+    latest_invoke: Tick,
+}
+
+/// The operations of `input` into `each` (index, line, operation); returns the time unit
+/// and whether every client's lines came in invocation order (when they did, every overlap
+/// was found).
+fn read_ops(input: impl Read, mut each: impl FnMut(usize, usize, Operation)) -> Result<(TimeUnit, bool), JsonlError> {
     let mut time_unit = TimeUnit::Ticks;
     let mut first = true;
     let mut n = 0usize;
+    let mut clients: HashMap<ClientId, ClientSpans> = HashMap::new();
+    let mut in_order = true;
     let error = |line, e| match e {
         LineError::Io(message) => JsonlError::Io { line, message },
         LineError::TooLong => JsonlError::TooLong { line, limit: MAX_LINE_BYTES },
@@ -302,12 +396,45 @@ pub fn for_each_op(input: impl Read, mut each: impl FnMut(usize, Operation)) -> 
     };
     for_each_line(input, error, |line, text| {
         if let Some(op) = parse_line(text, line, &mut first, &mut time_unit)? {
-            each(n, op);
+            let span = Span::of(&op, line);
+            match clients.get_mut(&op.client) {
+                None => {
+                    clients.insert(op.client, ClientSpans { last_end: span, latest_invoke: span.invoke });
+                }
+                Some(c) => {
+                    // If `span` overlaps an earlier operation of its client and the lines
+                    // are in invocation order, it overlaps the one that ended last (or
+                    // that one overlaps another earlier one, found before).
+                    if c.last_end.overlaps(&span) {
+                        return Err(overlap(op.client, c.last_end, span, time_unit));
+                    }
+                    in_order &= span.invoke >= c.latest_invoke;
+                    c.latest_invoke = c.latest_invoke.max(span.invoke);
+                    if span.end > c.last_end.end {
+                        c.last_end = span;
+                    }
+                }
+            }
+            each(n, line, op);
             n += 1;
         }
         Ok(())
     })?;
-    Ok(time_unit)
+    Ok((time_unit, in_order))
+}
+
+/// The first overlap of two operations of a client in `ops` (on `lines`), in any order: the
+/// one whose later line comes first. Sorted by invocation (and end), a client's operations
+/// overlap somewhere iff two neighbours do.
+fn first_overlap(ops: &[Operation], lines: &[usize], unit: TimeUnit) -> Option<JsonlError> {
+    let mut order: Vec<usize> = (0..ops.len()).collect();
+    let span = |i: usize| Span::of(&ops[i], lines[i]);
+    order.sort_by_key(|&i| (ops[i].client, span(i).invoke, span(i).end, lines[i]));
+    order
+        .windows(2)
+        .filter(|w| ops[w[0]].client == ops[w[1]].client && span(w[0]).overlaps(&span(w[1])))
+        .min_by_key(|w| lines[w[0]].max(lines[w[1]]))
+        .map(|w| overlap(ops[w[0]].client, span(w[0]), span(w[1]), unit))
 }
 
 /// One line: an operation, the header (which sets the time unit), or nothing (blank).

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::explain::explain_with;
-use crate::history::{History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, Value};
+use crate::history::{ClientId, History, Key, OpKind, Operation, Outcome, Tick, TimeUnit, Value};
 use crate::options::Options;
 use crate::pipeline::{KeyResult, check_key};
 use crate::segment::{
@@ -49,7 +49,10 @@ pub enum StreamVerdict {
     /// segment where it ran out.
     Unknown(Verdict),
     /// An operation was pushed that was invoked before a cut already checked (the input is
-    /// not in invocation order, or broke a watermark): check the whole history instead.
+    /// not in invocation order, or broke a watermark), or before an operation of its client
+    /// pushed earlier (a reader compares a client's operations for overlap as they stream
+    /// only when they come in invocation order, as in `jsonl::for_each_op`): check the whole
+    /// history instead.
     Disordered,
     /// No violation was found, but every chain of the segments' orders that reached the
     /// end uses some unknown operation (one carried across cuts) twice, so "linearizable"
@@ -146,6 +149,8 @@ pub struct StreamChecker {
     /// Time spent checking (not reading), against `Options::max_time`.
     checking: Duration,
     disordered: bool,
+    /// Each client's latest invocation pushed.
+    clients: HashMap<ClientId, Tick>,
     pushed: usize,
     segment_ops: usize,
     window_ops: usize,
@@ -164,6 +169,7 @@ impl StreamChecker {
             watermark: 0,
             checking: Duration::ZERO,
             disordered: false,
+            clients: HashMap::new(),
             pushed: 0,
             segment_ops: SEGMENT_OPS,
             window_ops: WINDOW_OPS,
@@ -219,7 +225,16 @@ impl StreamChecker {
     /// them, each once).
     pub fn push(&mut self, index: usize, op: Operation) {
         self.pushed += 1;
-        if self.disordered || !matters(&op, &self.options) {
+        if self.disordered {
+            return;
+        }
+        let latest = self.clients.entry(op.client).or_insert(op.invoke);
+        if op.invoke < *latest {
+            self.disordered = true;
+            return;
+        }
+        *latest = op.invoke;
+        if !matters(&op, &self.options) {
             return;
         }
         let options = &self.options;

@@ -230,12 +230,69 @@ fn arb_history() -> impl Strategy<Value = History> {
     })
 }
 
+/// `ops` re-timed so that each client runs one operation at a time: its operations one after
+/// another, in the order given, with their lengths and gaps from the times they had (zero
+/// included: instant operations, and the next invoked at the previous one's completion).
+fn sequential(mut ops: Vec<Operation>) -> Vec<Operation> {
+    let mut free: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+    for op in &mut ops {
+        let at = free.entry(op.client).or_insert(0);
+        let len = op.complete.map(|c| c - op.invoke);
+        op.invoke = *at + op.invoke % 3;
+        op.complete = len.map(|l| op.invoke + l % 5);
+        *at = op.complete.unwrap_or(op.invoke);
+    }
+    ops
+}
+
+/// Histories whose clients run one operation at a time, their operations in any order.
+fn arb_sequential_history() -> impl Strategy<Value = History> {
+    arb_history().prop_flat_map(|h| {
+        let unit = h.time_unit;
+        Just(sequential(h.ops)).prop_shuffle().prop_map(move |ops| History { ops, time_unit: unit })
+    })
+}
+
+/// Whether some client of `h` invoked an operation while another of its was open, pair by
+/// pair (an operation without a completion occupies its client at its invocation only).
+fn overlapping(h: &History) -> bool {
+    let span = |o: &Operation| (o.invoke, o.complete.unwrap_or(o.invoke).max(o.invoke));
+    h.ops.iter().enumerate().any(|(i, a)| {
+        h.ops[i + 1..].iter().any(|b| {
+            let ((a0, a1), (b0, b1)) = (span(a), span(b));
+            a.client == b.client && a0 < b1 && b0 < a1
+        })
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn jsonl_round_trips_any_history(h in arb_history()) {
+    fn jsonl_round_trips_any_history_whose_clients_run_one_operation_at_a_time(h in arb_sequential_history()) {
+        prop_assert!(!overlapping(&h));
         prop_assert_eq!(jsonl::parse(&jsonl::write(&h)).expect("parses"), h);
+    }
+
+    #[test]
+    fn edn_round_trips_any_history_whose_clients_run_one_operation_at_a_time(h in arb_sequential_history()) {
+        let back = edn::parse(&edn::write(&h)).expect("parses");
+        prop_assert_eq!(sorted(&back), sorted(&h));
+    }
+
+    #[test]
+    fn jsonl_refuses_exactly_the_histories_where_a_client_runs_two_operations_at_once(
+        h in prop_oneof![arb_history(), arb_sequential_history()],
+    ) {
+        let expected = overlapping(&h);
+        let whole = jsonl::parse(&jsonl::write(&h));
+        prop_assert_eq!(matches!(whole, Err(JsonlError::Overlap { .. })), expected, "{:?}", whole);
+        prop_assert_eq!(whole.is_ok(), !expected);
+        // Streamed, in invocation order (as clients write them), the same.
+        let mut in_order = h.clone();
+        in_order.ops.sort_by_key(|o| o.invoke);
+        let streamed = jsonl::for_each_op(jsonl::write(&in_order).as_bytes(), |_, _| {});
+        prop_assert_eq!(matches!(streamed, Err(JsonlError::Overlap { .. })), expected, "{:?}", streamed);
     }
 
     #[test]
@@ -624,4 +681,162 @@ fn a_time_unit_comment_naming_no_unit_is_refused() {
     assert_eq!(e, EdnError::UnknownTimeUnit { name: "parsecs".into() });
     assert_eq!(edn::parse(&format!("; time-unit: ticks\n{events}")).expect("ticks").time_unit, TimeUnit::Ticks);
     assert_eq!(edn::parse(events).expect("no comment").time_unit, TimeUnit::Nanoseconds);
+}
+
+fn jsonl_op(client: u64, invoke: u64, complete: Option<u64>) -> String {
+    match complete {
+        Some(c) => format!(
+            "{{\"client\":{client},\"f\":\"write\",\"value\":{invoke},\"invoke\":{invoke},\"complete\":{c},\"outcome\":\"ok\"}}\n"
+        ),
+        None => format!(
+            "{{\"client\":{client},\"f\":\"write\",\"value\":{invoke},\"invoke\":{invoke},\"outcome\":\"unknown\"}}\n"
+        ),
+    }
+}
+
+#[test]
+fn a_client_that_invokes_while_its_operation_is_open_is_refused_in_both_formats_naming_both_lines() {
+    // JSON lines: client 1 writes at ticks 10-30 and, on line 4, again at tick 20.
+    let text = format!(
+        "{{\"time_unit\":\"ticks\"}}\n{}{}{}",
+        jsonl_op(1, 10, Some(30)),
+        jsonl_op(2, 12, Some(14)),
+        jsonl_op(1, 20, Some(40))
+    );
+    let expected = "line 4: client 1 invokes an operation at tick 20 while its operation of line 2 (ticks 10-30) is \
+                    still open; a client runs one operation at a time: fix the times, or give one of the two operations \
+                    another client id";
+    let e = jsonl::parse(&text).expect_err("two operations of client 1 at once");
+    assert!(matches!(e, JsonlError::Overlap { line: 4, client: 1, open_line: 2, .. }), "{e}");
+    assert_eq!(e.to_string(), expected);
+    // Streamed as `dgame check` reads it: the same error, after the operations before it.
+    let mut seen = 0;
+    let streamed = jsonl::for_each_op(text.as_bytes(), |_, _| seen += 1).expect_err("streamed");
+    assert_eq!(streamed, e);
+    assert_eq!(seen, 2);
+    // The open one may come on a later line: the error names the line invoked while it was open.
+    let e = jsonl::parse(&format!("{}{}", jsonl_op(1, 20, Some(22)), jsonl_op(1, 10, Some(30)))).expect_err("reversed");
+    assert!(matches!(e, JsonlError::Overlap { line: 1, client: 1, open_line: 2, .. }), "{e}");
+    // An unknown operation that never completed occupies its client at its invocation only:
+    // the client gave up on it and went on, as the simulator's clients do after a timeout...
+    jsonl::parse(&format!("{}{}", jsonl_op(1, 10, None), jsonl_op(1, 11, Some(20)))).expect("gave up, then went on");
+    // ...but it cannot have been invoked while another operation of its client was open.
+    let e = jsonl::parse(&format!("{}{}", jsonl_op(1, 10, Some(30)), jsonl_op(1, 15, None))).expect_err("inside");
+    assert!(matches!(e, JsonlError::Overlap { line: 2, client: 1, open_line: 1, .. }), "{e}");
+    // Equal times are fine: a client completes one and invokes the next in the same tick,
+    // or runs an instant one there; different clients overlap freely; so do other keys' ...
+    jsonl::parse(&format!(
+        "{}{}{}{}",
+        jsonl_op(1, 10, Some(20)),
+        jsonl_op(1, 20, Some(20)),
+        jsonl_op(1, 20, Some(25)),
+        jsonl_op(2, 11, Some(24))
+    ))
+    .expect("one at a time");
+    // ... but not a client's own, whatever the key.
+    let keyed =
+        "{\"client\":1,\"f\":\"read\",\"value\":null,\"invoke\":15,\"complete\":16,\"outcome\":\"ok\",\"key\":2}\n";
+    let e = jsonl::parse(&format!("{}{keyed}", jsonl_op(1, 10, Some(20)))).expect_err("another key");
+    assert!(matches!(e, JsonlError::Overlap { line: 2, client: 1, open_line: 1, .. }), "{e}");
+
+    // EDN: process 1 invokes on line 3 while its write of line 1 has no completion.
+    let events = "{:process 1, :type :invoke, :f :write, :value 1, :time 10}\n\
+                  {:process 2, :type :invoke, :f :read, :value nil, :time 12}\n\
+                  {:process 1, :type :invoke, :f :read, :value nil, :time 20}\n\
+                  {:process 1, :type :ok, :f :read, :value 1, :time 25}\n";
+    let expected = "line 3: process 1 invokes an operation while its operation invoked on line 1 is still open; a \
+                    process runs one operation at a time: complete that one before this line (:ok, :fail, or :info if \
+                    its outcome is unknown), or give this invocation another process (Jepsen gives a crashed process a \
+                    new one)";
+    let e = edn_err(events);
+    assert!(matches!(e, EdnError::Event { line: 3, .. }), "{e}");
+    assert_eq!(e.to_string(), expected);
+    let streamed = edn::for_each_op(events.as_bytes(), |_, _, _| {}).expect_err("streamed");
+    assert_eq!(streamed, e);
+    // Without :time the same.
+    let untimed = events.replace(", :time 10", "").replace(", :time 12", "").replace(", :time 20", "");
+    let untimed = untimed.replace(", :time 25", "");
+    assert!(matches!(edn_err(&untimed), EdnError::Event { line: 3, .. }));
+    // With :time, a process's invocation before its previous completion is the same overlap.
+    let events = "{:process 1, :type :invoke, :f :write, :value 1, :time 10}\n\
+                  {:process 1, :type :ok, :f :write, :value 1, :time 30}\n\
+                  {:process 1, :type :invoke, :f :read, :value nil, :time 20}\n\
+                  {:process 1, :type :ok, :f :read, :value 1, :time 40}\n";
+    let e = edn_err(events);
+    assert_eq!(
+        e.to_string(),
+        "line 3: process 1 invokes an operation at time 20, before its previous operation completed at time 30 (line \
+         2); a process runs one operation at a time: fix the times"
+    );
+    assert_eq!(edn::for_each_op(events.as_bytes(), |_, _, _| {}).expect_err("streamed"), e);
+    // An :info completes an operation, so the process may invoke again (Jepsen would give it
+    // a new id; our writer keeps it).
+    let h = edn::parse(
+        "{:process 1, :type :invoke, :f :write, :value 1, :time 10}\n\
+         {:process 1, :type :info, :f :write, :value 1, :time 20}\n\
+         {:process 1, :type :invoke, :f :read, :value nil, :time 20}\n\
+         {:process 1, :type :ok, :f :read, :value 1, :time 25}\n",
+    )
+    .expect("an :info, then the next invocation");
+    assert_eq!(h.ops.len(), 2);
+}
+
+#[test]
+fn a_client_whose_lines_are_out_of_invocation_order_is_still_compared_pair_by_pair() {
+    use dgame_checker::Options;
+    use dgame_checker::stream::{StreamChecker, StreamVerdict};
+    // Client 1 at ticks 0-10, 20-30, then (line 3) 5-8: inside the first, which streaming,
+    // comparing with the operation that ended last (20-30), cannot see.
+    let text = format!("{}{}{}", jsonl_op(1, 0, Some(10)), jsonl_op(1, 20, Some(30)), jsonl_op(1, 5, Some(8)));
+    let e = jsonl::read_from(text.as_bytes()).expect_err("read whole");
+    assert!(matches!(e, JsonlError::Overlap { line: 3, client: 1, open_line: 1, .. }), "{e}");
+    assert!(e.to_string().starts_with("line 3: client 1 invokes an operation at tick 5 while its operation of line 1"));
+    // So a stream checker fed such lines gives them up, and `dgame check` reads the file whole.
+    let mut checker = StreamChecker::new(&Options::default());
+    jsonl::for_each_op(text.as_bytes(), |i, op| {
+        checker.push(i, op);
+        checker.advance(op.invoke);
+    })
+    .expect("not seen streaming");
+    assert_eq!(checker.finish(), StreamVerdict::Disordered);
+    // In any order, lines of clients that run one operation at a time are read.
+    let text = format!("{}{}{}", jsonl_op(1, 20, Some(30)), jsonl_op(2, 5, Some(25)), jsonl_op(1, 0, Some(10)));
+    assert_eq!(jsonl::read_from(text.as_bytes()).expect("one at a time").ops.len(), 3);
+}
+
+#[test]
+fn edn_with_time_on_some_events_only_is_refused_naming_the_first_event_that_breaks_the_pattern() {
+    // Read as untimed, this history's positions would put the read after the write; its
+    // times put it before.
+    let some_untimed = "{:process 1, :type :invoke, :f :write, :value 1, :time 50}\n\
+                        {:process 1, :type :ok, :f :write, :value 1, :time 60}\n\
+                        {:process 2, :type :invoke, :f :read, :value nil}\n\
+                        {:process 2, :type :ok, :f :read, :value nil, :time 20}\n";
+    let e = edn_err(some_untimed);
+    assert!(matches!(e, EdnError::Event { line: 3, .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "line 3: this event has no :time, but the first event (line 1) has one; give every event a :time or none \
+         (without :time, the events' positions are their times)"
+    );
+    // Streamed as `dgame check` reads it: the same error, no longer a history to read whole.
+    assert_eq!(edn::for_each_op(some_untimed.as_bytes(), |_, _, _| {}).expect_err("streamed"), e);
+    // The reverse: the first event has no :time, a later one has. A nemesis event does not count.
+    let some_timed = "{:process 1, :type :invoke, :f :write, :value 1}\n\
+                      {:process :nemesis, :type :info, :f :start, :value nil, :time 3}\n\
+                      {:process 1, :type :ok, :f :write, :value 1}\n\
+                      {:process 2, :type :invoke, :f :read, :value nil, :time 20}\n";
+    let e = edn_err(some_timed);
+    assert_eq!(
+        e.to_string(),
+        "line 4: this event has a :time, but the first event (line 1) has none; give every event a :time or none \
+         (without :time, the events' positions are their times)"
+    );
+    assert_eq!(edn::for_each_op(some_timed.as_bytes(), |_, _, _| {}).expect_err("streamed"), e);
+    // Every event timed, or none: read, the first in nanoseconds, the second in positions.
+    let timed = some_untimed.replace(":value nil}", ":value nil, :time 10}");
+    assert_eq!(edn::parse(&timed).expect("all timed").time_unit, TimeUnit::Nanoseconds);
+    let untimed = some_timed.replace(", :time 20", "");
+    assert_eq!(edn::parse(&untimed).expect("none timed").time_unit, TimeUnit::Events);
+    assert_eq!(edn::for_each_op(untimed.as_bytes(), |_, _, _| {}).expect("streamed"), Some(TimeUnit::Events));
 }

@@ -9,16 +9,19 @@
 //! value, a compare-and-set's `[expected new]`; multi-key histories wrap these as
 //! `[key value]`) and optionally `:time`. Other keys are ignored, except one a slip away
 //! from these (`:vlaue`, `:Type`), refused as a typo; one of these given twice in an event
-//! is an error. When any event lacks
-//! `:time`, times are the events' positions (0, 1, 2, ...) and the history's unit is
-//! [`TimeUnit::Events`]; otherwise nanoseconds, unless a `; time-unit: ticks` comment says
-//! otherwise (the writer emits one).
+//! is an error. Every event has `:time`, or none does (some but not all is an error
+//! naming the first event that breaks the first one's pattern). Without `:time`, times are
+//! the events' positions (0, 1, 2, ...) and the history's unit is [`TimeUnit::Events`];
+//! with it nanoseconds, unless a `; time-unit: ticks` comment says otherwise (the writer
+//! emits one).
 //!
 //! An invocation becomes an operation completed by its process's next `:ok`, `:fail` or
-//! `:info`; an invocation never completed, or followed by another invocation of the same
-//! process, is unknown. A completion earlier than its invocation is an error (as in JSON
-//! lines). An `:info` event carrying `:dgame/open true` (our writer's mark for an operation
-//! that never completed) leaves the operation without a completion time.
+//! `:info`; an invocation never completed is unknown. A process runs one operation at a
+//! time: an invocation while the process's previous operation is open (not completed, or,
+//! with `:time`, completed at a later time) is an error naming both lines. A completion
+//! earlier than its invocation is an error (as in JSON lines). An `:info` event carrying
+//! `:dgame/open true` (our writer's mark for an operation that never completed) leaves the
+//! operation without a completion time.
 //!
 //! The reader streams: it holds one event's syntax at a time (at most
 //! [`MAX_FORM_BYTES`] bytes), so memory follows the number of operations, not the size of
@@ -351,6 +354,81 @@ fn event(node: Node) -> Result<Option<Event>, EdnError> {
     Ok(Some(Event { line, process, kind, f, key, value, time, open }))
 }
 
+/// Whether a history is timed, from its first event: then every event must have `:time`,
+/// else none may (see [`Timing::check`]).
+#[derive(Default)]
+struct Timing {
+    /// Whether the first event had `:time`, and its line.
+    first: Option<(bool, usize)>,
+}
+
+impl Timing {
+    /// Whether the history is timed; an error if `e` breaks the first event's pattern. A
+    /// history given `:time` on some events only has no times to use (its positions would
+    /// be taken instead, silently changing the order of its operations).
+    fn check(&mut self, e: &Event) -> Result<bool, EdnError> {
+        let (timed, first_line) = *self.first.get_or_insert((e.time.is_some(), e.line));
+        if timed == e.time.is_some() {
+            return Ok(timed);
+        }
+        let (this, first) = if timed { ("no :time", "has one") } else { ("a :time", "has none") };
+        Err(EdnError::Event {
+            line: e.line,
+            message: format!(
+                "this event has {this}, but the first event (line {first_line}) {first}; give every event a :time or \
+                 none (without :time, the events' positions are their times)"
+            ),
+        })
+    }
+}
+
+/// A process invokes an operation at `e` while its operation invoked at `open_line` has
+/// not completed.
+fn invoked_while_open(e: &Event, open_line: usize) -> EdnError {
+    EdnError::Event {
+        line: e.line,
+        message: format!(
+            "process {} invokes an operation while its operation invoked on line {open_line} is still open; a process \
+             runs one operation at a time: complete that one before this line (:ok, :fail, or :info if its outcome is \
+             unknown), or give this invocation another process (Jepsen gives a crashed process a new one)",
+            e.process
+        ),
+    }
+}
+
+/// A process invokes an operation at `e` (timed, at `time`) before its previous operation
+/// completed, at `completed` (its time and line).
+fn invoked_before_completion(e: &Event, time: u64, completed: (u64, usize)) -> Result<(), EdnError> {
+    let (done, done_line) = completed;
+    if time >= done {
+        return Ok(());
+    }
+    Err(EdnError::Event {
+        line: e.line,
+        message: format!(
+            "process {} invokes an operation at time {time}, before its previous operation completed at time {done} \
+             (line {done_line}); a process runs one operation at a time: fix the times",
+            e.process
+        ),
+    })
+}
+
+/// A completion at `time` of the operation `op` invoked on `invoke_line`, earlier than its
+/// invocation.
+fn completed_before_invocation(e: &Event, time: u64, op: &Operation, invoke_line: usize) -> Result<(), EdnError> {
+    if time >= op.invoke {
+        return Ok(());
+    }
+    Err(EdnError::Event {
+        line: e.line,
+        message: format!(
+            "process {} completes at time {time}, before it invoked the operation at time {} (line {invoke_line}); a \
+             completion cannot come before its invocation",
+            e.process, op.invoke
+        ),
+    })
+}
+
 /// Turns events, one at a time, into operations.
 #[derive(Default)]
 struct Builder {
@@ -360,21 +438,26 @@ struct Builder {
     positions: Vec<(u64, u64)>,
     /// Process -> (its open operation, the line of the invocation).
     pending: HashMap<u64, (usize, usize)>,
+    /// Process -> the time and line of its latest completion, in timed histories.
+    completed: HashMap<u64, (u64, usize)>,
     events: u64,
-    timed: bool,
-    /// The first completion earlier than its invocation, reported if the history is timed.
-    backwards: Option<EdnError>,
+    timing: Timing,
 }
 
 impl Builder {
     fn push(&mut self, e: Event) -> Result<(), EdnError> {
         let pos = self.events;
         self.events += 1;
-        self.timed = (pos == 0 || self.timed) && e.time.is_some();
+        let timed = self.timing.check(&e)?;
         let time = e.time.unwrap_or(pos);
         if e.kind == Kind::Invoke {
             let op = invoked(&e, time)?;
-            // A process that invokes again gave up on its previous operation.
+            if let Some(&(_, open_line)) = self.pending.get(&e.process) {
+                return Err(invoked_while_open(&e, open_line));
+            }
+            if let Some(&completed) = self.completed.get(&e.process) {
+                invoked_before_completion(&e, time, completed)?;
+            }
             self.pending.insert(e.process, (self.ops.len(), e.line));
             self.ops.push(op);
             self.positions.push((pos, u64::MAX));
@@ -385,18 +468,9 @@ impl Builder {
         };
         let op = &mut self.ops[index];
         same_f(op, &e)?;
-        if let Some(t) = e.time
-            && t < op.invoke
-            && self.backwards.is_none()
-        {
-            self.backwards = Some(EdnError::Event {
-                line: e.line,
-                message: format!(
-                    "process {} completes at time {t}, before it invoked the operation at time {} (line {invoke_line}); \
-                     a completion cannot come before its invocation",
-                    e.process, op.invoke
-                ),
-            });
+        completed_before_invocation(&e, time, op, invoke_line)?;
+        if timed {
+            self.completed.insert(e.process, (time, e.line));
         }
         op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
         self.positions[index].1 = pos;
@@ -405,11 +479,7 @@ impl Builder {
     }
 
     fn finish(mut self, comments: &[String]) -> Result<History, EdnError> {
-        let timed = self.timed && self.events > 0;
-        if timed && let Some(e) = self.backwards {
-            return Err(e);
-        }
-        let time_unit = if timed {
+        let time_unit = if self.timing.first.is_some_and(|(timed, _)| timed) {
             stated_unit(comments)?
         } else {
             for (op, &(invoke, complete)) in self.ops.iter_mut().zip(&self.positions) {
@@ -514,71 +584,71 @@ fn completed_outcome(op: &Operation, e: &Event) -> Result<Outcome, EdnError> {
 }
 
 /// Reads a Jepsen EDN history from `input` and hands each operation to `each` as soon as
-/// it is complete (at its completion, at its process's next invocation, or at the end)
-/// instead of keeping it: memory is one event and each process's pending operation.
-/// `each` gets the operation's index (as in [`History::ops`]: invocation order), the
-/// operation, and a *watermark*: no operation handed over later was invoked before it
-/// (true of files whose events are in time order; see `stream::StreamChecker::advance`).
+/// it is complete (at its completion, or at the end) instead of keeping it: memory is one
+/// event and each process's pending operation. `each` gets the operation's index (as in
+/// [`History::ops`]: invocation order), the operation, and a *watermark*: no operation handed
+/// over later was invoked before it (true of files whose events are in time order; see
+/// `stream::StreamChecker::advance`).
 ///
-/// Returns the history's time unit, or `Ok(None)` when the history cannot be handed over
-/// in this way: its first event has `:time` but a later one does not (the times are then
-/// the events' positions, known only at the end), or a completion comes before its
-/// invocation (an error [`read_from`] reports). Then read it with [`read_from`]. On an
-/// error, `each` has seen some of the operations before it.
+/// Returns the history's time unit. It is always `Some`: `None` was for histories that had
+/// to be read whole (`:time` on some events only, a completion before its invocation), which
+/// are now errors here as in [`read_from`]. On an error, `each` has seen some of the
+/// operations before it.
 pub fn for_each_op(
     input: impl Read,
     mut each: impl FnMut(usize, Operation, u64),
 ) -> Result<Option<TimeUnit>, EdnError> {
     let mut reader = Reader::new(input);
-    // Process -> (index, operation so far).
-    let mut pending: HashMap<u64, (usize, Operation)> = HashMap::new();
+    // Process -> (index, operation so far, line of its invocation).
+    let mut pending: HashMap<u64, (usize, Operation, usize)> = HashMap::new();
+    // Process -> the time and line of its latest completion, in timed histories.
+    let mut completed: HashMap<u64, (u64, usize)> = HashMap::new();
     // (invocation, index) of the pending operations.
     let mut open: std::collections::BTreeSet<(u64, usize)> = std::collections::BTreeSet::new();
     let mut next = 0usize;
     let mut events = 0u64;
-    let mut timed = None;
+    let mut timing = Timing::default();
     while let Some(node) = reader.next_form()? {
         let Some(e) = event(node)? else { continue };
         let pos = events;
         events += 1;
-        let is_timed = *timed.get_or_insert(e.time.is_some());
-        let time = match (is_timed, e.time) {
-            (true, Some(t)) => t,
-            (true, None) => return Ok(None),
-            (false, _) => pos,
-        };
+        let timed = timing.check(&e)?;
+        let time = e.time.unwrap_or(pos);
         if e.kind == Kind::Invoke {
             let op = invoked(&e, time)?;
-            // A process that invokes again gave up on its previous operation.
-            if let Some((index, gave_up)) = pending.insert(e.process, (next, op)) {
-                open.remove(&(gave_up.invoke, index));
-                let watermark = open.first().map_or(time, |&(t, _)| t.min(time));
-                each(index, gave_up, watermark);
+            if let Some(&(_, _, open_line)) = pending.get(&e.process) {
+                return Err(invoked_while_open(&e, open_line));
             }
+            if let Some(&done) = completed.get(&e.process) {
+                invoked_before_completion(&e, time, done)?;
+            }
+            pending.insert(e.process, (next, op, e.line));
             open.insert((time, next));
             next += 1;
             continue;
         }
-        let Some((index, mut op)) = pending.remove(&e.process) else {
+        let Some((index, mut op, invoke_line)) = pending.remove(&e.process) else {
             never_invoked(&e)?;
             continue;
         };
         open.remove(&(op.invoke, index));
         same_f(&op, &e)?;
-        if time < op.invoke {
-            return Ok(None);
+        completed_before_invocation(&e, time, &op, invoke_line)?;
+        if timed {
+            completed.insert(e.process, (time, e.line));
         }
         op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
         op.outcome = completed_outcome(&op, &e)?;
         let watermark = open.first().map_or(time, |&(t, _)| t.min(time));
         each(index, op, watermark);
     }
-    let mut left: Vec<(usize, Operation)> = pending.into_values().collect();
+    let mut left: Vec<(usize, Operation)> = pending.into_values().map(|(i, op, _)| (i, op)).collect();
     left.sort_by_key(|(i, _)| *i);
     for (index, op) in left {
         each(index, op, op.invoke);
     }
-    let unit = if timed == Some(true) { stated_unit(reader.comments())? } else { TimeUnit::Events };
+    let timed = timing.first.is_some_and(|(timed, _)| timed);
+    let unit = if timed { stated_unit(reader.comments())? } else { TimeUnit::Events };
     Ok(Some(unit))
 }
 
@@ -665,9 +735,11 @@ pub fn write(history: &History) -> String {
 /// completions as Jepsen's tools expect.
 pub(crate) fn event_order(ops: impl IntoIterator<Item = (u64, u64, Option<u64>)>) -> Vec<(u64, bool, usize)> {
     let ops: Vec<(u64, u64, Option<u64>)> = ops.into_iter().collect();
-    // Each client's operations by invocation, to place the `:info` of an open one.
+    // Each client's operations by invocation, to place the `:info` of an open one; at equal
+    // invocations the one that ends first (an instant one, or one never completed) first, so
+    // that a client's events alternate whenever its operations do not overlap.
     let mut order: Vec<usize> = (0..ops.len()).collect();
-    order.sort_by_key(|&i| (ops[i].0, ops[i].1, i));
+    order.sort_by_key(|&i| (ops[i].0, ops[i].1, ops[i].2.unwrap_or(ops[i].1).max(ops[i].1), i));
     let mut rank = vec![0usize; ops.len()];
     let mut next_invoke = vec![None; ops.len()];
     for (r, w) in order.windows(2).enumerate() {
