@@ -10,6 +10,12 @@ fn overlap(from: &[ServerId], to: &[ServerId]) -> Option<ServerId> {
     from.iter().find(|s| to.contains(s)).copied()
 }
 
+/// A server named twice on one side (`n1,n1|n2`): it says nothing more than once, so it is
+/// more likely a slip for another server than meant.
+fn repeated(side: &[ServerId]) -> Option<ServerId> {
+    side.iter().enumerate().find(|(i, s)| side[..*i].contains(s)).map(|(_, s)| *s)
+}
+
 /// The errors: each names the flag (or key) and says what to write instead.
 pub fn errors(c: &Config) -> Result<(), String> {
     let same = |what: &str, s: ServerId| {
@@ -17,21 +23,33 @@ pub fn errors(c: &Config) -> Result<(), String> {
             "{what}: {s} is on both sides; a server's link to itself carries nothing, so it cannot be cut or slowed"
         )
     };
+    let twice = |what: &str, s: ServerId| {
+        format!("{what}: {s} is named twice on one side; name each server once (was another server meant?)")
+    };
     for cut in &c.cuts {
         if let Some(s) = overlap(&cut.from, &cut.to) {
             return Err(same("--cut/--isolate (`cuts`)", s));
         }
+        if let Some(s) = repeated(&cut.from).or_else(|| repeated(&cut.to)) {
+            return Err(twice("--cut (`cuts`)", s));
+        }
     }
     for s in &c.schedule {
-        if let Fault::Cut { from, to, .. } | Fault::Heal { from, to, .. } = &s.fault
-            && let Some(x) = overlap(from, to)
-        {
-            return Err(same(&format!("--fault `{s}` (`schedule`)"), x));
+        if let Fault::Cut { from, to, .. } | Fault::Heal { from, to, .. } = &s.fault {
+            if let Some(x) = overlap(from, to) {
+                return Err(same(&format!("--fault `{s}` (`schedule`)"), x));
+            }
+            if let Some(x) = repeated(from).or_else(|| repeated(to)) {
+                return Err(twice(&format!("--fault `{s}` (`schedule`)"), x));
+            }
         }
     }
     for l in &c.links {
         if let Some(s) = overlap(&l.from, &l.to) {
             return Err(same("--link-delay (`links`)", s));
+        }
+        if let Some(s) = repeated(&l.from).or_else(|| repeated(&l.to)) {
+            return Err(twice("--link-delay (`links`)", s));
         }
     }
     if let Some(n) = &c.nemesis {
@@ -234,5 +252,24 @@ mod tests {
         let e = errors(&with(&["cut n1|n1,n2@5"])).unwrap_err();
         assert!(e.contains("node 1 is on both sides"), "{e}");
         assert!(errors(&with(&["cut n1|n2@5"])).is_ok());
+    }
+
+    #[test]
+    fn a_server_named_twice_on_one_side_is_an_error() {
+        let e = errors(&with(&["cut n1,n1|n2@5"])).unwrap_err();
+        assert!(e.contains("--fault `cut n1,n1|n2@5` (`schedule`): node 1 is named twice on one side"), "{e}");
+        let e = errors(&with(&["heal n1|n2,c1,n2@5"])).unwrap_err();
+        assert!(e.contains("node 2 is named twice"), "{e}");
+        let mut c = with(&[]);
+        let n = |i| ServerId::Node(NodeId(i));
+        c.cuts.push(dgame_engine::Cut {
+            from: vec![n(1)],
+            to: vec![n(2), n(3), n(3)],
+            one_way: false,
+            at: 5,
+            heal: None,
+        });
+        assert!(errors(&c).unwrap_err().starts_with("--cut (`cuts`): node 3 is named twice"));
+        assert!(errors(&with(&["cut n1,n2|n3@5"])).is_ok());
     }
 }
