@@ -230,6 +230,8 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
     assert_usage_error(&["run", "--cut", "n1|n9@5"], "node 9 does not exist");
     assert_usage_error(&["run", "--cut", "n1n2"], "is not a cut");
     assert_usage_error(&["run", "--cut", "n1,n1|n2@5"], "--cut (`cuts`): node 1 is named twice on one side");
+    assert_usage_error(&["run", "--nemesis", "crash,pause,crash"], "--nemesis lists crash twice: list each kind once");
+    assert_usage_error(&["explore", "--inject", "loss,crash,loss"], "\"loss,crash,loss\" lists loss twice");
     assert_usage_error(
         &["run", "--deviate", "5:drop,5:deliver"],
         "the choice script gives signal 5 twice (again in entry 2)",

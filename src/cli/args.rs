@@ -451,6 +451,11 @@ impl RunArgs {
             || self.nemesis_duration.is_some()
             || self.nemesis_targets.is_some()
             || self.recovery.is_some();
+        // A kind listed twice counts once: likely a slip for another kind.
+        if let Some(k) = self.nemesis.iter().enumerate().find_map(|(i, k)| self.nemesis[..i].contains(k).then_some(k)) {
+            let name = k.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+            return Err(format!("--nemesis lists {name} twice: list each kind once"));
+        }
         if !self.nemesis.is_empty() || (tuning && c.nemesis.is_some()) {
             let mut n = c.nemesis.clone().unwrap_or_default();
             if !self.nemesis.is_empty() {

@@ -154,9 +154,12 @@ impl FromStr for FaultModel {
                  duplication, partition, crash, pause, comma-separated"
             )),
             t => t.split(',').filter(|p| !p.trim().is_empty()).try_fold(FaultModel::DELAYS_ONLY, |m, p| {
-                p.parse::<FaultKind>()
-                    .map(|k| m.with(k))
-                    .map_err(|e| format!("{e}; or `all`, or `none` for delays only"))
+                let k = p.parse::<FaultKind>().map_err(|e| format!("{e}; or `all`, or `none` for delays only"))?;
+                // Listed twice, a kind counts once: likely a slip for another kind.
+                if m.kinds().contains(&k) {
+                    return Err(format!("{s:?} lists {k} twice: list each kind once"));
+                }
+                Ok(m.with(k))
             }),
         }
     }
