@@ -1745,6 +1745,10 @@ fn a_configuration_or_a_script_can_come_from_standard_input_and_minus_zero_is_ze
     assert!(err.contains("unknown field `nodez`"), "{err}");
     let o = dgame_piped(&["run", "--script", "-", "--ticks", "10"], b"1:bogus\n".to_vec());
     assert!(text(&o).1.contains("`1:bogus` (line 1 of the choice script)"), "{}", text(&o).1);
+    // Standard input is read once: a second `-` is refused, not read as empty.
+    let o = dgame_piped(&["run", "--config", "-", "--script", "-"], b"ticks = 50\n".to_vec());
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("the choice script: standard input (-) was already read"), "{}", text(&o).1);
     let o = dgame(&["run", "--loss", "-0", "--ticks", "10"]);
     assert!(
         text(&o).0.starts_with("abd with 3 nodes and 2 clients, 10 ticks, seed 0, delay 1..3, loss 0\n"),

@@ -656,8 +656,6 @@ mod tests {
         let e = long.parse::<Script>().unwrap_err();
         assert_eq!(e, ParseScriptError::Malformed { entry: "7:explode".into(), place: Place::Entry(5001) });
         assert!(e.to_string().len() < 400, "{e}");
-        let e = (long.clone() + ",3:delay=2").parse::<Script>().unwrap_err();
-        assert!(matches!(e, ParseScriptError::Malformed { .. }), "{e}");
         let e = "1:drop\n# a comment: 2:drop\n\n2:dup 1:delay=4 # again\n".parse::<Script>();
         assert!(e.is_err(), "a comment is a file's, not --deviate's");
         let e = Script::from_lines("1:drop\n# a comment: 2:drop\n\n2:dup 1:delay=4 # again\n").unwrap_err();

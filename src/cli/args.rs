@@ -39,7 +39,8 @@ pub struct RunArgs {
     /// more halfway through it (default 100 for those, 0 for the others).
     #[arg(long, value_name = "TICKS", allow_negative_numbers = true, value_parser = whole::<u64>("--quiet"))]
     pub quiet: Option<u64>,
-    /// A TOML file with any of the keys below (flags given on the command line win).
+    /// A TOML file with any of the keys below (flags given on the command line win); `-` reads
+    /// standard input.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How many nodes run the algorithm.
@@ -117,7 +118,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "SCRIPT", value_parser = parse_script)]
     pub deviate: Option<dgame_engine::Script>,
     /// A choice script in a file (the same syntax; commas, spaces or lines between entries,
-    /// `#` comments). Combined with `--deviate`, which wins for a signal both name.
+    /// `#` comments; `-` reads standard input). Combined with `--deviate`, which wins for a
+    /// signal both name.
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
 }

@@ -44,12 +44,22 @@ fn is_edn(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("edn"))
 }
 
+/// Whether a file given as `-` has read standard input.
+static STDIN_TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Reads a text file of at most `limit` bytes without spending more memory than that on it,
 /// even when it is a device (`/dev/zero`) or a pipe whose size is unknown; `-` is standard
 /// input.
 pub fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, String> {
     let stdin = path == Path::new("-");
     let input: Box<dyn Read> = if stdin {
+        // Standard input can be read once: a second `-` (`--config - --script -`) would read
+        // nothing and run as if it had been left out.
+        if STDIN_TAKEN.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            return Err(format!(
+                "{what}: standard input (-) was already read for another file of this command; give this one a file"
+            ));
+        }
         Box::new(std::io::stdin().lock())
     } else {
         let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

@@ -7,13 +7,15 @@ use std::collections::BTreeSet;
 use dgame_engine::{Config, Fault, NemesisKind, NodeId, ServerId};
 
 fn overlap(from: &[ServerId], to: &[ServerId]) -> Option<ServerId> {
+    let to: BTreeSet<&ServerId> = to.iter().collect();
     from.iter().find(|s| to.contains(s)).copied()
 }
 
 /// A server named twice on one side (`n1,n1|n2`): it says nothing more than once, so it is
 /// more likely a slip for another server than meant.
 fn repeated(side: &[ServerId]) -> Option<ServerId> {
-    side.iter().enumerate().find(|(i, s)| side[..*i].contains(s)).map(|(_, s)| *s)
+    let mut seen = BTreeSet::new();
+    side.iter().find(|s| !seen.insert(**s)).copied()
 }
 
 /// The errors: each names the flag (or key) and says what to write instead.

@@ -91,11 +91,21 @@ fn difference(first: &SweepSummary, s: &SweepSummary) -> Option<String> {
     Some(match key {
         Some(k) => format!(
             "configuration's `{k}` is {}, the first file's {}",
-            a.get(k).unwrap_or(&null),
-            b.get(k).unwrap_or(&null)
+            cut(a.get(k).unwrap_or(&null)),
+            cut(b.get(k).unwrap_or(&null))
         ),
         None => "configuration differs from the first file's".to_owned(),
     })
+}
+
+/// A value as an error shows it: whole up to 80 characters, cut short beyond (a schedule of
+/// hundreds of faults is one value).
+fn cut(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(80) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text,
+    }
 }
 
 /// Checks that a summary is one `dgame sweep --json` could have written for its shard: its

@@ -66,6 +66,9 @@ pub(crate) struct Message {
 /// How many log entries the state carries.
 pub(crate) const LOG_LEN: usize = 150;
 
+/// How long before the diagram's first tick a pruned request's operations are kept for a
+/// late reply (a reply later than that is drawn without its operations).
+const KEPT_REQUEST_TICKS: u64 = 2 * DIAGRAM_TICKS;
 /// The record is never pruned below this many messages.
 const PRUNE_AT_LEAST: usize = 100_000;
 
@@ -79,9 +82,10 @@ pub(crate) struct Recorder {
     pub messages: Vec<Message>,
     /// The size of `messages` that makes the next prune.
     prune_at: usize,
-    /// The operations of pruned requests, until their reply is sent (a reply takes its
-    /// request's operations, however long the handler took).
-    pruned_requests: HashMap<u64, Vec<usize>>,
+    /// The operations of pruned requests, by id, with the tick each was sent (a reply takes
+    /// its request's operations): kept for [`KEPT_REQUEST_TICKS`] after the diagram's first
+    /// tick, whether answered or not (a duplicated request is answered twice; a lost one never).
+    pruned_requests: HashMap<u64, (u64, Vec<usize>)>,
     /// Every fault that happened, at the tick it acted from, in the order it happened.
     pub applied: Vec<Scheduled>,
     pub history_changed: bool,
@@ -133,10 +137,10 @@ impl Recorder {
         self.messages.get_mut(i)
     }
 
-    fn ops_of(&self, id: u64) -> Vec<usize> {
+    pub(crate) fn ops_of(&self, id: u64) -> Vec<usize> {
         match self.messages.binary_search_by_key(&id, |m| m.id) {
             Ok(i) => self.messages[i].ops.clone(),
-            Err(_) => self.pruned_requests.get(&id).cloned().unwrap_or_default(),
+            Err(_) => self.pruned_requests.get(&id).map(|(_, ops)| ops.clone()).unwrap_or_default(),
         }
     }
 
@@ -151,10 +155,12 @@ impl Recorder {
         }
         let from = now.saturating_sub(DIAGRAM_TICKS);
         let pruned = &mut self.pruned_requests;
+        let oldest = from.saturating_sub(KEPT_REQUEST_TICKS);
+        pruned.retain(|_, (sent, _)| *sent >= oldest);
         self.messages.retain_mut(|m| {
             let keep = m.sent >= from || m.end.is_none_or(|e| e >= from);
             if !keep && m.kind == "request" && !m.ops.is_empty() {
-                pruned.insert(m.id, std::mem::take(&mut m.ops));
+                pruned.insert(m.id, (m.sent, std::mem::take(&mut m.ops)));
             }
             keep
         });
@@ -216,9 +222,6 @@ impl Recorder {
             (_, _, Some(req)) => self.ops_of(req),
             _ => Vec::new(),
         };
-        if let Some(req) = reply_to {
-            self.pruned_requests.remove(&req);
-        }
         self.prune(tick);
         self.messages.push(Message {
             id,
@@ -396,12 +399,40 @@ mod tests {
         assert!(most <= 2 * (DIAGRAM_TICKS as usize + 2) * per_tick as usize, "{most}");
         // The first request is still in flight: kept, however old.
         assert_eq!(r.messages[0].id, 1);
-        // Request 2 was pruned; its reply, sent now, is for operation 7 all the same.
-        assert!(r.message(2).is_none());
+        // A request of tick 200 was pruned; its reply, sent now, is for operation 7 all the
+        // same, and so is a second reply (to a duplicate of it).
+        let late = 200 * per_tick + 5;
+        assert!(r.message(late).is_none());
         r.working.clear();
         let reply = ticks * per_tick + 1;
-        r.sent(ticks, reply, n2, n1, SignalKind::Reply { to: dgame_engine::SignalId(2) }, ticks + 1, "", "Got".into());
-        assert_eq!(r.message(reply).unwrap().ops, [7]);
-        assert!(!r.pruned_requests.contains_key(&2), "a reply's request is forgotten once answered");
+        for id in [reply, reply + 1] {
+            r.sent(
+                ticks,
+                id,
+                n2,
+                n1,
+                SignalKind::Reply { to: dgame_engine::SignalId(late) },
+                ticks + 1,
+                "",
+                "Got".into(),
+            );
+            assert_eq!(r.message(id).unwrap().ops, [7]);
+        }
+        // A request from before the kept ticks is drawn without its operations.
+        r.sent(
+            ticks,
+            reply + 2,
+            n2,
+            n1,
+            SignalKind::Reply { to: dgame_engine::SignalId(2) },
+            ticks + 1,
+            "",
+            "Got".into(),
+        );
+        assert!(r.message(reply + 2).unwrap().ops.is_empty());
+        // The pruned requests' operations are kept for a while, not for ever: of the 600,000
+        // requests, those sent in the 120 ticks before the diagram of the last prune.
+        let bound = (KEPT_REQUEST_TICKS + 1) as usize * per_tick as usize;
+        assert!(r.pruned_requests.len() <= bound, "{} > {bound}", r.pruned_requests.len());
     }
 }

@@ -17,8 +17,9 @@ const MAX_TEXT: usize = 4000;
 pub(crate) const DIAGRAM_TICKS: u64 = 60;
 /// The most signals in flight, and the most messages of the diagram, a state carries: a world
 /// of a thousand nodes has hundreds of thousands in flight, which no page can draw and whose
-/// JSON, every step, would take gigabytes. The signals arriving first and the newest messages
-/// are kept; the counters say how many were left out.
+/// JSON, every step, would take gigabytes. The signals sent first and the newest messages are
+/// kept (each signal carries its operations, for lighting them); the counters say how many
+/// were left out.
 pub(crate) const MAX_DRAWN: usize = 5_000;
 /// The most changed places listed for one node.
 const MAX_CHANGED: usize = 400;
@@ -112,6 +113,9 @@ struct SignalView {
     message: String,
     sent: u64,
     arrival: u64,
+    /// The operations it was sent for (as its message in `messages` says, which the state
+    /// may leave out).
+    ops: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -378,6 +382,7 @@ pub(crate) fn to_json<N: Node>(game: &mut Session<N>) -> Value {
                     message: game.signal_texts.get(&s.id.0).cloned().unwrap_or_default(),
                     sent: s.sent,
                     arrival: s.arrival,
+                    ops: recorder.ops_of(s.id.0),
                 }
             })
             .collect();

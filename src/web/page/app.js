@@ -588,7 +588,10 @@ function clearSignals() {
 }
 
 function opMessages(s, index) {
-  return new Set(s.messages.filter((m) => m.ops.includes(index)).map((m) => m.id));
+  // A large world's state leaves out older messages, but each signal in flight has its ops.
+  const ids = new Set(s.messages.filter((m) => m.ops.includes(index)).map((m) => m.id));
+  for (const sig of s.signals) if (sig.ops.includes(index)) ids.add(sig.id);
+  return ids;
 }
 
 function syncSignals(s) {
