@@ -270,6 +270,7 @@ proptest! {
 // ---- files: EDN in Maelstrom's shapes, JSON lines, another workload's file -----------------
 
 use dgame_checker::Verdict;
+use dgame_checker::edn::EdnError;
 use dgame_checker::workload::detect::detect;
 use dgame_checker::workload::{Format, ReadError, WorkloadHistory, WorkloadKind, read_jsonl};
 
@@ -659,6 +660,127 @@ fn edn_errors_name_the_line_and_what_was_wrong() {
     let zeros = std::io::Read::take(std::io::repeat(0), 1 << 30);
     let e = WorkloadHistory::read(zeros, Format::Edn, WorkloadKind::Broadcast).unwrap_err().to_string();
     assert!(e.contains("longer than 1048576 bytes"), "{e}");
+}
+
+#[test]
+fn workload_edn_with_time_on_some_events_only_is_refused_naming_the_first_event_that_breaks_the_pattern() {
+    // By its times the read (20-25) holds 5 before anyone sent it (at 50): invalid. Read as
+    // untimed, its positions (2-3) put it after the send (0-1): valid, silently.
+    let some_untimed = "{:process 1, :type :invoke, :f :broadcast, :value 5, :time 50}\n\
+                        {:process 1, :type :ok, :f :broadcast, :value 5, :time 60, :node \"n1\"}\n\
+                        {:process 2, :type :invoke, :f :read, :value nil}\n\
+                        {:process 2, :type :ok, :f :read, :value [5], :time 25, :node \"n1\"}\n";
+    let e = edn(some_untimed, WorkloadKind::Broadcast).unwrap_err();
+    assert!(matches!(e, ReadError::Edn(EdnError::Event { line: 3, .. })), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "line 3: this event has no :time, but the first event (line 1) has one; give every event a :time or none \
+         (without :time, the events' positions are their times)"
+    );
+    // Every event timed: read, and the read is caught; none timed: the positions, valid.
+    let timed = some_untimed.replace(":value nil}", ":value nil, :time 20}");
+    assert_eq!(
+        invalid(&edn_ok(&timed, WorkloadKind::Broadcast).check()).0,
+        "node n1's read at ticks 20-25 holds 5, but no client sent 5 before tick 50, after that read ended."
+    );
+    let untimed = some_untimed.replace(", :time 50", "").replace(", :time 60", "").replace(", :time 25", "");
+    assert!(edn_ok(&untimed, WorkloadKind::Broadcast).check().is_ok());
+
+    // The reverse: the first event has no :time, a later one has; a nemesis event's does not
+    // count.
+    let some_timed = "{:process 1, :type :invoke, :f :add, :value 1}\n\
+                      {:process :nemesis, :type :info, :f :start, :value nil, :time 3}\n\
+                      {:process 1, :type :ok, :f :add, :value 1}\n\
+                      {:process 2, :type :invoke, :f :read, :value nil, :time 20}\n\
+                      {:process 2, :type :ok, :f :read, :value 1, :time 21, :final? true}\n";
+    for kind in [WorkloadKind::Counter, WorkloadKind::PnCounter] {
+        assert_eq!(
+            edn(some_timed, kind).unwrap_err().to_string(),
+            "line 4: this event has a :time, but the first event (line 1) has none; give every event a :time or none \
+             (without :time, the events' positions are their times)"
+        );
+    }
+    let untimed = some_timed.replace(", :time 20", "").replace(", :time 21", "");
+    assert!(edn_ok(&untimed, WorkloadKind::Counter).check().is_ok());
+    // Unique ids too, at the completion of the first operation.
+    let ids = "{:process 1, :type :invoke, :f :generate, :value nil, :time 1}\n\
+               {:process 1, :type :ok, :f :generate, :value 7}\n";
+    let e = edn(ids, WorkloadKind::UniqueIds).unwrap_err();
+    assert!(e.to_string().starts_with("line 2: this event has no :time, but the first event (line 1) has one"), "{e}");
+}
+
+#[test]
+fn a_workload_process_that_invokes_while_its_operation_is_open_is_refused_in_edn_naming_both_lines() {
+    // Process 1 invokes on line 3 while its add of line 1 has no completion: before, that
+    // add silently became one of unknown outcome.
+    let events = "{:process 1, :type :invoke, :f :add, :value 1, :time 10}\n\
+                  {:process 2, :type :invoke, :f :read, :value nil, :time 12}\n\
+                  {:process 1, :type :invoke, :f :add, :value 2, :time 20}\n\
+                  {:process 1, :type :ok, :f :add, :value 2, :time 25}\n\
+                  {:process 2, :type :ok, :f :read, :value 3, :time 26}\n";
+    let expected = "line 3: process 1 invokes an operation while its operation invoked on line 1 is still open; a \
+                    process runs one operation at a time: complete that one before this line (:ok, :fail, or :info if \
+                    its outcome is unknown), or give this invocation another process (Jepsen gives a crashed process a \
+                    new one)";
+    for kind in [WorkloadKind::Counter, WorkloadKind::PnCounter] {
+        let e = edn(events, kind).unwrap_err();
+        assert!(matches!(e, ReadError::Edn(EdnError::Event { line: 3, .. })), "{e:?}");
+        assert_eq!(e.to_string(), expected);
+    }
+    // Without :time the same.
+    let untimed = [", :time 10", ", :time 12", ", :time 20", ", :time 25", ", :time 26"]
+        .iter()
+        .fold(events.to_owned(), |text, time| text.replace(time, ""));
+    assert_eq!(edn(&untimed, WorkloadKind::Counter).unwrap_err().to_string(), expected);
+    // The other workloads, in their own events.
+    let sends = "{:process 3, :type :invoke, :f :broadcast, :value 1}\n\
+                 {:process 3, :type :invoke, :f :read, :value nil}\n";
+    assert!(
+        edn(sends, WorkloadKind::Broadcast)
+            .unwrap_err()
+            .to_string()
+            .starts_with("line 2: process 3 invokes an operation while its operation invoked on line 1 is still open")
+    );
+    let ids = "\n{:process 4, :type :invoke, :f :generate, :value nil}\n\
+               {:process 4, :type :invoke, :f :generate, :value nil}\n";
+    assert!(
+        edn(ids, WorkloadKind::UniqueIds)
+            .unwrap_err()
+            .to_string()
+            .starts_with("line 3: process 4 invokes an operation while its operation invoked on line 2 is still open")
+    );
+
+    // With :time, an invocation before the process's previous completion is the same overlap.
+    let early = "{:process 1, :type :invoke, :f :generate, :value nil, :time 10}\n\
+                 {:process 1, :type :ok, :f :generate, :value 1, :time 30}\n\
+                 {:process 1, :type :invoke, :f :generate, :value nil, :time 20}\n\
+                 {:process 1, :type :ok, :f :generate, :value 2, :time 40}\n";
+    assert_eq!(
+        edn(early, WorkloadKind::UniqueIds).unwrap_err().to_string(),
+        "line 3: process 1 invokes an operation at time 20, before its previous operation completed at time 30 (line \
+         2); a process runs one operation at a time: fix the times"
+    );
+    // An :info completes an operation (Jepsen would give the process a new id; our writer
+    // keeps it), and a process may invoke at the time of its previous completion.
+    let h = edn_ok(
+        "{:process 1, :type :invoke, :f :add, :value 1, :time 10}\n\
+         {:process 1, :type :info, :f :add, :value 1, :time 20}\n\
+         {:process 1, :type :invoke, :f :add, :value 2, :time 20}\n\
+         {:process 1, :type :ok, :f :add, :value 2, :time 20}\n\
+         {:process 1, :type :invoke, :f :read, :value nil, :time 20}\n\
+         {:process 1, :type :ok, :f :read, :value 3, :time 25}\n",
+        WorkloadKind::Counter,
+    );
+    assert_eq!(h.len(), 3);
+    // A completion timed before its invocation is refused at once, not at the end of the file.
+    let backwards = "{:process 1, :type :invoke, :f :add, :value 1, :time 10}\n\
+                     {:process 1, :type :ok, :f :add, :value 1, :time 8}\n\
+                     {:process 1, :type :ok, :f :add, :value 1, :time 9}\n";
+    assert_eq!(
+        edn(backwards, WorkloadKind::Counter).unwrap_err().to_string(),
+        "line 2: process 1 completes at time 8, before it invoked the operation at time 10 (line 1); a completion \
+         cannot come before its invocation"
+    );
 }
 
 #[test]

@@ -27,13 +27,14 @@
 //! [`MAX_FORM_BYTES`] bytes), so memory follows the number of operations, not the size of
 //! the text.
 
+pub(crate) mod pairing;
 pub(crate) mod reader;
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Read;
 
 use crate::history::{History, Key, OpKind, Operation, Outcome, TimeUnit, Value};
+use pairing::Pairing;
 use reader::{Edn, Node, ReadError, Reader, describe};
 
 /// The longest single form (one event map) accepted, in bytes.
@@ -354,142 +355,36 @@ fn event(node: Node) -> Result<Option<Event>, EdnError> {
     Ok(Some(Event { line, process, kind, f, key, value, time, open }))
 }
 
-/// Whether a history is timed, from its first event: then every event must have `:time`,
-/// else none may (see [`Timing::check`]).
-#[derive(Default)]
-struct Timing {
-    /// Whether the first event had `:time`, and its line.
-    first: Option<(bool, usize)>,
-}
-
-impl Timing {
-    /// Whether the history is timed; an error if `e` breaks the first event's pattern. A
-    /// history given `:time` on some events only has no times to use (its positions would
-    /// be taken instead, silently changing the order of its operations).
-    fn check(&mut self, e: &Event) -> Result<bool, EdnError> {
-        let (timed, first_line) = *self.first.get_or_insert((e.time.is_some(), e.line));
-        if timed == e.time.is_some() {
-            return Ok(timed);
-        }
-        let (this, first) = if timed { ("no :time", "has one") } else { ("a :time", "has none") };
-        Err(EdnError::Event {
-            line: e.line,
-            message: format!(
-                "this event has {this}, but the first event (line {first_line}) {first}; give every event a :time or \
-                 none (without :time, the events' positions are their times)"
-            ),
-        })
-    }
-}
-
-/// A process invokes an operation at `e` while its operation invoked at `open_line` has
-/// not completed.
-fn invoked_while_open(e: &Event, open_line: usize) -> EdnError {
-    EdnError::Event {
-        line: e.line,
-        message: format!(
-            "process {} invokes an operation while its operation invoked on line {open_line} is still open; a process \
-             runs one operation at a time: complete that one before this line (:ok, :fail, or :info if its outcome is \
-             unknown), or give this invocation another process (Jepsen gives a crashed process a new one)",
-            e.process
-        ),
-    }
-}
-
-/// A process invokes an operation at `e` (timed, at `time`) before its previous operation
-/// completed, at `completed` (its time and line).
-fn invoked_before_completion(e: &Event, time: u64, completed: (u64, usize)) -> Result<(), EdnError> {
-    let (done, done_line) = completed;
-    if time >= done {
-        return Ok(());
-    }
-    Err(EdnError::Event {
-        line: e.line,
-        message: format!(
-            "process {} invokes an operation at time {time}, before its previous operation completed at time {done} \
-             (line {done_line}); a process runs one operation at a time: fix the times",
-            e.process
-        ),
-    })
-}
-
-/// A completion at `time` of the operation `op` invoked on `invoke_line`, earlier than its
-/// invocation.
-fn completed_before_invocation(e: &Event, time: u64, op: &Operation, invoke_line: usize) -> Result<(), EdnError> {
-    if time >= op.invoke {
-        return Ok(());
-    }
-    Err(EdnError::Event {
-        line: e.line,
-        message: format!(
-            "process {} completes at time {time}, before it invoked the operation at time {} (line {invoke_line}); a \
-             completion cannot come before its invocation",
-            e.process, op.invoke
-        ),
-    })
-}
-
 /// Turns events, one at a time, into operations.
-#[derive(Default)]
 struct Builder {
     ops: Vec<Operation>,
-    /// Each operation's invocation and completion positions among the events, for
-    /// histories without `:time`.
-    positions: Vec<(u64, u64)>,
-    /// Process -> (its open operation, the line of the invocation).
-    pending: HashMap<u64, (usize, usize)>,
-    /// Process -> the time and line of its latest completion, in timed histories.
-    completed: HashMap<u64, (u64, usize)>,
-    events: u64,
-    timing: Timing,
+    /// Each process's open operation (its index in `ops`), and the rules of pairing.
+    pairing: Pairing<usize>,
 }
 
 impl Builder {
     fn push(&mut self, e: Event) -> Result<(), EdnError> {
-        let pos = self.events;
-        self.events += 1;
-        let timed = self.timing.check(&e)?;
-        let time = e.time.unwrap_or(pos);
+        let time = self.pairing.time(e.line, e.time)?;
         if e.kind == Kind::Invoke {
             let op = invoked(&e, time)?;
-            if let Some(&(_, open_line)) = self.pending.get(&e.process) {
-                return Err(invoked_while_open(&e, open_line));
-            }
-            if let Some(&completed) = self.completed.get(&e.process) {
-                invoked_before_completion(&e, time, completed)?;
-            }
-            self.pending.insert(e.process, (self.ops.len(), e.line));
+            self.pairing.invoke(e.line, e.process, time, self.ops.len())?;
             self.ops.push(op);
-            self.positions.push((pos, u64::MAX));
             return Ok(());
         }
-        let Some((index, invoke_line)) = self.pending.remove(&e.process) else {
+        let Some(invoked) = self.pairing.take(e.process) else {
             return never_invoked(&e);
         };
-        let op = &mut self.ops[index];
+        let op = &mut self.ops[invoked.op];
         same_f(op, &e)?;
-        completed_before_invocation(&e, time, op, invoke_line)?;
-        if timed {
-            self.completed.insert(e.process, (time, e.line));
-        }
+        self.pairing.complete(e.line, e.process, time, &invoked)?;
         op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
-        self.positions[index].1 = pos;
         op.outcome = completed_outcome(op, &e)?;
         Ok(())
     }
 
-    fn finish(mut self, comments: &[String]) -> Result<History, EdnError> {
-        let time_unit = if self.timing.first.is_some_and(|(timed, _)| timed) {
-            stated_unit(comments)?
-        } else {
-            for (op, &(invoke, complete)) in self.ops.iter_mut().zip(&self.positions) {
-                op.invoke = invoke;
-                if op.complete.is_some() {
-                    op.complete = Some(complete);
-                }
-            }
-            TimeUnit::Events
-        };
+    fn finish(self, comments: &[String]) -> Result<History, EdnError> {
+        // Without :time, the times taken were the events' positions.
+        let time_unit = if self.pairing.timed() { stated_unit(comments)? } else { TimeUnit::Events };
         Ok(History { ops: self.ops, time_unit })
     }
 }
@@ -537,20 +432,11 @@ fn invoked_kind(e: &Event) -> Result<OpKind, EdnError> {
 
 /// A completion of a process with nothing pending: skipped if an `:info`, else an error.
 fn never_invoked(e: &Event) -> Result<(), EdnError> {
-    if e.kind == Kind::Info {
-        return Ok(());
+    match e.kind {
+        Kind::Info => Ok(()),
+        Kind::Ok => Err(pairing::never_invoked(e.line, e.process, "ok")),
+        _ => Err(pairing::never_invoked(e.line, e.process, "fail")),
     }
-    Err(EdnError::Event {
-        line: e.line,
-        message: format!(
-            "process {} completes an operation (:{}) it never invoked; add its :invoke event before this line",
-            e.process,
-            match e.kind {
-                Kind::Ok => "ok",
-                _ => "fail",
-            }
-        ),
-    })
 }
 
 /// A completion must have its invocation's `:f`.
@@ -599,55 +485,40 @@ pub fn for_each_op(
     mut each: impl FnMut(usize, Operation, u64),
 ) -> Result<Option<TimeUnit>, EdnError> {
     let mut reader = Reader::new(input);
-    // Process -> (index, operation so far, line of its invocation).
-    let mut pending: HashMap<u64, (usize, Operation, usize)> = HashMap::new();
-    // Process -> the time and line of its latest completion, in timed histories.
-    let mut completed: HashMap<u64, (u64, usize)> = HashMap::new();
+    // Each process's open operation: (index, the operation so far).
+    let mut pairing: Pairing<(usize, Operation)> = Pairing::new();
     // (invocation, index) of the pending operations.
     let mut open: std::collections::BTreeSet<(u64, usize)> = std::collections::BTreeSet::new();
     let mut next = 0usize;
-    let mut events = 0u64;
-    let mut timing = Timing::default();
     while let Some(node) = reader.next_form()? {
         let Some(e) = event(node)? else { continue };
-        let pos = events;
-        events += 1;
-        let timed = timing.check(&e)?;
-        let time = e.time.unwrap_or(pos);
+        let time = pairing.time(e.line, e.time)?;
         if e.kind == Kind::Invoke {
             let op = invoked(&e, time)?;
-            if let Some(&(_, _, open_line)) = pending.get(&e.process) {
-                return Err(invoked_while_open(&e, open_line));
-            }
-            if let Some(&done) = completed.get(&e.process) {
-                invoked_before_completion(&e, time, done)?;
-            }
-            pending.insert(e.process, (next, op, e.line));
+            pairing.invoke(e.line, e.process, time, (next, op))?;
             open.insert((time, next));
             next += 1;
             continue;
         }
-        let Some((index, mut op, invoke_line)) = pending.remove(&e.process) else {
+        let Some(invoked) = pairing.take(e.process) else {
             never_invoked(&e)?;
             continue;
         };
+        same_f(&invoked.op.1, &e)?;
+        pairing.complete(e.line, e.process, time, &invoked)?;
+        let (index, mut op) = invoked.op;
         open.remove(&(op.invoke, index));
-        same_f(&op, &e)?;
-        completed_before_invocation(&e, time, &op, invoke_line)?;
-        if timed {
-            completed.insert(e.process, (time, e.line));
-        }
         op.complete = (!(e.kind == Kind::Info && e.open)).then_some(time);
         op.outcome = completed_outcome(&op, &e)?;
         let watermark = open.first().map_or(time, |&(t, _)| t.min(time));
         each(index, op, watermark);
     }
-    let mut left: Vec<(usize, Operation)> = pending.into_values().map(|(i, op, _)| (i, op)).collect();
+    let timed = pairing.timed();
+    let mut left: Vec<(usize, Operation)> = pairing.into_open().map(|invoked| invoked.op).collect();
     left.sort_by_key(|(i, _)| *i);
     for (index, op) in left {
         each(index, op, op.invoke);
     }
-    let timed = timing.first.is_some_and(|(timed, _)| timed);
     let unit = if timed { stated_unit(reader.comments())? } else { TimeUnit::Events };
     Ok(Some(unit))
 }
@@ -656,7 +527,7 @@ pub fn for_each_op(
 /// memory (see the module docs for the format).
 pub fn read_from(input: impl Read) -> Result<History, EdnError> {
     let mut reader = Reader::new(input);
-    let mut builder = Builder::default();
+    let mut builder = Builder { ops: Vec::new(), pairing: Pairing::new() };
     while let Some(node) = reader.next_form()? {
         if let Some(e) = event(node)? {
             builder.push(e)?;

@@ -26,9 +26,16 @@
 //! - `:final? true` (on either event) marks a final read, made after the quiet period.
 //! - `:node "n2"` (on either event; the completion's wins) names the node that served it;
 //!   without one the operation reached no node (`node` 0).
-//! - `:time` as in the register's EDN (without it on every event, times are the events'
-//!   positions); `:dgame/open true` on an `:info` means "never completed"; `:process
-//!   :nemesis` events are skipped; other keys are ignored (a key read given twice is an error).
+//! - `:time` as in the register's EDN: on every event or on none (without it, times are the
+//!   events' positions; on some events only is an error naming the first event that breaks
+//!   the first one's pattern); `:dgame/open true` on an `:info` means "never completed";
+//!   `:process :nemesis` events are skipped; other keys are ignored (a key read given twice
+//!   is an error).
+//! - Pairing is the register reader's ([`crate::edn`]): an invocation is completed by its
+//!   process's next completion, which must have the same `:f`. A process runs one operation
+//!   at a time: an invocation while its previous operation has no completion, or, with
+//!   `:time`, one timed before that completion, is an error naming both lines; so is a
+//!   completion timed before its invocation.
 //!
 //! The reader streams (one event's syntax at a time, at most
 //! [`MAX_FORM_BYTES`](crate::edn::MAX_FORM_BYTES) bytes), with the register reader's errors:
@@ -39,12 +46,12 @@
 mod write;
 
 use std::collections::BTreeSet;
-use std::collections::HashMap;
 use std::io::Read;
 
 use super::detect::{classify_edn, family};
 use super::history::{ReadError, WorkloadHistory, WorkloadKind};
 use super::{Status, broadcast, counter, unique_ids};
+use crate::edn::pairing::{Pairing, never_invoked};
 use crate::edn::reader::{Edn, Node, Reader, describe};
 use crate::edn::{
     EdnError, F_KEY, FINAL, NODE, OPEN, PROCESS, TIME, TYPE, VALUE, WORKLOAD_KEYS, as_u64, field_err, once,
@@ -239,13 +246,9 @@ enum Op {
 struct Builder {
     kind: WorkloadKind,
     ops: Vec<Op>,
-    /// Each operation's invocation and completion positions, for histories without `:time`.
-    positions: Vec<(u64, u64)>,
-    /// Process -> (its open operation, the line of the invocation).
-    pending: HashMap<u64, (usize, usize)>,
-    events: u64,
-    timed: bool,
-    backwards: Option<EdnError>,
+    /// Each process's open operation (its index in `ops`), and the register reader's rules
+    /// of pairing.
+    pairing: Pairing<usize>,
 }
 
 macro_rules! common {
@@ -260,15 +263,7 @@ macro_rules! common {
 
 impl Builder {
     fn new(kind: WorkloadKind) -> Self {
-        Builder {
-            kind,
-            ops: Vec::new(),
-            positions: Vec::new(),
-            pending: HashMap::new(),
-            events: 0,
-            timed: false,
-            backwards: None,
-        }
+        Builder { kind, ops: Vec::new(), pairing: Pairing::new() }
     }
 
     fn invoke(&self, e: &Event, time: u64) -> Result<Op, EdnError> {
@@ -320,31 +315,21 @@ impl Builder {
     }
 
     fn push(&mut self, e: Event) -> Result<(), EdnError> {
-        let pos = self.events;
-        self.events += 1;
-        self.timed = (pos == 0 || self.timed) && e.time.is_some();
-        let time = e.time.unwrap_or(pos);
+        let time = self.pairing.time(e.line, e.time)?;
         if e.ty == Type::Invoke {
             let op = self.invoke(&e, time)?;
-            // A process that invokes again gave up on its previous operation.
-            self.pending.insert(e.process, (self.ops.len(), e.line));
+            self.pairing.invoke(e.line, e.process, time, self.ops.len())?;
             self.ops.push(op);
-            self.positions.push((pos, u64::MAX));
             return Ok(());
         }
-        let Some((index, invoke_line)) = self.pending.remove(&e.process) else {
-            if e.ty == Type::Info {
-                return Ok(());
-            }
-            let ty = if e.ty == Type::Ok { "ok" } else { "fail" };
-            return Err(EdnError::Event {
-                line: e.line,
-                message: format!(
-                    "process {} completes an operation (:{ty}) it never invoked; add its :invoke event before this line",
-                    e.process
-                ),
-            });
+        let Some(invoked) = self.pairing.take(e.process) else {
+            return match e.ty {
+                Type::Info => Ok(()),
+                Type::Ok => Err(never_invoked(e.line, e.process, "ok")),
+                _ => Err(never_invoked(e.line, e.process, "fail")),
+            };
         };
+        let index = invoked.op;
         let invoked_f = match &self.ops[index] {
             Op::Broadcast(o) if matches!(o.kind, broadcast::Kind::Send { .. }) => F::Broadcast,
             Op::Counter(o) if matches!(o.kind, counter::Kind::Add { .. }) => F::Add,
@@ -355,28 +340,15 @@ impl Builder {
             return Err(EdnError::Event {
                 line: e.line,
                 message: format!(
-                    "process {} completes :{} but invoked :{} (line {invoke_line})",
+                    "process {} completes :{} but invoked :{} (line {})",
                     e.process,
                     e.f.name(),
-                    invoked_f.name()
+                    invoked_f.name(),
+                    invoked.line
                 ),
             });
         }
-        let invoke = common!(&self.ops[index], |o| o.invoke);
-        if let Some(t) = e.time
-            && t < invoke
-            && self.backwards.is_none()
-        {
-            self.backwards = Some(EdnError::Event {
-                line: e.line,
-                message: format!(
-                    "process {} completes at time {t}, before it invoked the operation at time {invoke} (line {invoke_line}); \
-                     a completion cannot come before its invocation",
-                    e.process
-                ),
-            });
-        }
-        self.positions[index].1 = pos;
+        self.pairing.complete(e.line, e.process, time, &invoked)?;
         let status = match e.ty {
             Type::Ok => Status::Ok,
             Type::Fail => Status::Failed,
@@ -431,21 +403,7 @@ impl Builder {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<WorkloadHistory, EdnError> {
-        let timed = self.timed && self.events > 0;
-        if timed && let Some(e) = self.backwards {
-            return Err(e);
-        }
-        if !timed {
-            for (op, &(invoke, complete)) in self.ops.iter_mut().zip(&self.positions) {
-                common!(op, |o| {
-                    o.invoke = invoke;
-                    if o.complete.is_some() {
-                        o.complete = Some(complete);
-                    }
-                });
-            }
-        }
+    fn finish(self) -> Result<WorkloadHistory, EdnError> {
         let mut history = WorkloadHistory::empty(self.kind);
         for op in self.ops {
             match (&mut history, op) {
