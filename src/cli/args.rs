@@ -299,6 +299,11 @@ fn parse_clock_rate(s: &str) -> Result<ClockRate, String> {
     Ok(ClockRate { node, rate })
 }
 
+/// The first item of a short list (`--strategy`, `--nemesis`) that an earlier one repeats.
+pub fn listed_twice<T: PartialEq>(items: &[T]) -> Option<&T> {
+    items.iter().enumerate().find_map(|(i, k)| items[..i].contains(k).then_some(k))
+}
+
 fn parse_probability(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         // `-0` is 0 (and printed so).
@@ -454,7 +459,7 @@ impl RunArgs {
             || self.nemesis_targets.is_some()
             || self.recovery.is_some();
         // A kind listed twice counts once: likely a slip for another kind.
-        if let Some(k) = self.nemesis.iter().enumerate().find_map(|(i, k)| self.nemesis[..i].contains(k).then_some(k)) {
+        if let Some(k) = listed_twice(&self.nemesis) {
             let name = k.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
             return Err(format!("--nemesis lists {name} twice: list each kind once"));
         }

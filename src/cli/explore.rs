@@ -104,8 +104,7 @@ pub fn explore(algorithms: &[Algorithm], args: &ExploreArgs) -> ExitCode {
         ExitCode::from(2)
     };
     // A strategy listed twice would take two turns in the rotation: likely a slip.
-    if let Some(twice) = args.strategy.iter().enumerate().find_map(|(i, k)| args.strategy[..i].contains(k).then_some(k))
-    {
+    if let Some(twice) = super::args::listed_twice(&args.strategy) {
         return fail(format!("--strategy lists {twice} twice: list each strategy once"));
     }
     // Through `config_of`, so that explore warns as run, sweep and play do (a fault in the
